@@ -1,0 +1,92 @@
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "lib/internal/files.h"
+#include "policy_lang/compiler.h"
+
+namespace ward::cli {
+namespace {
+
+const std::vector<OptionSpec>& CheckOptions() {
+  static const auto* const kSpecs = new std::vector<OptionSpec>{
+      {"entities", "FILE", false, "also validate this entity file against the schema"},
+  };
+  return *kSpecs;
+}
+
+std::string Plural(size_t n, absl::string_view word, absl::string_view plural = "") {
+  if (n == 1) return absl::StrCat(n, " ", word);
+  return plural.empty() ? absl::StrCat(n, " ", word, "s") : absl::StrCat(n, " ", plural);
+}
+
+}  // namespace
+
+int RunCheck(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, CheckOptions());
+  if (!parsed.ok()) {
+    absl::FPrintF(stderr, "ward check: %s\n", parsed.status().message());
+    return kExitUsage;
+  }
+  if (parsed->help) {
+    absl::PrintF("%s", UsageText("check", "FILE... [--entities FILE]",
+                                 "Checks policy files against their schema; prints every error "
+                                 "with its file:line:col, or a summary.",
+                                 CheckOptions()));
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    absl::FPrintF(stderr, "ward check: no policy files given\n");
+    return kExitUsage;
+  }
+
+  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(parsed->positional);
+  if (!sources.ok()) {
+    absl::FPrintF(stderr, "%s\n", sources.status().message());
+    return kExitInvalidInput;
+  }
+  CompileResult result = Compile(*sources);
+  size_t errors = 0, warnings = 0;
+  for (const Diagnostic& d : result.diagnostics) {
+    (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;
+  }
+  if (result.policy == nullptr) {
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(result.diagnostics));
+    absl::FPrintF(stderr, "check failed: %s, %s\n", Plural(errors, "error"),
+                  Plural(warnings, "warning"));
+    return kExitInvalidInput;
+  }
+  absl::PrintF("%s", FormatDiagnostics(result.diagnostics));
+
+  const internal::PolicyIr& ir = result.policy->ir();
+  size_t by_effect[3] = {0, 0, 0};
+  for (const internal::Rule& rule : ir.rules) by_effect[static_cast<int>(rule.effect)]++;
+  std::string summary = absl::StrCat(
+      "ok: ", Plural(sources->size(), "source"), ", ", Plural(ir.rules.size(), "rule"), " (",
+      by_effect[0], " permit, ", by_effect[1], " forbid, ", by_effect[2], " require_approval), ",
+      Plural(ir.schema.resource_types.size(), "resource type"), ", ",
+      Plural(ir.schema.actions.size(), "action"));
+
+  if (parsed->Has("entities")) {
+    std::vector<std::string> entity_warnings;
+    EntityStore store;
+    const std::string path = parsed->Get("entities");
+    if (!LoadEntityFile(path, result.policy->schema(), &store, &entity_warnings)) {
+      absl::FPrintF(stderr, "check failed: the entity file is invalid\n");
+      return kExitInvalidInput;
+    }
+    for (const std::string& warning : entity_warnings) {
+      absl::PrintF("%s: warning: %s\n", path, warning);
+    }
+    warnings += entity_warnings.size();
+    absl::StrAppend(&summary, "; entities: ", Plural(store.identity_count(), "identity", "identities"), ", ",
+                    Plural(store.resource_count(), "resource"));
+  }
+  absl::PrintF("%s; %s\n", summary, Plural(warnings, "warning"));
+  return kExitOk;
+}
+
+}  // namespace ward::cli

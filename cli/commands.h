@@ -1,0 +1,39 @@
+// The subcommands of the `ward` command-line tool.
+//
+// Exit codes, for every subcommand: 0 success (a decision was made, the files check);
+// 1 the inputs are invalid or the check failed, with every error printed; 2 usage or request
+// errors (bad flags, invalid request JSON), with a one-line error naming the input and place.
+
+#ifndef WARD_CLI_COMMANDS_H_
+#define WARD_CLI_COMMANDS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/entities.h"
+#include "lib/policy.h"
+
+namespace ward::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInvalidInput = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunCheck(const std::vector<std::string>& args);
+// `ward eval` and, with `explain` set, `ward explain`.
+int RunEval(const std::vector<std::string>& args, bool explain);
+
+// Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
+// error (and warnings when `print_warnings`); null on error.
+std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
+                                              bool print_warnings);
+
+// Loads an entity file against `schema`; prints the error to stderr and returns false on
+// error. Warnings go to `warnings` when it is not null.
+bool LoadEntityFile(const std::string& path, const Schema& schema, EntityStore* store,
+                    std::vector<std::string>* warnings);
+
+}  // namespace ward::cli
+
+#endif  // WARD_CLI_COMMANDS_H_

@@ -1,0 +1,157 @@
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "lib/engine.h"
+#include "lib/internal/files.h"
+#include "lib/internal/json_util.h"
+#include "lib/request.h"
+
+namespace ward::cli {
+namespace {
+
+const std::vector<OptionSpec>& EvalOptions() {
+  static const auto* const kSpecs = new std::vector<OptionSpec>{
+      {"policy", "FILE", true, "a policy source; several form one policy set"},
+      {"entities", "FILE", false, "the entity file (identities and resources)"},
+      {"request", "FILE", false, "one request as JSON (`-` reads standard input)"},
+      {"requests", "FILE", false,
+       "requests as JSON lines, one decision printed per line (`-` reads standard input)"},
+  };
+  return *kSpecs;
+}
+
+void PrintDecision(const Engine& engine, const Request& request, bool explain) {
+  if (!explain) {
+    absl::PrintF("%s\n", engine.Decide(request).ToJson());
+    return;
+  }
+  Trace trace;
+  Decision decision = engine.Explain(request, &trace);
+  absl::PrintF("%s\n%s", decision.ToJson(), trace.ToText());
+}
+
+// Decides every line of a JSON-lines file; a bad line prints {"error": ...} in its place.
+int DecideLines(const Engine& engine, const std::string& path, bool explain) {
+  FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (in == nullptr) {
+    absl::FPrintF(stderr, "ward: %s: cannot open the file\n", path);
+    return kExitUsage;
+  }
+  const RequestLimits limits;
+  int exit_code = kExitOk;
+  std::string line;
+  size_t line_number = 0;
+  bool too_long = false;
+  auto finish_line = [&]() {
+    ++line_number;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (too_long) {
+      absl::PrintF("{\"error\":%s}\n",
+                   internal::JsonQuote(absl::StrCat("line ", line_number, ": longer than ",
+                                                    limits.max_bytes, " bytes")));
+      exit_code = kExitUsage;
+    } else if (!text.empty()) {
+      absl::StatusOr<Request> request = ParseRequestJson(text, limits);
+      if (request.ok()) {
+        PrintDecision(engine, *request, explain);
+      } else {
+        absl::PrintF("{\"error\":%s}\n",
+                     internal::JsonQuote(absl::StrCat("line ", line_number, ": ",
+                                                      request.status().message())));
+        exit_code = kExitUsage;
+      }
+    }
+    line.clear();
+    too_long = false;
+  };
+  // Lines are read with a cap so that one endless line cannot exhaust memory.
+  for (int c; (c = std::fgetc(in)) != EOF;) {
+    if (c == '\n') {
+      finish_line();
+    } else if (line.size() < limits.max_bytes) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+    }
+  }
+  if (!line.empty() || too_long) finish_line();
+  if (in != stdin) std::fclose(in);
+  return exit_code;
+}
+
+}  // namespace
+
+int RunEval(const std::vector<std::string>& args, bool explain) {
+  const char* name = explain ? "explain" : "eval";
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, EvalOptions());
+  if (!parsed.ok()) {
+    absl::FPrintF(stderr, "ward %s: %s\n", name, parsed.status().message());
+    return kExitUsage;
+  }
+  if (parsed->help) {
+    absl::PrintF("%s",
+                 UsageText(name,
+                           "--policy FILE [--policy FILE...] [--entities FILE] "
+                           "(--request FILE | --requests FILE)",
+                           explain ? "Decides requests and prints each decision as JSON followed "
+                                     "by its trace: every candidate rule of every principal."
+                                   : "Decides requests and prints each decision as one line of "
+                                     "JSON. Exits 0 whatever the effect.",
+                           EvalOptions()));
+    return kExitOk;
+  }
+  if (!parsed->positional.empty()) {
+    absl::FPrintF(stderr, "ward %s: unexpected argument `%s` (policy files go after --policy)\n",
+                  name, parsed->positional.front());
+    return kExitUsage;
+  }
+  if (!parsed->Has("policy")) {
+    absl::FPrintF(stderr, "ward %s: no policy given (--policy FILE)\n", name);
+    return kExitUsage;
+  }
+  if (parsed->Has("request") == parsed->Has("requests")) {
+    absl::FPrintF(stderr, "ward %s: give exactly one of --request FILE and --requests FILE\n",
+                  name);
+    return kExitUsage;
+  }
+
+  std::shared_ptr<const Policy> policy = LoadPolicyFiles(parsed->GetAll("policy"), false);
+  if (policy == nullptr) return kExitInvalidInput;
+  EntityStore entities;
+  if (parsed->Has("entities") &&
+      !LoadEntityFile(parsed->Get("entities"), policy->schema(), &entities, nullptr)) {
+    return kExitInvalidInput;
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, std::move(entities));
+  if (!engine.ok()) {
+    absl::FPrintF(stderr, "ward %s: %s\n", name, engine.status().message());
+    return kExitInvalidInput;
+  }
+
+  if (parsed->Has("requests")) return DecideLines(**engine, parsed->Get("requests"), explain);
+
+  const std::string path = parsed->Get("request");
+  const RequestLimits limits;
+  absl::StatusOr<std::string> text = internal::ReadFile(path, limits.max_bytes);
+  if (!text.ok()) {
+    absl::FPrintF(stderr, "ward %s: %s\n", name, text.status().message());
+    return kExitUsage;
+  }
+  absl::StatusOr<Request> request = ParseRequestJson(*text, limits);
+  if (!request.ok()) {
+    absl::FPrintF(stderr, "ward %s: %s: %s\n", name, path == "-" ? "standard input" : path,
+                  request.status().message());
+    return kExitUsage;
+  }
+  PrintDecision(**engine, *request, explain);
+  return kExitOk;
+}
+
+}  // namespace ward::cli

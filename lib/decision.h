@@ -1,0 +1,114 @@
+// A decision and its explanation: the effect, the reason, the determining rules, the merged
+// obligations, the evaluation errors and (in explain mode) a trace.
+
+#ifndef WARD_LIB_DECISION_H_
+#define WARD_LIB_DECISION_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "lib/request.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
+
+namespace ward {
+
+// Ordered from least to most strict: the strictest effect of a delegation chain wins.
+enum class Effect : uint8_t { kAllow = 0, kNeedsApproval = 1, kDeny = 2 };
+// "ALLOW", "NEEDS_APPROVAL", "DENY".
+absl::string_view EffectName(Effect effect);
+
+enum class Reason : uint8_t {
+  kPermitted,
+  kForbidden,
+  kApprovalRequired,
+  kNoMatchingPermit,
+  kUnknownIdentity,
+  kLifecycle,
+  kUnowned,
+  kInternalError,
+};
+// "permitted", "forbidden", ...
+absl::string_view ReasonName(Reason reason);
+
+// Ordered: the highest level of the contributing permits wins.
+enum class LogLevel : uint8_t { kNone = 0, kSummary = 1, kFull = 2 };
+// "none", "summary", "full".
+absl::string_view LogLevelName(LogLevel level);
+
+struct Redaction {
+  std::string pattern;      // RE2 syntax, as written in the policy
+  std::string replacement;  // an RE2 rewrite string (\0..\9 refer to groups)
+  // The compiled pattern, shared with the policy that produced it.
+  std::shared_ptr<const re2::RE2> regex;
+};
+
+struct Obligations {
+  std::vector<Redaction> redact;                      // sorted by (pattern, replacement)
+  std::vector<std::pair<std::string, int64_t>> limits;  // sorted by name, one entry each
+  LogLevel log = LogLevel::kNone;
+};
+
+// An error while evaluating a condition of a candidate rule.
+struct EvaluationError {
+  std::string rule;
+  IdentityRef principal;
+  std::string message;
+};
+
+struct Decision {
+  Effect effect = Effect::kDeny;
+  Reason reason = Reason::kInternalError;
+  // On every effect other than ALLOW: the identity whose own decision is the final one.
+  std::optional<IdentityRef> denied_by;
+  // The determining rules, deduplicated and sorted.
+  std::vector<std::string> rules;
+  // Meaningful on ALLOW only.
+  Obligations obligations;
+  // Ordered by principal (subject, then the chain nearest first), then by rule name.
+  std::vector<EvaluationError> errors;
+
+  // The canonical compact JSON form: keys effect, reason, denied_by (not on ALLOW), rules,
+  // obligations (ALLOW only), errors.
+  std::string ToJson() const;
+};
+
+// Why a candidate rule did or did not hold.
+struct TraceRule {
+  enum class Outcome : uint8_t { kHolds, kDoesNotHold, kError };
+  std::string rule;
+  std::string effect;  // "permit", "forbid", "require_approval"
+  std::string source;  // "file:line"
+  Outcome outcome = Outcome::kDoesNotHold;
+  // "true", "false", "error: ...", or empty when the clause is absent or was not evaluated.
+  std::string when;
+  std::string unless;
+};
+
+// One principal of the request: its guard, its candidates and its own decision.
+struct TracePrincipal {
+  IdentityRef identity;
+  std::string role;  // "subject" or "on_behalf_of[N]"
+  // Empty when the guard passed, else the guard's reason.
+  std::optional<Reason> guard;
+  std::vector<TraceRule> candidates;
+  Effect effect = Effect::kDeny;
+  Reason reason = Reason::kInternalError;
+};
+
+struct Trace {
+  std::vector<TracePrincipal> principals;
+  // A readable multi-line rendering.
+  std::string ToText() const;
+};
+
+}  // namespace ward
+
+#endif  // WARD_LIB_DECISION_H_

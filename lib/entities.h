@@ -1,0 +1,101 @@
+// The entity store: the inventory of identities (users, agents, builders) and resources that
+// decisions read. It is loaded from JSON, validated against a policy's schema, and edited by
+// upserts, revocations and removals.
+
+#ifndef WARD_LIB_ENTITIES_H_
+#define WARD_LIB_ENTITIES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "lib/schema.h"
+#include "lib/value.h"
+
+namespace ward {
+
+enum class IdentityStatus : uint8_t { kActive, kSuspended, kRevoked, kExpired };
+
+// "active", "suspended", "revoked", "expired".
+absl::string_view IdentityStatusName(IdentityStatus status);
+std::optional<IdentityStatus> ParseIdentityStatus(absl::string_view name);
+
+struct Identity {
+  SubjectKind kind = SubjectKind::kUser;
+  std::string id;
+  std::optional<std::string> owner;
+  IdentityStatus status = IdentityStatus::kActive;
+  std::optional<absl::Time> expires_at;
+  std::vector<std::string> groups;  // sorted, without duplicates
+  AttributeMap attrs;               // schema-declared attributes only, converted to their type
+};
+
+struct Resource {
+  std::string type;
+  std::string id;
+  AttributeMap attrs;  // schema-declared attributes only, converted to their type
+};
+
+// Limits on entity files; exceeding one is a load error that names the limit.
+struct EntityLimits {
+  size_t max_file_bytes = size_t{256} << 20;
+  size_t max_json_depth = 64;
+};
+
+class EntityStore {
+ public:
+  EntityStore() = default;
+
+  // Parses an entity file (`{"identities": [...], "resources": [...]}`) and validates it
+  // against `schema`: a wrong type, a missing or invalid status, an unknown resource type, a
+  // duplicate id or an unknown field is an error naming the entity. Attributes the schema does
+  // not declare are dropped; each is described in `warnings` when it is not null.
+  static absl::StatusOr<EntityStore> FromJson(absl::string_view json, const Schema& schema,
+                                              std::vector<std::string>* warnings = nullptr,
+                                              const EntityLimits& limits = {});
+
+  // Parses one identity or resource object in the entity file's format.
+  static absl::StatusOr<Identity> IdentityFromJson(absl::string_view json, const Schema& schema,
+                                                   std::vector<std::string>* warnings = nullptr);
+  static absl::StatusOr<Resource> ResourceFromJson(absl::string_view json, const Schema& schema,
+                                                   std::vector<std::string>* warnings = nullptr);
+
+  // Checks that every stored attribute has the type `schema` declares for it and that every
+  // resource type is declared; used before a new policy is put in front of this store.
+  absl::Status ValidateAgainst(const Schema& schema) const;
+
+  // Identity ids are unique across kinds.
+  const Identity* FindIdentity(absl::string_view id) const;
+  const Resource* FindResource(absl::string_view type, absl::string_view id) const;
+
+  // Inserts or replaces (by id) an identity or a resource.
+  void UpsertIdentity(Identity identity);
+  void UpsertResource(Resource resource);
+  // Sets the identity's status to revoked. NotFound when there is no such identity.
+  absl::Status RevokeIdentity(absl::string_view id);
+  // NotFound when there is no such entity.
+  absl::Status RemoveIdentity(absl::string_view id);
+  absl::Status RemoveResource(absl::string_view type, absl::string_view id);
+
+  size_t identity_count() const { return identities_.size(); }
+  size_t resource_count() const { return resources_.size(); }
+
+  // Iteration in no particular order.
+  const absl::flat_hash_map<std::string, Identity>& identities() const { return identities_; }
+
+ private:
+  static std::string ResourceKey(absl::string_view type, absl::string_view id);
+
+  absl::flat_hash_map<std::string, Identity> identities_;
+  absl::flat_hash_map<std::string, Resource> resources_;  // by ResourceKey
+};
+
+}  // namespace ward
+
+#endif  // WARD_LIB_ENTITIES_H_

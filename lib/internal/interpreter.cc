@@ -1,0 +1,521 @@
+#include "lib/internal/interpreter.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "re2/re2.h"
+
+namespace ward::internal {
+namespace {
+
+absl::Status EvalError(std::string message) {
+  return absl::InvalidArgumentError(std::move(message));
+}
+
+std::string Describe(const IdentityRef& ref) {
+  return absl::StrCat(SubjectKindName(ref.kind), " `", ref.id, "`");
+}
+
+// The identity `ref` names, or null when there is none of that kind.
+const Identity* FindIdentity(const EntityStore& entities, const IdentityRef& ref) {
+  const Identity* identity = entities.FindIdentity(ref.id);
+  if (identity == nullptr || identity->kind != ref.kind) return nullptr;
+  return identity;
+}
+
+bool Expired(const Identity& identity, absl::Time now) {
+  return identity.expires_at.has_value() && *identity.expires_at <= now;
+}
+
+// The lifecycle guard of one principal; nullopt when it passes.
+std::optional<Reason> Guard(const EntityStore& entities, const Identity* identity,
+                            absl::Time now) {
+  if (identity == nullptr) return Reason::kUnknownIdentity;
+  if (identity->status != IdentityStatus::kActive || Expired(*identity, now)) {
+    return Reason::kLifecycle;
+  }
+  if (identity->kind == SubjectKind::kUser) return std::nullopt;
+  // An agent or builder needs an accountable owner: a known, active, unexpired user.
+  const Identity* owner = identity->owner ? entities.FindIdentity(*identity->owner) : nullptr;
+  if (owner == nullptr || owner->kind != SubjectKind::kUser ||
+      owner->status != IdentityStatus::kActive || Expired(*owner, now)) {
+    return Reason::kUnowned;
+  }
+  return std::nullopt;
+}
+
+// One principal of the request, with the identity its `delegator` refers to.
+struct Principal {
+  const IdentityRef* ref = nullptr;
+  const Identity* identity = nullptr;
+  const IdentityRef* delegator_ref = nullptr;  // null at the end of the chain
+  const Identity* delegator = nullptr;         // null when absent or unknown
+};
+
+class Evaluator {
+ public:
+  Evaluator(const PolicyIr& policy, const EntityStore& entities, const Request& request,
+            absl::Time now)
+      : policy_(policy),
+        request_(request),
+        now_(now),
+        stored_resource_(entities.FindResource(request.resource.type, request.resource.id)) {}
+
+  bool HeadMatches(const Rule& rule, const Identity& principal) const {
+    const SubjectSelector& subject = rule.subject;
+    if (subject.subject_kind && *subject.subject_kind != principal.kind) return false;
+    switch (subject.kind) {
+      case SubjectSelector::Kind::kAll:
+        break;
+      case SubjectSelector::Kind::kId:
+        if (principal.id != subject.value) return false;
+        break;
+      case SubjectSelector::Kind::kGroup:
+        if (!std::binary_search(principal.groups.begin(), principal.groups.end(),
+                                subject.value)) {
+          return false;
+        }
+        break;
+    }
+    if (!std::binary_search(rule.actions.begin(), rule.actions.end(), request_.action)) {
+      return false;
+    }
+    if (rule.resource_type != request_.resource.type) return false;
+    const ResourceSelector& resource = rule.resource;
+    const std::string& id = request_.resource.id;
+    switch (resource.kind) {
+      case ResourceSelector::Kind::kAll:
+        return true;
+      case ResourceSelector::Kind::kIds:
+        return std::binary_search(resource.values.begin(), resource.values.end(), id);
+      case ResourceSelector::Kind::kPrefixes:
+        return std::any_of(resource.values.begin(), resource.values.end(),
+                           [&](const std::string& prefix) { return absl::StartsWith(id, prefix); });
+      case ResourceSelector::Kind::kPattern:
+        return resource.pattern != nullptr &&
+               RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *resource.pattern);
+    }
+    return false;
+  }
+
+  absl::StatusOr<Value> Eval(const Expr& expr, const Principal& principal) const {
+    switch (expr.op) {
+      case Expr::Op::kLiteral:
+        return expr.literal;
+      case Expr::Op::kNow:
+        return Value::Timestamp(now_);
+      case Expr::Op::kAttribute:
+        return Read(expr, principal);
+      case Expr::Op::kHas:
+        return Value::Bool(Has(expr, principal));
+      case Expr::Op::kNot: {
+        absl::StatusOr<bool> operand = EvalBool(*expr.operands[0], principal);
+        if (!operand.ok()) return operand.status();
+        return Value::Bool(!*operand);
+      }
+      case Expr::Op::kAnd:
+      case Expr::Op::kOr: {
+        // Left to right with short-circuit: `false and ERR` is false, `ERR and false` an error.
+        absl::StatusOr<bool> left = EvalBool(*expr.operands[0], principal);
+        if (!left.ok()) return left.status();
+        if (*left == (expr.op == Expr::Op::kOr)) return Value::Bool(*left);
+        absl::StatusOr<bool> right = EvalBool(*expr.operands[1], principal);
+        if (!right.ok()) return right.status();
+        return Value::Bool(*right);
+      }
+      default:
+        return EvalComparison(expr, principal);
+    }
+  }
+
+  absl::StatusOr<bool> EvalBool(const Expr& expr, const Principal& principal) const {
+    absl::StatusOr<Value> value = Eval(expr, principal);
+    if (!value.ok()) return value.status();
+    if (value->kind() != Value::Kind::kBool) {
+      return EvalError(absl::StrCat("expected a bool, found ", value->KindDescription()));
+    }
+    return value->bool_value();
+  }
+
+ private:
+  absl::StatusOr<Value> EvalComparison(const Expr& expr, const Principal& principal) const {
+    absl::StatusOr<Value> left = Eval(*expr.operands[0], principal);
+    if (!left.ok()) return left.status();
+    if (expr.op == Expr::Op::kMatches) {
+      if (left->kind() != Value::Kind::kString || expr.regex == nullptr) {
+        return EvalError("`matches` needs a string");
+      }
+      const std::string& text = left->string_value();
+      return Value::Bool(RE2::FullMatch(re2::StringPiece(text.data(), text.size()), *expr.regex));
+    }
+    absl::StatusOr<Value> right = Eval(*expr.operands[1], principal);
+    if (!right.ok()) return right.status();
+    switch (expr.op) {
+      case Expr::Op::kEq:
+        return Value::Bool(*left == *right);
+      case Expr::Op::kNe:
+        return Value::Bool(*left != *right);
+      case Expr::Op::kLt:
+      case Expr::Op::kLe:
+      case Expr::Op::kGt:
+      case Expr::Op::kGe:
+        return Order(expr.op, *left, *right);
+      case Expr::Op::kIn:
+        if (left->kind() == Value::Kind::kString && right->kind() == Value::Kind::kStringSet) {
+          const auto& set = right->string_set();
+          return Value::Bool(std::binary_search(set.begin(), set.end(), left->string_value()));
+        }
+        if (left->kind() == Value::Kind::kInt && right->kind() == Value::Kind::kIntSet) {
+          const auto& set = right->int_set();
+          return Value::Bool(std::binary_search(set.begin(), set.end(), left->int_value()));
+        }
+        return EvalError(absl::StrCat("`in` cannot test ", left->KindDescription(), " in ",
+                                      right->KindDescription()));
+      case Expr::Op::kStartsWith:
+        if (left->kind() != Value::Kind::kString || right->kind() != Value::Kind::kString) {
+          return EvalError("`starts_with` needs two strings");
+        }
+        return Value::Bool(absl::StartsWith(left->string_value(), right->string_value()));
+      default:
+        return EvalError("unexpected expression");
+    }
+  }
+
+  static absl::StatusOr<Value> Order(Expr::Op op, const Value& left, const Value& right) {
+    int comparison;
+    if (left.kind() == Value::Kind::kInt && right.kind() == Value::Kind::kInt) {
+      comparison = (left.int_value() > right.int_value()) - (left.int_value() < right.int_value());
+    } else if (left.kind() == Value::Kind::kTimestamp && right.kind() == Value::Kind::kTimestamp) {
+      comparison = (left.timestamp_value() > right.timestamp_value()) -
+                   (left.timestamp_value() < right.timestamp_value());
+    } else {
+      return EvalError(absl::StrCat("cannot order ", left.KindDescription(), " and ",
+                                    right.KindDescription()));
+    }
+    switch (op) {
+      case Expr::Op::kLt:
+        return Value::Bool(comparison < 0);
+      case Expr::Op::kLe:
+        return Value::Bool(comparison <= 0);
+      case Expr::Op::kGt:
+        return Value::Bool(comparison > 0);
+      default:
+        return Value::Bool(comparison >= 0);
+    }
+  }
+
+  // Converts a value read from an entity, the context or inline attributes to the declared
+  // type; a mismatch is an evaluation error naming the path.
+  static absl::StatusOr<Value> Typed(const Value& value, const Expr& expr) {
+    absl::StatusOr<Value> converted = value.ConvertTo(expr.type);
+    if (converted.ok()) return converted;
+    return EvalError(absl::StrCat("`", RootName(expr.root), ".", expr.name,
+                                  "`: ", converted.status().message()));
+  }
+
+  absl::StatusOr<Value> Read(const Expr& expr, const Principal& principal) const {
+    switch (expr.root) {
+      case Root::kSubject:
+        return ReadIdentity(expr, principal.ref, principal.identity);
+      case Root::kDelegator:
+        if (principal.delegator_ref == nullptr) {
+          return EvalError(absl::StrCat("`delegator.", expr.name,
+                                        "`: the request has no delegator here"));
+        }
+        return ReadIdentity(expr, principal.delegator_ref, principal.delegator);
+      case Root::kResource:
+        return ReadResource(expr);
+      case Root::kContext: {
+        auto it = request_.context.find(expr.name);
+        if (it == request_.context.end()) {
+          return EvalError(absl::StrCat("`context.", expr.name, "` is absent"));
+        }
+        return Typed(it->second, expr);
+      }
+    }
+    return EvalError("unexpected attribute root");
+  }
+
+  absl::StatusOr<Value> ReadIdentity(const Expr& expr, const IdentityRef* ref,
+                                     const Identity* identity) const {
+    const std::string path = absl::StrCat(RootName(expr.root), ".", expr.name);
+    if (identity == nullptr) {
+      return EvalError(absl::StrCat("`", path, "`: ", Describe(*ref), " is not a known identity"));
+    }
+    const std::string& name = expr.name;
+    if (name == "id") return Value::String(identity->id);
+    if (name == "status") return Value::String(std::string(IdentityStatusName(identity->status)));
+    if (name == "groups") return Value::StringSet(identity->groups);
+    if (name == "owner") {
+      if (!identity->owner) return EvalError(absl::StrCat("`", path, "` is absent"));
+      return Value::String(*identity->owner);
+    }
+    if (name == "expires_at") {
+      if (!identity->expires_at) return EvalError(absl::StrCat("`", path, "` is absent"));
+      return Value::Timestamp(*identity->expires_at);
+    }
+    const AttributeTypes& declared =
+        policy_.schema.subject_attributes[static_cast<int>(identity->kind)];
+    if (declared.find(name) == declared.end()) {
+      return EvalError(absl::StrCat("`", path, "`: ", Describe(*ref),
+                                    " is of a kind that does not declare `", name, "`"));
+    }
+    auto it = identity->attrs.find(name);
+    if (it == identity->attrs.end()) {
+      return EvalError(absl::StrCat("`", path, "` is absent for ", Describe(*ref)));
+    }
+    return Typed(it->second, expr);
+  }
+
+  absl::StatusOr<Value> ReadResource(const Expr& expr) const {
+    const ResourceRef& resource = request_.resource;
+    if (expr.name == "id") return Value::String(resource.id);
+    if (auto it = resource.attrs.find(expr.name); it != resource.attrs.end()) {
+      return Typed(it->second, expr);
+    }
+    if (stored_resource_ != nullptr) {
+      if (auto it = stored_resource_->attrs.find(expr.name); it != stored_resource_->attrs.end()) {
+        return Typed(it->second, expr);
+      }
+    }
+    if (stored_resource_ == nullptr && resource.attrs.empty()) {
+      return EvalError(absl::StrCat("`resource.", expr.name, "`: resource `", resource.type, ":",
+                                    resource.id, "` is not in the store and has no inline "
+                                    "attributes"));
+    }
+    return EvalError(absl::StrCat("`resource.", expr.name, "` is absent for `", resource.type,
+                                  ":", resource.id, "`"));
+  }
+
+  bool Has(const Expr& expr, const Principal& principal) const {
+    switch (expr.root) {
+      case Root::kSubject:
+        return IdentityHas(principal.identity, expr.name);
+      case Root::kDelegator:
+        return IdentityHas(principal.delegator, expr.name);
+      case Root::kResource:
+        if (expr.name == "id") return true;
+        if (request_.resource.attrs.contains(expr.name)) return true;
+        return stored_resource_ != nullptr && stored_resource_->attrs.contains(expr.name);
+      case Root::kContext:
+        return request_.context.contains(expr.name);
+    }
+    return false;
+  }
+
+  bool IdentityHas(const Identity* identity, const std::string& name) const {
+    if (identity == nullptr) return false;
+    if (name == "id" || name == "status" || name == "groups") return true;
+    if (name == "owner") return identity->owner.has_value();
+    if (name == "expires_at") return identity->expires_at.has_value();
+    const AttributeTypes& declared =
+        policy_.schema.subject_attributes[static_cast<int>(identity->kind)];
+    return declared.find(name) != declared.end() && identity->attrs.contains(name);
+  }
+
+  const PolicyIr& policy_;
+  const Request& request_;
+  const absl::Time now_;
+  const Resource* stored_resource_;
+};
+
+std::string ClauseText(const absl::StatusOr<bool>& value) {
+  if (!value.ok()) return absl::StrCat("error: ", value.status().message());
+  return *value ? "true" : "false";
+}
+
+// The decision of one principal alone.
+struct PrincipalOutcome {
+  Effect effect = Effect::kDeny;
+  Reason reason = Reason::kInternalError;
+  std::vector<const Rule*> determining;
+  std::vector<const Rule*> holding_permits;
+  std::vector<EvaluationError> errors;
+};
+
+PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& entities,
+                                 const Evaluator& evaluator, const Principal& principal,
+                                 absl::Time now, TracePrincipal* trace) {
+  PrincipalOutcome outcome;
+  if (std::optional<Reason> stopped = Guard(entities, principal.identity, now)) {
+    outcome.reason = *stopped;
+    if (trace != nullptr) trace->guard = stopped;
+    return outcome;
+  }
+  std::vector<const Rule*> forbids, approvals;
+  for (const Rule& rule : policy.rules) {
+    if (!evaluator.HeadMatches(rule, *principal.identity)) continue;
+    TraceRule traced;
+    traced.rule = rule.name;
+    traced.effect = std::string(RuleEffectKeyword(rule.effect));
+    traced.source = absl::StrCat(rule.source, ":", rule.line);
+
+    // `when` first; `unless` only when `when` is true.
+    std::optional<absl::Status> error;
+    bool holds = true;
+    if (rule.when) {
+      absl::StatusOr<bool> when = evaluator.EvalBool(*rule.when, principal);
+      traced.when = ClauseText(when);
+      if (!when.ok()) {
+        error = when.status();
+      } else {
+        holds = *when;
+      }
+    }
+    if (!error && holds && rule.unless) {
+      absl::StatusOr<bool> unless = evaluator.EvalBool(*rule.unless, principal);
+      traced.unless = ClauseText(unless);
+      if (!unless.ok()) {
+        error = unless.status();
+      } else {
+        holds = !*unless;
+      }
+    }
+    if (error) {
+      traced.outcome = TraceRule::Outcome::kError;
+      outcome.errors.push_back({rule.name, *principal.ref, std::string(error->message())});
+    } else {
+      traced.outcome = holds ? TraceRule::Outcome::kHolds : TraceRule::Outcome::kDoesNotHold;
+    }
+    if (trace != nullptr) trace->candidates.push_back(std::move(traced));
+
+    // Fail closed: an erring forbid or approval counts as holding, an erring permit does not.
+    switch (rule.effect) {
+      case RuleEffect::kPermit:
+        if (holds && !error) outcome.holding_permits.push_back(&rule);
+        break;
+      case RuleEffect::kForbid:
+        if (holds || error) forbids.push_back(&rule);
+        break;
+      case RuleEffect::kRequireApproval:
+        if (holds || error) approvals.push_back(&rule);
+        break;
+    }
+  }
+  std::stable_sort(outcome.errors.begin(), outcome.errors.end(),
+                   [](const EvaluationError& a, const EvaluationError& b) { return a.rule < b.rule; });
+
+  if (!forbids.empty()) {
+    outcome.effect = Effect::kDeny;
+    outcome.reason = Reason::kForbidden;
+    outcome.determining = std::move(forbids);
+  } else if (outcome.holding_permits.empty()) {
+    outcome.effect = Effect::kDeny;
+    outcome.reason = Reason::kNoMatchingPermit;
+  } else if (!approvals.empty()) {
+    outcome.effect = Effect::kNeedsApproval;
+    outcome.reason = Reason::kApprovalRequired;
+    outcome.determining = std::move(approvals);
+  } else {
+    outcome.effect = Effect::kAllow;
+    outcome.reason = Reason::kPermitted;
+    outcome.determining = outcome.holding_permits;
+  }
+  return outcome;
+}
+
+std::vector<std::string> SortedNames(const std::vector<const Rule*>& rules) {
+  std::vector<std::string> names;
+  names.reserve(rules.size());
+  for (const Rule* rule : rules) names.push_back(rule->name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+// Merges the obligations of every contributing permit: all redactions (sorted, once each),
+// the smallest value of each limit, the highest log level.
+Obligations MergeObligations(const std::vector<const Rule*>& permits) {
+  Obligations merged;
+  std::map<std::string, int64_t> limits;
+  for (const Rule* rule : permits) {
+    const Obligations& own = rule->obligations;
+    merged.redact.insert(merged.redact.end(), own.redact.begin(), own.redact.end());
+    for (const auto& [name, value] : own.limits) {
+      auto [it, inserted] = limits.emplace(name, value);
+      if (!inserted) it->second = std::min(it->second, value);
+    }
+    merged.log = std::max(merged.log, own.log);
+  }
+  auto key = [](const Redaction& r) { return std::tie(r.pattern, r.replacement); };
+  std::sort(merged.redact.begin(), merged.redact.end(),
+            [&](const Redaction& a, const Redaction& b) { return key(a) < key(b); });
+  merged.redact.erase(
+      std::unique(merged.redact.begin(), merged.redact.end(),
+                  [&](const Redaction& a, const Redaction& b) { return key(a) == key(b); }),
+      merged.redact.end());
+  merged.limits.assign(limits.begin(), limits.end());
+  return merged;
+}
+
+}  // namespace
+
+Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
+                   absl::Time now, Trace* trace) {
+  // Principals: the subject, then the chain nearest first; each one's delegator is the next.
+  std::vector<const IdentityRef*> refs;
+  refs.push_back(&request.subject);
+  for (const IdentityRef& ref : request.on_behalf_of) refs.push_back(&ref);
+
+  Evaluator evaluator(policy, entities, request, now);
+  std::vector<PrincipalOutcome> outcomes;
+  outcomes.reserve(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    Principal principal;
+    principal.ref = refs[i];
+    principal.identity = FindIdentity(entities, *refs[i]);
+    if (i + 1 < refs.size()) {
+      principal.delegator_ref = refs[i + 1];
+      principal.delegator = FindIdentity(entities, *refs[i + 1]);
+    }
+    TracePrincipal* traced = nullptr;
+    if (trace != nullptr) {
+      traced = &trace->principals.emplace_back();
+      traced->identity = *refs[i];
+      traced->role = i == 0 ? "subject" : absl::StrCat("on_behalf_of[", i - 1, "]");
+    }
+    outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principal, now, traced));
+    if (traced != nullptr) {
+      traced->effect = outcomes.back().effect;
+      traced->reason = outcomes.back().reason;
+    }
+  }
+
+  Decision decision;
+  Effect strictest = Effect::kAllow;
+  for (const PrincipalOutcome& outcome : outcomes) strictest = std::max(strictest, outcome.effect);
+  decision.effect = strictest;
+  if (strictest == Effect::kAllow) {
+    std::vector<const Rule*> permits;
+    for (const PrincipalOutcome& outcome : outcomes) {
+      permits.insert(permits.end(), outcome.holding_permits.begin(),
+                     outcome.holding_permits.end());
+    }
+    decision.reason = Reason::kPermitted;
+    decision.rules = SortedNames(permits);
+    decision.obligations = MergeObligations(permits);
+  } else {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (outcomes[i].effect != strictest) continue;
+      decision.denied_by = *refs[i];
+      decision.reason = outcomes[i].reason;
+      decision.rules = SortedNames(outcomes[i].determining);
+      break;
+    }
+  }
+  for (PrincipalOutcome& outcome : outcomes) {
+    for (EvaluationError& error : outcome.errors) decision.errors.push_back(std::move(error));
+  }
+  return decision;
+}
+
+}  // namespace ward::internal

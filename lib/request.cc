@@ -1,0 +1,212 @@
+#include "lib/request.h"
+
+#include <algorithm>
+#include <exception>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/internal/json_util.h"
+#include "nlohmann/json.hpp"
+
+namespace ward {
+namespace {
+
+using internal::Abbreviate;
+using internal::JsonKindDescription;
+using nlohmann::json;
+
+absl::Status Invalid(absl::string_view message) { return absl::InvalidArgumentError(message); }
+
+// "subject" + "id" → "subject.id"; a top-level field has no parent.
+std::string Path(absl::string_view parent, absl::string_view field) {
+  if (parent.empty()) return std::string(field);
+  return absl::StrCat(parent, ".", field);
+}
+
+absl::Status CheckFields(const json& object, std::initializer_list<absl::string_view> allowed,
+                         absl::string_view path) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (std::find(allowed.begin(), allowed.end(), it.key()) != allowed.end()) continue;
+    if (path.empty()) {
+      return Invalid(absl::StrCat("unknown top-level field `", Abbreviate(it.key()), "`"));
+    }
+    return Invalid(absl::StrCat("unknown field `", Abbreviate(it.key()), "` in `", path, "`"));
+  }
+  return absl::OkStatus();
+}
+
+// The field when present and not null (null counts as absent).
+const json* Field(const json& object, absl::string_view name) {
+  auto it = object.find(std::string(name));
+  if (it == object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+absl::StatusOr<const json*> RequiredField(const json& object, absl::string_view parent,
+                                          absl::string_view name) {
+  const json* field = Field(object, name);
+  if (field == nullptr) {
+    return Invalid(absl::StrCat("missing required field `", Path(parent, name), "`"));
+  }
+  return field;
+}
+
+absl::StatusOr<std::string> RequiredString(const json& object, absl::string_view parent,
+                                           absl::string_view name) {
+  absl::StatusOr<const json*> field = RequiredField(object, parent, name);
+  if (!field.ok()) return field.status();
+  if (!(*field)->is_string()) {
+    return Invalid(absl::StrCat("`", Path(parent, name), "` must be a string, found ",
+                                JsonKindDescription(**field)));
+  }
+  const std::string& value = (*field)->get_ref<const std::string&>();
+  if (value.empty()) return Invalid(absl::StrCat("`", Path(parent, name), "` must not be empty"));
+  return value;
+}
+
+absl::Status RequireObject(const json& value, absl::string_view path) {
+  if (value.is_object()) return absl::OkStatus();
+  return Invalid(
+      absl::StrCat("`", path, "` must be an object, found ", JsonKindDescription(value)));
+}
+
+// {"kind": ..., "id": ...} at `path` ("subject", "on_behalf_of[2]").
+absl::StatusOr<IdentityRef> ParseIdentityRef(const json& value, absl::string_view path) {
+  if (absl::Status s = RequireObject(value, path); !s.ok()) return s;
+  if (absl::Status s = CheckFields(value, {"kind", "id"}, path); !s.ok()) return s;
+  absl::StatusOr<std::string> kind = RequiredString(value, path, "kind");
+  if (!kind.ok()) return kind.status();
+  std::optional<SubjectKind> parsed_kind = ParseSubjectKind(*kind);
+  if (!parsed_kind.has_value()) {
+    return Invalid(absl::StrCat("unknown subject kind `", Abbreviate(*kind), "` in `",
+                                Path(path, "kind"), "`; expected user, agent or builder"));
+  }
+  absl::StatusOr<std::string> id = RequiredString(value, path, "id");
+  if (!id.ok()) return id.status();
+  IdentityRef ref;
+  ref.kind = *parsed_kind;
+  ref.id = *std::move(id);
+  return ref;
+}
+
+// An object of attribute values in the shape of context entries; null entries are absent.
+absl::Status ParseAttributeObject(const json& value, absl::string_view path, AttributeMap* out) {
+  if (absl::Status s = RequireObject(value, path); !s.ok()) return s;
+  out->reserve(value.size());
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    std::optional<Value> converted = internal::JsonToValue(*it);
+    if (converted.has_value()) out->insert_or_assign(it.key(), *std::move(converted));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Request> ParseRequestObject(const json& root) {
+  if (!root.is_object()) {
+    return Invalid(
+        absl::StrCat("a request must be a JSON object, found ", JsonKindDescription(root)));
+  }
+  if (absl::Status s = CheckFields(
+          root, {"subject", "action", "resource", "context", "on_behalf_of", "now"}, "");
+      !s.ok()) {
+    return s;
+  }
+  Request request;
+
+  absl::StatusOr<const json*> subject = RequiredField(root, "", "subject");
+  if (!subject.ok()) return subject.status();
+  absl::StatusOr<IdentityRef> subject_ref = ParseIdentityRef(**subject, "subject");
+  if (!subject_ref.ok()) return subject_ref.status();
+  request.subject = *std::move(subject_ref);
+
+  absl::StatusOr<std::string> action = RequiredString(root, "", "action");
+  if (!action.ok()) return action.status();
+  request.action = *std::move(action);
+
+  absl::StatusOr<const json*> resource = RequiredField(root, "", "resource");
+  if (!resource.ok()) return resource.status();
+  if (absl::Status s = RequireObject(**resource, "resource"); !s.ok()) return s;
+  if (absl::Status s = CheckFields(**resource, {"type", "id", "attrs"}, "resource"); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> type = RequiredString(**resource, "resource", "type");
+  if (!type.ok()) return type.status();
+  request.resource.type = *std::move(type);
+  absl::StatusOr<std::string> id = RequiredString(**resource, "resource", "id");
+  if (!id.ok()) return id.status();
+  request.resource.id = *std::move(id);
+  if (const json* attrs = Field(**resource, "attrs")) {
+    if (absl::Status s = ParseAttributeObject(*attrs, "resource.attrs", &request.resource.attrs);
+        !s.ok()) {
+      return s;
+    }
+  }
+
+  if (const json* context = Field(root, "context")) {
+    if (absl::Status s = ParseAttributeObject(*context, "context", &request.context); !s.ok()) {
+      return s;
+    }
+  }
+
+  if (const json* chain = Field(root, "on_behalf_of")) {
+    if (!chain->is_array()) {
+      return Invalid(
+          absl::StrCat("`on_behalf_of` must be an array, found ", JsonKindDescription(*chain)));
+    }
+    if (chain->size() > kMaxDelegationHops) {
+      return Invalid(absl::StrCat("`on_behalf_of` has ", chain->size(), " entries; at most ",
+                                  kMaxDelegationHops, " are allowed"));
+    }
+    request.on_behalf_of.reserve(chain->size());
+    for (size_t i = 0; i < chain->size(); ++i) {
+      absl::StatusOr<IdentityRef> ref =
+          ParseIdentityRef((*chain)[i], absl::StrCat("on_behalf_of[", i, "]"));
+      if (!ref.ok()) return ref.status();
+      request.on_behalf_of.push_back(*std::move(ref));
+    }
+  }
+
+  if (const json* now = Field(root, "now")) {
+    if (!now->is_string()) {
+      return Invalid(
+          absl::StrCat("`now` must be an RFC 3339 string, found ", JsonKindDescription(*now)));
+    }
+    absl::StatusOr<absl::Time> t = ParseTimestamp(now->get_ref<const std::string&>());
+    if (!t.ok()) return Invalid(absl::StrCat("`now`: ", t.status().message()));
+    request.now = *t;
+  }
+  return request;
+}
+
+}  // namespace
+
+absl::StatusOr<Request> ParseRequestJson(absl::string_view json_text, const RequestLimits& limits) {
+  try {
+    absl::StatusOr<json> parsed =
+        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+    if (!parsed.ok()) return parsed.status();
+    return ParseRequestObject(*parsed);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("reading the request: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("reading the request failed");
+  }
+}
+
+absl::StatusOr<std::optional<Value>> ParseJsonValue(absl::string_view json_text) {
+  try {
+    const RequestLimits limits;
+    absl::StatusOr<json> parsed =
+        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+    if (!parsed.ok()) return parsed.status();
+    return internal::JsonToValue(*parsed);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("reading a JSON value: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("reading a JSON value failed");
+  }
+}
+
+}  // namespace ward

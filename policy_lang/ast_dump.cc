@@ -1,0 +1,369 @@
+#include "policy_lang/ast_dump.h"
+
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
+
+namespace ward {
+namespace {
+
+std::string Quote(absl::string_view text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7F) {
+          absl::StrAppendFormat(&out, "\\x%02X", c);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+std::string At(const ast::Span& span) {
+  return absl::StrFormat("@%d:%d-%d:%d", span.begin.line, span.begin.column, span.end.line,
+                         span.end.column);
+}
+
+absl::string_view TypeText(Type type) {
+  switch (type) {
+    case Type::kString:
+      return "string";
+    case Type::kInt:
+      return "int";
+    case Type::kBool:
+      return "bool";
+    case Type::kTimestamp:
+      return "timestamp";
+    case Type::kStringSet:
+      return "set<string>";
+    case Type::kIntSet:
+      return "set<int>";
+  }
+  return "?";
+}
+
+absl::string_view SubjectKindText(SubjectKind kind) {
+  switch (kind) {
+    case SubjectKind::kUser:
+      return "user";
+    case SubjectKind::kAgent:
+      return "agent";
+    case SubjectKind::kBuilder:
+      return "builder";
+  }
+  return "?";
+}
+
+absl::string_view RootText(ast::PathRoot root) {
+  switch (root) {
+    case ast::PathRoot::kSubject:
+      return "subject";
+    case ast::PathRoot::kResource:
+      return "resource";
+    case ast::PathRoot::kContext:
+      return "context";
+    case ast::PathRoot::kDelegator:
+      return "delegator";
+  }
+  return "?";
+}
+
+absl::string_view OpText(ast::Expr::BinaryOp op) {
+  using Op = ast::Expr::BinaryOp;
+  switch (op) {
+    case Op::kAnd:
+      return "and";
+    case Op::kOr:
+      return "or";
+    case Op::kEq:
+      return "==";
+    case Op::kNe:
+      return "!=";
+    case Op::kLt:
+      return "<";
+    case Op::kLe:
+      return "<=";
+    case Op::kGt:
+      return ">";
+    case Op::kGe:
+      return ">=";
+    case Op::kIn:
+      return "in";
+    case Op::kStartsWith:
+      return "starts_with";
+  }
+  return "?";
+}
+
+absl::string_view EffectText(ast::Effect effect) {
+  switch (effect) {
+    case ast::Effect::kPermit:
+      return "permit";
+    case ast::Effect::kForbid:
+      return "forbid";
+    case ast::Effect::kRequireApproval:
+      return "require_approval";
+  }
+  return "?";
+}
+
+class Dumper {
+ public:
+  std::string Dump(const ast::File& file) {
+    Line(0, absl::StrCat("file ", Quote(file.source_name)));
+    for (const ast::Item& item : file.items) {
+      if (const auto* block = std::get_if<ast::SchemaBlock>(&item)) {
+        DumpSchema(*block);
+      } else {
+        DumpRule(std::get<ast::Rule>(item));
+      }
+    }
+    for (const ast::Comment& comment : file.comments) {
+      Line(1, absl::StrCat("comment ", Quote(comment.text), " ", At(comment.span)));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void Line(int indent, absl::string_view text) {
+    out_.append(static_cast<size_t>(indent) * 2, ' ');
+    absl::StrAppend(&out_, text, "\n");
+  }
+
+  void DumpAttributes(int indent, const std::vector<ast::AttributeDecl>& attributes) {
+    for (const ast::AttributeDecl& a : attributes) {
+      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeText(a.type), " ",
+                                At(a.name.span), " type", At(a.type_span)));
+    }
+  }
+
+  void DumpSchema(const ast::SchemaBlock& block) {
+    Line(1, absl::StrCat("schema ", At(block.span)));
+    for (const ast::SchemaItem& item : block.items) {
+      switch (item.kind) {
+        case ast::SchemaItem::Kind::kSubject:
+          Line(2, absl::StrCat(SubjectKindText(item.subject_kind), " ", At(item.span)));
+          DumpAttributes(3, item.attributes);
+          break;
+        case ast::SchemaItem::Kind::kResource:
+          Line(2, absl::StrCat("resource ", item.resource_type.name, " ", At(item.span), " name",
+                               At(item.resource_type.span)));
+          DumpAttributes(3, item.attributes);
+          break;
+        case ast::SchemaItem::Kind::kContext:
+          Line(2, absl::StrCat("context ", At(item.span)));
+          DumpAttributes(3, item.attributes);
+          break;
+        case ast::SchemaItem::Kind::kAction:
+          Line(2, absl::StrCat("action ", At(item.span)));
+          for (const ast::Identifier& name : item.actions) {
+            Line(3, absl::StrCat("name ", name.name, " ", At(name.span)));
+          }
+          for (const ast::Identifier& type : item.action_resource_types) {
+            Line(3, absl::StrCat("on ", type.name, " ", At(type.span)));
+          }
+          break;
+      }
+    }
+  }
+
+  void DumpRule(const ast::Rule& rule) {
+    Line(1, absl::StrCat("rule ", EffectText(rule.effect), " ", At(rule.span), " effect",
+                         At(rule.effect_span)));
+    for (const ast::Annotation& a : rule.annotations) {
+      Line(2, absl::StrCat("annotation ", a.name.name, " ", Quote(a.value.value), " ", At(a.span),
+                           " name", At(a.name.span), " value", At(a.value.span)));
+    }
+    const ast::SubjectHead& subject = rule.subject;
+    std::string kind =
+        subject.kind.has_value() ? std::string(SubjectKindText(*subject.kind)) : std::string("any");
+    std::string selector;
+    switch (subject.selector) {
+      case ast::SubjectHead::Selector::kAll:
+        break;
+      case ast::SubjectHead::Selector::kId:
+        selector =
+            absl::StrCat(" id ", Quote(subject.value.value), " value", At(subject.value.span));
+        break;
+      case ast::SubjectHead::Selector::kGroup:
+        selector =
+            absl::StrCat(" group ", Quote(subject.value.value), " value", At(subject.value.span));
+        break;
+    }
+    Line(2, absl::StrCat("subject ", kind, " ", At(subject.span), " kind", At(subject.kind_span),
+                         selector));
+    Line(2, rule.action_list ? "actions (list)" : "actions");
+    for (const ast::Identifier& action : rule.actions) {
+      Line(3, absl::StrCat(action.name, " ", At(action.span)));
+    }
+    DumpResource(rule.resource);
+    if (rule.when != nullptr) {
+      Line(2, absl::StrCat("when ", At(rule.when_span)));
+      DumpExpr(3, *rule.when);
+    }
+    if (rule.unless != nullptr) {
+      Line(2, absl::StrCat("unless ", At(rule.unless_span)));
+      DumpExpr(3, *rule.unless);
+    }
+    if (!rule.obligations.empty()) {
+      Line(2, absl::StrCat("with ", At(rule.with_span)));
+      for (const ast::Obligation& o : rule.obligations) {
+        Line(3,
+             absl::StrCat("obligation ", o.name.name, " ", At(o.span), " name", At(o.name.span)));
+        for (const ast::ObligationArg& arg : o.args) {
+          switch (arg.kind) {
+            case ast::ObligationArg::Kind::kRegex:
+              Line(4, absl::StrCat("regex ", Quote(arg.text), " ", At(arg.span)));
+              break;
+            case ast::ObligationArg::Kind::kString:
+              Line(4, absl::StrCat("string ", Quote(arg.text), " ", At(arg.span)));
+              break;
+            case ast::ObligationArg::Kind::kInt:
+              Line(4, absl::StrCat("int ", arg.int_value, " ", At(arg.span)));
+              break;
+            case ast::ObligationArg::Kind::kIdentifier:
+              Line(4, absl::StrCat("name ", arg.text, " ", At(arg.span)));
+              break;
+          }
+        }
+      }
+    }
+  }
+
+  void DumpResource(const ast::ResourceHead& head) {
+    using Selector = ast::ResourceHead::Selector;
+    absl::string_view selector;
+    switch (head.selector) {
+      case Selector::kAll:
+        selector = "all";
+        break;
+      case Selector::kId:
+        selector = "id";
+        break;
+      case Selector::kIds:
+        selector = "ids";
+        break;
+      case Selector::kPrefix:
+        selector = "prefix";
+        break;
+      case Selector::kPrefixes:
+        selector = "prefixes";
+        break;
+      case Selector::kPattern:
+        selector = "pattern";
+        break;
+    }
+    Line(2, absl::StrCat("resource ", head.type.name, " ", selector, " ", At(head.span), " type",
+                         At(head.type.span)));
+    for (const ast::StringLiteral& value : head.values) {
+      Line(3, absl::StrCat("string ", Quote(value.value), " ", At(value.span)));
+    }
+    if (head.selector == Selector::kPattern) {
+      Line(3, absl::StrCat("regex ", Quote(head.pattern.pattern), " ", At(head.pattern.span)));
+    }
+  }
+
+  // Iterative (an explicit stack), so that tall trees cannot exhaust the call stack.
+  void DumpExpr(int indent, const ast::Expr& root) {
+    std::vector<std::pair<const ast::Expr*, int>> stack = {{&root, indent}};
+    while (!stack.empty()) {
+      const auto [expr, level] = stack.back();
+      stack.pop_back();
+      std::string text;
+      using Kind = ast::Expr::Kind;
+      switch (expr->kind) {
+        case Kind::kString:
+          text = absl::StrCat("string ", Quote(expr->string_value));
+          break;
+        case Kind::kInt:
+          text = absl::StrCat("int ", expr->int_value);
+          break;
+        case Kind::kBool:
+          text = expr->bool_value ? "bool true" : "bool false";
+          break;
+        case Kind::kList:
+          text = "list";
+          break;
+        case Kind::kPath:
+          text = absl::StrCat("path ", RootText(expr->root));
+          if (!expr->attribute.name.empty()) {
+            absl::StrAppend(&text, ".", expr->attribute.name);
+          }
+          break;
+        case Kind::kNow:
+          text = "now";
+          break;
+        case Kind::kHas:
+          text = absl::StrCat("has ", RootText(expr->root), ".", expr->attribute.name);
+          break;
+        case Kind::kNot:
+          text = "not";
+          break;
+        case Kind::kBinary:
+          text = absl::StrCat("binary ", OpText(expr->op));
+          break;
+        case Kind::kMatches:
+          text = absl::StrCat("matches ", Quote(expr->regex.pattern));
+          break;
+      }
+      if (expr->parenthesized) text += " (parenthesized)";
+      absl::StrAppend(&text, " ", At(expr->span));
+      switch (expr->kind) {
+        case Kind::kHas:
+          absl::StrAppend(&text, " op", At(expr->op_span), " attribute", At(expr->attribute.span));
+          break;
+        case Kind::kNot:
+        case Kind::kBinary:
+          absl::StrAppend(&text, " op", At(expr->op_span));
+          break;
+        case Kind::kMatches:
+          absl::StrAppend(&text, " op", At(expr->op_span), " regex", At(expr->regex.span));
+          break;
+        case Kind::kPath:
+          if (!expr->attribute.name.empty()) {
+            absl::StrAppend(&text, " attribute", At(expr->attribute.span));
+          }
+          break;
+        default:
+          break;
+      }
+      Line(level, text);
+      for (auto it = expr->operands.rbegin(); it != expr->operands.rend(); ++it) {
+        if (*it != nullptr) stack.push_back({it->get(), level + 1});
+      }
+    }
+  }
+
+  std::string out_;
+};
+
+}  // namespace
+
+std::string DumpAst(const ast::File& file) { return Dumper().Dump(file); }
+
+}  // namespace ward

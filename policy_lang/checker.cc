@@ -1,0 +1,861 @@
+#include "policy_lang/checker.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/value.h"
+#include "re2/re2.h"
+
+namespace ward {
+namespace {
+
+using internal::Expr;
+using internal::Root;
+using internal::RuleEffect;
+
+constexpr absl::string_view kObligationNames[] = {"redact", "limit", "log"};
+constexpr absl::string_view kLogLevels[] = {"none", "summary", "full"};
+
+std::vector<std::string> BuiltinSubjectAttributes() {
+  return {"id", "owner", "status", "expires_at", "groups"};
+}
+
+Root ToRoot(ast::PathRoot root) {
+  switch (root) {
+    case ast::PathRoot::kSubject:
+      return Root::kSubject;
+    case ast::PathRoot::kResource:
+      return Root::kResource;
+    case ast::PathRoot::kContext:
+      return Root::kContext;
+    case ast::PathRoot::kDelegator:
+      return Root::kDelegator;
+  }
+  return Root::kSubject;
+}
+
+bool IsSet(Type type) { return type == Type::kStringSet || type == Type::kIntSet; }
+
+Type ElementType(Type set_type) {
+  return set_type == Type::kIntSet ? Type::kInt : Type::kString;
+}
+
+// `[]` checks as a set of strings but stands for a set of either element type.
+bool IsEmptyListLiteral(const Expr& expr) {
+  if (expr.op != Expr::Op::kLiteral) return false;
+  if (expr.literal.kind() == Value::Kind::kStringSet) return expr.literal.string_set().empty();
+  if (expr.literal.kind() == Value::Kind::kIntSet) return expr.literal.int_set().empty();
+  return false;
+}
+
+bool IsStringLiteral(const Expr& expr) {
+  return expr.op == Expr::Op::kLiteral && expr.literal.kind() == Value::Kind::kString;
+}
+
+absl::string_view BinaryOpText(ast::Expr::BinaryOp op) {
+  switch (op) {
+    case ast::Expr::BinaryOp::kAnd:
+      return "and";
+    case ast::Expr::BinaryOp::kOr:
+      return "or";
+    case ast::Expr::BinaryOp::kEq:
+      return "==";
+    case ast::Expr::BinaryOp::kNe:
+      return "!=";
+    case ast::Expr::BinaryOp::kLt:
+      return "<";
+    case ast::Expr::BinaryOp::kLe:
+      return "<=";
+    case ast::Expr::BinaryOp::kGt:
+      return ">";
+    case ast::Expr::BinaryOp::kGe:
+      return ">=";
+    case ast::Expr::BinaryOp::kIn:
+      return "in";
+    case ast::Expr::BinaryOp::kStartsWith:
+      return "starts_with";
+  }
+  return "?";
+}
+
+Expr::Op BinaryOpToIr(ast::Expr::BinaryOp op) {
+  switch (op) {
+    case ast::Expr::BinaryOp::kAnd:
+      return Expr::Op::kAnd;
+    case ast::Expr::BinaryOp::kOr:
+      return Expr::Op::kOr;
+    case ast::Expr::BinaryOp::kEq:
+      return Expr::Op::kEq;
+    case ast::Expr::BinaryOp::kNe:
+      return Expr::Op::kNe;
+    case ast::Expr::BinaryOp::kLt:
+      return Expr::Op::kLt;
+    case ast::Expr::BinaryOp::kLe:
+      return Expr::Op::kLe;
+    case ast::Expr::BinaryOp::kGt:
+      return Expr::Op::kGt;
+    case ast::Expr::BinaryOp::kGe:
+      return Expr::Op::kGe;
+    case ast::Expr::BinaryOp::kIn:
+      return Expr::Op::kIn;
+    case ast::Expr::BinaryOp::kStartsWith:
+      return Expr::Op::kStartsWith;
+  }
+  return Expr::Op::kAnd;
+}
+
+template <typename Map>
+std::vector<std::string> Keys(const Map& map) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : map) keys.push_back(key);
+  return keys;
+}
+
+// What a rule's conditions may refer to.
+struct RuleScope {
+  std::optional<SubjectKind> subject_kind;  // nullopt for `any`
+  std::string resource_type;
+  bool resource_type_known = false;
+};
+
+class Checker {
+ public:
+  Checker(const std::vector<CheckInput>& inputs, const CheckOptions& options,
+          std::vector<Diagnostic>* diagnostics)
+      : inputs_(inputs), options_(options), diagnostics_(diagnostics) {}
+
+  std::optional<internal::PolicyIr> Run() {
+    for (const CheckInput& input : inputs_) {
+      current_ = &input;
+      for (const ast::Item& item : input.file->items) {
+        if (const auto* block = std::get_if<ast::SchemaBlock>(&item)) CollectSchema(*block);
+      }
+    }
+    CheckActionTargets();
+    for (const CheckInput& input : inputs_) {
+      current_ = &input;
+      for (const ast::Item& item : input.file->items) {
+        if (const auto* rule = std::get_if<ast::Rule>(&item)) CheckRule(*rule);
+      }
+    }
+    if (has_errors_) return std::nullopt;
+    internal::PolicyIr ir;
+    ir.schema = std::move(schema_);
+    ir.rules = std::move(rules_);
+    return ir;
+  }
+
+ private:
+  void Report(Diagnostic::Severity severity, const ast::Location& at, std::string message) {
+    Diagnostic d;
+    d.severity = severity;
+    d.source = current_->file->source_name;
+    d.line = at.line;
+    d.column = at.column;
+    d.message = std::move(message);
+    d.source_line = std::string(SourceLine(current_->text, at.line));
+    diagnostics_->push_back(std::move(d));
+  }
+  void Error(const ast::Location& at, std::string message) {
+    has_errors_ = true;
+    Report(Diagnostic::Severity::kError, at, std::move(message));
+  }
+  void Warning(const ast::Location& at, std::string message) {
+    Report(Diagnostic::Severity::kWarning, at, std::move(message));
+  }
+
+  // ---- Schema ----
+
+  void DeclareAttributes(const std::vector<ast::AttributeDecl>& decls, AttributeTypes* into,
+                         absl::string_view owner, bool identity) {
+    for (const ast::AttributeDecl& decl : decls) {
+      const std::string& name = decl.name.name;
+      if (identity && BuiltinSubjectAttributeType(name).has_value()) {
+        Error(decl.name.span.begin,
+              absl::StrCat("`", name, "` is a built-in attribute of every identity"));
+        continue;
+      }
+      if (!identity && name == "id") {
+        Error(decl.name.span.begin, "`id` is a built-in attribute of every resource");
+        continue;
+      }
+      if (!into->emplace(name, decl.type).second) {
+        Error(decl.name.span.begin,
+              absl::StrCat("attribute `", name, "` of ", owner, " is already declared"));
+      }
+    }
+  }
+
+  void CollectSchema(const ast::SchemaBlock& block) {
+    for (const ast::SchemaItem& item : block.items) {
+      switch (item.kind) {
+        case ast::SchemaItem::Kind::kSubject: {
+          auto& attrs = schema_.subject_attributes[static_cast<int>(item.subject_kind)];
+          DeclareAttributes(item.attributes, &attrs, SubjectKindName(item.subject_kind), true);
+          break;
+        }
+        case ast::SchemaItem::Kind::kResource: {
+          auto& attrs = schema_.resource_types[item.resource_type.name];
+          DeclareAttributes(item.attributes, &attrs,
+                            absl::StrCat("resource type `", item.resource_type.name, "`"),
+                            false);
+          break;
+        }
+        case ast::SchemaItem::Kind::kContext:
+          DeclareAttributes(item.attributes, &schema_.context, "the context", false);
+          break;
+        case ast::SchemaItem::Kind::kAction:
+          for (const ast::Identifier& action : item.actions) {
+            auto& targets = schema_.actions[action.name];
+            for (const ast::Identifier& type : item.action_resource_types) {
+              if (!targets.insert(type.name).second) {
+                Error(action.span.begin, absl::StrCat("action `", action.name,
+                                                      "` is already declared on `", type.name,
+                                                      "`"));
+              }
+              action_targets_.push_back({current_, type});
+            }
+          }
+          break;
+      }
+    }
+  }
+
+  // Every resource type an action names must be declared somewhere in the policy set.
+  void CheckActionTargets() {
+    std::vector<std::string> types = Keys(schema_.resource_types);
+    std::set<std::pair<const CheckInput*, int>> reported;
+    for (const auto& [input, type] : action_targets_) {
+      if (schema_.resource_types.count(type.name)) continue;
+      if (!reported.insert({input, type.span.begin.offset}).second) continue;
+      current_ = input;
+      Error(type.span.begin, absl::StrCat("unknown resource type `", type.name, "`",
+                                          DidYouMean(type.name, types)));
+    }
+  }
+
+  // ---- Rules ----
+
+  void CheckRule(const ast::Rule& rule) {
+    internal::Rule out;
+    out.source = current_->file->source_name;
+    out.line = rule.effect_span.begin.line;
+    out.name = absl::StrCat(out.source, ":", out.line);
+    switch (rule.effect) {
+      case ast::Effect::kPermit:
+        out.effect = RuleEffect::kPermit;
+        break;
+      case ast::Effect::kForbid:
+        out.effect = RuleEffect::kForbid;
+        break;
+      case ast::Effect::kRequireApproval:
+        out.effect = RuleEffect::kRequireApproval;
+        break;
+    }
+    const bool ok_before = !has_errors_;
+    has_errors_ = false;
+
+    CheckAnnotations(rule, &out);
+
+    // Subject.
+    out.subject.subject_kind = rule.subject.kind;
+    switch (rule.subject.selector) {
+      case ast::SubjectHead::Selector::kAll:
+        out.subject.kind = internal::SubjectSelector::Kind::kAll;
+        break;
+      case ast::SubjectHead::Selector::kId:
+        out.subject.kind = internal::SubjectSelector::Kind::kId;
+        out.subject.value = rule.subject.value.value;
+        break;
+      case ast::SubjectHead::Selector::kGroup:
+        out.subject.kind = internal::SubjectSelector::Kind::kGroup;
+        out.subject.value = rule.subject.value.value;
+        break;
+    }
+
+    // Resource type and actions.
+    RuleScope scope;
+    scope.subject_kind = rule.subject.kind;
+    scope.resource_type = rule.resource.type.name;
+    scope.resource_type_known = schema_.resource_types.count(scope.resource_type) > 0;
+    out.resource_type = scope.resource_type;
+    if (!scope.resource_type_known) {
+      Error(rule.resource.type.span.begin,
+            absl::StrCat("unknown resource type `", scope.resource_type, "`",
+                         DidYouMean(scope.resource_type, Keys(schema_.resource_types))));
+    }
+    for (const ast::Identifier& action : rule.actions) {
+      auto it = schema_.actions.find(action.name);
+      if (it == schema_.actions.end()) {
+        Error(action.span.begin, absl::StrCat("unknown action `", action.name, "`",
+                                              DidYouMean(action.name, Keys(schema_.actions))));
+        continue;
+      }
+      if (scope.resource_type_known && !it->second.count(scope.resource_type)) {
+        Error(action.span.begin,
+              absl::StrCat("action `", action.name, "` does not apply to `",
+                           scope.resource_type, "` (it applies to ",
+                           absl::StrJoin(it->second, ", ",
+                                         [](std::string* o, const std::string& t) {
+                                           absl::StrAppend(o, "`", t, "`");
+                                         }),
+                           ")"));
+        continue;
+      }
+      out.actions.push_back(action.name);
+    }
+    std::sort(out.actions.begin(), out.actions.end());
+    out.actions.erase(std::unique(out.actions.begin(), out.actions.end()), out.actions.end());
+
+    CheckResourceSelector(rule.resource, &out.resource);
+
+    if (rule.when) out.when = CheckCondition(*rule.when, scope);
+    if (rule.unless) out.unless = CheckCondition(*rule.unless, scope);
+
+    if (!rule.obligations.empty() || rule.with_span.begin.line > 0) {
+      if (out.effect != RuleEffect::kPermit) {
+        Error(rule.with_span.begin,
+              absl::StrCat("`with` is only allowed on `permit` rules, not on `",
+                           internal::RuleEffectKeyword(out.effect), "`"));
+      } else {
+        CheckObligations(rule.obligations, &out);
+      }
+    }
+
+    const bool rule_ok = !has_errors_;
+    has_errors_ = !ok_before || !rule_ok;
+    if (rule_ok) rules_.push_back(std::move(out));
+  }
+
+  void CheckAnnotations(const ast::Rule& rule, internal::Rule* out) {
+    std::set<std::string> seen;
+    for (const ast::Annotation& annotation : rule.annotations) {
+      const std::string& name = annotation.name.name;
+      if (!seen.insert(name).second) {
+        Error(annotation.name.span.begin,
+              absl::StrCat("annotation `@", name, "` appears twice on this rule"));
+        continue;
+      }
+      out->annotations.emplace_back(name, annotation.value.value);
+      if (name != "id") continue;
+      const std::string& id = annotation.value.value;
+      if (id.empty()) {
+        Error(annotation.value.span.begin, "`@id` must not be empty");
+        continue;
+      }
+      auto [it, inserted] = rule_ids_.emplace(
+          id, absl::StrCat(current_->file->source_name, ":", annotation.value.span.begin.line));
+      if (!inserted) {
+        Error(annotation.value.span.begin,
+              absl::StrCat("duplicate rule id `", id, "` (first used at ", it->second, ")"));
+        continue;
+      }
+      out->name = id;
+    }
+  }
+
+  void CheckResourceSelector(const ast::ResourceHead& head, internal::ResourceSelector* out) {
+    using Selector = ast::ResourceHead::Selector;
+    switch (head.selector) {
+      case Selector::kAll:
+        out->kind = internal::ResourceSelector::Kind::kAll;
+        return;
+      case Selector::kId:
+      case Selector::kIds:
+        out->kind = internal::ResourceSelector::Kind::kIds;
+        break;
+      case Selector::kPrefix:
+      case Selector::kPrefixes:
+        out->kind = internal::ResourceSelector::Kind::kPrefixes;
+        break;
+      case Selector::kPattern:
+        out->kind = internal::ResourceSelector::Kind::kPattern;
+        out->pattern = CompileRegex(head.pattern);
+        out->pattern_text = head.pattern.pattern;
+        return;
+    }
+    for (const ast::StringLiteral& value : head.values) out->values.push_back(value.value);
+    std::sort(out->values.begin(), out->values.end());
+    out->values.erase(std::unique(out->values.begin(), out->values.end()), out->values.end());
+  }
+
+  std::shared_ptr<const re2::RE2> CompileRegex(const ast::RegexLiteral& literal) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(options_.max_regex_memory);
+    auto regex = std::make_shared<const re2::RE2>(
+        re2::StringPiece(literal.pattern.data(), literal.pattern.size()), options);
+    if (regex->ok()) return regex;
+    if (regex->error_code() == RE2::ErrorPatternTooLarge) {
+      Error(literal.span.begin,
+            absl::StrCat("regular expression is too large: its compiled form exceeds the "
+                         "budget of ",
+                         options_.max_regex_memory, " bytes"));
+    } else {
+      Error(literal.span.begin, absl::StrCat("invalid regular expression `", literal.pattern,
+                                             "`: ", regex->error()));
+    }
+    return nullptr;
+  }
+
+  // ---- Obligations ----
+
+  void CheckObligations(const std::vector<ast::Obligation>& obligations, internal::Rule* out) {
+    std::set<std::string> limit_names;
+    for (const ast::Obligation& obligation : obligations) {
+      const std::string& name = obligation.name.name;
+      if (name == "redact") {
+        CheckRedact(obligation, out);
+      } else if (name == "limit") {
+        if (!CheckArity(obligation, 2)) continue;
+        const ast::ObligationArg& limit_name = obligation.args[0];
+        const ast::ObligationArg& value = obligation.args[1];
+        if (limit_name.kind != ast::ObligationArg::Kind::kIdentifier) {
+          Error(limit_name.span.begin, "`limit` takes a name first, e.g. `limit(output_tokens, 4000)`");
+          continue;
+        }
+        if (value.kind != ast::ObligationArg::Kind::kInt) {
+          Error(value.span.begin, "`limit` takes an integer second");
+          continue;
+        }
+        if (value.int_value < 0) {
+          Error(value.span.begin, absl::StrCat("a limit must not be negative, found ",
+                                               value.int_value));
+          continue;
+        }
+        if (!limit_names.insert(limit_name.text).second) {
+          Error(limit_name.span.begin,
+                absl::StrCat("`limit(", limit_name.text, ", ...)` appears twice in this rule"));
+          continue;
+        }
+        out->obligations.limits.emplace_back(limit_name.text, value.int_value);
+      } else if (name == "log") {
+        if (!CheckArity(obligation, 1)) continue;
+        const ast::ObligationArg& level = obligation.args[0];
+        std::vector<std::string> levels(std::begin(kLogLevels), std::end(kLogLevels));
+        if (level.kind != ast::ObligationArg::Kind::kIdentifier ||
+            std::find(levels.begin(), levels.end(), level.text) == levels.end()) {
+          Error(level.span.begin, absl::StrCat("unknown log level `", level.text,
+                                               "`; use `none`, `summary` or `full`",
+                                               DidYouMean(level.text, levels)));
+          continue;
+        }
+        if (out->sets_log) {
+          Error(obligation.name.span.begin, "`log(...)` appears twice in this rule");
+          continue;
+        }
+        out->sets_log = true;
+        out->obligations.log = level.text == "full"      ? LogLevel::kFull
+                               : level.text == "summary" ? LogLevel::kSummary
+                                                         : LogLevel::kNone;
+      } else {
+        std::vector<std::string> names(std::begin(kObligationNames), std::end(kObligationNames));
+        Error(obligation.name.span.begin,
+              absl::StrCat("unknown obligation `", name, "`", DidYouMean(name, names)));
+      }
+    }
+    auto& redact = out->obligations.redact;
+    std::sort(redact.begin(), redact.end(), [](const Redaction& a, const Redaction& b) {
+      return std::tie(a.pattern, a.replacement) < std::tie(b.pattern, b.replacement);
+    });
+    redact.erase(std::unique(redact.begin(), redact.end(),
+                             [](const Redaction& a, const Redaction& b) {
+                               return a.pattern == b.pattern && a.replacement == b.replacement;
+                             }),
+                 redact.end());
+    std::sort(out->obligations.limits.begin(), out->obligations.limits.end());
+  }
+
+  bool CheckArity(const ast::Obligation& obligation, size_t arity) {
+    if (obligation.args.size() == arity) return true;
+    Error(obligation.name.span.begin,
+          absl::StrCat("`", obligation.name.name, "` takes ", arity, " argument",
+                       arity == 1 ? "" : "s", ", found ", obligation.args.size()));
+    return false;
+  }
+
+  void CheckRedact(const ast::Obligation& obligation, internal::Rule* out) {
+    if (!CheckArity(obligation, 2)) return;
+    const ast::ObligationArg& pattern = obligation.args[0];
+    const ast::ObligationArg& replacement = obligation.args[1];
+    if (pattern.kind != ast::ObligationArg::Kind::kRegex) {
+      Error(pattern.span.begin, "`redact` takes a regular expression first, e.g. /\\d+/");
+      return;
+    }
+    if (replacement.kind != ast::ObligationArg::Kind::kString) {
+      Error(replacement.span.begin, "`redact` takes a replacement string second");
+      return;
+    }
+    ast::RegexLiteral literal;
+    literal.pattern = pattern.text;
+    literal.span = pattern.span;
+    std::shared_ptr<const re2::RE2> regex = CompileRegex(literal);
+    if (regex == nullptr) return;
+    std::string rewrite_error;
+    if (!regex->CheckRewriteString(
+            re2::StringPiece(replacement.text.data(), replacement.text.size()),
+            &rewrite_error)) {
+      Error(replacement.span.begin,
+            absl::StrCat("invalid replacement `", replacement.text, "`: ", rewrite_error));
+      return;
+    }
+    out->obligations.redact.push_back(Redaction{pattern.text, replacement.text, regex});
+  }
+
+  // ---- Conditions ----
+
+  std::unique_ptr<Expr> CheckCondition(const ast::Expr& expr, const RuleScope& scope) {
+    std::unique_ptr<Expr> checked = CheckExpr(expr, scope);
+    if (checked == nullptr) return nullptr;
+    if (checked->type != Type::kBool) {
+      Error(expr.span.begin, absl::StrCat("a condition must be a bool; this is ",
+                                          Article(checked->type)));
+      return nullptr;
+    }
+    return checked;
+  }
+
+  static std::string Article(Type type) {
+    switch (type) {
+      case Type::kInt:
+        return "an int";
+      case Type::kString:
+        return "a string";
+      case Type::kBool:
+        return "a bool";
+      case Type::kTimestamp:
+        return "a timestamp";
+      case Type::kStringSet:
+        return "a set<string>";
+      case Type::kIntSet:
+        return "a set<int>";
+    }
+    return "a value";
+  }
+
+  static std::string Describe(const Expr& expr) {
+    if (IsEmptyListLiteral(expr)) return "an empty list";
+    return Article(expr.type);
+  }
+
+  std::unique_ptr<Expr> NewExpr(Expr::Op op, Type type, const ast::Expr& at) {
+    auto expr = std::make_unique<Expr>();
+    expr->op = op;
+    expr->type = type;
+    expr->line = at.span.begin.line;
+    expr->column = at.span.begin.column;
+    return expr;
+  }
+
+  std::unique_ptr<Expr> CheckExpr(const ast::Expr& expr, const RuleScope& scope) {
+    switch (expr.kind) {
+      case ast::Expr::Kind::kString: {
+        auto out = NewExpr(Expr::Op::kLiteral, Type::kString, expr);
+        out->literal = Value::String(expr.string_value);
+        return out;
+      }
+      case ast::Expr::Kind::kInt: {
+        auto out = NewExpr(Expr::Op::kLiteral, Type::kInt, expr);
+        out->literal = Value::Int(expr.int_value);
+        return out;
+      }
+      case ast::Expr::Kind::kBool: {
+        auto out = NewExpr(Expr::Op::kLiteral, Type::kBool, expr);
+        out->literal = Value::Bool(expr.bool_value);
+        return out;
+      }
+      case ast::Expr::Kind::kList:
+        return CheckList(expr);
+      case ast::Expr::Kind::kNow:
+        return NewExpr(Expr::Op::kNow, Type::kTimestamp, expr);
+      case ast::Expr::Kind::kPath: {
+        std::optional<Type> type = LookupAttribute(expr.root, expr.attribute, scope, false);
+        if (!type) return nullptr;
+        auto out = NewExpr(Expr::Op::kAttribute, *type, expr);
+        out->root = ToRoot(expr.root);
+        out->name = expr.attribute.name;
+        return out;
+      }
+      case ast::Expr::Kind::kHas: {
+        if (!LookupAttribute(expr.root, expr.attribute, scope, true)) return nullptr;
+        auto out = NewExpr(Expr::Op::kHas, Type::kBool, expr);
+        out->root = ToRoot(expr.root);
+        out->name = expr.attribute.name;
+        return out;
+      }
+      case ast::Expr::Kind::kNot: {
+        if (expr.operands.size() != 1) return nullptr;
+        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope);
+        if (!operand) return nullptr;
+        if (operand->type != Type::kBool) {
+          Error(expr.op_span.begin,
+                absl::StrCat("`not` needs a bool, found ", Describe(*operand)));
+          return nullptr;
+        }
+        auto out = NewExpr(Expr::Op::kNot, Type::kBool, expr);
+        out->operands.push_back(std::move(operand));
+        return out;
+      }
+      case ast::Expr::Kind::kMatches: {
+        if (expr.operands.size() != 1) return nullptr;
+        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope);
+        std::shared_ptr<const re2::RE2> regex = CompileRegex(expr.regex);
+        if (!operand || !regex) return nullptr;
+        if (operand->type != Type::kString) {
+          Error(expr.op_span.begin,
+                absl::StrCat("`matches` needs a string on its left, found ", Describe(*operand)));
+          return nullptr;
+        }
+        auto out = NewExpr(Expr::Op::kMatches, Type::kBool, expr);
+        out->operands.push_back(std::move(operand));
+        out->regex = std::move(regex);
+        out->regex_text = expr.regex.pattern;
+        return out;
+      }
+      case ast::Expr::Kind::kBinary:
+        return CheckBinary(expr, scope);
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<Expr> CheckList(const ast::Expr& expr) {
+    std::vector<std::string> strings;
+    std::vector<int64_t> ints;
+    for (const auto& element : expr.operands) {
+      if (element->kind == ast::Expr::Kind::kString) {
+        strings.push_back(element->string_value);
+      } else if (element->kind == ast::Expr::Kind::kInt) {
+        ints.push_back(element->int_value);
+      } else {
+        Error(element->span.begin, "list elements must be string or integer literals");
+        return nullptr;
+      }
+      if (!strings.empty() && !ints.empty()) {
+        Error(element->span.begin, "a list must hold only strings or only integers");
+        return nullptr;
+      }
+    }
+    if (!ints.empty()) {
+      auto out = NewExpr(Expr::Op::kLiteral, Type::kIntSet, expr);
+      out->literal = Value::IntSet(std::move(ints));
+      return out;
+    }
+    auto out = NewExpr(Expr::Op::kLiteral, Type::kStringSet, expr);
+    out->literal = Value::StringSet(std::move(strings));
+    return out;
+  }
+
+  // A string literal compared with a timestamp is a timestamp literal, checked here.
+  bool CoerceTimestampLiteral(Expr* literal, const ast::Expr& at) {
+    absl::StatusOr<absl::Time> time = ParseTimestamp(literal->literal.string_value());
+    if (!time.ok()) {
+      Error(at.span.begin, absl::StrCat("`", literal->literal.string_value(),
+                                        "` is not an RFC 3339 timestamp, e.g. "
+                                        "`2026-12-01T00:00:00Z`"));
+      return false;
+    }
+    literal->literal = Value::Timestamp(*time);
+    literal->type = Type::kTimestamp;
+    return true;
+  }
+
+  // Makes the operands of a comparison agree where a literal can adapt: a string literal to a
+  // timestamp, an empty list to the other side's set type.
+  bool Coerce(Expr* left, const ast::Expr& left_ast, Expr* right, const ast::Expr& right_ast) {
+    if (left->type == Type::kTimestamp && IsStringLiteral(*right)) {
+      return CoerceTimestampLiteral(right, right_ast);
+    }
+    if (right->type == Type::kTimestamp && IsStringLiteral(*left)) {
+      return CoerceTimestampLiteral(left, left_ast);
+    }
+    if (IsEmptyListLiteral(*left) && right->type == Type::kIntSet) {
+      left->type = Type::kIntSet;
+      left->literal = Value::IntSet({});
+    }
+    if (IsEmptyListLiteral(*right) && left->type == Type::kIntSet) {
+      right->type = Type::kIntSet;
+      right->literal = Value::IntSet({});
+    }
+    return true;
+  }
+
+  std::unique_ptr<Expr> CheckBinary(const ast::Expr& expr, const RuleScope& scope) {
+    if (expr.operands.size() != 2) return nullptr;
+    std::unique_ptr<Expr> left = CheckExpr(*expr.operands[0], scope);
+    std::unique_ptr<Expr> right = CheckExpr(*expr.operands[1], scope);
+    if (!left || !right) return nullptr;
+    const std::string op = absl::StrCat("`", BinaryOpText(expr.op), "`");
+    const ast::Location& at = expr.op_span.begin;
+    Type result = Type::kBool;
+    switch (expr.op) {
+      case ast::Expr::BinaryOp::kAnd:
+      case ast::Expr::BinaryOp::kOr:
+        if (left->type != Type::kBool || right->type != Type::kBool) {
+          Error(at, absl::StrCat(op, " needs bools on both sides, found ", Describe(*left),
+                                 " and ", Describe(*right)));
+          return nullptr;
+        }
+        break;
+      case ast::Expr::BinaryOp::kEq:
+      case ast::Expr::BinaryOp::kNe:
+        if (!Coerce(left.get(), *expr.operands[0], right.get(), *expr.operands[1])) {
+          return nullptr;
+        }
+        if (left->type != right->type) {
+          Error(at, absl::StrCat(op, " compares values of the same type, found ",
+                                 Describe(*left), " and ", Describe(*right)));
+          return nullptr;
+        }
+        break;
+      case ast::Expr::BinaryOp::kLt:
+      case ast::Expr::BinaryOp::kLe:
+      case ast::Expr::BinaryOp::kGt:
+      case ast::Expr::BinaryOp::kGe:
+        if (!Coerce(left.get(), *expr.operands[0], right.get(), *expr.operands[1])) {
+          return nullptr;
+        }
+        if (left->type != right->type ||
+            (left->type != Type::kInt && left->type != Type::kTimestamp)) {
+          Error(at, absl::StrCat(op, " compares two ints or two timestamps, found ",
+                                 Describe(*left), " and ", Describe(*right)));
+          return nullptr;
+        }
+        break;
+      case ast::Expr::BinaryOp::kIn: {
+        const bool scalar = left->type == Type::kString || left->type == Type::kInt;
+        if (scalar && IsEmptyListLiteral(*right) && left->type == Type::kInt) {
+          right->type = Type::kIntSet;
+          right->literal = Value::IntSet({});
+        }
+        if (!scalar || !IsSet(right->type) || ElementType(right->type) != left->type) {
+          Error(at, absl::StrCat(
+                        op, " needs a string or an int on its left and a set of the same on "
+                            "its right, found ",
+                        Describe(*left), " and ", Describe(*right)));
+          return nullptr;
+        }
+        break;
+      }
+      case ast::Expr::BinaryOp::kStartsWith:
+        if (left->type != Type::kString || right->type != Type::kString) {
+          Error(at, absl::StrCat(op, " needs strings on both sides, found ", Describe(*left),
+                                 " and ", Describe(*right)));
+          return nullptr;
+        }
+        break;
+    }
+    auto out = NewExpr(BinaryOpToIr(expr.op), result, expr);
+    out->operands.push_back(std::move(left));
+    out->operands.push_back(std::move(right));
+    return out;
+  }
+
+  // The declared type of `root.name`; reports an unknown name and returns nullopt. For
+  // `has` (for_has), an attribute only some kinds declare draws no warning: `has` is false
+  // on the others.
+  std::optional<Type> LookupAttribute(ast::PathRoot root, const ast::Identifier& name,
+                                      const RuleScope& scope, bool for_has) {
+    switch (root) {
+      case ast::PathRoot::kSubject:
+        return LookupIdentityAttribute("subject", scope.subject_kind, name, for_has);
+      case ast::PathRoot::kDelegator:
+        return LookupIdentityAttribute("delegator", std::nullopt, name, for_has);
+      case ast::PathRoot::kResource: {
+        if (!scope.resource_type_known) return std::nullopt;  // reported on the head
+        std::optional<Type> type = schema_.ResourceAttributeType(scope.resource_type, name.name);
+        if (type) return type;
+        std::vector<std::string> names = Keys(schema_.resource_types[scope.resource_type]);
+        names.push_back("id");
+        Error(name.span.begin,
+              absl::StrCat("unknown attribute `", name.name, "` of resource type `",
+                           scope.resource_type, "`", DidYouMean(name.name, names)));
+        return std::nullopt;
+      }
+      case ast::PathRoot::kContext: {
+        auto it = schema_.context.find(name.name);
+        if (it != schema_.context.end()) return it->second;
+        Error(name.span.begin, absl::StrCat("unknown context entry `", name.name, "`",
+                                            DidYouMean(name.name, Keys(schema_.context))));
+        return std::nullopt;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Type> LookupIdentityAttribute(absl::string_view root,
+                                              std::optional<SubjectKind> kind,
+                                              const ast::Identifier& name, bool for_has) {
+    if (std::optional<Type> builtin = BuiltinSubjectAttributeType(name.name)) return builtin;
+    std::vector<SubjectKind> kinds;
+    if (kind) {
+      kinds.push_back(*kind);
+    } else {
+      kinds.assign(kAllSubjectKinds.begin(), kAllSubjectKinds.end());
+    }
+    std::vector<std::pair<SubjectKind, Type>> declared;
+    std::vector<std::string> lacking;
+    std::vector<std::string> known = BuiltinSubjectAttributes();
+    for (SubjectKind k : kinds) {
+      const AttributeTypes& attrs = schema_.subject_attributes[static_cast<int>(k)];
+      for (const auto& [attr, type] : attrs) known.push_back(attr);
+      auto it = attrs.find(name.name);
+      if (it == attrs.end()) {
+        lacking.push_back(std::string(SubjectKindName(k)));
+      } else {
+        declared.emplace_back(k, it->second);
+      }
+    }
+    if (declared.empty()) {
+      std::string owner = kind ? absl::StrCat(SubjectKindName(*kind)) : "any kind";
+      Error(name.span.begin, absl::StrCat("unknown attribute `", name.name, "` of ", owner,
+                                          DidYouMean(name.name, known)));
+      return std::nullopt;
+    }
+    for (const auto& [k, type] : declared) {
+      if (type == declared.front().second) continue;
+      Error(name.span.begin,
+            absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
+                         SubjectKindName(declared.front().first), " declares it ",
+                         TypeName(declared.front().second), " and ", SubjectKindName(k),
+                         " declares it ", TypeName(type)));
+      return std::nullopt;
+    }
+    if (!lacking.empty() && !for_has) {
+      Warning(name.span.begin,
+              absl::StrCat("attribute `", name.name, "` is not declared for ",
+                           absl::StrJoin(lacking, ", "), "; reading `", root, ".", name.name,
+                           "` on such an identity is an evaluation error"));
+    }
+    return declared.front().second;
+  }
+
+  const std::vector<CheckInput>& inputs_;
+  const CheckOptions& options_;
+  std::vector<Diagnostic>* diagnostics_;
+  const CheckInput* current_ = nullptr;
+  bool has_errors_ = false;
+
+  Schema schema_;
+  std::vector<std::pair<const CheckInput*, ast::Identifier>> action_targets_;
+  std::map<std::string, std::string> rule_ids_;  // @id -> where first used
+  std::vector<internal::Rule> rules_;
+};
+
+}  // namespace
+
+std::optional<internal::PolicyIr> CheckPolicy(const std::vector<CheckInput>& inputs,
+                                              const CheckOptions& options,
+                                              std::vector<Diagnostic>* diagnostics) {
+  Checker checker(inputs, options, diagnostics);
+  return checker.Run();
+}
+
+}  // namespace ward

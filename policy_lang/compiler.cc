@@ -1,0 +1,60 @@
+#include "policy_lang/compiler.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/internal/files.h"
+
+namespace ward {
+
+CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptions& options) {
+  CompileResult result;
+  if (sources.size() > options.max_sources) {
+    Diagnostic d;
+    d.source = "<policy set>";
+    d.message = absl::StrCat("a policy set may have at most ", options.max_sources,
+                             " sources, found ", sources.size());
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
+  std::vector<ast::File> files;
+  files.reserve(sources.size());
+  for (const SourceFile& source : sources) {
+    files.push_back(
+        ParseSource(source.name, source.text, &result.diagnostics, options.parse_limits));
+  }
+  if (HasErrors(result.diagnostics)) return result;
+
+  std::vector<CheckInput> inputs;
+  inputs.reserve(files.size());
+  for (size_t i = 0; i < files.size(); ++i) inputs.push_back({&files[i], sources[i].text});
+  std::optional<internal::PolicyIr> ir =
+      CheckPolicy(inputs, options.check_options, &result.diagnostics);
+  if (ir.has_value()) result.policy = std::make_shared<const Policy>(std::move(*ir));
+  return result;
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> CompilePolicy(const std::vector<SourceFile>& sources,
+                                                            const CompileOptions& options) {
+  CompileResult result = Compile(sources, options);
+  if (result.policy != nullptr) return result.policy;
+  std::vector<Diagnostic> errors;
+  for (Diagnostic& d : result.diagnostics) {
+    if (d.severity == Diagnostic::Severity::kError) errors.push_back(std::move(d));
+  }
+  return absl::InvalidArgumentError(FormatDiagnostics(errors));
+}
+
+absl::StatusOr<std::vector<SourceFile>> ReadSourceFiles(const std::vector<std::string>& paths,
+                                                        size_t max_bytes) {
+  std::vector<SourceFile> sources;
+  sources.reserve(paths.size());
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> text = internal::ReadFile(path, max_bytes);
+    if (!text.ok()) return text.status();
+    sources.push_back({path, *std::move(text)});
+  }
+  return sources;
+}
+
+}  // namespace ward

@@ -1,0 +1,197 @@
+// Runs the conformance suite in testdata/conformance/ (format: its README.md) against the
+// compiler and the engine. One test per file; each case's failure names the file and case.
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/engine.h"
+#include "lib/request.h"
+#include "nlohmann/json.hpp"
+#include "policy_lang/compiler.h"
+
+namespace ward {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kConformanceDir[] = "testdata/conformance";
+
+std::vector<std::string> ConformanceFiles() {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(kConformanceDir, error)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// `text` is a string or a list of lines.
+std::string SourceText(const json& text) {
+  if (text.is_string()) return text.get<std::string>();
+  std::string joined;
+  for (const json& line : text) joined += line.get<std::string>() + "\n";
+  return joined;
+}
+
+using Position = std::tuple<std::string, int, int>;
+
+std::set<Position> Positions(const json& list) {
+  std::set<Position> positions;
+  for (const json& p : list) {
+    positions.insert({p.at("source").get<std::string>(), p.at("line").get<int>(),
+                      p.at("column").get<int>()});
+  }
+  return positions;
+}
+
+std::set<Position> Positions(const std::vector<Diagnostic>& diagnostics,
+                             Diagnostic::Severity severity) {
+  std::set<Position> positions;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == severity) positions.insert({d.source, d.line, d.column});
+  }
+  return positions;
+}
+
+std::string Show(const std::set<Position>& positions) {
+  std::string out;
+  for (const auto& [source, line, column] : positions) {
+    out += source + ":" + std::to_string(line) + ":" + std::to_string(column) + " ";
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+// The decision as compared: error messages dropped, `errors` defaulting to [].
+json Comparable(json decision) {
+  if (!decision.contains("errors")) decision["errors"] = json::array();
+  for (json& error : decision["errors"]) error.erase("message");
+  return decision;
+}
+
+// Every key a file or case may have; a misspelt key would otherwise silently test nothing.
+void CheckKeys(const json& object, const std::set<std::string>& allowed, const std::string& where) {
+  for (const auto& [key, value] : object.items()) {
+    EXPECT_TRUE(allowed.count(key)) << where << ": unknown key `" << key << "`";
+  }
+}
+
+absl::StatusOr<EntityStore> LoadEntities(const json& holder, const Schema& schema) {
+  if (holder.contains("entities_text")) {
+    return EntityStore::FromJson(holder["entities_text"].get<std::string>(), schema);
+  }
+  if (holder.contains("entities")) return EntityStore::FromJson(holder["entities"].dump(), schema);
+  return EntityStore();
+}
+
+class ConformanceTest : public testing::TestWithParam<std::string> {};
+
+TEST_P(ConformanceTest, File) {
+  const std::string file = GetParam();
+  const json spec = json::parse(ReadText(std::string(kConformanceDir) + "/" + file));
+  CheckKeys(spec,
+            {"description", "sources", "entities", "entities_text", "expect_compile_errors",
+             "expect_warnings", "expect_entity_error", "cases"},
+            file);
+
+  std::vector<SourceFile> sources;
+  for (const json& source : spec.at("sources")) {
+    sources.push_back({source.at("name").get<std::string>(), SourceText(source.at("text"))});
+  }
+  CompileResult compiled = Compile(sources);
+
+  if (spec.contains("expect_compile_errors")) {
+    EXPECT_EQ(compiled.policy, nullptr) << file << ": compiled, but errors were expected";
+    EXPECT_EQ(Show(Positions(compiled.diagnostics, Diagnostic::Severity::kError)),
+              Show(Positions(spec["expect_compile_errors"])))
+        << file << ":\n"
+        << FormatDiagnostics(compiled.diagnostics);
+    return;
+  }
+  ASSERT_NE(compiled.policy, nullptr) << file << ":\n" << FormatDiagnostics(compiled.diagnostics);
+  if (spec.contains("expect_warnings")) {
+    EXPECT_EQ(Show(Positions(compiled.diagnostics, Diagnostic::Severity::kWarning)),
+              Show(Positions(spec["expect_warnings"])))
+        << file << ":\n"
+        << FormatDiagnostics(compiled.diagnostics);
+  }
+
+  absl::StatusOr<EntityStore> file_entities = LoadEntities(spec, compiled.policy->schema());
+  if (spec.value("expect_entity_error", false)) {
+    EXPECT_FALSE(file_entities.ok()) << file << ": the entity file loaded, but should not";
+    return;
+  }
+  ASSERT_TRUE(file_entities.ok()) << file << ": " << file_entities.status();
+  ASSERT_TRUE(spec.contains("cases")) << file << ": no cases";
+
+  int case_count = 0;
+  for (const json& c : spec["cases"]) {
+    ++case_count;
+    const std::string where = file + " / " + c.value("name", "(unnamed case)");
+    CheckKeys(c,
+              {"name", "request", "request_text", "expect", "expect_request_error", "entities",
+               "entities_text"},
+              where);
+    EXPECT_NE(c.contains("expect"), c.contains("expect_request_error"))
+        << where << ": give exactly one of `expect` and `expect_request_error`";
+
+    absl::StatusOr<EntityStore> entities = *file_entities;
+    if (c.contains("entities") || c.contains("entities_text")) {
+      entities = LoadEntities(c, compiled.policy->schema());
+      ASSERT_TRUE(entities.ok()) << where << ": " << entities.status();
+    }
+    const std::string request_text =
+        c.contains("request_text") ? c["request_text"].get<std::string>() : c.at("request").dump();
+    absl::StatusOr<Request> request = ParseRequestJson(request_text);
+    if (c.value("expect_request_error", false)) {
+      EXPECT_FALSE(request.ok()) << where << ": the request was accepted, but should not";
+      continue;
+    }
+    ASSERT_TRUE(request.ok()) << where << ": " << request.status();
+    EXPECT_TRUE(request->now.has_value()) << where << ": every request must set `now`";
+
+    auto engine = Engine::Create(compiled.policy, *std::move(entities));
+    ASSERT_TRUE(engine.ok()) << where << ": " << engine.status();
+    const Decision decision = (*engine)->Decide(*request);
+    const json actual = Comparable(json::parse(decision.ToJson()));
+    const json expected = Comparable(c.at("expect"));
+    EXPECT_EQ(actual, expected) << where << "\n  actual:   " << actual.dump()
+                                << "\n  expected: " << expected.dump();
+
+    // Explain must decide the same.
+    Trace trace;
+    EXPECT_EQ((*engine)->Explain(*request, &trace).ToJson(), decision.ToJson()) << where;
+  }
+  EXPECT_GT(case_count, 0) << file << ": no cases";
+}
+
+INSTANTIATE_TEST_SUITE_P(Suite, ConformanceTest, testing::ValuesIn(ConformanceFiles()),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param.substr(0, info.param.size() - 5);
+                           for (char& c : name) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConformanceTest);
+
+TEST(ConformanceSuite, IsNotEmpty) { EXPECT_GE(ConformanceFiles().size(), 20u); }
+
+}  // namespace
+}  // namespace ward

@@ -1,0 +1,111 @@
+#include "policy_lang/diagnostics.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace ward {
+namespace {
+
+// Levenshtein distance between `a` and `b`, ignoring ASCII case.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];  // row[i-1][j-1]
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];  // row[i-1][j]
+      const bool same = absl::ascii_tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        absl::ascii_tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string FormatDiagnostic(const Diagnostic& diagnostic) {
+  const absl::string_view severity =
+      diagnostic.severity == Diagnostic::Severity::kError ? "error" : "warning";
+  if (diagnostic.line <= 0) {
+    return absl::StrCat(diagnostic.source, ": ", severity, ": ", diagnostic.message, "\n");
+  }
+  std::string out = absl::StrCat(diagnostic.source, ":", diagnostic.line, ":", diagnostic.column,
+                                 ": ", severity, ": ", diagnostic.message, "\n");
+  if (diagnostic.source_line.empty()) return out;
+  absl::StrAppend(&out, diagnostic.source_line, "\n");
+  // The caret goes under code point `column`; tabs in the prefix are copied so that it lines
+  // up whatever the tab width.
+  const absl::string_view line = diagnostic.source_line;
+  int column = 1;
+  for (size_t i = 0; i < line.size() && column < diagnostic.column; ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: same code point
+    out.push_back(c == '\t' ? '\t' : ' ');
+    ++column;
+  }
+  for (; column < diagnostic.column; ++column) out.push_back(' ');
+  out += "^\n";
+  return out;
+}
+
+std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string out;
+  for (const Diagnostic& diagnostic : diagnostics) out += FormatDiagnostic(diagnostic);
+  return out;
+}
+
+bool HasErrors(const std::vector<Diagnostic>& diagnostics) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::kError;
+  });
+}
+
+std::string ClosestName(absl::string_view name, const std::vector<std::string>& candidates) {
+  const size_t threshold = std::max<size_t>(1, name.size() / 3);
+  const std::string* best = nullptr;
+  size_t best_distance = threshold + 1;
+  for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: skip hopeless candidates cheaply.
+    const size_t length_gap = name.size() > candidate.size() ? name.size() - candidate.size()
+                                                             : candidate.size() - name.size();
+    if (length_gap >= best_distance) continue;
+    const size_t distance = EditDistance(name, candidate);
+    if (distance < best_distance) {
+      best = &candidate;
+      best_distance = distance;
+    }
+  }
+  return best == nullptr ? std::string() : *best;
+}
+
+std::string DidYouMean(absl::string_view name, const std::vector<std::string>& candidates) {
+  const std::string closest = ClosestName(name, candidates);
+  if (closest.empty()) return "";
+  return absl::StrCat("; did you mean `", closest, "`?");
+}
+
+absl::string_view SourceLine(absl::string_view text, int line) {
+  if (line < 1) return {};
+  size_t start = 0;
+  for (int l = 1; l < line; ++l) {
+    const size_t newline = text.find('\n', start);
+    if (newline == absl::string_view::npos) return {};
+    start = newline + 1;
+  }
+  size_t end = text.find('\n', start);
+  if (end == absl::string_view::npos) end = text.size();
+  absl::string_view result = text.substr(start, end - start);
+  if (!result.empty() && result.back() == '\r') result.remove_suffix(1);
+  return result;
+}
+
+}  // namespace ward

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing ward needs on Debian 12 (run as root, or with sudo).
+#   tools/install-deps.sh          the build, the tests and the CLI
+#   tools/install-deps.sh --ci     also Bazel and clang (bazel test, the fuzzer)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libabsl-dev libre2-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libedit-dev
+  python3
+)
+if [[ "${1:-}" == "--ci" ]]; then
+  packages+=(bazel-bootstrap clang-14 libclang-rt-14-dev)
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
