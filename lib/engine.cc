@@ -10,11 +10,13 @@
 namespace ward {
 namespace {
 
-// A request the C++ API accepted but the contract rejects; decided DENY (fail closed).
-Decision InternalError() {
+// A request the C++ API accepted but the contract rejects; decided DENY (fail closed), in the
+// subject's name.
+Decision InternalError(const Request& request) {
   Decision decision;
   decision.effect = Effect::kDeny;
   decision.reason = Reason::kInternalError;
+  decision.denied_by = request.subject;
   return decision;
 }
 
@@ -42,7 +44,7 @@ void Engine::Publish(std::shared_ptr<const Snapshot> snapshot) {
 Decision Engine::Decide(const Request& request) const { return Explain(request, nullptr); }
 
 Decision Engine::Explain(const Request& request, Trace* trace) const {
-  if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError();
+  if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError(request);
   std::shared_ptr<const Snapshot> snapshot = Load();
   const absl::Time now = request.now.value_or(absl::Now());
   if (trace != nullptr) *trace = Trace();

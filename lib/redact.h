@@ -1,7 +1,7 @@
 // Applying the redactions of a decision's obligations to a text.
 //
 // When a decision is ALLOW, its obligations may ask for redactions. The party that releases
-// the guarded output (a gateway, an agent runtime, the bindings or `ward eval --redact`)
+// the guarded output (a gateway, an agent runtime, a binding)
 // calls ApplyRedactions on that output — typically a model's response text — before passing
 // it on:
 //

@@ -136,7 +136,7 @@ struct SubjectHead {
 };
 
 struct ResourceHead {
-  // `under "p"` and `under ["p", ...]` are both kPrefixes; `in [...]` and `"id"` are kIds.
+  // `"id"` is kId and `in [...]` kIds; `under "p"` is kPrefix and `under [...]` kPrefixes.
   enum class Selector : uint8_t { kAll, kId, kIds, kPrefix, kPrefixes, kPattern };
   Identifier type;
   Selector selector = Selector::kAll;

@@ -174,22 +174,25 @@ class Checker {
 
   // ---- Schema ----
 
+  // What an attribute declaration belongs to: its built-ins cannot be redeclared.
+  enum class Owner { kIdentity, kResource, kContext };
+
   void DeclareAttributes(const std::vector<ast::AttributeDecl>& decls, AttributeTypes* into,
-                         absl::string_view owner, bool identity) {
+                         absl::string_view owner_name, Owner owner) {
     for (const ast::AttributeDecl& decl : decls) {
       const std::string& name = decl.name.name;
-      if (identity && BuiltinSubjectAttributeType(name).has_value()) {
+      if (owner == Owner::kIdentity && BuiltinSubjectAttributeType(name).has_value()) {
         Error(decl.name.span.begin,
               absl::StrCat("`", name, "` is a built-in attribute of every identity"));
         continue;
       }
-      if (!identity && name == "id") {
+      if (owner == Owner::kResource && name == "id") {
         Error(decl.name.span.begin, "`id` is a built-in attribute of every resource");
         continue;
       }
       if (!into->emplace(name, decl.type).second) {
         Error(decl.name.span.begin,
-              absl::StrCat("attribute `", name, "` of ", owner, " is already declared"));
+              absl::StrCat("attribute `", name, "` of ", owner_name, " is already declared"));
       }
     }
   }
@@ -199,18 +202,19 @@ class Checker {
       switch (item.kind) {
         case ast::SchemaItem::Kind::kSubject: {
           auto& attrs = schema_.subject_attributes[static_cast<int>(item.subject_kind)];
-          DeclareAttributes(item.attributes, &attrs, SubjectKindName(item.subject_kind), true);
+          DeclareAttributes(item.attributes, &attrs, SubjectKindName(item.subject_kind),
+                            Owner::kIdentity);
           break;
         }
         case ast::SchemaItem::Kind::kResource: {
           auto& attrs = schema_.resource_types[item.resource_type.name];
           DeclareAttributes(item.attributes, &attrs,
                             absl::StrCat("resource type `", item.resource_type.name, "`"),
-                            false);
+                            Owner::kResource);
           break;
         }
         case ast::SchemaItem::Kind::kContext:
-          DeclareAttributes(item.attributes, &schema_.context, "the context", false);
+          DeclareAttributes(item.attributes, &schema_.context, "the context", Owner::kContext);
           break;
         case ast::SchemaItem::Kind::kAction:
           for (const ast::Identifier& action : item.actions) {

@@ -41,16 +41,35 @@ std::string FormatDiagnostic(const Diagnostic& diagnostic) {
   std::string out = absl::StrCat(diagnostic.source, ":", diagnostic.line, ":", diagnostic.column,
                                  ": ", severity, ": ", diagnostic.message, "\n");
   if (diagnostic.source_line.empty()) return out;
-  absl::StrAppend(&out, diagnostic.source_line, "\n");
+
+  // A long line is shown as a window around the column, so that one minified line does not
+  // flood the terminal.
+  constexpr int kMaxShown = 160;
+  constexpr int kContext = 60;
+  std::vector<size_t> starts;  // byte offset of each code point
+  const absl::string_view line = diagnostic.source_line;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) starts.push_back(i);
+  }
+  const int length = static_cast<int>(starts.size());
+  int first = 1;  // the first code point shown, 1-based
+  int last = length;
+  if (length > kMaxShown) {
+    first = std::max(1, diagnostic.column - kContext);
+    last = std::min(length, diagnostic.column + kContext);
+  }
+  auto byte_at = [&](int code_point) {  // byte offset of 1-based code point, or the end
+    return code_point > length ? line.size() : starts[code_point - 1];
+  };
+  const absl::string_view lead = first > 1 ? "..." : "";
+  absl::StrAppend(&out, lead, line.substr(byte_at(first), byte_at(last + 1) - byte_at(first)),
+                  last < length ? "..." : "", "\n");
   // The caret goes under code point `column`; tabs in the prefix are copied so that it lines
   // up whatever the tab width.
-  const absl::string_view line = diagnostic.source_line;
-  int column = 1;
-  for (size_t i = 0; i < line.size() && column < diagnostic.column; ++i) {
-    const unsigned char c = static_cast<unsigned char>(line[i]);
-    if ((c & 0xC0) == 0x80) continue;  // a continuation byte: same code point
-    out.push_back(c == '\t' ? '\t' : ' ');
-    ++column;
+  out.append(lead.size(), ' ');
+  int column = first;
+  for (; column < diagnostic.column && column <= length; ++column) {
+    out.push_back(line[byte_at(column)] == '\t' ? '\t' : ' ');
   }
   for (; column < diagnostic.column; ++column) out.push_back(' ');
   out += "^\n";

@@ -37,6 +37,16 @@ TEST(FormatDiagnosticTest, Warning) {
             "^\n");
 }
 
+TEST(FormatDiagnosticTest, LongLinesAreShownAsAWindowAroundTheColumn) {
+  const std::string line = std::string(300, 'a') + "X" + std::string(300, 'b');
+  const std::string shown = FormatDiagnostic(Make(1, 301, "here", line));
+  EXPECT_EQ(shown, "policy.ward:1:301: error: here\n..." + std::string(60, 'a') + "X" +
+                       std::string(60, 'b') + "...\n" + std::string(63, ' ') + "^\n");
+  // Near the start there is no leading ellipsis.
+  EXPECT_EQ(FormatDiagnostic(Make(1, 2, "here", line)),
+            "policy.ward:1:2: error: here\n" + std::string(62, 'a') + "...\n ^\n");
+}
+
 TEST(FormatDiagnosticTest, TabsInThePrefixAreCopied) {
   EXPECT_EQ(FormatDiagnostic(Make(2, 4, "m", "\t\tab x")),
             "policy.ward:2:4: error: m\n"

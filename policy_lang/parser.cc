@@ -29,7 +29,6 @@ namespace {
 
 // The most `and` / `or` operators in one condition (`when` or `unless`), parentheses
 // included. Left-deep chains make the tree as tall as the chain is long.
-constexpr int kMaxConditionOperators = 10000;
 
 // Longest source line copied into a diagnostic.
 constexpr size_t kMaxSourceLineBytes = size_t{64} << 10;
@@ -951,9 +950,9 @@ bool Parser::EnterNesting() {
 }
 
 bool Parser::CountOperator() {
-  if (++operators_ > kMaxConditionOperators) {
+  if (++operators_ > limits_.max_condition_operators) {
     Error(
-        absl::StrCat("condition has more than ", kMaxConditionOperators, " `and`/`or` operators"));
+        absl::StrCat("condition has more than ", limits_.max_condition_operators, " `and`/`or` operators"));
     return false;
   }
   return true;

@@ -1,0 +1,226 @@
+// Runs the `ward` binary (WARD_BIN, else build/cli/ward) and checks outputs and exit codes.
+
+#include <sys/wait.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string WardBinary() {
+  const char* env = std::getenv("WARD_BIN");
+  return env != nullptr ? env : "build/cli/ward";
+}
+
+class CliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ward_cli_test_" + std::to_string(::getpid()) + "_" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    Write("policy.ward", R"(schema {
+  user { clearance: int }
+  resource tool { min_clearance: int }
+  action invoke on tool
+}
+@id("cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
+)");
+    Write("entities.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}},
+                {"type": "tool", "id": "t9", "attrs": {"min_clearance": 9}}]})");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(Path(name), std::ios::binary) << text;
+  }
+
+  // Runs `ward ARGS` with `input` on stdin.
+  Outcome Ward(const std::string& args, const std::string& input = "") const {
+    Write("stdin.txt", input);
+    const std::string command = WardBinary() + " " + args + " <" + Path("stdin.txt") + " >" +
+                                Path("stdout.txt") + " 2>" + Path("stderr.txt");
+    Outcome run;
+    const int status = std::system(command.c_str());
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = Read("stdout.txt");
+    run.err = Read("stderr.txt");
+    return run;
+  }
+
+  std::string Read(const std::string& name) const {
+    std::ifstream in(Path(name), std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  }
+
+  std::string EvalArgs() const {
+    return "eval --policy " + Path("policy.ward") + " --entities " + Path("entities.json");
+  }
+
+  std::filesystem::path dir_;
+};
+
+constexpr char kRequestT1[] =
+    R"({"subject": {"kind": "user", "id": "u1"}, "action": "invoke",)"
+    R"( "resource": {"type": "tool", "id": "t1"}, "now": "2026-12-01T00:00:00Z"})";
+constexpr char kRequestT9[] =
+    R"({"subject": {"kind": "user", "id": "u1"}, "action": "invoke",)"
+    R"( "resource": {"type": "tool", "id": "t9"}, "now": "2026-12-01T00:00:00Z"})";
+
+TEST_F(CliTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Ward("").exit_code, 2);
+  Outcome unknown = Ward("evl");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("did you mean `eval`?"));
+  EXPECT_EQ(Ward(EvalArgs() + " --request - --bogus").exit_code, 2);
+  EXPECT_EQ(Ward("eval --request -").exit_code, 2);  // no policy
+  EXPECT_EQ(Ward(EvalArgs()).exit_code, 2);          // no request
+  EXPECT_EQ(Ward("check").exit_code, 2);             // no files
+  EXPECT_EQ(Ward(EvalArgs() + " --entities x --request -").exit_code, 2);  // repeated
+}
+
+TEST_F(CliTest, HelpExitsZero) {
+  Outcome help = Ward("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("explain"));
+  Outcome eval_help = Ward("eval --help");
+  EXPECT_EQ(eval_help.exit_code, 0);
+  EXPECT_THAT(eval_help.out, HasSubstr("--requests FILE"));
+}
+
+TEST_F(CliTest, CheckPrintsASummary) {
+  Outcome run = Ward("check " + Path("policy.ward") + " --entities " + Path("entities.json"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("ok: 1 source, 1 rule"));
+  EXPECT_THAT(run.out, HasSubstr("entities: 1 identity, 2 resources"));
+}
+
+TEST_F(CliTest, CheckPrintsEveryErrorWithACaret) {
+  Write("bad.ward", "permit user to invok on tool;\npermit user to invoke on tol;\n");
+  Outcome run = Ward("check " + Path("policy.ward") + " " + Path("bad.ward"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(Path("bad.ward") + ":1:16: error: unknown action `invok`"));
+  EXPECT_THAT(run.err, HasSubstr(Path("bad.ward") + ":2:26: error: unknown resource type `tol`"));
+  EXPECT_THAT(run.err, HasSubstr("\n                         ^\n"));
+  EXPECT_THAT(run.err, HasSubstr("check failed: 2 errors"));
+}
+
+TEST_F(CliTest, CheckRejectsAnInvalidEntityFile) {
+  Write("bad.json", R"({"identities": [{"kind": "user", "id": "u1"}]})");
+  Outcome run = Ward("check " + Path("policy.ward") + " --entities " + Path("bad.json"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("status"));
+}
+
+TEST_F(CliTest, CheckRejectsMissingFiles) {
+  EXPECT_EQ(Ward("check " + Path("missing.ward")).exit_code, 1);
+}
+
+TEST_F(CliTest, EvalPrintsOneDecision) {
+  Write("request.json", kRequestT1);
+  Outcome run = Ward(EvalArgs() + " --request " + Path("request.json"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            R"({"effect":"ALLOW","reason":"permitted","rules":["cleared"],)"
+            R"("obligations":{"redact":[],"limits":{},"log":"none"},"errors":[]})"
+            "\n");
+}
+
+TEST_F(CliTest, EvalExitsZeroOnDeny) {
+  Outcome run = Ward(EvalArgs() + " --request -", kRequestT9);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.out, StartsWith(R"({"effect":"DENY","reason":"no_matching_permit",)"));
+}
+
+TEST_F(CliTest, EvalRejectsBadRequestsWithExitTwo) {
+  Outcome invalid = Ward(EvalArgs() + " --request -", "{\"subject\": ");
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_THAT(invalid.err, HasSubstr("standard input"));
+  Outcome unknown = Ward(EvalArgs() + " --request -",
+                     R"({"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
+                         "resource": {"type": "tool", "id": "t1"}, "colour": 1})");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("`colour`"));
+  EXPECT_EQ(unknown.out, "");
+}
+
+TEST_F(CliTest, EvalRequestsDecidesEveryLineInOrder) {
+  const std::string lines =
+      std::string(kRequestT1) + "\n\n{not json}\n" + kRequestT9 + "\n" + kRequestT1;
+  Outcome run = Ward(EvalArgs() + " --requests -", lines);
+  EXPECT_EQ(run.exit_code, 2);
+  std::istringstream out(run.out);
+  std::string line;
+  std::vector<std::string> decisions;
+  while (std::getline(out, line)) decisions.push_back(line);
+  ASSERT_EQ(decisions.size(), 4u) << run.out;
+  EXPECT_THAT(decisions[0], StartsWith(R"({"effect":"ALLOW")"));
+  EXPECT_THAT(decisions[1], StartsWith(R"({"error":"line 3: )"));
+  EXPECT_THAT(decisions[2], StartsWith(R"({"effect":"DENY")"));
+  EXPECT_THAT(decisions[3], StartsWith(R"({"effect":"ALLOW")"));
+}
+
+TEST_F(CliTest, EvalRequestsExitsZeroWhenEveryLineIsValid) {
+  Write("requests.jsonl", std::string(kRequestT1) + "\n" + kRequestT9 + "\n");
+  Outcome run = Ward(EvalArgs() + " --requests " + Path("requests.jsonl"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+TEST_F(CliTest, EvalWithAnInvalidPolicyExitsOne) {
+  Write("bad.ward", "permit user to;\n");
+  Outcome run = Ward("eval --policy " + Path("bad.ward") + " --request -", kRequestT1);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(Path("bad.ward") + ":1:"));
+}
+
+TEST_F(CliTest, ExplainPrintsTheDecisionAndTheTrace) {
+  Outcome run = Ward("explain --policy " + Path("policy.ward") + " --entities " +
+                     Path("entities.json") + " --request -",
+                 kRequestT9);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, StartsWith(R"({"effect":"DENY")"));
+  EXPECT_THAT(run.out, HasSubstr("subject user:u1"));
+  EXPECT_THAT(run.out, HasSubstr("cleared"));
+  EXPECT_THAT(run.out, HasSubstr("does not hold"));
+}
+
+TEST_F(CliTest, HostileInputNeverCrashes) {
+  // Deep nesting, a huge line and binary noise: errors, never a crash (exit 1 or 2 only).
+  Write("deep.ward", std::string(100000, '(') + "\n");
+  EXPECT_EQ(Ward("check " + Path("deep.ward")).exit_code, 1);
+  Outcome deep_json = Ward(EvalArgs() + " --request -", std::string(100000, '['));
+  EXPECT_EQ(deep_json.exit_code, 2);
+  EXPECT_THAT(deep_json.err, HasSubstr("deeper"));
+  Write("noise.ward", std::string("\x00\xff\xfe/*", 5));
+  EXPECT_EQ(Ward("check " + Path("noise.ward")).exit_code, 1);
+  Outcome long_line = Ward(EvalArgs() + " --requests -", std::string(3 << 20, 'x') + "\n" + kRequestT1);
+  EXPECT_EQ(long_line.exit_code, 2);
+  EXPECT_THAT(long_line.out, HasSubstr("line 1: longer than"));
+  EXPECT_THAT(long_line.out, HasSubstr("\"effect\":\"ALLOW\""));
+}
+
+}  // namespace

@@ -1,0 +1,252 @@
+#include "lib/engine.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/redact.h"
+#include "policy_lang/compiler.h"
+
+namespace ward {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr char kPolicy[] = R"(schema {
+  user  { clearance: int }
+  agent { task_scope: set<string> }
+  resource tool { risk: string, min_clearance: int }
+  action invoke on tool
+  context { approved: bool }
+}
+@id("agent-scope") permit agent to invoke on tool when resource.id in subject.task_scope;
+@id("user-cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance
+  with redact(/\d{4}-\d{4}/, "[CARD]"), limit(output_tokens, 500), log(summary);
+@id("high-risk") require_approval any to invoke on tool when resource.risk == "high"
+  unless context.approved;
+)";
+
+constexpr char kEntities[] = R"({
+  "identities": [
+    {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+    {"kind": "agent", "id": "a1", "owner": "u1", "status": "active",
+     "attrs": {"task_scope": ["search", "deploy"]}}
+  ],
+  "resources": [
+    {"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 1}},
+    {"type": "tool", "id": "deploy", "attrs": {"risk": "high", "min_clearance": 2}}
+  ]
+})";
+
+std::shared_ptr<const Policy> MustCompile(const std::string& text) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"policy.ward", text}});
+  EXPECT_TRUE(policy.ok()) << policy.status();
+  return policy.ok() ? *policy : nullptr;
+}
+
+std::unique_ptr<Engine> MakeEngine() {
+  std::shared_ptr<const Policy> policy = MustCompile(kPolicy);
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, policy->schema());
+  EXPECT_TRUE(entities.ok()) << entities.status();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *std::move(entities));
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return *std::move(engine);
+}
+
+Request AgentRequest(const std::string& tool) {
+  absl::StatusOr<Request> request = ParseRequestJson(R"({
+    "subject": {"kind": "agent", "id": "a1"}, "action": "invoke",
+    "resource": {"type": "tool", "id": ")" + tool + R"("},
+    "on_behalf_of": [{"kind": "user", "id": "u1"}], "now": "2026-12-01T00:00:00Z"})");
+  EXPECT_TRUE(request.ok()) << request.status();
+  return *request;
+}
+
+TEST(EngineTest, DecidesAndMergesObligationsOfTheChain) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Decision decision = engine->Decide(AgentRequest("search"));
+  EXPECT_EQ(decision.ToJson(),
+            R"({"effect":"ALLOW","reason":"permitted","rules":["agent-scope","user-cleared"],)"
+            R"("obligations":{"redact":[{"pattern":"\\d{4}-\\d{4}","replacement":"[CARD]"}],)"
+            R"("limits":{"output_tokens":500},"log":"summary"},"errors":[]})");
+  EXPECT_EQ(ApplyRedactions(decision.obligations, "card 1234-5678 ok"), "card [CARD] ok");
+}
+
+TEST(EngineTest, HighRiskNeedsApprovalFromTheFirstPrincipal) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Decision decision = engine->Decide(AgentRequest("deploy"));
+  EXPECT_EQ(decision.effect, Effect::kNeedsApproval);
+  ASSERT_TRUE(decision.denied_by.has_value());
+  EXPECT_EQ(decision.denied_by->id, "a1");
+  EXPECT_THAT(decision.rules, ElementsAre("high-risk"));
+}
+
+TEST(EngineTest, RevocationTakesEffectOnTheNextDecision) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_EQ(engine->Decide(AgentRequest("search")).effect, Effect::kAllow);
+  ASSERT_TRUE(engine->RevokeIdentity("u1").ok());
+  Decision decision = engine->Decide(AgentRequest("search"));
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  // The agent's owner is now revoked, so the agent itself is unowned.
+  EXPECT_EQ(decision.reason, Reason::kUnowned);
+  EXPECT_EQ(decision.denied_by->id, "a1");
+  EXPECT_EQ(engine->RevokeIdentity("nobody").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(EngineTest, RemovedIdentitiesAreUnknown) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_TRUE(engine->RemoveIdentity("a1").ok());
+  Decision decision = engine->Decide(AgentRequest("search"));
+  EXPECT_EQ(decision.reason, Reason::kUnknownIdentity);
+}
+
+TEST(EngineTest, UpsertsAreValidatedAgainstTheSchema) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Identity user;
+  user.kind = SubjectKind::kUser;
+  user.id = "u2";
+  user.attrs["clearance"] = Value::String("high");
+  EXPECT_FALSE(engine->UpsertIdentity(user).ok());
+  user.attrs["clearance"] = Value::Int(3);
+  EXPECT_TRUE(engine->UpsertIdentity(user).ok());
+  Request request = AgentRequest("deploy");
+  request.on_behalf_of[0].id = "u2";
+  EXPECT_EQ(engine->Decide(request).effect, Effect::kNeedsApproval);
+}
+
+TEST(EngineTest, ReloadKeepsTheOldPolicyWhenEntitiesDoNotFit) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  std::shared_ptr<const Policy> incompatible = MustCompile(R"(schema {
+    user { clearance: string }
+    resource tool { risk: string, min_clearance: int }
+    action invoke on tool
+  }
+  permit user to invoke on tool;)");
+  absl::Status status = engine->Reload(incompatible);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("clearance"));
+  EXPECT_EQ(engine->Decide(AgentRequest("search")).effect, Effect::kAllow);
+
+  std::shared_ptr<const Policy> stricter = MustCompile(std::string(kPolicy) +
+                                                       "@id(\"no-search\") forbid any to invoke on "
+                                                       "tool \"search\";\n");
+  ASSERT_TRUE(engine->Reload(stricter).ok());
+  Decision decision = engine->Decide(AgentRequest("search"));
+  EXPECT_EQ(decision.reason, Reason::kForbidden);
+  EXPECT_THAT(decision.rules, ElementsAre("no-search"));
+}
+
+TEST(EngineTest, ChainsLongerThanTheLimitFailClosed) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Request request = AgentRequest("search");
+  request.on_behalf_of.assign(kMaxDelegationHops + 1, IdentityRef{SubjectKind::kUser, "u1"});
+  Decision decision = engine->Decide(request);
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  EXPECT_EQ(decision.reason, Reason::kInternalError);
+  ASSERT_TRUE(decision.denied_by.has_value());
+  EXPECT_EQ(decision.denied_by->id, "a1");
+}
+
+TEST(EngineTest, UsesTheClockWhenTheRequestHasNoTime) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Request request = AgentRequest("search");
+  request.now.reset();
+  EXPECT_EQ(engine->Decide(request).effect, Effect::kAllow);
+  Identity expired = *engine->entities()->FindIdentity("a1");
+  expired.expires_at = absl::Now() - absl::Hours(1);
+  ASSERT_TRUE(engine->UpsertIdentity(expired).ok());
+  EXPECT_EQ(engine->Decide(request).reason, Reason::kLifecycle);
+}
+
+TEST(EngineTest, ExplainTracesEveryCandidateOfEveryPrincipal) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Trace trace;
+  Decision decision = engine->Explain(AgentRequest("deploy"), &trace);
+  EXPECT_EQ(decision.ToJson(), engine->Decide(AgentRequest("deploy")).ToJson());
+  ASSERT_THAT(trace.principals, SizeIs(2));
+  const TracePrincipal& agent = trace.principals[0];
+  EXPECT_EQ(agent.role, "subject");
+  EXPECT_FALSE(agent.guard.has_value());
+  ASSERT_THAT(agent.candidates, SizeIs(2));
+  EXPECT_EQ(agent.candidates[0].rule, "agent-scope");
+  EXPECT_EQ(agent.candidates[0].outcome, TraceRule::Outcome::kHolds);
+  EXPECT_EQ(agent.candidates[1].rule, "high-risk");
+  EXPECT_EQ(agent.candidates[1].when, "true");
+  // `context.approved` is absent: the approval rule errs, and fails closed.
+  EXPECT_THAT(agent.candidates[1].unless, HasSubstr("error"));
+  EXPECT_EQ(agent.candidates[1].outcome, TraceRule::Outcome::kError);
+  EXPECT_EQ(trace.principals[1].role, "on_behalf_of[0]");
+  EXPECT_THAT(trace.ToText(), HasSubstr("high-risk"));
+  ASSERT_THAT(decision.errors, SizeIs(2));
+  EXPECT_EQ(decision.errors[0].principal.id, "a1");
+  EXPECT_EQ(decision.errors[1].principal.id, "u1");
+}
+
+TEST(EngineTest, GuardStoppedPrincipalsHaveNoCandidates) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ASSERT_TRUE(engine->RevokeIdentity("a1").ok());
+  Trace trace;
+  Decision decision = engine->Explain(AgentRequest("deploy"), &trace);
+  EXPECT_EQ(decision.reason, Reason::kLifecycle);
+  EXPECT_TRUE(trace.principals[0].candidates.empty());
+  EXPECT_EQ(trace.principals[0].guard, Reason::kLifecycle);
+  // Only the user's errors remain: the stopped agent contributes none.
+  for (const EvaluationError& error : decision.errors) EXPECT_EQ(error.principal.id, "u1");
+}
+
+// The longest condition the parser accepts (1,000 `and`/`or` operators, nested 64 deep)
+// compiles and decides: the checker and the evaluator recurse over it.
+TEST(EngineTest, TheLargestConditionsCompileAndDecide) {
+  std::string condition = "subject.clearance >= 0";
+  for (int i = 0; i < 999; ++i) condition += i % 2 ? " and subject.clearance >= 0" : " or false";
+  std::string nested = std::string(63, '(') + "subject.clearance >= 0" + std::string(63, ')');
+  std::shared_ptr<const Policy> policy = MustCompile(
+      std::string(kPolicy) + "@id(\"long\") permit user to invoke on tool when " + condition +
+      " and " + nested + ";\n");
+  ASSERT_NE(policy, nullptr);
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, policy->schema());
+  ASSERT_TRUE(entities.ok());
+  auto engine = Engine::Create(policy, *std::move(entities));
+  ASSERT_TRUE(engine.ok());
+  EXPECT_THAT((*engine)->Decide(AgentRequest("search")).rules, testing::Contains("long"));
+}
+
+// Deciders on several threads while a writer revokes and restores an identity: every
+// decision is one of the two consistent outcomes, and nothing crashes or races.
+TEST(EngineTest, DecidesFromManyThreadsWhileEntitiesChange) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  const Identity original = *engine->entities()->FindIdentity("a1");
+  std::atomic<bool> stop{false};
+  std::atomic<int> allowed{0}, denied{0}, unexpected{0};
+  std::vector<std::thread> deciders;
+  for (int t = 0; t < 4; ++t) {
+    deciders.emplace_back([&] {
+      const Request request = AgentRequest("search");
+      while (!stop.load()) {
+        Decision d = engine->Decide(request);
+        if (d.effect == Effect::kAllow) {
+          allowed++;
+        } else if (d.reason == Reason::kLifecycle) {
+          denied++;
+        } else {
+          unexpected++;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(engine->RevokeIdentity("a1").ok());
+    ASSERT_TRUE(engine->UpsertIdentity(original).ok());
+  }
+  stop = true;
+  for (std::thread& t : deciders) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_GT(allowed.load() + denied.load(), 0);
+}
+
+}  // namespace
+}  // namespace ward

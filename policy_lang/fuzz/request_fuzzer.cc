@@ -1,0 +1,53 @@
+// libFuzzer target: any bytes as a request and as an entity file, decided against a small
+// policy. Malformed input must be rejected with an error, never crash.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lib/engine.h"
+#include "lib/request.h"
+#include "policy_lang/compiler.h"
+
+namespace {
+
+constexpr char kPolicy[] = R"(schema {
+  user { clearance: int, tags: set<string> }
+  agent { task_scope: set<string> }
+  resource tool { risk: string, min_clearance: int, opened: timestamp }
+  action invoke on tool
+  context { approved: bool, tokens: int, when: timestamp }
+}
+permit agent to invoke on tool when resource.id in subject.task_scope;
+permit user to invoke on tool when subject.clearance >= resource.min_clearance
+  and delegator has clearance and context.when < now;
+require_approval any to invoke on tool when resource.risk == "high" unless context.approved;
+forbid user to invoke on tool matching /admin.*/ unless "x" in subject.tags;
+)";
+
+constexpr char kEntities[] = R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+  {"kind": "agent", "id": "a1", "owner": "u1", "status": "active",
+   "attrs": {"task_scope": ["t1"]}}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"risk": "high", "min_clearance": 1}}]})";
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const std::shared_ptr<const ward::Policy> policy =
+      *ward::CompilePolicy({{"fuzz.ward", kPolicy}});
+  static const std::unique_ptr<ward::Engine> engine =
+      *ward::Engine::Create(policy, *ward::EntityStore::FromJson(kEntities, policy->schema()));
+  const std::string text(reinterpret_cast<const char*>(data), size);
+
+  absl::StatusOr<ward::Request> request = ward::ParseRequestJson(text);
+  if (request.ok()) {
+    ward::Trace trace;
+    ward::Decision decision = engine->Explain(*request, &trace);
+    if (decision.ToJson().empty() || trace.ToText().empty()) __builtin_trap();
+  }
+  absl::StatusOr<ward::EntityStore> entities = ward::EntityStore::FromJson(text, policy->schema());
+  if (entities.ok()) (void)entities->ValidateAgainst(policy->schema());
+  return 0;
+}
