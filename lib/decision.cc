@@ -136,8 +136,12 @@ std::string Trace::ToText() const {
       absl::StrAppend(&out, "  ", rule.effect, " ", rule.rule);
       if (!rule.source.empty()) absl::StrAppend(&out, " (", rule.source, ")");
       absl::StrAppend(&out, ": ", OutcomeText(rule.outcome), "\n");
-      if (!rule.when.empty()) absl::StrAppend(&out, "    when: ", rule.when, "\n");
-      if (!rule.unless.empty()) absl::StrAppend(&out, "    unless: ", rule.unless, "\n");
+      if (!rule.when.empty()) {
+        absl::StrAppend(&out, "    when ", rule.when_condition, ": ", rule.when, "\n");
+      }
+      if (!rule.unless.empty()) {
+        absl::StrAppend(&out, "    unless ", rule.unless_condition, ": ", rule.unless, "\n");
+      }
     }
     absl::StrAppend(&out, "  decision: ", EffectName(principal.effect), " (",
                     ReasonName(principal.reason), ")\n");

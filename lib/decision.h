@@ -90,6 +90,9 @@ struct TraceRule {
   // "true", "false", "error: ...", or empty when the clause is absent or was not evaluated.
   std::string when;
   std::string unless;
+  // The conditions as written in the policy (empty when absent).
+  std::string when_condition;
+  std::string unless_condition;
 };
 
 // One principal of the request: its guard, its candidates and its own decision.

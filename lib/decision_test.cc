@@ -135,6 +135,7 @@ TEST(TraceTest, ToText) {
   permit.source = "policy.ward:3";
   permit.outcome = TraceRule::Outcome::kHolds;
   permit.when = "true";
+  permit.when_condition = "resource.id in subject.task_scope";
   subject.candidates.push_back(permit);
   TraceRule approval;
   approval.rule = "high-risk-needs-approval";
@@ -142,6 +143,7 @@ TEST(TraceTest, ToText) {
   approval.source = "policy.ward:9";
   approval.outcome = TraceRule::Outcome::kDoesNotHold;
   approval.when = "false";
+  approval.when_condition = "resource.risk == \"high\"";
   subject.candidates.push_back(approval);
   TraceRule broken;
   broken.rule = "policy.ward:20";
@@ -150,6 +152,8 @@ TEST(TraceTest, ToText) {
   broken.outcome = TraceRule::Outcome::kError;
   broken.when = "true";
   broken.unless = "error: attribute `team` is absent";
+  broken.when_condition = "resource.classification == 3";
+  broken.unless_condition = "subject.team == resource.team";
   subject.candidates.push_back(broken);
   subject.effect = Effect::kAllow;
   subject.reason = Reason::kPermitted;
@@ -174,12 +178,12 @@ TEST(TraceTest, ToText) {
             "subject agent:a17\n"
             "  guard: passed\n"
             "  permit agent-a17-scope (policy.ward:3): holds\n"
-            "    when: true\n"
+            "    when resource.id in subject.task_scope: true\n"
             "  require_approval high-risk-needs-approval (policy.ward:9): does not hold\n"
-            "    when: false\n"
+            "    when resource.risk == \"high\": false\n"
             "  forbid policy.ward:20 (policy.ward:20): error\n"
-            "    when: true\n"
-            "    unless: error: attribute `team` is absent\n"
+            "    when resource.classification == 3: true\n"
+            "    unless subject.team == resource.team: error: attribute `team` is absent\n"
             "  decision: ALLOW (permitted)\n"
             "on_behalf_of[0] user:u3\n"
             "  guard: lifecycle\n"

@@ -238,14 +238,17 @@ TEST(EngineTest, DecidesFromManyThreadsWhileEntitiesChange) {
       }
     });
   }
-  for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE(engine->RevokeIdentity("a1").ok());
-    ASSERT_TRUE(engine->UpsertIdentity(original).ok());
+  // Keep changing until the deciders have decided a good number of times, however slowly
+  // they are scheduled.
+  for (int i = 0; i < 200 || allowed.load() + denied.load() + unexpected.load() < 2000; ++i) {
+    const bool revoked = engine->RevokeIdentity("a1").ok();
+    const bool restored = engine->UpsertIdentity(original).ok();
+    EXPECT_TRUE(revoked && restored);
+    if (!revoked || !restored) break;
   }
   stop = true;
   for (std::thread& t : deciders) t.join();
   EXPECT_EQ(unexpected.load(), 0);
-  EXPECT_GT(allowed.load() + denied.load(), 0);
 }
 
 }  // namespace

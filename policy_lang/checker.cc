@@ -321,8 +321,14 @@ class Checker {
 
     CheckResourceSelector(rule.resource, &out.resource);
 
-    if (rule.when) out.when = CheckCondition(*rule.when, scope);
-    if (rule.unless) out.unless = CheckCondition(*rule.unless, scope);
+    if (rule.when) {
+      out.when = CheckCondition(*rule.when, scope);
+      out.when_text = ConditionText(*rule.when);
+    }
+    if (rule.unless) {
+      out.unless = CheckCondition(*rule.unless, scope);
+      out.unless_text = ConditionText(*rule.unless);
+    }
 
     if (!rule.obligations.empty() || rule.with_span.begin.line > 0) {
       if (out.effect != RuleEffect::kPermit) {
@@ -515,6 +521,22 @@ class Checker {
   }
 
   // ---- Conditions ----
+
+  // The condition's source text with runs of white space folded to one space.
+  std::string ConditionText(const ast::Expr& expr) const {
+    const absl::string_view text = current_->text;
+    const size_t begin = std::min<size_t>(expr.span.begin.offset, text.size());
+    const size_t end = std::min<size_t>(std::max(expr.span.end.offset, expr.span.begin.offset),
+                                        text.size());
+    std::string folded;
+    for (char c : text.substr(begin, end - begin)) {
+      const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+      if (space && (folded.empty() || folded.back() == ' ')) continue;
+      folded.push_back(space ? ' ' : c);
+    }
+    while (!folded.empty() && folded.back() == ' ') folded.pop_back();
+    return folded;
+  }
 
   std::unique_ptr<Expr> CheckCondition(const ast::Expr& expr, const RuleScope& scope) {
     std::unique_ptr<Expr> checked = CheckExpr(expr, scope);

@@ -358,6 +358,8 @@ PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& enti
     traced.rule = rule.name;
     traced.effect = std::string(RuleEffectKeyword(rule.effect));
     traced.source = absl::StrCat(rule.source, ":", rule.line);
+    traced.when_condition = rule.when_text;
+    traced.unless_condition = rule.unless_text;
 
     // `when` first; `unless` only when `when` is true.
     std::optional<absl::Status> error;

@@ -89,6 +89,8 @@ struct Rule {
   ResourceSelector resource;
   std::unique_ptr<Expr> when;    // may be null
   std::unique_ptr<Expr> unless;  // may be null
+  std::string when_text;         // the conditions as written, for explanations
+  std::string unless_text;
   // Obligations of a permit, normalised: redactions sorted and unique, limits sorted by name.
   Obligations obligations;
   bool sets_log = false;  // whether `log(...)` was given
