@@ -9,43 +9,65 @@
 
 namespace {
 
-constexpr char kUsage[] =
-    "Usage: ward COMMAND [ARGS...]\n"
-    "\n"
-    "Commands:\n"
-    "  check FILE... [--entities FILE]     check policy files (and an entity file)\n"
-    "  eval --policy FILE... --request FILE\n"
-    "                                      decide a request; print the decision as JSON\n"
-    "  explain --policy FILE... --request FILE\n"
-    "                                      decide and print why\n"
-    "\n"
-    "Run `ward COMMAND --help` for the options of a command.\n"
-    "Exit codes: 0 success, 1 invalid inputs or failed check, 2 usage or request error.\n";
+struct Command {
+  const char* name;
+  const char* usage;    // shown in `ward --help`, with the summary below it
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
 
-constexpr char kVersion[] = "ward 0.1.0\n";
+int RunEvalCommand(const std::vector<std::string>& args) {
+  return ward::cli::RunEval(args, /*explain=*/false);
+}
+int RunExplainCommand(const std::vector<std::string>& args) {
+  return ward::cli::RunEval(args, /*explain=*/true);
+}
+
+// Every subcommand, in the order `ward --help` lists them.
+constexpr Command kCommands[] = {
+    {"check", "check FILE... [--entities FILE]", "check policy files (and an entity file)",
+     ward::cli::RunCheck},
+    {"eval", "eval --policy FILE... [--entities FILE] (--request FILE | --requests FILE)",
+     "decide requests; print each decision as one line of JSON", RunEvalCommand},
+    {"explain", "explain --policy FILE... [--entities FILE] (--request FILE | --requests FILE)",
+     "decide requests; print each decision and its trace", RunExplainCommand},
+};
+
+void PrintUsage(FILE* out) {
+  absl::FPrintF(out, "Usage: ward COMMAND [ARGS...]\n\nCommands:\n");
+  for (const Command& command : kCommands) {
+    absl::FPrintF(out, "  ward %s\n      %s\n", command.usage, command.summary);
+  }
+  absl::FPrintF(out,
+                "\nRun `ward COMMAND --help` for the options of a command.\n"
+                "Exit codes: 0 success, 1 invalid inputs or failed check, 2 usage or request "
+                "error.\n");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    absl::FPrintF(stderr, "%s", kUsage);
+    PrintUsage(stderr);
     return ward::cli::kExitUsage;
   }
-  const std::string command = args.front();
+  const std::string name = args.front();
   args.erase(args.begin());
-  if (command == "-h" || command == "--help" || command == "help") {
-    absl::PrintF("%s", kUsage);
+  if (name == "-h" || name == "--help" || name == "help") {
+    PrintUsage(stdout);
     return ward::cli::kExitOk;
   }
-  if (command == "--version" || command == "version") {
-    absl::PrintF("%s", kVersion);
+  if (name == "--version" || name == "version") {
+    absl::PrintF("ward 0.1.0\n");
     return ward::cli::kExitOk;
   }
-  if (command == "check") return ward::cli::RunCheck(args);
-  if (command == "eval") return ward::cli::RunEval(args, /*explain=*/false);
-  if (command == "explain") return ward::cli::RunEval(args, /*explain=*/true);
+  std::vector<std::string> names;
+  for (const Command& command : kCommands) {
+    if (name == command.name) return command.run(args);
+    names.push_back(command.name);
+  }
   absl::FPrintF(stderr, "ward: unknown command `%s`%s\nRun `ward --help` for the commands.\n",
-                command, ward::DidYouMean(command, {"check", "eval", "explain"}));
+                name, ward::DidYouMean(name, names));
   return ward::cli::kExitUsage;
 }

@@ -26,6 +26,10 @@ class Policy {
   // The checked rules; for the evaluator, the tools and tests.
   const internal::PolicyIr& ir() const { return ir_; }
 
+  // A stable text form of the policy set: the merged schema and every rule with its head,
+  // conditions and obligations in canonical form. For golden tests and the REPL.
+  std::string Dump() const;
+
  private:
   internal::PolicyIr ir_;
 };

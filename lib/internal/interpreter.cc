@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "lib/internal/ir_dump.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
@@ -63,8 +65,8 @@ struct Principal {
 
 class Evaluator {
  public:
-  Evaluator(const PolicyIr& policy, const EntityStore& entities, const Request& request,
-            absl::Time now)
+  Evaluator(const PolicyIr& policy, const Request& request, absl::Time now,
+            const EntityStore& entities)
       : policy_(policy),
         request_(request),
         now_(now),
@@ -459,33 +461,44 @@ Obligations MergeObligations(const std::vector<const Rule*>& permits) {
   return merged;
 }
 
+// The principals of a request: the subject, then the chain nearest first; each one's
+// delegator is the next.
+std::vector<Principal> Principals(const EntityStore& entities, const Request& request) {
+  std::vector<const IdentityRef*> refs;
+  refs.push_back(&request.subject);
+  for (const IdentityRef& ref : request.on_behalf_of) refs.push_back(&ref);
+  std::vector<Principal> principals(refs.size());
+  for (size_t i = 0; i < refs.size(); ++i) {
+    principals[i].ref = refs[i];
+    principals[i].identity = FindIdentity(entities, *refs[i]);
+    if (i + 1 < refs.size()) {
+      principals[i].delegator_ref = refs[i + 1];
+      principals[i].delegator = FindIdentity(entities, *refs[i + 1]);
+    }
+  }
+  return principals;
+}
+
+std::string Role(size_t index) {
+  return index == 0 ? "subject" : absl::StrCat("on_behalf_of[", index - 1, "]");
+}
+
 }  // namespace
 
 Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
                    absl::Time now, Trace* trace) {
-  // Principals: the subject, then the chain nearest first; each one's delegator is the next.
-  std::vector<const IdentityRef*> refs;
-  refs.push_back(&request.subject);
-  for (const IdentityRef& ref : request.on_behalf_of) refs.push_back(&ref);
-
-  Evaluator evaluator(policy, entities, request, now);
+  const std::vector<Principal> principals = Principals(entities, request);
+  Evaluator evaluator(policy, request, now, entities);
   std::vector<PrincipalOutcome> outcomes;
-  outcomes.reserve(refs.size());
-  for (size_t i = 0; i < refs.size(); ++i) {
-    Principal principal;
-    principal.ref = refs[i];
-    principal.identity = FindIdentity(entities, *refs[i]);
-    if (i + 1 < refs.size()) {
-      principal.delegator_ref = refs[i + 1];
-      principal.delegator = FindIdentity(entities, *refs[i + 1]);
-    }
+  outcomes.reserve(principals.size());
+  for (size_t i = 0; i < principals.size(); ++i) {
     TracePrincipal* traced = nullptr;
     if (trace != nullptr) {
       traced = &trace->principals.emplace_back();
-      traced->identity = *refs[i];
-      traced->role = i == 0 ? "subject" : absl::StrCat("on_behalf_of[", i - 1, "]");
+      traced->identity = *principals[i].ref;
+      traced->role = Role(i);
     }
-    outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principal, now, traced));
+    outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principals[i], now, traced));
     if (traced != nullptr) {
       traced->effect = outcomes.back().effect;
       traced->reason = outcomes.back().reason;
@@ -508,7 +521,7 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
   } else {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (outcomes[i].effect != strictest) continue;
-      decision.denied_by = *refs[i];
+      decision.denied_by = *principals[i].ref;
       decision.reason = outcomes[i].reason;
       decision.rules = SortedNames(outcomes[i].determining);
       break;
@@ -518,6 +531,144 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
     for (EvaluationError& error : outcome.errors) decision.errors.push_back(std::move(error));
   }
   return decision;
+}
+
+namespace {
+
+std::string ValueText(const absl::StatusOr<Value>& value) {
+  if (!value.ok()) return absl::StrCat("error: ", value.status().message());
+  return LiteralToString(*value);
+}
+
+// Appends one line for `expr` and, below it, one for each part it evaluated (literals aside),
+// so that a reader sees which value made a condition true or false.
+void DescribeCondition(const Evaluator& evaluator, const Principal& principal, const Expr& expr,
+                       const std::string& label, int depth, std::vector<std::string>* lines) {
+  const absl::StatusOr<Value> value = evaluator.Eval(expr, principal);
+  lines->push_back(absl::StrCat(std::string(2 * depth, ' '), label, ": ", ValueText(value)));
+  auto describe = [&](const Expr& part) {
+    if (part.op == Expr::Op::kLiteral || part.op == Expr::Op::kNow) return;
+    DescribeCondition(evaluator, principal, part, ExprToString(part), depth + 1, lines);
+  };
+  switch (expr.op) {
+    case Expr::Op::kLiteral:
+    case Expr::Op::kNow:
+    case Expr::Op::kAttribute:
+    case Expr::Op::kHas:
+      return;
+    case Expr::Op::kAnd:
+    case Expr::Op::kOr: {
+      describe(*expr.operands[0]);
+      // The right side is evaluated only when the left one does not decide.
+      absl::StatusOr<bool> left = evaluator.EvalBool(*expr.operands[0], principal);
+      if (left.ok() && *left != (expr.op == Expr::Op::kOr)) describe(*expr.operands[1]);
+      return;
+    }
+    default:
+      for (const auto& operand : expr.operands) describe(*operand);
+  }
+}
+
+std::string QuotedList(const std::vector<std::string>& items) {
+  return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+}
+
+std::vector<std::string> HeadMismatches(const Rule& rule, const Identity& identity,
+                                        const Request& request) {
+  std::vector<std::string> out;
+  const SubjectSelector& subject = rule.subject;
+  if (subject.subject_kind && *subject.subject_kind != identity.kind) {
+    out.push_back(absl::StrCat("subject kind: the rule is for ",
+                               SubjectKindName(*subject.subject_kind), ", `", identity.id,
+                               "` is ", SubjectKindName(identity.kind) == "agent" ? "an " : "a ",
+                               SubjectKindName(identity.kind)));
+  }
+  if (subject.kind == SubjectSelector::Kind::kId && identity.id != subject.value) {
+    out.push_back(absl::StrCat("subject: the rule is for `", subject.value, "`, not `",
+                               identity.id, "`"));
+  }
+  if (subject.kind == SubjectSelector::Kind::kGroup &&
+      !std::binary_search(identity.groups.begin(), identity.groups.end(), subject.value)) {
+    out.push_back(absl::StrCat("group: `", identity.id, "` is not in group `", subject.value,
+                               "` (its groups: ", QuotedList(identity.groups), ")"));
+  }
+  if (!std::binary_search(rule.actions.begin(), rule.actions.end(), request.action)) {
+    out.push_back(absl::StrCat("action: the rule covers ", QuotedList(rule.actions),
+                               ", not `", request.action, "`"));
+  }
+  const std::string& id = request.resource.id;
+  if (rule.resource_type != request.resource.type) {
+    out.push_back(absl::StrCat("resource type: the rule is on `", rule.resource_type,
+                               "`, not `", request.resource.type, "`"));
+    return out;
+  }
+  const ResourceSelector& resource = rule.resource;
+  switch (resource.kind) {
+    case ResourceSelector::Kind::kAll:
+      break;
+    case ResourceSelector::Kind::kIds:
+      if (!std::binary_search(resource.values.begin(), resource.values.end(), id)) {
+        out.push_back(absl::StrCat("resource: `", id, "` is not one of ",
+                                   QuotedList(resource.values)));
+      }
+      break;
+    case ResourceSelector::Kind::kPrefixes:
+      if (std::none_of(resource.values.begin(), resource.values.end(),
+                       [&](const std::string& p) { return absl::StartsWith(id, p); })) {
+        out.push_back(absl::StrCat("resource: `", id, "` is under none of ",
+                                   QuotedList(resource.values)));
+      }
+      break;
+    case ResourceSelector::Kind::kPattern:
+      if (resource.pattern == nullptr ||
+          !RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *resource.pattern)) {
+        out.push_back(absl::StrCat("resource: `", id, "` does not match /",
+                                   resource.pattern_text, "/"));
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<RuleReport> ExplainRule(const PolicyIr& policy, const EntityStore& entities,
+                                    const Request& request, absl::Time now, const Rule& rule) {
+  const std::vector<Principal> principals = Principals(entities, request);
+  Evaluator evaluator(policy, request, now, entities);
+  std::vector<RuleReport> reports(principals.size());
+  for (size_t i = 0; i < principals.size(); ++i) {
+    const Principal& principal = principals[i];
+    RuleReport& report = reports[i];
+    report.principal = *principal.ref;
+    report.role = Role(i);
+    report.guard = Guard(entities, principal.identity, now);
+    if (report.guard) continue;
+    report.head_mismatches = HeadMismatches(rule, *principal.identity, request);
+    if (!report.head_mismatches.empty()) continue;
+
+    // The same order and short-circuit as a decision: `unless` only when `when` is true.
+    bool holds = true;
+    bool error = false;
+    if (rule.when) {
+      DescribeCondition(evaluator, principal, *rule.when, "when " + rule.when_text, 0,
+                        &report.conditions);
+      absl::StatusOr<bool> when = evaluator.EvalBool(*rule.when, principal);
+      error = !when.ok();
+      holds = when.ok() && *when;
+    }
+    if (holds && rule.unless) {
+      DescribeCondition(evaluator, principal, *rule.unless, "unless " + rule.unless_text, 0,
+                        &report.conditions);
+      absl::StatusOr<bool> unless = evaluator.EvalBool(*rule.unless, principal);
+      error = !unless.ok();
+      holds = unless.ok() && !*unless;
+    }
+    report.outcome = error ? TraceRule::Outcome::kError
+                     : holds ? TraceRule::Outcome::kHolds
+                             : TraceRule::Outcome::kDoesNotHold;
+  }
+  return reports;
 }
 
 }  // namespace ward::internal

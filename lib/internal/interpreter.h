@@ -7,6 +7,10 @@
 #ifndef WARD_LIB_INTERNAL_INTERPRETER_H_
 #define WARD_LIB_INTERNAL_INTERPRETER_H_
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/time/time.h"
 #include "lib/decision.h"
 #include "lib/entities.h"
@@ -19,6 +23,26 @@ namespace ward::internal {
 // null. The request must be valid: a chain of at most kMaxDelegationHops.
 Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
                    absl::Time now, Trace* trace);
+
+// Why one rule did or did not hold for one principal of a request.
+struct RuleReport {
+  IdentityRef principal;
+  std::string role;             // "subject" or "on_behalf_of[N]"
+  std::optional<Reason> guard;  // set when the guard stopped the principal before any rule
+  // One line per part of the head that does not match the request; empty when it matches.
+  std::vector<std::string> head_mismatches;
+  // Set when the head matches: the rule's outcome, and one line per evaluated part of its
+  // conditions with its value (nested parts indented), e.g.
+  //   when subject.clearance >= resource.min_clearance: false
+  //     subject.clearance: 1
+  //     resource.min_clearance: 2
+  TraceRule::Outcome outcome = TraceRule::Outcome::kDoesNotHold;
+  std::vector<std::string> conditions;
+};
+
+// Explains `rule` for every principal of `request` at time `now` (for the REPL's `:whynot`).
+std::vector<RuleReport> ExplainRule(const PolicyIr& policy, const EntityStore& entities,
+                                    const Request& request, absl::Time now, const Rule& rule);
 
 }  // namespace ward::internal
 
