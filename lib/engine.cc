@@ -43,6 +43,10 @@ void Engine::Publish(std::shared_ptr<const Snapshot> snapshot) {
 
 Decision Engine::Decide(const Request& request) const { return Explain(request, nullptr); }
 
+void Engine::Decide(const Request& request, Decision* out) const {
+  *out = Explain(request, nullptr);
+}
+
 Decision Engine::Explain(const Request& request, Trace* trace) const {
   if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError(request);
   std::shared_ptr<const Snapshot> snapshot = Load();

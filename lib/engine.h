@@ -32,6 +32,9 @@ class Engine {
 
   // Decides `request`. Never fails: an internal error yields DENY with reason internal_error.
   Decision Decide(const Request& request) const;
+  // As above, into a caller-owned Decision whose storage is reused from call to call: the
+  // form for hot paths (keep one Decision per thread).
+  void Decide(const Request& request, Decision* out) const;
   // As Decide, and fills `trace` with every candidate rule of every principal.
   Decision Explain(const Request& request, Trace* trace) const;
 
