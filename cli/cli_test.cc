@@ -144,10 +144,13 @@ TEST_F(CliTest, EvalPrintsOneDecision) {
   Write("request.json", kRequestT1);
   Outcome run = Ward(EvalArgs() + " --request " + Path("request.json"));
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(run.out,
-            R"({"effect":"ALLOW","reason":"permitted","rules":["cleared"],)"
-            R"("obligations":{"redact":[],"limits":{},"log":"none"},"errors":[]})"
-            "\n");
+  ASSERT_FALSE(run.out.empty());
+  EXPECT_EQ(run.out.back(), '\n');
+  EXPECT_THAT(run.out.substr(0, run.out.size() - 1),
+              testing::MatchesRegex(
+                  R"(\{"effect":"ALLOW","reason":"permitted","rules":\["cleared"\],)"
+                  R"("obligations":\{"redact":\[\],"limits":\{\},"log":"none"\},"errors":\[\],)"
+                  R"("policy":"[0-9a-f]{16}"\})"));
 }
 
 TEST_F(CliTest, EvalExitsZeroOnDeny) {

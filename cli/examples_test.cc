@@ -117,6 +117,14 @@ TEST_P(ExamplesTest, PolicyAndEntitiesCheck) {
   EXPECT_NE(result.output.find("ok: "), std::string::npos) << result.output;
 }
 
+// The decision without its last key, the policy hash: expected.jsonl holds the contract's keys
+// only, so that it does not change with the compiled form of the policy.
+std::string WithoutPolicyHash(const std::string& line) {
+  const size_t key = line.rfind(",\"policy\":\"");
+  if (key == std::string::npos) return line;
+  return line.substr(0, key) + "}";
+}
+
 TEST_P(ExamplesTest, DecisionsMatchExpected) {
   const Example& example = GetParam();
   std::vector<std::string> args = {"eval"};
@@ -133,7 +141,8 @@ TEST_P(ExamplesTest, DecisionsMatchExpected) {
   EXPECT_EQ(expected.size(), requests.size()) << "one expected decision per request";
   ASSERT_EQ(actual.size(), expected.size()) << result.output;
   for (size_t i = 0; i < expected.size(); ++i) {
-    EXPECT_EQ(actual[i], expected[i])
+    EXPECT_NE(actual[i].find(",\"policy\":\""), std::string::npos) << actual[i];
+    EXPECT_EQ(WithoutPolicyHash(actual[i]), expected[i])
         << "line " << i + 1 << " of " << Dir(example)
         << "/requests.jsonl: " << (i < requests.size() ? requests[i] : "");
   }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "nlohmann/json.hpp"
 
 namespace ward {
@@ -116,6 +117,7 @@ std::string Decision::ToJson() const {
       error_list.push_back(std::move(entry));
     }
     out["errors"] = std::move(error_list);
+    if (policy_hash != 0) out["policy"] = absl::StrFormat("%016x", policy_hash);
     return out.dump(-1, ' ', /*ensure_ascii=*/false, OrderedJson::error_handler_t::replace);
   } catch (...) {
     return std::string(kFallbackJson);
@@ -129,6 +131,7 @@ std::string Trace::ToText() const {
                     SubjectKindName(principal.identity.kind), ":", principal.identity.id, "\n");
     absl::StrAppend(&out, "  guard: ",
                     principal.guard.has_value() ? ReasonName(*principal.guard) : "passed", "\n");
+    for (const std::string& step : principal.path) absl::StrAppend(&out, "  index: ", step, "\n");
     if (principal.candidates.empty() && !principal.guard.has_value()) {
       absl::StrAppend(&out, "  no candidate rules\n");
     }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "lib/internal/decision_state.h"
 #include "lib/request.h"
 
 namespace re2 {
@@ -46,8 +47,9 @@ absl::string_view LogLevelName(LogLevel level);
 struct Redaction {
   std::string pattern;      // RE2 syntax, as written in the policy
   std::string replacement;  // an RE2 rewrite string (\0..\9 refer to groups)
-  // The compiled pattern, shared with the policy that produced it.
-  std::shared_ptr<const re2::RE2> regex;
+  // The compiled pattern, owned by the policy that produced the decision (a Decision keeps
+  // that policy alive). Null when the pattern is to be compiled on use.
+  const re2::RE2* regex = nullptr;
 };
 
 struct Obligations {
@@ -74,10 +76,16 @@ struct Decision {
   Obligations obligations;
   // Ordered by principal (subject, then the chain nearest first), then by rule name.
   std::vector<EvaluationError> errors;
+  // Identifies the compiled policy that made the decision (0 when unknown): the same for the
+  // same policy whether compiled from text or loaded from a bundle.
+  uint64_t policy_hash = 0;
 
   // The canonical compact JSON form: keys effect, reason, denied_by (not on ALLOW), rules,
-  // obligations (ALLOW only), errors.
+  // obligations (ALLOW only), errors, then `policy` (the policy hash in hex) when known.
   std::string ToJson() const;
+
+  // For the engine: the pinned snapshot and storage reused across decisions.
+  internal::DecisionState internal_state;
 };
 
 // Why a candidate rule did or did not hold.
@@ -101,6 +109,8 @@ struct TracePrincipal {
   std::string role;  // "subject" or "on_behalf_of[N]"
   // Empty when the guard passed, else the guard's reason.
   std::optional<Reason> guard;
+  // How a compiled engine found the candidates: the index keys it probed and what they held.
+  std::vector<std::string> path;
   std::vector<TraceRule> candidates;
   Effect effect = Effect::kDeny;
   Reason reason = Reason::kInternalError;

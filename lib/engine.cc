@@ -5,22 +5,40 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "lib/internal/interpreter.h"
+#include "lib/internal/decider.h"
+#include "lib/internal/entity_layout.h"
 
 namespace ward {
+
+struct Engine::Snapshot {
+  Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities,
+           uint64_t e)
+      : policy(std::move(p)), layout(policy->program(), std::move(entities)), epoch(e) {}
+
+  std::shared_ptr<const Policy> policy;
+  internal::EntityLayout layout;
+  uint64_t epoch;
+};
+
 namespace {
+
+// Epochs are unique across engines, so that a Decision pinned by one engine is never taken
+// for current by another.
+std::atomic<uint64_t> next_epoch{1};
 
 // A request the C++ API accepted but the contract rejects; decided DENY (fail closed), in the
 // subject's name.
-Decision InternalError(const Request& request) {
-  Decision decision;
-  decision.effect = Effect::kDeny;
-  decision.reason = Reason::kInternalError;
-  decision.denied_by = request.subject;
-  return decision;
+void InternalError(const Request& request, Decision* out) {
+  *out = Decision();
+  out->effect = Effect::kDeny;
+  out->reason = Reason::kInternalError;
+  out->denied_by = request.subject;
 }
 
 }  // namespace
+
+Engine::Engine(std::shared_ptr<const Snapshot> snapshot)
+    : snapshot_(std::move(snapshot)), epoch_(snapshot_->epoch) {}
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Policy> policy,
                                                        EntityStore entities) {
@@ -29,7 +47,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Pol
     return valid;
   }
   auto snapshot = std::make_shared<const Snapshot>(
-      Snapshot{std::move(policy), std::make_shared<const EntityStore>(std::move(entities))});
+      std::move(policy), std::make_shared<const EntityStore>(std::move(entities)),
+      next_epoch.fetch_add(1));
   return std::unique_ptr<Engine>(new Engine(std::move(snapshot)));
 }
 
@@ -37,33 +56,65 @@ std::shared_ptr<const Engine::Snapshot> Engine::Load() const {
   return std::atomic_load_explicit(&snapshot_, std::memory_order_acquire);
 }
 
-void Engine::Publish(std::shared_ptr<const Snapshot> snapshot) {
-  std::atomic_store_explicit(&snapshot_, std::move(snapshot), std::memory_order_release);
+const Engine::Snapshot& Engine::Pin(Decision* out) const {
+  internal::DecisionState& state = out->internal_state;
+  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
+  if (state.pinned != nullptr && state.pinned_epoch == epoch) {
+    return *static_cast<const Snapshot*>(state.pinned.get());
+  }
+  std::shared_ptr<const Snapshot> current = Load();
+  state.pinned_epoch = current->epoch;
+  state.pinned = current;
+  return *current;
 }
 
-Decision Engine::Decide(const Request& request) const { return Explain(request, nullptr); }
+void Engine::Publish(std::shared_ptr<const Policy> policy,
+                     std::shared_ptr<const EntityStore> entities) {
+  auto snapshot = std::make_shared<const Snapshot>(std::move(policy), std::move(entities),
+                                                   next_epoch.fetch_add(1));
+  const uint64_t epoch = snapshot->epoch;
+  std::atomic_store_explicit(&snapshot_, std::move(snapshot), std::memory_order_release);
+  epoch_.store(epoch, std::memory_order_release);
+}
+
+Decision Engine::Decide(const Request& request) const {
+  Decision decision;
+  Decide(request, &decision);
+  return decision;
+}
 
 void Engine::Decide(const Request& request, Decision* out) const {
-  *out = Explain(request, nullptr);
+  if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError(request, out);
+  const Snapshot& snapshot = Pin(out);
+  const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
+  internal::DecideCompiled(snapshot.policy->program(), snapshot.layout, request, now, out,
+                           nullptr);
 }
 
 Decision Engine::Explain(const Request& request, Trace* trace) const {
-  if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError(request);
-  std::shared_ptr<const Snapshot> snapshot = Load();
-  const absl::Time now = request.now.value_or(absl::Now());
+  Decision decision;
   if (trace != nullptr) *trace = Trace();
-  return internal::Interpret(snapshot->policy->ir(), *snapshot->entities, request, now, trace);
+  if (request.on_behalf_of.size() > kMaxDelegationHops) {
+    InternalError(request, &decision);
+    return decision;
+  }
+  const Snapshot& snapshot = Pin(&decision);
+  const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
+  internal::DecideCompiled(snapshot.policy->program(), snapshot.layout, request, now, &decision,
+                           trace);
+  return decision;
 }
 
 absl::Status Engine::Reload(std::shared_ptr<const Policy> policy) {
   if (policy == nullptr) return absl::InvalidArgumentError("no policy given");
   std::lock_guard<std::mutex> lock(writer_mutex_);
   std::shared_ptr<const Snapshot> current = Load();
-  if (absl::Status valid = current->entities->ValidateAgainst(policy->schema()); !valid.ok()) {
+  const EntityStore& entities = current->layout.store();
+  if (absl::Status valid = entities.ValidateAgainst(policy->schema()); !valid.ok()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the current entities do not fit the new policy's schema: ", valid.message()));
   }
-  Publish(std::make_shared<const Snapshot>(Snapshot{std::move(policy), current->entities}));
+  Publish(std::move(policy), current->layout.shared_store());
   return absl::OkStatus();
 }
 
@@ -71,9 +122,9 @@ template <typename Edit>
 absl::Status Engine::EditEntities(Edit edit) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
   std::shared_ptr<const Snapshot> current = Load();
-  auto edited = std::make_shared<EntityStore>(*current->entities);
+  auto edited = std::make_shared<EntityStore>(current->layout.store());
   if (absl::Status status = edit(*current->policy, edited.get()); !status.ok()) return status;
-  Publish(std::make_shared<const Snapshot>(Snapshot{current->policy, std::move(edited)}));
+  Publish(current->policy, std::move(edited));
   return absl::OkStatus();
 }
 
@@ -118,13 +169,14 @@ absl::Status Engine::ReplaceEntities(EntityStore entities) {
   if (absl::Status valid = entities.ValidateAgainst(current->policy->schema()); !valid.ok()) {
     return valid;
   }
-  Publish(std::make_shared<const Snapshot>(
-      Snapshot{current->policy, std::make_shared<const EntityStore>(std::move(entities))}));
+  Publish(current->policy, std::make_shared<const EntityStore>(std::move(entities)));
   return absl::OkStatus();
 }
 
 std::shared_ptr<const Policy> Engine::policy() const { return Load()->policy; }
 
-std::shared_ptr<const EntityStore> Engine::entities() const { return Load()->entities; }
+std::shared_ptr<const EntityStore> Engine::entities() const {
+  return Load()->layout.shared_store();
+}
 
 }  // namespace ward

@@ -10,6 +10,8 @@
 #ifndef WARD_LIB_ENGINE_H_
 #define WARD_LIB_ENGINE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,9 +35,12 @@ class Engine {
   // Decides `request`. Never fails: an internal error yields DENY with reason internal_error.
   Decision Decide(const Request& request) const;
   // As above, into a caller-owned Decision whose storage is reused from call to call: the
-  // form for hot paths (keep one Decision per thread).
+  // form for hot paths. Keep one Decision per thread; after the first few calls a decision
+  // allocates nothing (the exceptions: evaluation errors, whose messages are built then, and
+  // identity or rule names longer than any seen before in that Decision).
   void Decide(const Request& request, Decision* out) const;
-  // As Decide, and fills `trace` with every candidate rule of every principal.
+  // As Decide, and fills `trace` with every candidate rule of every principal and the index
+  // keys that found them.
   Decision Explain(const Request& request, Trace* trace) const;
 
   // Puts a new policy in place. Fails, keeping the old one, when the current entities do not
@@ -56,20 +61,24 @@ class Engine {
   std::shared_ptr<const EntityStore> entities() const;
 
  private:
-  struct Snapshot {
-    std::shared_ptr<const Policy> policy;
-    std::shared_ptr<const EntityStore> entities;
-  };
-  explicit Engine(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}
+  struct Snapshot;
+  explicit Engine(std::shared_ptr<const Snapshot> snapshot);
 
   std::shared_ptr<const Snapshot> Load() const;
-  void Publish(std::shared_ptr<const Snapshot> snapshot);
+  // The snapshot to decide `out` with: the one `out` already pins when it is still current
+  // (so that a decision in steady state touches no shared reference count), else the current
+  // one, which `out` then pins.
+  const Snapshot& Pin(Decision* out) const;
+  void Publish(std::shared_ptr<const Policy> policy, std::shared_ptr<const EntityStore> entities);
   // Applies `edit` to a copy of the current store and publishes it.
   template <typename Edit>
   absl::Status EditEntities(Edit edit);
 
-  // Read with std::atomic_load, written with std::atomic_store under writer_mutex_.
+  // The policy, the entities and their layout for the policy. Read with std::atomic_load,
+  // written with std::atomic_store under writer_mutex_.
   std::shared_ptr<const Snapshot> snapshot_;
+  // Identifies snapshot_; unique across all engines of the process.
+  std::atomic<uint64_t> epoch_{0};
   std::mutex writer_mutex_;  // serialises writers; readers never take it
 };
 

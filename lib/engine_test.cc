@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/str_format.h"
 #include "lib/redact.h"
 #include "policy_lang/compiler.h"
 
@@ -73,7 +74,9 @@ TEST(EngineTest, DecidesAndMergesObligationsOfTheChain) {
   EXPECT_EQ(decision.ToJson(),
             R"({"effect":"ALLOW","reason":"permitted","rules":["agent-scope","user-cleared"],)"
             R"("obligations":{"redact":[{"pattern":"\\d{4}-\\d{4}","replacement":"[CARD]"}],)"
-            R"("limits":{"output_tokens":500},"log":"summary"},"errors":[]})");
+            R"("limits":{"output_tokens":500},"log":"summary"},"errors":[],)" +
+                absl::StrFormat(R"("policy":"%016x"})", engine->policy()->hash()));
+  EXPECT_NE(engine->policy()->hash(), 0u);
   EXPECT_EQ(ApplyRedactions(decision.obligations, "card 1234-5678 ok"), "card [CARD] ok");
 }
 

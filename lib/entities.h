@@ -88,6 +88,7 @@ class EntityStore {
 
   // Iteration in no particular order.
   const absl::flat_hash_map<std::string, Identity>& identities() const { return identities_; }
+  const absl::flat_hash_map<std::string, Resource>& resources() const { return resources_; }
 
  private:
   static std::string ResourceKey(absl::string_view type, absl::string_view id);

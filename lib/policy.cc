@@ -1,9 +1,22 @@
 #include "lib/policy.h"
 
-#include "lib/internal/ir_dump.h"
+#include <utility>
 
 namespace ward {
 
-std::string Policy::Dump() const { return internal::DumpPolicyIr(ir_); }
+absl::StatusOr<std::shared_ptr<const Policy>> Policy::Create(internal::PolicyIr ir) {
+  absl::StatusOr<std::shared_ptr<const internal::Program>> program = internal::BuildProgram(ir);
+  if (!program.ok()) return program.status();
+  return std::shared_ptr<const Policy>(new Policy(std::move(ir), *std::move(program), true));
+}
+
+std::shared_ptr<const Policy> Policy::FromProgram(
+    std::shared_ptr<const internal::Program> program) {
+  internal::PolicyIr ir;
+  ir.schema = program->schema;
+  return std::shared_ptr<const Policy>(new Policy(std::move(ir), std::move(program), false));
+}
+
+std::string Policy::Dump() const { return internal::DumpProgram(*program_); }
 
 }  // namespace ward

@@ -10,7 +10,7 @@ namespace ward {
 std::string ApplyRedactions(const Obligations& obligations, absl::string_view text) {
   std::string out(text);
   for (const Redaction& redaction : obligations.redact) {
-    const RE2* regex = redaction.regex.get();
+    const RE2* regex = redaction.regex;
     std::unique_ptr<RE2> compiled;
     if (regex == nullptr) {
       RE2::Options options;

@@ -89,7 +89,8 @@ TEST(ApplyRedactionsTest, UsesTheCompiledRegexWhenSet) {
   Redaction redaction;
   redaction.pattern = "a";  // as written; the compiled form wins
   redaction.replacement = "_";
-  redaction.regex = std::make_shared<const RE2>("b");
+  const RE2 compiled("b");
+  redaction.regex = &compiled;
   obligations.redact.push_back(redaction);
   EXPECT_EQ(ApplyRedactions(obligations, "abab"), "a_a_");
 }

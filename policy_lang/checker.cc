@@ -517,7 +517,8 @@ class Checker {
             absl::StrCat("invalid replacement `", replacement.text, "`: ", rewrite_error));
       return;
     }
-    out->obligations.redact.push_back(Redaction{pattern.text, replacement.text, regex});
+    out->obligations.redact.push_back(Redaction{pattern.text, replacement.text, regex.get()});
+    out->redaction_regexes.push_back(std::move(regex));
   }
 
   // ---- Conditions ----

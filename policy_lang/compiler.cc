@@ -30,7 +30,16 @@ CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptio
   for (size_t i = 0; i < files.size(); ++i) inputs.push_back({&files[i], sources[i].text});
   std::optional<internal::PolicyIr> ir =
       CheckPolicy(inputs, options.check_options, &result.diagnostics);
-  if (ir.has_value()) result.policy = std::make_shared<const Policy>(std::move(*ir));
+  if (!ir.has_value()) return result;
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Create(std::move(*ir));
+  if (!policy.ok()) {
+    Diagnostic d;
+    d.source = "<policy set>";
+    d.message = std::string(policy.status().message());
+    result.diagnostics.push_back(std::move(d));
+    return result;
+  }
+  result.policy = *std::move(policy);
   return result;
 }
 

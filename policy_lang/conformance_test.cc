@@ -77,8 +77,10 @@ std::string Show(const std::set<Position>& positions) {
   return out.empty() ? "(none)" : out;
 }
 
-// The decision as compared: error messages dropped, `errors` defaulting to [].
+// The decision as compared: the contract's keys only (the policy hash is not part of it),
+// error messages dropped, `errors` defaulting to [].
 json Comparable(json decision) {
+  decision.erase("policy");
   if (!decision.contains("errors")) decision["errors"] = json::array();
   for (json& error : decision["errors"]) error.erase("message");
   return decision;

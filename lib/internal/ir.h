@@ -94,6 +94,8 @@ struct Rule {
   // Obligations of a permit, normalised: redactions sorted and unique, limits sorted by name.
   Obligations obligations;
   bool sets_log = false;  // whether `log(...)` was given
+  // Owns the patterns that `obligations.redact[i].regex` point to.
+  std::vector<std::shared_ptr<const re2::RE2>> redaction_regexes;
 };
 
 struct PolicyIr {

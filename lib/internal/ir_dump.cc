@@ -136,8 +136,7 @@ std::string RuleHeadToString(const Rule& rule) {
   return out;
 }
 
-std::string DumpPolicyIr(const PolicyIr& policy) {
-  const Schema& schema = policy.schema;
+std::string DumpSchema(const Schema& schema) {
   std::string out = "schema\n";
   for (SubjectKind kind : kAllSubjectKinds) {
     absl::StrAppend(&out, "  ", SubjectKindName(kind), " ");
@@ -155,7 +154,11 @@ std::string DumpPolicyIr(const PolicyIr& policy) {
   absl::StrAppend(&out, "  context ");
   AppendAttributes(&out, schema.context);
   out += "\n";
+  return out;
+}
 
+std::string DumpPolicyIr(const PolicyIr& policy) {
+  std::string out = DumpSchema(policy.schema);
   for (const Rule& rule : policy.rules) {
     absl::StrAppend(&out, "rule ", rule.name, " (", rule.source, ":", rule.line, ")\n  ",
                     RuleHeadToString(rule), "\n");

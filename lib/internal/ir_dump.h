@@ -18,6 +18,9 @@ std::string ExprToString(const Expr& expr);
 // `permit agent "a17" to [invoke] on tool in ["search"]`.
 std::string RuleHeadToString(const Rule& rule);
 
+// The merged schema: kinds, resource types, actions, context.
+std::string DumpSchema(const Schema& schema);
+
 // The merged schema, then every rule (name, source, head, conditions, obligations).
 std::string DumpPolicyIr(const PolicyIr& policy);
 

@@ -1,0 +1,854 @@
+#include "lib/internal/decider.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/internal/json_util.h"
+#include "re2/re2.h"
+
+namespace ward::internal {
+
+// A value on the evaluation stack: a view of a literal, an entity attribute, a request value
+// or a result. Sets are viewed in place (null stands for an empty set).
+struct Operand {
+  Value::Kind kind = Value::Kind::kBool;
+  bool boolean = false;
+  int64_t integer = 0;
+  absl::Time time;
+  absl::string_view text;
+  const std::vector<std::string>* strings = nullptr;
+  const std::vector<int64_t>* ints = nullptr;
+};
+
+// One principal's own decision, with its determining rules in Scratch::determining.
+struct PrincipalResult {
+  Effect effect = Effect::kDeny;
+  Reason reason = Reason::kInternalError;
+  uint32_t determining_begin = 0;
+  uint32_t determining_end = 0;
+};
+
+struct Scratch {
+  std::vector<uint32_t> candidates;
+  std::vector<uint32_t> determining;
+  std::vector<uint32_t> permits;  // holding permits of every principal
+  std::array<PrincipalResult, kMaxDelegationHops + 1> results;
+  std::vector<Operand> stack;
+  std::string error;
+  // Elements moved out of a Decision's vectors, kept with their string buffers for reuse.
+  std::vector<std::string> spare_rules;
+  std::vector<Redaction> spare_redactions;
+  std::vector<std::pair<std::string, int64_t>> spare_limits;
+  std::vector<EvaluationError> spare_errors;
+  std::string spare_id;
+};
+
+DecisionState::DecisionState() = default;
+DecisionState::~DecisionState() = default;
+DecisionState::DecisionState(const DecisionState& other)
+    : pinned(other.pinned), pinned_engine(other.pinned_engine), pinned_epoch(other.pinned_epoch) {}
+DecisionState& DecisionState::operator=(const DecisionState& other) {
+  pinned = other.pinned;
+  pinned_engine = other.pinned_engine;
+  pinned_epoch = other.pinned_epoch;
+  return *this;
+}
+DecisionState::DecisionState(DecisionState&& other) noexcept = default;
+DecisionState& DecisionState::operator=(DecisionState&& other) noexcept = default;
+
+Scratch* DecisionState::scratch() {
+  if (scratch_ == nullptr) scratch_ = std::make_unique<Scratch>();
+  return scratch_.get();
+}
+
+namespace {
+
+// Resizes `v` to `n` elements, parking surplus elements in `spare` and taking new ones from
+// it, so that their string buffers are reused rather than freed and allocated again.
+template <typename T>
+void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
+  while (v->size() > n) {
+    spare->push_back(std::move(v->back()));
+    v->pop_back();
+  }
+  while (v->size() < n) {
+    if (spare->empty()) {
+      v->emplace_back();
+    } else {
+      v->push_back(std::move(spare->back()));
+      spare->pop_back();
+    }
+  }
+}
+
+bool Expired(const Identity& identity, absl::Time now) {
+  return identity.expires_at.has_value() && *identity.expires_at <= now;
+}
+
+struct Principal {
+  const IdentityRef* ref = nullptr;
+  const IdentityRecord* record = nullptr;  // null when unknown (or of another kind)
+  const IdentityRef* delegator_ref = nullptr;
+  const IdentityRecord* delegator = nullptr;
+};
+
+enum class Truth : uint8_t { kFalse, kTrue, kError };
+
+class Decider {
+ public:
+  Decider(const Program& program, const EntityLayout& layout, const Request& request,
+          absl::Time now, Scratch* scratch)
+      : program_(program), layout_(layout), request_(request), now_(now), scratch_(*scratch) {}
+
+  void Run(Decision* out, Trace* trace) {
+    const size_t count = 1 + request_.on_behalf_of.size();
+    std::array<Principal, kMaxDelegationHops + 1> principals;
+    for (size_t i = 0; i < count; ++i) {
+      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
+      principals[i].record = FindIdentity(*principals[i].ref);
+    }
+    for (size_t i = 0; i + 1 < count; ++i) {
+      principals[i].delegator_ref = principals[i + 1].ref;
+      principals[i].delegator = principals[i + 1].record;
+    }
+
+    action_ = program_.Find(request_.action);
+    type_ = program_.Find(request_.resource.type);
+    resource_ = layout_.FindResource(request_.resource.type, request_.resource.id);
+    resource_symbol_ =
+        resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
+
+    out->errors.clear();
+    ResizeReusing(&out->errors, 0, &scratch_.spare_errors);
+    scratch_.determining.clear();
+    scratch_.permits.clear();
+    for (size_t i = 0; i < count; ++i) {
+      TracePrincipal* traced = nullptr;
+      if (trace != nullptr) {
+        traced = &trace->principals.emplace_back();
+        traced->identity = *principals[i].ref;
+        traced->role = i == 0 ? "subject" : absl::StrCat("on_behalf_of[", i - 1, "]");
+      }
+      scratch_.results[i] = DecidePrincipal(principals[i], out, traced);
+      if (traced != nullptr) {
+        traced->effect = scratch_.results[i].effect;
+        traced->reason = scratch_.results[i].reason;
+      }
+    }
+    Finish(principals, count, out);
+  }
+
+ private:
+  const IdentityRecord* FindIdentity(const IdentityRef& ref) const {
+    const IdentityRecord* record = layout_.FindIdentity(ref.id);
+    if (record == nullptr || record->identity->kind != ref.kind) return nullptr;
+    return record;
+  }
+
+  // ---- The lifecycle guard ----
+
+  std::optional<Reason> Guard(const IdentityRecord* record) const {
+    if (record == nullptr) return Reason::kUnknownIdentity;
+    const Identity& identity = *record->identity;
+    if (identity.status != IdentityStatus::kActive || Expired(identity, now_)) {
+      return Reason::kLifecycle;
+    }
+    if (identity.kind == SubjectKind::kUser) return std::nullopt;
+    if (record->owner < 0) return Reason::kUnowned;
+    const Identity& owner = *layout_.identity(record->owner).identity;
+    if (owner.kind != SubjectKind::kUser || owner.status != IdentityStatus::kActive ||
+        Expired(owner, now_)) {
+      return Reason::kUnowned;
+    }
+    return std::nullopt;
+  }
+
+  // ---- Candidates: a walk down the tree ----
+
+  void Probe(const IndexKey& key, TracePrincipal* trace) {
+    auto it = program_.exact.find(key);
+    if (it == program_.exact.end()) return;
+    AddList(it->second);
+    if (trace != nullptr) {
+      trace->path.push_back(absl::StrCat(
+          KeyDescription(key), " resource=",
+          key.resource == kAllResources ? "*" : JsonQuote(request_.resource.id), " -> ",
+          it->second.size, it->second.size == 1 ? " rule" : " rules"));
+    }
+  }
+
+  void ProbeSelectors(const IndexKey& key, TracePrincipal* trace) {
+    auto it = program_.selectors.find(key);
+    if (it == program_.selectors.end()) return;
+    const SelectorIndex& index = program_.selector_indexes[it->second];
+    const absl::string_view id = request_.resource.id;
+    for (uint32_t length : index.prefix_lengths) {
+      if (length > id.size()) break;
+      auto prefix = index.prefixes.find(id.substr(0, length));
+      if (prefix == index.prefixes.end()) continue;
+      AddList(prefix->second);
+      if (trace != nullptr) {
+        trace->path.push_back(absl::StrCat(KeyDescription(key), " resource=under ",
+                                           JsonQuote(id.substr(0, length)), " -> ",
+                                           prefix->second.size, " rules"));
+      }
+    }
+    for (const auto& [regex, list] : index.patterns) {
+      if (!RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *program_.regexes[regex])) {
+        continue;
+      }
+      AddList(list);
+      if (trace != nullptr) {
+        trace->path.push_back(absl::StrCat(KeyDescription(key), " resource=matching /",
+                                           program_.regex_patterns[regex], "/ -> ", list.size,
+                                           " rules"));
+      }
+    }
+  }
+
+  std::string KeyDescription(const IndexKey& key) const {
+    const auto selector = static_cast<SubjectSelectorKind>(key.subject >> 30);
+    const Symbol symbol = key.subject & 0x3fffffff;
+    std::string subject = selector == SubjectSelectorKind::kAll  ? "*"
+                          : selector == SubjectSelectorKind::kId ? "id "
+                                                                 : "group ";
+    if (selector != SubjectSelectorKind::kAll) {
+      absl::StrAppend(&subject, JsonQuote(program_.symbols[symbol]));
+    }
+    return absl::StrCat(SubjectKindName(static_cast<SubjectKind>(key.kind_action >> 30)), " ",
+                        request_.action, " ", request_.resource.type, " subject=", subject);
+  }
+
+  void AddList(const RuleList& list) {
+    const uint32_t* begin = program_.rule_lists.data() + list.begin;
+    scratch_.candidates.insert(scratch_.candidates.end(), begin, begin + list.size);
+  }
+
+  void CollectCandidates(const IdentityRecord& record, TracePrincipal* trace) {
+    scratch_.candidates.clear();
+    if (action_ == kNoSymbol || type_ == kNoSymbol) {
+      if (trace != nullptr) trace->path.push_back("the action or resource type is in no rule");
+      return;
+    }
+    const SubjectKind kind = record.identity->kind;
+    auto bucket = program_.buckets.find(BucketKey(kind, action_, type_));
+    if (bucket == program_.buckets.end()) {
+      if (trace != nullptr) {
+        trace->path.push_back(absl::StrCat(SubjectKindName(kind), " ", request_.action, " ",
+                                           request_.resource.type, ": no rules"));
+      }
+      return;
+    }
+    const BucketInfo& info = bucket->second;
+    const uint32_t kind_action = KindAction(kind, action_);
+    auto probe_subject = [&](uint32_t subject) {
+      IndexKey key{kind_action, type_, subject, kAllResources};
+      Probe(key, trace);
+      if (resource_symbol_ != kNoSymbol) {
+        IndexKey by_id = key;
+        by_id.resource = resource_symbol_;
+        Probe(by_id, trace);
+      }
+      if (info.selectors) ProbeSelectors(key, trace);
+    };
+    if (info.any_subject) probe_subject(SubjectKey(SubjectSelectorKind::kAll, 0));
+    if (info.by_id && record.id_symbol != kNoSymbol) {
+      probe_subject(SubjectKey(SubjectSelectorKind::kId, record.id_symbol));
+    }
+    if (info.by_group) {
+      for (Symbol group : record.group_symbols) {
+        probe_subject(SubjectKey(SubjectSelectorKind::kGroup, group));
+      }
+    }
+    // Rule index order is name order; a rule under two matching prefixes appears twice.
+    std::sort(scratch_.candidates.begin(), scratch_.candidates.end());
+    scratch_.candidates.erase(std::unique(scratch_.candidates.begin(), scratch_.candidates.end()),
+                              scratch_.candidates.end());
+  }
+
+  // ---- One principal ----
+
+  PrincipalResult DecidePrincipal(const Principal& principal, Decision* out,
+                                  TracePrincipal* trace) {
+    PrincipalResult result;
+    result.determining_begin = result.determining_end =
+        static_cast<uint32_t>(scratch_.determining.size());
+    if (std::optional<Reason> stopped = Guard(principal.record)) {
+      result.reason = *stopped;
+      if (trace != nullptr) trace->guard = stopped;
+      return result;
+    }
+    CollectCandidates(*principal.record, trace);
+
+    const size_t permits_before = scratch_.permits.size();
+    bool any_forbid = false;
+    // Forbids and approvals that hold (or err) are kept in `determining`; which of the two
+    // kinds determines the principal's decision is known only at the end, so approvals are
+    // set aside after the forbids.
+    size_t approvals = 0;
+    for (uint32_t index : scratch_.candidates) {
+      const ProgramRule& rule = program_.rules[index];
+      TraceRule* traced = nullptr;
+      if (trace != nullptr) {
+        traced = &trace->candidates.emplace_back();
+        traced->rule = rule.name;
+        traced->effect = std::string(RuleEffectKeyword(rule.effect));
+        traced->source = absl::StrCat(rule.source, ":", rule.line);
+        traced->when_condition = rule.when_text;
+        traced->unless_condition = rule.unless_text;
+      }
+      Truth holds = Truth::kTrue;
+      if (!rule.when.empty()) {
+        holds = Evaluate(rule.when, principal);
+        if (traced != nullptr) traced->when = TruthText(holds);
+      }
+      if (holds == Truth::kTrue && !rule.unless.empty()) {
+        const Truth unless = Evaluate(rule.unless, principal);
+        if (traced != nullptr) traced->unless = TruthText(unless);
+
+        holds = unless == Truth::kError  ? Truth::kError
+                : unless == Truth::kTrue ? Truth::kFalse
+                                         : Truth::kTrue;
+      }
+      if (holds == Truth::kError) AppendError(rule, *principal.ref, out);
+      if (traced != nullptr) {
+        traced->outcome = holds == Truth::kError  ? TraceRule::Outcome::kError
+                          : holds == Truth::kTrue ? TraceRule::Outcome::kHolds
+                                                  : TraceRule::Outcome::kDoesNotHold;
+      }
+      if (holds == Truth::kFalse) continue;
+      // Fail closed: an erring forbid or approval counts as holding, an erring permit not.
+      switch (rule.effect) {
+        case RuleEffect::kPermit:
+          if (holds == Truth::kTrue) scratch_.permits.push_back(index);
+          break;
+        case RuleEffect::kForbid:
+          if (!any_forbid) {
+            // Forbids win: drop the approvals gathered so far.
+            scratch_.determining.resize(result.determining_begin);
+            any_forbid = true;
+          }
+          scratch_.determining.push_back(index);
+          break;
+        case RuleEffect::kRequireApproval:
+          if (!any_forbid) {
+            scratch_.determining.push_back(index);
+            ++approvals;
+          }
+          break;
+      }
+    }
+    result.determining_end = static_cast<uint32_t>(scratch_.determining.size());
+    const bool any_permit = scratch_.permits.size() > permits_before;
+    if (any_forbid) {
+      result.effect = Effect::kDeny;
+      result.reason = Reason::kForbidden;
+    } else if (!any_permit) {
+      result.effect = Effect::kDeny;
+      result.reason = Reason::kNoMatchingPermit;
+      result.determining_end = result.determining_begin;
+      scratch_.determining.resize(result.determining_begin);
+    } else if (approvals > 0) {
+      result.effect = Effect::kNeedsApproval;
+      result.reason = Reason::kApprovalRequired;
+    } else {
+      result.effect = Effect::kAllow;
+      result.reason = Reason::kPermitted;
+    }
+    return result;
+  }
+
+  std::string TruthText(Truth truth) const {
+    if (truth == Truth::kError) return absl::StrCat("error: ", scratch_.error);
+    return truth == Truth::kTrue ? "true" : "false";
+  }
+
+  void AppendError(const ProgramRule& rule, const IdentityRef& principal, Decision* out) {
+    ResizeReusing(&out->errors, out->errors.size() + 1, &scratch_.spare_errors);
+    EvaluationError& error = out->errors.back();
+    error.rule.assign(rule.name);
+    error.principal.kind = principal.kind;
+    error.principal.id.assign(principal.id);
+    error.message.assign(scratch_.error);
+  }
+
+  // ---- Conditions ----
+
+  // Records an evaluation error's message (in reused storage) and returns false.
+  template <typename... Parts>
+  bool Fail(const Parts&... parts) {
+    scratch_.error.clear();
+    absl::StrAppend(&scratch_.error, parts...);
+    return false;
+  }
+
+  // Views `value` as the declared type `type`, converting as a read does: an RFC 3339 string
+  // to a timestamp, an empty set to the other element type.
+  bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* out) {
+    const Value::Kind kind = value.kind();
+    switch (type) {
+      case Type::kString:
+        if (kind != Value::Kind::kString) break;
+        out->kind = kind;
+        out->text = value.string_value();
+        return true;
+      case Type::kInt:
+        if (kind != Value::Kind::kInt) break;
+        out->kind = kind;
+        out->integer = value.int_value();
+        return true;
+      case Type::kBool:
+        if (kind != Value::Kind::kBool) break;
+        out->kind = kind;
+        out->boolean = value.bool_value();
+        return true;
+      case Type::kTimestamp:
+        out->kind = Value::Kind::kTimestamp;
+        if (kind == Value::Kind::kTimestamp) {
+          out->time = value.timestamp_value();
+          return true;
+        }
+        if (kind == Value::Kind::kString) {
+          absl::StatusOr<absl::Time> time = ParseTimestamp(value.string_value());
+          if (time.ok()) {
+            out->time = *time;
+            return true;
+          }
+          return Fail("`", RootName(ref.root), ".", ref.name,
+                      "`: not an RFC 3339 timestamp");
+        }
+        break;
+      case Type::kStringSet:
+        out->kind = Value::Kind::kStringSet;
+        out->strings = nullptr;
+        if (kind == Value::Kind::kStringSet) {
+          out->strings = &value.string_set();
+          return true;
+        }
+        if (kind == Value::Kind::kIntSet && value.int_set().empty()) return true;
+        break;
+      case Type::kIntSet:
+        out->kind = Value::Kind::kIntSet;
+        out->ints = nullptr;
+        if (kind == Value::Kind::kIntSet) {
+          out->ints = &value.int_set();
+          return true;
+        }
+        if (kind == Value::Kind::kStringSet && value.string_set().empty()) return true;
+        break;
+    }
+    return Fail("`", RootName(ref.root), ".", ref.name,
+                absl::StrCat("`: expected ", TypeName(type), ", found "),
+                value.KindDescription());
+  }
+
+  bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who,
+                    const IdentityRecord* record, Operand* out) {
+    if (record == nullptr) {
+      return Fail("`", RootName(ref.root), ".", ref.name,
+                  absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
+                               "` is not a known identity"));
+    }
+    const Identity& identity = *record->identity;
+    switch (ref.builtin) {
+      case AttributeRef::Builtin::kId:
+        out->kind = Value::Kind::kString;
+        out->text = identity.id;
+        return true;
+      case AttributeRef::Builtin::kStatus:
+        out->kind = Value::Kind::kString;
+        out->text = IdentityStatusName(identity.status);
+        return true;
+      case AttributeRef::Builtin::kGroups:
+        out->kind = Value::Kind::kStringSet;
+        out->strings = &identity.groups;
+        return true;
+      case AttributeRef::Builtin::kOwner:
+        if (!identity.owner) return Fail("`", RootName(ref.root), ".owner` is absent");
+        out->kind = Value::Kind::kString;
+        out->text = *identity.owner;
+        return true;
+      case AttributeRef::Builtin::kExpiresAt:
+        if (!identity.expires_at) return Fail("`", RootName(ref.root), ".expires_at` is absent");
+        out->kind = Value::Kind::kTimestamp;
+        out->time = *identity.expires_at;
+        return true;
+      case AttributeRef::Builtin::kNone:
+        break;
+    }
+    const int32_t slot = ref.kind_slot[static_cast<int>(identity.kind)];
+    if (slot < 0) {
+      return Fail("`", RootName(ref.root), ".", ref.name,
+                  absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
+                               "` is of a kind that does not declare it"));
+    }
+    const Value* value = record->slots[slot];
+    if (value == nullptr) {
+      return Fail("`", RootName(ref.root), ".", ref.name,
+                  absl::StrCat("` is absent for ", SubjectKindName(who.kind), " `", who.id, "`"));
+    }
+    return Convert(*value, ref.type, ref, out);
+  }
+
+  bool Load(const AttributeRef& ref, const Principal& principal, Operand* out) {
+    switch (ref.root) {
+      case Root::kSubject:
+        return LoadIdentity(ref, *principal.ref, principal.record, out);
+      case Root::kDelegator:
+        if (principal.delegator_ref == nullptr) {
+          return Fail("`delegator.", ref.name, "`: the request has no delegator here");
+        }
+        return LoadIdentity(ref, *principal.delegator_ref, principal.delegator, out);
+      case Root::kResource: {
+        const ResourceRef& resource = request_.resource;
+        if (ref.builtin == AttributeRef::Builtin::kId) {
+          out->kind = Value::Kind::kString;
+          out->text = resource.id;
+          return true;
+        }
+        if (!resource.attrs.empty()) {
+          auto it = resource.attrs.find(ref.name);
+          if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out);
+        }
+        if (resource_ != nullptr && ref.slot >= 0 && resource_->slots[ref.slot] != nullptr) {
+          return Convert(*resource_->slots[ref.slot], ref.type, ref, out);
+        }
+        if (resource_ == nullptr && resource.attrs.empty()) {
+          return Fail("`resource.", ref.name,
+                      "`: the resource is not in the store and has no inline attributes");
+        }
+        return Fail("`resource.", ref.name, "` is absent");
+      }
+      case Root::kContext: {
+        auto it = request_.context.find(ref.name);
+        if (it == request_.context.end()) return Fail("`context.", ref.name, "` is absent");
+        return Convert(it->second, ref.type, ref, out);
+      }
+    }
+    return Fail("unexpected attribute");
+  }
+
+  bool Has(const AttributeRef& ref, const Principal& principal) const {
+    switch (ref.root) {
+      case Root::kSubject:
+        return IdentityHas(ref, principal.record);
+      case Root::kDelegator:
+        return IdentityHas(ref, principal.delegator);
+      case Root::kResource:
+        if (ref.builtin == AttributeRef::Builtin::kId) return true;
+        if (request_.resource.attrs.contains(ref.name)) return true;
+        return resource_ != nullptr && ref.slot >= 0 && resource_->slots[ref.slot] != nullptr;
+      case Root::kContext:
+        return request_.context.contains(ref.name);
+    }
+    return false;
+  }
+
+  static bool IdentityHas(const AttributeRef& ref, const IdentityRecord* record) {
+    if (record == nullptr) return false;
+    switch (ref.builtin) {
+      case AttributeRef::Builtin::kId:
+      case AttributeRef::Builtin::kStatus:
+      case AttributeRef::Builtin::kGroups:
+        return true;
+      case AttributeRef::Builtin::kOwner:
+        return record->identity->owner.has_value();
+      case AttributeRef::Builtin::kExpiresAt:
+        return record->identity->expires_at.has_value();
+      case AttributeRef::Builtin::kNone:
+        break;
+    }
+    const int32_t slot = ref.kind_slot[static_cast<int>(record->identity->kind)];
+    return slot >= 0 && record->slots[slot] != nullptr;
+  }
+
+  static bool Equal(const Operand& a, const Operand& b) {
+    if (a.kind != b.kind) return false;
+    switch (a.kind) {
+      case Value::Kind::kString:
+        return a.text == b.text;
+      case Value::Kind::kInt:
+        return a.integer == b.integer;
+      case Value::Kind::kBool:
+        return a.boolean == b.boolean;
+      case Value::Kind::kTimestamp:
+        return a.time == b.time;
+      case Value::Kind::kStringSet: {
+        const size_t na = a.strings ? a.strings->size() : 0;
+        const size_t nb = b.strings ? b.strings->size() : 0;
+        return na == nb && (na == 0 || *a.strings == *b.strings);
+      }
+      case Value::Kind::kIntSet: {
+        const size_t na = a.ints ? a.ints->size() : 0;
+        const size_t nb = b.ints ? b.ints->size() : 0;
+        return na == nb && (na == 0 || *a.ints == *b.ints);
+      }
+      case Value::Kind::kOpaque:
+        return false;
+    }
+    return false;
+  }
+
+  // Runs one condition's code.
+  Truth Evaluate(CodeRange range, const Principal& principal) {
+    std::vector<Operand>& stack = scratch_.stack;
+    size_t top = 0;  // number of operands on the stack
+    auto push = [&]() -> Operand& {
+      if (top == stack.size()) stack.emplace_back();
+      Operand& slot = stack[top++];
+      slot = Operand();
+      return slot;
+    };
+    auto push_bool = [&](bool value) {
+      Operand& slot = push();
+      slot.kind = Value::Kind::kBool;
+      slot.boolean = value;
+    };
+    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+      const Instruction& instruction = program_.code[pc];
+      switch (instruction.op) {
+        case OpCode::kLiteral: {
+          const Value& literal = program_.literals[instruction.arg];
+          Operand& slot = push();
+          slot.kind = literal.kind();
+          switch (literal.kind()) {
+            case Value::Kind::kString:
+              slot.text = literal.string_value();
+              break;
+            case Value::Kind::kInt:
+              slot.integer = literal.int_value();
+              break;
+            case Value::Kind::kBool:
+              slot.boolean = literal.bool_value();
+              break;
+            case Value::Kind::kTimestamp:
+              slot.time = literal.timestamp_value();
+              break;
+            case Value::Kind::kStringSet:
+              slot.strings = &literal.string_set();
+              break;
+            case Value::Kind::kIntSet:
+              slot.ints = &literal.int_set();
+              break;
+            case Value::Kind::kOpaque:
+              break;
+          }
+          break;
+        }
+        case OpCode::kNow: {
+          Operand& slot = push();
+          slot.kind = Value::Kind::kTimestamp;
+          slot.time = now_;
+          break;
+        }
+        case OpCode::kLoad: {
+          Operand& slot = push();
+          if (!Load(program_.attributes[instruction.arg], principal, &slot)) return Truth::kError;
+          break;
+        }
+        case OpCode::kHas:
+          push_bool(Has(program_.attributes[instruction.arg], principal));
+          break;
+        case OpCode::kNot:
+          stack[top - 1].boolean = !stack[top - 1].boolean;
+          break;
+        case OpCode::kAnd:
+        case OpCode::kOr: {
+          // Short-circuit: the left side decides when it is false (and) or true (or).
+          const bool left = stack[top - 1].boolean;
+          if (left == (instruction.op == OpCode::kOr)) {
+            pc = instruction.arg - 1;
+          } else {
+            --top;
+          }
+          break;
+        }
+        case OpCode::kMatches: {
+          Operand& operand = stack[top - 1];
+          const bool matched = RE2::FullMatch(
+              re2::StringPiece(operand.text.data(), operand.text.size()),
+              *program_.regexes[instruction.arg]);
+          operand = Operand();
+          operand.kind = Value::Kind::kBool;
+          operand.boolean = matched;
+          break;
+        }
+        default: {
+          const Operand& right = stack[top - 1];
+          const Operand& left = stack[top - 2];
+          const bool result = Compare(instruction.op, left, right);
+          top -= 2;
+          push_bool(result);
+          break;
+        }
+      }
+    }
+    return stack[top - 1].boolean ? Truth::kTrue : Truth::kFalse;
+  }
+
+  static bool Compare(OpCode op, const Operand& left, const Operand& right) {
+    switch (op) {
+      case OpCode::kEq:
+        return Equal(left, right);
+      case OpCode::kNe:
+        return !Equal(left, right);
+      case OpCode::kLt:
+      case OpCode::kLe:
+      case OpCode::kGt:
+      case OpCode::kGe: {
+        int order;
+        if (left.kind == Value::Kind::kInt) {
+          order = (left.integer > right.integer) - (left.integer < right.integer);
+        } else {
+          order = (left.time > right.time) - (left.time < right.time);
+        }
+        return op == OpCode::kLt   ? order < 0
+               : op == OpCode::kLe ? order <= 0
+               : op == OpCode::kGt ? order > 0
+                                   : order >= 0;
+      }
+      case OpCode::kIn:
+        if (left.kind == Value::Kind::kString) {
+          if (right.strings == nullptr) return false;
+          return std::binary_search(
+              right.strings->begin(), right.strings->end(), left.text,
+              [](absl::string_view a, absl::string_view b) { return a < b; });
+        }
+        return right.ints != nullptr &&
+               std::binary_search(right.ints->begin(), right.ints->end(), left.integer);
+      case OpCode::kStartsWith:
+        return absl::StartsWith(left.text, right.text);
+      default:
+        return false;
+    }
+  }
+
+  // ---- The decision ----
+
+  void Finish(const std::array<Principal, kMaxDelegationHops + 1>& principals, size_t count,
+              Decision* out) {
+    Effect strictest = Effect::kAllow;
+    for (size_t i = 0; i < count; ++i) strictest = std::max(strictest, scratch_.results[i].effect);
+    out->effect = strictest;
+    out->policy_hash = program_.hash;
+
+    if (strictest == Effect::kAllow) {
+      if (out->denied_by.has_value()) {
+        scratch_.spare_id = std::move(out->denied_by->id);
+        out->denied_by.reset();
+      }
+      out->reason = Reason::kPermitted;
+      std::vector<uint32_t>& permits = scratch_.permits;
+      std::sort(permits.begin(), permits.end());
+      permits.erase(std::unique(permits.begin(), permits.end()), permits.end());
+      SetRules(permits.data(), permits.size(), out);
+      MergeObligations(permits, out);
+      return;
+    }
+    ResizeReusing(&out->obligations.redact, 0, &scratch_.spare_redactions);
+    ResizeReusing(&out->obligations.limits, 0, &scratch_.spare_limits);
+    out->obligations.log = LogLevel::kNone;
+    for (size_t i = 0; i < count; ++i) {
+      const PrincipalResult& result = scratch_.results[i];
+      if (result.effect != strictest) continue;
+      if (!out->denied_by.has_value()) {
+        out->denied_by.emplace();
+        out->denied_by->id = std::move(scratch_.spare_id);
+      }
+      out->denied_by->kind = principals[i].ref->kind;
+      out->denied_by->id.assign(principals[i].ref->id);
+      out->reason = result.reason;
+      SetRules(scratch_.determining.data() + result.determining_begin,
+               result.determining_end - result.determining_begin, out);
+      return;
+    }
+  }
+
+  // `rules` are sorted indices; equal names (rules without @id on one line) appear once.
+  void SetRules(const uint32_t* rules, size_t count, Decision* out) {
+    size_t distinct = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (i == 0 || program_.rules[rules[i]].name != program_.rules[rules[i - 1]].name) {
+        ++distinct;
+      }
+    }
+    ResizeReusing(&out->rules, distinct, &scratch_.spare_rules);
+    size_t next = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0 && program_.rules[rules[i]].name == program_.rules[rules[i - 1]].name) continue;
+      out->rules[next++].assign(program_.rules[rules[i]].name);
+    }
+  }
+
+  // All redactions (sorted, once each), the smallest value of each limit, the highest log.
+  void MergeObligations(const std::vector<uint32_t>& permits, Decision* out) {
+    Obligations& merged = out->obligations;
+    merged.log = LogLevel::kNone;
+    size_t redactions = 0, limits = 0;
+    for (uint32_t index : permits) {
+      redactions += program_.rules[index].obligations.redact.size();
+      limits += program_.rules[index].obligations.limits.size();
+    }
+    ResizeReusing(&merged.redact, redactions, &scratch_.spare_redactions);
+    ResizeReusing(&merged.limits, limits, &scratch_.spare_limits);
+    size_t r = 0, l = 0;
+    for (uint32_t index : permits) {
+      const Obligations& own = program_.rules[index].obligations;
+      for (const Redaction& redaction : own.redact) {
+        merged.redact[r].pattern.assign(redaction.pattern);
+        merged.redact[r].replacement.assign(redaction.replacement);
+        merged.redact[r].regex = redaction.regex;
+        ++r;
+      }
+      for (const auto& [name, value] : own.limits) {
+        merged.limits[l].first.assign(name);
+        merged.limits[l].second = value;
+        ++l;
+      }
+      merged.log = std::max(merged.log, own.log);
+    }
+    auto redaction_less = [](const Redaction& a, const Redaction& b) {
+      return std::tie(a.pattern, a.replacement) < std::tie(b.pattern, b.replacement);
+    };
+    std::sort(merged.redact.begin(), merged.redact.end(), redaction_less);
+    auto last = std::unique(merged.redact.begin(), merged.redact.end(),
+                            [](const Redaction& a, const Redaction& b) {
+                              return a.pattern == b.pattern && a.replacement == b.replacement;
+                            });
+    ResizeReusing(&merged.redact, last - merged.redact.begin(), &scratch_.spare_redactions);
+    // One entry per limit name, with the smallest value.
+    std::sort(merged.limits.begin(), merged.limits.end());
+    size_t kept = 0;
+    for (size_t i = 0; i < merged.limits.size(); ++i) {
+      if (kept > 0 && merged.limits[kept - 1].first == merged.limits[i].first) continue;
+      if (kept != i) std::swap(merged.limits[kept], merged.limits[i]);
+      ++kept;
+    }
+    ResizeReusing(&merged.limits, kept, &scratch_.spare_limits);
+  }
+
+  const Program& program_;
+  const EntityLayout& layout_;
+  const Request& request_;
+  const absl::Time now_;
+  Scratch& scratch_;
+  Symbol action_ = kNoSymbol;
+  Symbol type_ = kNoSymbol;
+  const ResourceRecord* resource_ = nullptr;
+  Symbol resource_symbol_ = kNoSymbol;
+};
+
+}  // namespace
+
+void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
+                    absl::Time now, Decision* out, Trace* trace) {
+  Decider decider(program, layout, request, now, out->internal_state.scratch());
+  decider.Run(out, trace);
+}
+
+}  // namespace ward::internal

@@ -1,0 +1,47 @@
+// What a Decision keeps between decisions so that deciding into it allocates nothing in
+// steady state: the snapshot it was decided against (pinned, so that the regular expressions
+// its obligations point to stay alive) and storage that is reused from call to call.
+
+#ifndef WARD_LIB_INTERNAL_DECISION_STATE_H_
+#define WARD_LIB_INTERNAL_DECISION_STATE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ward {
+struct Redaction;
+struct EvaluationError;
+}  // namespace ward
+
+namespace ward::internal {
+
+struct Scratch;  // defined by the decider
+
+// Copies and moves carry the pinned snapshot but not the scratch storage, which belongs to
+// one Decision object (one thread) only.
+class DecisionState {
+ public:
+  DecisionState();
+  ~DecisionState();
+  DecisionState(const DecisionState& other);
+  DecisionState& operator=(const DecisionState& other);
+  DecisionState(DecisionState&& other) noexcept;
+  DecisionState& operator=(DecisionState&& other) noexcept;
+
+  std::shared_ptr<const void> pinned;  // the snapshot the decision came from
+  const void* pinned_engine = nullptr;
+  uint64_t pinned_epoch = 0;
+
+  // Created on first use by the decider.
+  Scratch* scratch();
+
+ private:
+  std::unique_ptr<Scratch> scratch_;
+};
+
+}  // namespace ward::internal
+
+#endif  // WARD_LIB_INTERNAL_DECISION_STATE_H_

@@ -1,0 +1,202 @@
+// The compiled form of a policy set: a decision tree that selects the candidate rules of a
+// principal with a few hash probes, and each rule's conditions as compact code over attribute
+// slots. A Program is immutable plain data: it holds no pointer into the checked rules it was
+// built from, so it can be written to a bundle and read back without the compiler.
+//
+// The instruction set (one place, as clox's lopcodes.h):
+//
+//   kLiteral  a   push literals[a]
+//   kNow          push the request's time
+//   kLoad     a   push the attribute attributes[a] (an evaluation error when it cannot be read)
+//   kHas      a   push whether attributes[a] is present
+//   kNot          replace the bool on top by its negation
+//   kAnd      a   if the top is false, jump to a (keeping it); else pop it and go on
+//   kOr       a   if the top is true, jump to a (keeping it); else pop it and go on
+//   kEq kNe kLt kLe kGt kGe kIn kStartsWith
+//                 pop the right then the left operand, push the result
+//   kMatches  a   pop a string, push whether regexes[a] matches all of it
+//
+// A condition's code leaves one bool on the stack. Any error ends the condition with that
+// error, exactly as in the reference interpreter (no operator absorbs an error).
+
+#ifndef WARD_LIB_INTERNAL_PROGRAM_H_
+#define WARD_LIB_INTERNAL_PROGRAM_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "lib/decision.h"
+#include "lib/internal/ir.h"
+#include "lib/schema.h"
+#include "lib/value.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
+
+namespace ward::internal {
+
+// Strings of the policy (ids, groups, actions, resource types) are interned as symbols so that
+// the tree is keyed by integers.
+using Symbol = uint32_t;
+inline constexpr Symbol kNoSymbol = 0xffffffff;
+
+enum class OpCode : uint8_t {
+  kLiteral,
+  kNow,
+  kLoad,
+  kHas,
+  kNot,
+  kAnd,
+  kOr,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kStartsWith,
+  kMatches,
+};
+absl::string_view OpCodeName(OpCode op);
+
+struct Instruction {
+  OpCode op = OpCode::kLiteral;
+  uint32_t arg = 0;
+};
+
+// Where kLoad and kHas read. Identity attributes are resolved to a slot per kind (-1 where the
+// kind does not declare the attribute); built-ins have their own codes.
+struct AttributeRef {
+  enum class Builtin : uint8_t { kNone, kId, kOwner, kStatus, kExpiresAt, kGroups };
+  Root root = Root::kSubject;
+  std::string name;
+  Type type = Type::kString;  // declared type: what a read converts to
+  Builtin builtin = Builtin::kNone;
+  std::array<int32_t, kNumSubjectKinds> kind_slot = {-1, -1, -1};  // subject and delegator
+  int32_t slot = -1;  // resource attribute slot of the rule's resource type, or context slot
+};
+
+// A contiguous range of `code`.
+struct CodeRange {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+  bool empty() const { return begin == end; }
+};
+
+struct ProgramRule {
+  std::string name;
+  std::string source;
+  int32_t line = 0;
+  RuleEffect effect = RuleEffect::kPermit;
+  CodeRange when;
+  CodeRange unless;
+  std::string when_text;
+  std::string unless_text;
+  std::string head_text;  // the head in canonical form, for dumps and traces
+  Obligations obligations;
+};
+
+// A list of rule indices in `Program::rule_lists`.
+struct RuleList {
+  uint32_t begin = 0;
+  uint32_t size = 0;
+};
+
+// The part of a rule head that selects subjects: all of a kind, one id, or one group.
+enum class SubjectSelectorKind : uint8_t { kAll = 0, kId = 1, kGroup = 2 };
+
+// Index key of the exact part of the tree: (kind, action, resource type, subject selector,
+// resource id or kAllResources).
+struct IndexKey {
+  uint32_t kind_action = 0;  // kind in the top 2 bits, action symbol below
+  Symbol resource_type = kNoSymbol;
+  uint32_t subject = 0;  // selector kind in the top 2 bits, id or group symbol below
+  Symbol resource = kNoSymbol;
+
+  friend bool operator==(const IndexKey& a, const IndexKey& b) {
+    return a.kind_action == b.kind_action && a.resource_type == b.resource_type &&
+           a.subject == b.subject && a.resource == b.resource;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const IndexKey& k) {
+    return H::combine(std::move(h), k.kind_action, k.resource_type, k.subject, k.resource);
+  }
+};
+inline constexpr Symbol kAllResources = 0xfffffffe;
+
+// Rules whose resource selector is `under` or `matching`, for one (kind, action, type,
+// subject selector). Prefixes are found by probing each distinct prefix length, so the cost
+// does not grow with the number of prefixes.
+struct SelectorIndex {
+  std::vector<uint32_t> prefix_lengths;  // distinct, ascending
+  absl::flat_hash_map<std::string, RuleList> prefixes;
+  std::vector<std::pair<uint32_t, RuleList>> patterns;  // regex index, rules
+};
+
+// What a (kind, action, resource type) bucket holds, so that lookups skip empty branches.
+struct BucketInfo {
+  bool any_subject = false;  // rules for every subject of the kind
+  bool by_id = false;        // rules for one subject id
+  bool by_group = false;     // rules for one group
+  bool selectors = false;    // rules with `under` or `matching` resource selectors
+};
+
+struct Program {
+  Schema schema;
+
+  std::vector<std::string> symbols;
+  absl::flat_hash_map<std::string, Symbol> symbol_index;  // derived from `symbols`
+
+  std::vector<ProgramRule> rules;  // sorted by name: rule index order is output order
+  std::vector<Instruction> code;
+  std::vector<Value> literals;
+  std::vector<AttributeRef> attributes;
+  std::vector<std::string> regex_patterns;
+  std::vector<std::shared_ptr<const re2::RE2>> regexes;  // compiled from regex_patterns
+
+  std::vector<uint32_t> rule_lists;
+  absl::flat_hash_map<IndexKey, RuleList> exact;
+  absl::flat_hash_map<IndexKey, uint32_t> selectors;  // resource = kAllResources; index below
+  std::vector<SelectorIndex> selector_indexes;
+  absl::flat_hash_map<uint64_t, BucketInfo> buckets;  // by BucketKey
+
+  // Identifies the program: the same for the same compiled policy, however it was obtained.
+  uint64_t hash = 0;
+
+  Symbol Find(absl::string_view text) const {
+    auto it = symbol_index.find(text);
+    return it == symbol_index.end() ? kNoSymbol : it->second;
+  }
+};
+
+inline uint32_t KindAction(SubjectKind kind, Symbol action) {
+  return (static_cast<uint32_t>(kind) << 30) | (action & 0x3fffffff);
+}
+inline uint32_t SubjectKey(SubjectSelectorKind selector, Symbol symbol) {
+  return (static_cast<uint32_t>(selector) << 30) | (symbol & 0x3fffffff);
+}
+inline uint64_t BucketKey(SubjectKind kind, Symbol action, Symbol resource_type) {
+  return (uint64_t{KindAction(kind, action)} << 32) | resource_type;
+}
+
+// Compiles the checked rules into a Program. Fails (with a message) only when a limit of the
+// program format is exceeded.
+absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy);
+
+// Recomputes what is derived from the serialisable fields: the symbol index, the compiled
+// regular expressions (patterns of conditions, heads and redactions) and the hash.
+absl::Status FinishProgram(Program* program);
+
+// A stable text form: symbols, the index (every key and its rules), every rule with its code.
+std::string DumpProgram(const Program& program);
+
+}  // namespace ward::internal
+
+#endif  // WARD_LIB_INTERNAL_PROGRAM_H_
