@@ -515,7 +515,9 @@ class Decider {
           auto it = resource.attrs.find(ref.name);
           if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out);
         }
-        if (resource_ != nullptr && ref.slot >= 0 && resource_->slots[ref.slot] != nullptr) {
+        if (resource_ != nullptr && ref.slot >= 0 &&
+            static_cast<size_t>(ref.slot) < resource_->slots.size() &&
+            resource_->slots[ref.slot] != nullptr) {
           return Convert(*resource_->slots[ref.slot], ref.type, ref, out);
         }
         if (resource_ == nullptr && resource.attrs.empty()) {
@@ -542,7 +544,9 @@ class Decider {
       case Root::kResource:
         if (ref.builtin == AttributeRef::Builtin::kId) return true;
         if (request_.resource.attrs.contains(ref.name)) return true;
-        return resource_ != nullptr && ref.slot >= 0 && resource_->slots[ref.slot] != nullptr;
+        return resource_ != nullptr && ref.slot >= 0 &&
+               static_cast<size_t>(ref.slot) < resource_->slots.size() &&
+               resource_->slots[ref.slot] != nullptr;
       case Root::kContext:
         return request_.context.contains(ref.name);
     }

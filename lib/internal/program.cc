@@ -314,15 +314,6 @@ class ProgramBuilder {
   std::map<IndexKey, PendingSelector, KeyLess> selectors_;
 };
 
-uint64_t Fnv1a(absl::string_view text) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
 std::string SubjectText(const Program& program, uint32_t subject) {
   const auto selector = static_cast<SubjectSelectorKind>(subject >> 30);
   const Symbol symbol = subject & 0x3fffffff;
@@ -440,6 +431,15 @@ absl::string_view OpCodeName(OpCode op) {
   return "?";
 }
 
+uint64_t Fnv1a64(absl::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
 absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy) {
   return ProgramBuilder(policy).Build();
 }
@@ -474,7 +474,7 @@ absl::Status FinishProgram(Program* program) {
       program->regexes.push_back(std::move(regex));
     }
   }
-  program->hash = Fnv1a(DumpProgram(*program));
+  program->hash = Fnv1a64(DumpProgram(*program));
   return absl::OkStatus();
 }
 

@@ -194,6 +194,9 @@ absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& poli
 // regular expressions (patterns of conditions, heads and redactions) and the hash.
 absl::Status FinishProgram(Program* program);
 
+// The 64-bit FNV-1a hash of `bytes`: stable across processes and platforms.
+uint64_t Fnv1a64(absl::string_view bytes);
+
 // A stable text form: symbols, the index (every key and its rules), every rule with its code.
 std::string DumpProgram(const Program& program);
 

@@ -1,0 +1,501 @@
+#include "lib/bundle.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/internal/program.h"
+#include "lib/proto/bundle.pb.h"
+
+namespace ward {
+namespace {
+
+using internal::Program;
+
+namespace pb = ::ward::bundle;
+
+// ---- Writing ----
+
+void WriteAttributes(const AttributeTypes& attributes,
+                     google::protobuf::RepeatedPtrField<pb::Attribute>* out) {
+  for (const auto& [name, type] : attributes) {
+    pb::Attribute* attribute = out->Add();
+    attribute->set_name(name);
+    attribute->set_type(static_cast<pb::Type>(type));
+  }
+}
+
+void WriteSchema(const Schema& schema, pb::Schema* out) {
+  WriteAttributes(schema.subject_attributes[0], out->mutable_user());
+  WriteAttributes(schema.subject_attributes[1], out->mutable_agent());
+  WriteAttributes(schema.subject_attributes[2], out->mutable_builder());
+  for (const auto& [name, attributes] : schema.resource_types) {
+    pb::ResourceType* type = out->add_resource_types();
+    type->set_name(name);
+    WriteAttributes(attributes, type->mutable_attributes());
+  }
+  for (const auto& [name, types] : schema.actions) {
+    pb::Action* action = out->add_actions();
+    action->set_name(name);
+    for (const std::string& type : types) action->add_resource_types(type);
+  }
+  WriteAttributes(schema.context, out->mutable_context());
+}
+
+void WriteLiteral(const Value& value, pb::Literal* out) {
+  switch (value.kind()) {
+    case Value::Kind::kString:
+      out->set_string_value(value.string_value());
+      break;
+    case Value::Kind::kInt:
+      out->set_int_value(value.int_value());
+      break;
+    case Value::Kind::kBool:
+      out->set_bool_value(value.bool_value());
+      break;
+    case Value::Kind::kTimestamp: {
+      const absl::Time time = value.timestamp_value();
+      const int64_t seconds = absl::ToUnixSeconds(time);
+      out->set_timestamp_seconds(seconds);
+      out->set_timestamp_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+      break;
+    }
+    case Value::Kind::kStringSet:
+      for (const std::string& item : value.string_set()) {
+        out->mutable_string_set()->add_items(item);
+      }
+      out->mutable_string_set();  // an empty set is still a set
+      break;
+    case Value::Kind::kIntSet:
+      for (int64_t item : value.int_set()) out->mutable_int_set()->add_items(item);
+      out->mutable_int_set();
+      break;
+    case Value::Kind::kOpaque:
+      break;  // literals are never opaque
+  }
+}
+
+void WriteKey(const internal::IndexKey& key, pb::IndexKey* out) {
+  out->set_kind_action(key.kind_action);
+  out->set_resource_type(key.resource_type);
+  out->set_subject(key.subject);
+  out->set_resource(key.resource);
+}
+
+void WriteList(internal::RuleList list, pb::RuleList* out) {
+  out->set_begin(list.begin);
+  out->set_size(list.size);
+}
+
+auto KeyTuple(const internal::IndexKey& key) {
+  return std::make_tuple(key.kind_action, key.resource_type, key.subject, key.resource);
+}
+
+pb::Program WriteProgram(const Program& program) {
+  pb::Program out;
+  WriteSchema(program.schema, out.mutable_schema());
+  for (const std::string& symbol : program.symbols) out.add_symbols(symbol);
+  for (const internal::ProgramRule& rule : program.rules) {
+    pb::Rule* r = out.add_rules();
+    r->set_name(rule.name);
+    r->set_source(rule.source);
+    r->set_line(rule.line);
+    r->set_effect(static_cast<uint32_t>(rule.effect));
+    r->set_when_begin(rule.when.begin);
+    r->set_when_end(rule.when.end);
+    r->set_unless_begin(rule.unless.begin);
+    r->set_unless_end(rule.unless.end);
+    r->set_when_text(rule.when_text);
+    r->set_unless_text(rule.unless_text);
+    r->set_head_text(rule.head_text);
+    for (const Redaction& redaction : rule.obligations.redact) {
+      pb::Redaction* entry = r->add_redact();
+      entry->set_pattern(redaction.pattern);
+      entry->set_replacement(redaction.replacement);
+    }
+    for (const auto& [name, value] : rule.obligations.limits) {
+      pb::Limit* limit = r->add_limits();
+      limit->set_name(name);
+      limit->set_value(value);
+    }
+    r->set_log(static_cast<uint32_t>(rule.obligations.log));
+  }
+  for (const internal::Instruction& instruction : program.code) {
+    out.add_code_ops(static_cast<uint32_t>(instruction.op));
+    out.add_code_args(instruction.arg);
+  }
+  for (const Value& literal : program.literals) WriteLiteral(literal, out.add_literals());
+  for (const internal::AttributeRef& ref : program.attributes) {
+    pb::AttributeRef* a = out.add_attributes();
+    a->set_root(static_cast<uint32_t>(ref.root));
+    a->set_name(ref.name);
+    a->set_type(static_cast<pb::Type>(ref.type));
+    a->set_builtin(static_cast<uint32_t>(ref.builtin));
+    for (int32_t slot : ref.kind_slot) a->add_kind_slot(slot);
+    a->set_slot(ref.slot);
+  }
+  for (const std::string& pattern : program.regex_patterns) out.add_regex_patterns(pattern);
+  for (uint32_t rule : program.rule_lists) out.add_rule_lists(rule);
+
+  // Hash maps are written in key order, so that the bytes do not depend on hashing.
+  std::vector<std::pair<internal::IndexKey, internal::RuleList>> exact(program.exact.begin(),
+                                                                      program.exact.end());
+  std::sort(exact.begin(), exact.end(),
+            [](const auto& a, const auto& b) { return KeyTuple(a.first) < KeyTuple(b.first); });
+  for (const auto& [key, list] : exact) {
+    pb::ExactEntry* entry = out.add_exact();
+    WriteKey(key, entry->mutable_key());
+    WriteList(list, entry->mutable_rules());
+  }
+  std::vector<std::pair<internal::IndexKey, uint32_t>> selectors(program.selectors.begin(),
+                                                                 program.selectors.end());
+  std::sort(selectors.begin(), selectors.end(),
+            [](const auto& a, const auto& b) { return KeyTuple(a.first) < KeyTuple(b.first); });
+  for (const auto& [key, position] : selectors) {
+    const internal::SelectorIndex& index = program.selector_indexes[position];
+    pb::SelectorEntry* entry = out.add_selectors();
+    WriteKey(key, entry->mutable_key());
+    std::vector<std::pair<std::string, internal::RuleList>> prefixes(index.prefixes.begin(),
+                                                                     index.prefixes.end());
+    std::sort(prefixes.begin(), prefixes.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [prefix, list] : prefixes) {
+      pb::PrefixEntry* p = entry->add_prefixes();
+      p->set_prefix(prefix);
+      WriteList(list, p->mutable_rules());
+    }
+    for (const auto& [regex, list] : index.patterns) {
+      pb::PatternEntry* p = entry->add_patterns();
+      p->set_regex(regex);
+      WriteList(list, p->mutable_rules());
+    }
+  }
+  std::vector<std::pair<uint64_t, internal::BucketInfo>> buckets(program.buckets.begin(),
+                                                                 program.buckets.end());
+  std::sort(buckets.begin(), buckets.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [key, info] : buckets) {
+    pb::BucketEntry* entry = out.add_buckets();
+    entry->set_key(key);
+    entry->set_any_subject(info.any_subject);
+    entry->set_by_id(info.by_id);
+    entry->set_by_group(info.by_group);
+    entry->set_selectors(info.selectors);
+  }
+  out.set_hash(program.hash);
+  return out;
+}
+
+// ---- Reading, with every index checked ----
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("invalid bundle: ", what));
+}
+
+absl::Status ReadType(pb::Type type, Type* out) {
+  if (type < pb::TYPE_STRING || type > pb::TYPE_INT_SET) return Corrupt("unknown attribute type");
+  *out = static_cast<Type>(type);
+  return absl::OkStatus();
+}
+
+absl::Status ReadAttributes(const google::protobuf::RepeatedPtrField<pb::Attribute>& in,
+                            AttributeTypes* out) {
+  for (const pb::Attribute& attribute : in) {
+    Type type;
+    if (absl::Status s = ReadType(attribute.type(), &type); !s.ok()) return s;
+    if (!out->emplace(attribute.name(), type).second) return Corrupt("duplicate attribute");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadSchema(const pb::Schema& in, Schema* out) {
+  if (absl::Status s = ReadAttributes(in.user(), &out->subject_attributes[0]); !s.ok()) return s;
+  if (absl::Status s = ReadAttributes(in.agent(), &out->subject_attributes[1]); !s.ok()) return s;
+  if (absl::Status s = ReadAttributes(in.builder(), &out->subject_attributes[2]); !s.ok()) {
+    return s;
+  }
+  for (const pb::ResourceType& type : in.resource_types()) {
+    if (absl::Status s = ReadAttributes(type.attributes(), &out->resource_types[type.name()]);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const pb::Action& action : in.actions()) {
+    auto& types = out->actions[action.name()];
+    for (const std::string& type : action.resource_types()) types.insert(type);
+  }
+  return ReadAttributes(in.context(), &out->context);
+}
+
+absl::StatusOr<Value> ReadLiteral(const pb::Literal& in) {
+  switch (in.value_case()) {
+    case pb::Literal::kStringValue:
+      return Value::String(in.string_value());
+    case pb::Literal::kIntValue:
+      return Value::Int(in.int_value());
+    case pb::Literal::kBoolValue:
+      return Value::Bool(in.bool_value());
+    case pb::Literal::kTimestampSeconds:
+      return Value::Timestamp(absl::FromUnixSeconds(in.timestamp_seconds()) +
+                              absl::Nanoseconds(in.timestamp_nanos()));
+    case pb::Literal::kStringSet:
+      return Value::StringSet({in.string_set().items().begin(), in.string_set().items().end()});
+    case pb::Literal::kIntSet:
+      return Value::IntSet({in.int_set().items().begin(), in.int_set().items().end()});
+    case pb::Literal::VALUE_NOT_SET:
+      break;
+  }
+  return Corrupt("a literal without a value");
+}
+
+class ProgramReader {
+ public:
+  explicit ProgramReader(const pb::Program& in) : in_(in) {}
+
+  absl::StatusOr<std::shared_ptr<const Program>> Read() {
+    auto program = std::make_shared<Program>();
+    Program& p = *program;
+    if (absl::Status s = ReadSchema(in_.schema(), &p.schema); !s.ok()) return s;
+    if (in_.symbols_size() >= (1 << 30)) return Corrupt("too many symbols");
+    p.symbols.assign(in_.symbols().begin(), in_.symbols().end());
+    p.regex_patterns.assign(in_.regex_patterns().begin(), in_.regex_patterns().end());
+
+    for (const pb::Literal& literal : in_.literals()) {
+      absl::StatusOr<Value> value = ReadLiteral(literal);
+      if (!value.ok()) return value.status();
+      p.literals.push_back(*std::move(value));
+    }
+    for (const pb::AttributeRef& a : in_.attributes()) {
+      internal::AttributeRef ref;
+      if (a.root() > static_cast<uint32_t>(internal::Root::kDelegator)) {
+        return Corrupt("unknown attribute root");
+      }
+      ref.root = static_cast<internal::Root>(a.root());
+      ref.name = a.name();
+      if (absl::Status s = ReadType(a.type(), &ref.type); !s.ok()) return s;
+      if (a.builtin() > static_cast<uint32_t>(internal::AttributeRef::Builtin::kGroups)) {
+        return Corrupt("unknown built-in attribute");
+      }
+      ref.builtin = static_cast<internal::AttributeRef::Builtin>(a.builtin());
+      if (a.kind_slot_size() != kNumSubjectKinds) return Corrupt("attribute slots per kind");
+      for (int k = 0; k < kNumSubjectKinds; ++k) {
+        const int32_t slot = a.kind_slot(k);
+        if (slot < -1 || slot >= static_cast<int32_t>(p.schema.subject_attributes[k].size())) {
+          return Corrupt("attribute slot out of range");
+        }
+        ref.kind_slot[k] = slot;
+      }
+      ref.slot = a.slot();
+      p.attributes.push_back(std::move(ref));
+    }
+    if (in_.code_ops_size() != in_.code_args_size()) return Corrupt("code");
+    for (int i = 0; i < in_.code_ops_size(); ++i) {
+      if (in_.code_ops(i) > static_cast<uint32_t>(internal::OpCode::kMatches)) {
+        return Corrupt("unknown instruction");
+      }
+      p.code.push_back({static_cast<internal::OpCode>(in_.code_ops(i)), in_.code_args(i)});
+    }
+    for (const pb::Rule& r : in_.rules()) {
+      internal::ProgramRule rule;
+      rule.name = r.name();
+      rule.source = r.source();
+      rule.line = r.line();
+      if (r.effect() > static_cast<uint32_t>(internal::RuleEffect::kRequireApproval)) {
+        return Corrupt("unknown rule effect");
+      }
+      rule.effect = static_cast<internal::RuleEffect>(r.effect());
+      rule.when = {r.when_begin(), r.when_end()};
+      rule.unless = {r.unless_begin(), r.unless_end()};
+      for (internal::CodeRange range : {rule.when, rule.unless}) {
+        if (absl::Status s = CheckCode(p, range); !s.ok()) return s;
+      }
+      rule.when_text = r.when_text();
+      rule.unless_text = r.unless_text();
+      rule.head_text = r.head_text();
+      for (const pb::Redaction& redaction : r.redact()) {
+        rule.obligations.redact.push_back({redaction.pattern(), redaction.replacement(), nullptr});
+      }
+      for (const pb::Limit& limit : r.limits()) {
+        rule.obligations.limits.emplace_back(limit.name(), limit.value());
+      }
+      if (r.log() > static_cast<uint32_t>(LogLevel::kFull)) return Corrupt("unknown log level");
+      rule.obligations.log = static_cast<LogLevel>(r.log());
+      p.rules.push_back(std::move(rule));
+    }
+    for (uint32_t rule : in_.rule_lists()) {
+      if (rule >= p.rules.size()) return Corrupt("rule index out of range");
+      p.rule_lists.push_back(rule);
+    }
+    for (const pb::ExactEntry& entry : in_.exact()) {
+      internal::IndexKey key;
+      if (absl::Status s = ReadKey(p, entry.key(), true, &key); !s.ok()) return s;
+      absl::StatusOr<internal::RuleList> list = ReadList(p, entry.rules());
+      if (!list.ok()) return list.status();
+      if (!p.exact.emplace(key, *list).second) return Corrupt("duplicate index key");
+    }
+    for (const pb::SelectorEntry& entry : in_.selectors()) {
+      internal::IndexKey key;
+      if (absl::Status s = ReadKey(p, entry.key(), false, &key); !s.ok()) return s;
+      internal::SelectorIndex index;
+      std::vector<uint32_t> lengths;
+      for (const pb::PrefixEntry& prefix : entry.prefixes()) {
+        absl::StatusOr<internal::RuleList> list = ReadList(p, prefix.rules());
+        if (!list.ok()) return list.status();
+        index.prefixes[prefix.prefix()] = *list;
+        lengths.push_back(static_cast<uint32_t>(prefix.prefix().size()));
+      }
+      std::sort(lengths.begin(), lengths.end());
+      lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
+      index.prefix_lengths = std::move(lengths);
+      for (const pb::PatternEntry& pattern : entry.patterns()) {
+        if (pattern.regex() >= p.regex_patterns.size()) return Corrupt("regex out of range");
+        absl::StatusOr<internal::RuleList> list = ReadList(p, pattern.rules());
+        if (!list.ok()) return list.status();
+        index.patterns.push_back({pattern.regex(), *list});
+      }
+      if (!p.selectors.emplace(key, static_cast<uint32_t>(p.selector_indexes.size())).second) {
+        return Corrupt("duplicate index key");
+      }
+      p.selector_indexes.push_back(std::move(index));
+    }
+    for (const pb::BucketEntry& entry : in_.buckets()) {
+      internal::BucketInfo info{entry.any_subject(), entry.by_id(), entry.by_group(),
+                                entry.selectors()};
+      p.buckets[entry.key()] = info;
+    }
+    if (absl::Status s = internal::FinishProgram(&p); !s.ok()) {
+      return Corrupt(s.message());
+    }
+    if (p.hash != in_.hash()) {
+      return Corrupt("the program does not match its hash (written by another version?)");
+    }
+    return std::shared_ptr<const Program>(std::move(program));
+  }
+
+ private:
+  absl::Status ReadKey(const Program& p, const pb::IndexKey& in, bool exact,
+                       internal::IndexKey* out) {
+    const size_t symbols = p.symbols.size();
+    if ((in.kind_action() >> 30) >= kNumSubjectKinds) return Corrupt("index key kind");
+    const uint32_t selector = in.subject() >> 30;
+    if ((in.kind_action() & 0x3fffffff) >= symbols || in.resource_type() >= symbols ||
+        selector > 2 || (selector != 0 && (in.subject() & 0x3fffffff) >= symbols)) {
+      return Corrupt("index key symbol out of range");
+    }
+    if (in.resource() != internal::kAllResources && (!exact || in.resource() >= symbols)) {
+      return Corrupt("index key resource out of range");
+    }
+    *out = {in.kind_action(), in.resource_type(), in.subject(), in.resource()};
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<internal::RuleList> ReadList(const Program& p, const pb::RuleList& in) {
+    if (in.begin() > p.rule_lists.size() || in.size() > p.rule_lists.size() - in.begin()) {
+      return Corrupt("rule list out of range");
+    }
+    return internal::RuleList{in.begin(), in.size()};
+  }
+
+  // The decider trusts the code: every operand index in range, every jump forward into the
+  // same condition, and the stack never underflowing and ending with one value.
+  absl::Status CheckCode(const Program& p, internal::CodeRange range) {
+    if (range.begin > range.end || range.end > p.code.size()) return Corrupt("code range");
+    if (range.empty()) return absl::OkStatus();
+    constexpr int64_t kMaxStack = 1024;
+    std::vector<int64_t> height_at(range.end - range.begin + 1, -1);  // heights at jump targets
+    int64_t height = 0;
+    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+      const int64_t expected = height_at[pc - range.begin];
+      if (expected >= 0 && expected != height) return Corrupt("inconsistent code");
+      const internal::Instruction& instruction = p.code[pc];
+      int64_t needs = 0, change = 0;
+      switch (instruction.op) {
+        case internal::OpCode::kLiteral:
+          if (instruction.arg >= p.literals.size()) return Corrupt("literal out of range");
+          change = 1;
+          break;
+        case internal::OpCode::kNow:
+          change = 1;
+          break;
+        case internal::OpCode::kLoad:
+        case internal::OpCode::kHas:
+          if (instruction.arg >= p.attributes.size()) return Corrupt("attribute out of range");
+          change = 1;
+          break;
+        case internal::OpCode::kNot:
+          needs = 1;
+          break;
+        case internal::OpCode::kMatches:
+          if (instruction.arg >= p.regex_patterns.size()) return Corrupt("regex out of range");
+          needs = 1;
+          break;
+        case internal::OpCode::kAnd:
+        case internal::OpCode::kOr: {
+          needs = 1;
+          change = -1;
+          const uint32_t target = instruction.arg;
+          if (target <= pc || target > range.end) return Corrupt("jump out of range");
+          int64_t& at = height_at[target - range.begin];
+          if (at >= 0 && at != height) return Corrupt("inconsistent code");
+          at = height;
+          break;
+        }
+        default:
+          needs = 2;
+          change = -1;
+          break;
+      }
+      if (height < needs) return Corrupt("code pops an empty stack");
+      height += change;
+      if (height > kMaxStack) return Corrupt("code too deep");
+    }
+    const int64_t at_end = height_at.back();
+    if (height != 1 || (at_end >= 0 && at_end != 1)) return Corrupt("code leaves no result");
+    return absl::OkStatus();
+  }
+
+  const pb::Program& in_;
+};
+
+}  // namespace
+
+std::string SerializeBundle(const Policy& policy) {
+  std::string program;
+  WriteProgram(policy.program()).SerializeToString(&program);
+  pb::Bundle bundle;
+  bundle.set_format_version(kBundleFormatVersion);
+  bundle.set_checksum(internal::Fnv1a64(program));
+  bundle.set_program(std::move(program));
+  std::string bytes;
+  bundle.SerializeToString(&bytes);
+  return bytes;
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes) {
+  if (bytes.size() > kMaxBundleBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("the bundle is ", bytes.size(),
+                                                   " bytes; the limit is ", kMaxBundleBytes));
+  }
+  pb::Bundle bundle;
+  if (!bundle.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Corrupt("not a ward bundle (or truncated)");
+  }
+  if (bundle.format_version() != kBundleFormatVersion) {
+    return Corrupt(absl::StrCat("format version ", bundle.format_version(), "; this library reads ",
+                                kBundleFormatVersion));
+  }
+  if (internal::Fnv1a64(bundle.program()) != bundle.checksum()) {
+    return Corrupt("checksum mismatch (truncated or corrupted)");
+  }
+  pb::Program program;
+  if (!program.ParseFromString(bundle.program())) return Corrupt("unreadable program");
+  absl::StatusOr<std::shared_ptr<const Program>> loaded = ProgramReader(program).Read();
+  if (!loaded.ok()) return loaded.status();
+  return Policy::FromProgram(*std::move(loaded));
+}
+
+}  // namespace ward

@@ -1,0 +1,149 @@
+// Counts heap allocations inside Engine::Decide with a replaced global operator new: in
+// steady state (a reused Decision, requests it has seen the like of) there must be none.
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/engine.h"
+#include "policy_lang/compiler.h"
+
+namespace {
+
+// Only allocations made by the counting thread while counting is on are counted.
+thread_local bool counting = false;
+std::atomic<long> allocations{0};
+
+}  // namespace
+
+void* operator new(size_t size) {
+  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t size) { return operator new(size); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+
+namespace ward {
+namespace {
+
+constexpr char kPolicy[] = R"(schema {
+  user    { clearance: int, department: string }
+  agent   { task_scope: set<string> }
+  builder { team: string }
+  resource tool { risk: string, min_clearance: int }
+  resource dataset { classification: int, team: string }
+  action invoke on tool
+  action read on dataset
+  context { approved: bool }
+}
+@id("agent-with-a-rather-long-rule-name") permit agent to invoke on tool
+  when resource.id in subject.task_scope with redact(/secret-\d+/, "[SECRET]"), log(summary);
+@id("users-delegate-their-clearance") permit user to invoke on tool
+  when subject.clearance >= resource.min_clearance
+  with limit(output_tokens, 4000), redact(/\b\d{3}-\d{2}-\d{4}\b/, "[SSN]");
+@id("high-risk-tools-need-approval") require_approval any to invoke on tool
+  when resource.risk == "high" unless context.approved;
+@id("builders-read-their-pipelines") permit builder "builder-with-a-long-identifier" to read
+  on dataset under ["vision/raw/", "vision/clean/"];
+@id("restricted-datasets-need-the-team") forbid builder to read on dataset
+  when resource.classification == 3 unless subject.team == resource.team;
+)";
+
+constexpr char kEntities[] = R"({
+  "identities": [
+    {"kind": "user", "id": "user-with-a-long-identifier", "status": "active",
+     "attrs": {"clearance": 2, "department": "eng"}},
+    {"kind": "agent", "id": "agent-with-a-long-identifier", "owner": "user-with-a-long-identifier",
+     "status": "active", "attrs": {"task_scope": ["search-the-web", "deploy-the-service"]}},
+    {"kind": "builder", "id": "builder-with-a-long-identifier",
+     "owner": "user-with-a-long-identifier", "status": "active", "attrs": {"team": "vision"}},
+    {"kind": "agent", "id": "revoked-agent", "owner": "user-with-a-long-identifier",
+     "status": "revoked"}
+  ],
+  "resources": [
+    {"type": "tool", "id": "search-the-web", "attrs": {"risk": "low", "min_clearance": 1}},
+    {"type": "tool", "id": "deploy-the-service", "attrs": {"risk": "high", "min_clearance": 2}},
+    {"type": "dataset", "id": "vision/raw/shard-0017", "attrs": {"classification": 3,
+     "team": "speech"}}
+  ]
+})";
+
+Request MakeRequest(SubjectKind kind, const std::string& id, const std::string& action,
+                    const std::string& type, const std::string& resource) {
+  Request request;
+  request.subject = {kind, id};
+  request.action = action;
+  request.resource = {type, resource, {}};
+  request.now = absl::FromUnixSeconds(1796083200);  // 2026-12-01
+  return request;
+}
+
+TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", kPolicy}});
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, (*policy)->schema());
+  ASSERT_TRUE(entities.ok()) << entities.status();
+  auto engine = Engine::Create(*policy, *std::move(entities));
+  ASSERT_TRUE(engine.ok());
+
+  std::vector<Request> requests;
+  // ALLOW with obligations merged over a chain.
+  requests.push_back(MakeRequest(SubjectKind::kAgent, "agent-with-a-long-identifier", "invoke",
+                                 "tool", "search-the-web"));
+  requests.back().on_behalf_of = {{SubjectKind::kUser, "user-with-a-long-identifier"}};
+  // NEEDS_APPROVAL with denied_by (the approval's `unless` reads a context entry).
+  requests.push_back(MakeRequest(SubjectKind::kAgent, "agent-with-a-long-identifier", "invoke",
+                                 "tool", "deploy-the-service"));
+  requests.back().on_behalf_of = {{SubjectKind::kUser, "user-with-a-long-identifier"}};
+  requests.back().context["approved"] = Value::Bool(false);
+  // ALLOW after approval.
+  requests.push_back(requests.back());
+  requests.back().context["approved"] = Value::Bool(true);
+  // DENY forbidden, through a prefix index.
+  requests.push_back(MakeRequest(SubjectKind::kBuilder, "builder-with-a-long-identifier", "read",
+                                 "dataset", "vision/raw/shard-0017"));
+  // DENY by the guard, and DENY for an unknown action.
+  requests.push_back(MakeRequest(SubjectKind::kAgent, "revoked-agent", "invoke", "tool",
+                                 "search-the-web"));
+  requests.push_back(MakeRequest(SubjectKind::kUser, "user-with-a-long-identifier", "delete",
+                                 "tool", "search-the-web"));
+
+  Decision decision;
+  // Warm-up: the Decision pins the snapshot and grows its storage to what these requests need.
+  for (int round = 0; round < 3; ++round) {
+    for (const Request& request : requests) (*engine)->Decide(request, &decision);
+  }
+  std::vector<std::string> effects;
+  for (const Request& request : requests) {
+    (*engine)->Decide(request, &decision);
+    effects.push_back(std::string(EffectName(decision.effect)));
+  }
+  // The requests cover every effect, so that the count below covers every path.
+  EXPECT_EQ(effects, (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW", "DENY",
+                                                "DENY", "DENY"}));
+
+  allocations = 0;
+  counting = true;
+  for (int round = 0; round < 100; ++round) {
+    for (const Request& request : requests) (*engine)->Decide(request, &decision);
+  }
+  counting = false;
+  EXPECT_EQ(allocations.load(), 0);
+
+  // The counter works: a decision into a fresh Decision allocates.
+  counting = true;
+  Decision fresh;
+  (*engine)->Decide(requests[0], &fresh);
+  counting = false;
+  EXPECT_GT(allocations.load(), 0);
+}
+
+}  // namespace
+}  // namespace ward
