@@ -151,19 +151,15 @@ pb::Program WriteProgram(const Program& program) {
     WriteKey(key, entry->mutable_key());
     WriteList(list, entry->mutable_rules());
   }
-  std::vector<std::pair<internal::IndexKey, uint32_t>> selectors(program.selectors.begin(),
-                                                                 program.selectors.end());
-  std::sort(selectors.begin(), selectors.end(),
-            [](const auto& a, const auto& b) { return KeyTuple(a.first) < KeyTuple(b.first); });
-  for (const auto& [key, position] : selectors) {
-    const internal::SelectorIndex& index = program.selector_indexes[position];
+  std::vector<const internal::IndexKey*> selector_keys;
+  for (const auto& [key, index] : program.selectors) selector_keys.push_back(&key);
+  std::sort(selector_keys.begin(), selector_keys.end(),
+            [](const auto* a, const auto* b) { return KeyTuple(*a) < KeyTuple(*b); });
+  for (const internal::IndexKey* key : selector_keys) {
+    const internal::SelectorIndex& index = program.selectors.at(*key);
     pb::SelectorEntry* entry = out.add_selectors();
-    WriteKey(key, entry->mutable_key());
-    std::vector<std::pair<std::string, internal::RuleList>> prefixes(index.prefixes.begin(),
-                                                                     index.prefixes.end());
-    std::sort(prefixes.begin(), prefixes.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [prefix, list] : prefixes) {
+    WriteKey(*key, entry->mutable_key());
+    for (const auto& [prefix, list] : index.prefixes) {
       pb::PrefixEntry* p = entry->add_prefixes();
       p->set_prefix(prefix);
       WriteList(list, p->mutable_rules());
@@ -181,10 +177,7 @@ pb::Program WriteProgram(const Program& program) {
   for (const auto& [key, info] : buckets) {
     pb::BucketEntry* entry = out.add_buckets();
     entry->set_key(key);
-    entry->set_any_subject(info.any_subject);
-    entry->set_by_id(info.by_id);
-    entry->set_by_group(info.by_group);
-    entry->set_selectors(info.selectors);
+    for (uint8_t flags : info.flags) entry->add_flags(flags);
   }
   out.set_hash(program.hash);
   return out;
@@ -341,30 +334,32 @@ class ProgramReader {
       internal::IndexKey key;
       if (absl::Status s = ReadKey(p, entry.key(), false, &key); !s.ok()) return s;
       internal::SelectorIndex index;
-      std::vector<uint32_t> lengths;
       for (const pb::PrefixEntry& prefix : entry.prefixes()) {
         absl::StatusOr<internal::RuleList> list = ReadList(p, prefix.rules());
         if (!list.ok()) return list.status();
-        index.prefixes[prefix.prefix()] = *list;
-        lengths.push_back(static_cast<uint32_t>(prefix.prefix().size()));
+        if (!index.prefixes.empty() && index.prefixes.back().first >= prefix.prefix()) {
+          return Corrupt("prefixes out of order");
+        }
+        index.prefixes.emplace_back(prefix.prefix(), *list);
       }
-      std::sort(lengths.begin(), lengths.end());
-      lengths.erase(std::unique(lengths.begin(), lengths.end()), lengths.end());
-      index.prefix_lengths = std::move(lengths);
       for (const pb::PatternEntry& pattern : entry.patterns()) {
         if (pattern.regex() >= p.regex_patterns.size()) return Corrupt("regex out of range");
         absl::StatusOr<internal::RuleList> list = ReadList(p, pattern.rules());
         if (!list.ok()) return list.status();
         index.patterns.push_back({pattern.regex(), *list});
       }
-      if (!p.selectors.emplace(key, static_cast<uint32_t>(p.selector_indexes.size())).second) {
+      index.Finish();
+      if (!p.selectors.emplace(key, std::move(index)).second) {
         return Corrupt("duplicate index key");
       }
-      p.selector_indexes.push_back(std::move(index));
     }
     for (const pb::BucketEntry& entry : in_.buckets()) {
-      internal::BucketInfo info{entry.any_subject(), entry.by_id(), entry.by_group(),
-                                entry.selectors()};
+      if (entry.flags_size() != 3) return Corrupt("bucket flags");
+      internal::BucketInfo info;
+      for (int i = 0; i < 3; ++i) {
+        if (entry.flags(i) > 7) return Corrupt("bucket flags");
+        info.flags[i] = static_cast<uint8_t>(entry.flags(i));
+      }
       p.buckets[entry.key()] = info;
     }
     if (absl::Status s = internal::FinishProgram(&p); !s.ok()) {

@@ -829,10 +829,8 @@ class Checker {
     }
     std::vector<std::pair<SubjectKind, Type>> declared;
     std::vector<std::string> lacking;
-    std::vector<std::string> known = BuiltinSubjectAttributes();
     for (SubjectKind k : kinds) {
       const AttributeTypes& attrs = schema_.subject_attributes[static_cast<int>(k)];
-      for (const auto& [attr, type] : attrs) known.push_back(attr);
       auto it = attrs.find(name.name);
       if (it == attrs.end()) {
         lacking.push_back(std::string(SubjectKindName(k)));
@@ -841,6 +839,12 @@ class Checker {
       }
     }
     if (declared.empty()) {
+      std::vector<std::string> known = BuiltinSubjectAttributes();
+      for (SubjectKind k : kinds) {
+        for (const auto& [attr, type] : schema_.subject_attributes[static_cast<int>(k)]) {
+          known.push_back(attr);
+        }
+      }
       std::string owner = kind ? absl::StrCat(SubjectKindName(*kind)) : "any kind";
       Error(name.span.begin, absl::StrCat("unknown attribute `", name.name, "` of ", owner,
                                           DidYouMean(name.name, known)));

@@ -86,10 +86,6 @@ void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
   }
 }
 
-bool Expired(const Identity& identity, absl::Time now) {
-  return identity.expires_at.has_value() && *identity.expires_at <= now;
-}
-
 struct Principal {
   const IdentityRef* ref = nullptr;
   const IdentityRecord* record = nullptr;  // null when unknown (or of another kind)
@@ -146,7 +142,7 @@ class Decider {
  private:
   const IdentityRecord* FindIdentity(const IdentityRef& ref) const {
     const IdentityRecord* record = layout_.FindIdentity(ref.id);
-    if (record == nullptr || record->identity->kind != ref.kind) return nullptr;
+    if (record == nullptr || record->kind != ref.kind) return nullptr;
     return record;
   }
 
@@ -154,18 +150,11 @@ class Decider {
 
   std::optional<Reason> Guard(const IdentityRecord* record) const {
     if (record == nullptr) return Reason::kUnknownIdentity;
-    const Identity& identity = *record->identity;
-    if (identity.status != IdentityStatus::kActive || Expired(identity, now_)) {
+    if (record->status != IdentityStatus::kActive || record->Expired(now_)) {
       return Reason::kLifecycle;
     }
-    if (identity.kind == SubjectKind::kUser) return std::nullopt;
-    if (record->owner < 0) return Reason::kUnowned;
-    const Identity& owner = *layout_.identity(record->owner).identity;
-    if (owner.kind != SubjectKind::kUser || owner.status != IdentityStatus::kActive ||
-        Expired(owner, now_)) {
-      return Reason::kUnowned;
-    }
-    return std::nullopt;
+    if (record->kind == SubjectKind::kUser || record->Owned(now_)) return std::nullopt;
+    return Reason::kUnowned;
   }
 
   // ---- Candidates: a walk down the tree ----
@@ -185,17 +174,24 @@ class Decider {
   void ProbeSelectors(const IndexKey& key, TracePrincipal* trace) {
     auto it = program_.selectors.find(key);
     if (it == program_.selectors.end()) return;
-    const SelectorIndex& index = program_.selector_indexes[it->second];
+    const SelectorIndex& index = it->second;
     const absl::string_view id = request_.resource.id;
-    for (uint32_t length : index.prefix_lengths) {
-      if (length > id.size()) break;
-      auto prefix = index.prefixes.find(id.substr(0, length));
-      if (prefix == index.prefixes.end()) continue;
-      AddList(prefix->second);
+    auto found = [&](absl::string_view prefix, RuleList list) {
+      AddList(list);
       if (trace != nullptr) {
         trace->path.push_back(absl::StrCat(KeyDescription(key), " resource=under ",
-                                           JsonQuote(id.substr(0, length)), " -> ",
-                                           prefix->second.size, " rules"));
+                                           JsonQuote(prefix), " -> ", list.size, " rules"));
+      }
+    };
+    if (index.prefix_map.empty()) {
+      for (const auto& [prefix, list] : index.prefixes) {
+        if (absl::StartsWith(id, prefix)) found(prefix, list);
+      }
+    } else {
+      for (uint32_t length : index.prefix_lengths) {
+        if (length > id.size()) break;
+        auto prefix = index.prefix_map.find(id.substr(0, length));
+        if (prefix != index.prefix_map.end()) found(prefix->first, prefix->second);
       }
     }
     for (const auto& [regex, list] : index.patterns) {
@@ -235,7 +231,7 @@ class Decider {
       if (trace != nullptr) trace->path.push_back("the action or resource type is in no rule");
       return;
     }
-    const SubjectKind kind = record.identity->kind;
+    const SubjectKind kind = record.kind;
     auto bucket = program_.buckets.find(BucketKey(kind, action_, type_));
     if (bucket == program_.buckets.end()) {
       if (trace != nullptr) {
@@ -246,24 +242,23 @@ class Decider {
     }
     const BucketInfo& info = bucket->second;
     const uint32_t kind_action = KindAction(kind, action_);
-    auto probe_subject = [&](uint32_t subject) {
-      IndexKey key{kind_action, type_, subject, kAllResources};
-      Probe(key, trace);
-      if (resource_symbol_ != kNoSymbol) {
+    auto probe_subject = [&](SubjectSelectorKind selector, Symbol symbol) {
+      const uint8_t flags = info.flags[static_cast<int>(selector)];
+      IndexKey key{kind_action, type_, SubjectKey(selector, symbol), kAllResources};
+      if (flags & BucketInfo::kAllResources) Probe(key, trace);
+      if ((flags & BucketInfo::kResourceIds) && resource_symbol_ != kNoSymbol) {
         IndexKey by_id = key;
         by_id.resource = resource_symbol_;
         Probe(by_id, trace);
       }
-      if (info.selectors) ProbeSelectors(key, trace);
+      if (flags & BucketInfo::kSelectors) ProbeSelectors(key, trace);
     };
-    if (info.any_subject) probe_subject(SubjectKey(SubjectSelectorKind::kAll, 0));
-    if (info.by_id && record.id_symbol != kNoSymbol) {
-      probe_subject(SubjectKey(SubjectSelectorKind::kId, record.id_symbol));
+    if (info.flags[0] != 0) probe_subject(SubjectSelectorKind::kAll, 0);
+    if (info.flags[1] != 0 && record.id_symbol != kNoSymbol) {
+      probe_subject(SubjectSelectorKind::kId, record.id_symbol);
     }
-    if (info.by_group) {
-      for (Symbol group : record.group_symbols) {
-        probe_subject(SubjectKey(SubjectSelectorKind::kGroup, group));
-      }
+    if (info.flags[2] != 0) {
+      for (Symbol group : record.group_symbols) probe_subject(SubjectSelectorKind::kGroup, group);
     }
     // Rule index order is name order; a rule under two matching prefixes appears twice.
     std::sort(scratch_.candidates.begin(), scratch_.candidates.end());
@@ -481,14 +476,14 @@ class Decider {
       case AttributeRef::Builtin::kNone:
         break;
     }
-    const int32_t slot = ref.kind_slot[static_cast<int>(identity.kind)];
+    const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
     if (slot < 0) {
       return Fail("`", RootName(ref.root), ".", ref.name,
                   absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
                                "` is of a kind that does not declare it"));
     }
-    const Value* value = record->slots[slot];
-    if (value == nullptr) {
+    const std::optional<Value>& value = record->slots[slot];
+    if (!value.has_value()) {
       return Fail("`", RootName(ref.root), ".", ref.name,
                   absl::StrCat("` is absent for ", SubjectKindName(who.kind), " `", who.id, "`"));
     }
@@ -517,7 +512,7 @@ class Decider {
         }
         if (resource_ != nullptr && ref.slot >= 0 &&
             static_cast<size_t>(ref.slot) < resource_->slots.size() &&
-            resource_->slots[ref.slot] != nullptr) {
+            resource_->slots[ref.slot].has_value()) {
           return Convert(*resource_->slots[ref.slot], ref.type, ref, out);
         }
         if (resource_ == nullptr && resource.attrs.empty()) {
@@ -546,7 +541,7 @@ class Decider {
         if (request_.resource.attrs.contains(ref.name)) return true;
         return resource_ != nullptr && ref.slot >= 0 &&
                static_cast<size_t>(ref.slot) < resource_->slots.size() &&
-               resource_->slots[ref.slot] != nullptr;
+               resource_->slots[ref.slot].has_value();
       case Root::kContext:
         return request_.context.contains(ref.name);
     }
@@ -567,8 +562,8 @@ class Decider {
       case AttributeRef::Builtin::kNone:
         break;
     }
-    const int32_t slot = ref.kind_slot[static_cast<int>(record->identity->kind)];
-    return slot >= 0 && record->slots[slot] != nullptr;
+    const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
+    return slot >= 0 && record->slots[slot].has_value();
   }
 
   static bool Equal(const Operand& a, const Operand& b) {

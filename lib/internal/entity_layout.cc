@@ -7,12 +7,16 @@ namespace ward::internal {
 namespace {
 
 // Attribute values in the order of `declared` (the schema's order, which is the slot order).
-std::vector<const Value*> Slots(const AttributeTypes& declared, const AttributeMap& attrs) {
-  std::vector<const Value*> slots;
+Slots SlotsOf(const AttributeTypes& declared, const AttributeMap& attrs) {
+  Slots slots;
   slots.reserve(declared.size());
   for (const auto& [name, type] : declared) {
     auto it = attrs.find(name);
-    slots.push_back(it == attrs.end() ? nullptr : &it->second);
+    if (it == attrs.end()) {
+      slots.emplace_back();
+    } else {
+      slots.emplace_back(it->second);
+    }
   }
   return slots;
 }
@@ -23,9 +27,12 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
     : entities_(std::move(entities)) {
   const Schema& schema = program.schema;
   identities_.reserve(entities_->identity_count());
-  identity_index_.reserve(entities_->identity_count());
   for (const auto& [id, identity] : entities_->identities()) {
     IdentityRecord record;
+    record.kind = identity.kind;
+    record.status = identity.status;
+    record.has_expiry = identity.expires_at.has_value();
+    if (record.has_expiry) record.expires_at = *identity.expires_at;
     record.identity = &identity;
     record.id_symbol = program.Find(identity.id);
     for (const std::string& group : identity.groups) {
@@ -34,28 +41,26 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
     }
     std::sort(record.group_symbols.begin(), record.group_symbols.end());
     record.slots =
-        Slots(schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs);
-    identity_index_.emplace(identity.id, static_cast<uint32_t>(identities_.size()));
-    identities_.push_back(std::move(record));
+        SlotsOf(schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs);
+    identities_.emplace(identity.id, std::move(record));
   }
-  for (IdentityRecord& record : identities_) {
+  for (auto& [id, record] : identities_) {
     if (!record.identity->owner) continue;
-    auto owner = identity_index_.find(*record.identity->owner);
-    if (owner != identity_index_.end()) record.owner = static_cast<int32_t>(owner->second);
+    auto it = identities_.find(*record.identity->owner);
+    if (it == identities_.end()) continue;
+    const IdentityRecord& owner = it->second;
+    record.owner_active_user =
+        owner.kind == SubjectKind::kUser && owner.status == IdentityStatus::kActive;
+    record.owner_has_expiry = owner.has_expiry;
+    record.owner_expires_at = owner.expires_at;
   }
 
-  resources_.reserve(entities_->resource_count());
-  resource_index_.reserve(entities_->resource_count());
   for (const auto& [key, resource] : entities_->resources()) {
     ResourceRecord record;
-    record.resource = &resource;
     record.id_symbol = program.Find(resource.id);
     auto type = schema.resource_types.find(resource.type);
-    if (type != schema.resource_types.end()) record.slots = Slots(type->second, resource.attrs);
-    resource_index_.emplace(std::make_pair(absl::string_view(resource.type),
-                                           absl::string_view(resource.id)),
-                            static_cast<uint32_t>(resources_.size()));
-    resources_.push_back(std::move(record));
+    if (type != schema.resource_types.end()) record.slots = SlotsOf(type->second, resource.attrs);
+    resources_[resource.type].emplace(resource.id, std::move(record));
   }
 }
 

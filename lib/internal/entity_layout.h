@@ -1,34 +1,54 @@
-// Entities laid out for one Program: each identity and resource with its attributes in the
-// program's slot order, its id and groups as the program's symbols, and its owner resolved,
-// so that a decision reads attributes by index instead of by name.
+// Entities laid out for one Program: each identity and resource with what a decision reads
+// of it in one place — kind, status, expiry, resolved owner, attribute values in the
+// program's slot order, id and groups as the program's symbols — so that a decision reads
+// attributes by index, and touches few cache lines, instead of walking maps by name.
 
 #ifndef WARD_LIB_INTERNAL_ENTITY_LAYOUT_H_
 #define WARD_LIB_INTERNAL_ENTITY_LAYOUT_H_
 
 #include <cstdint>
 #include <memory>
-#include <utility>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "lib/entities.h"
 #include "lib/internal/program.h"
 
 namespace ward::internal {
 
+// Attribute values by slot, kept inside the record for the usual few attributes.
+using Slots = absl::InlinedVector<std::optional<Value>, 3>;
+
 struct IdentityRecord {
-  const Identity* identity = nullptr;
+  SubjectKind kind = SubjectKind::kUser;
+  IdentityStatus status = IdentityStatus::kActive;
+  bool has_expiry = false;
+  // The owner's part of the guard, resolved when the layout is built (the layout is rebuilt
+  // on every entity change): whether the owner is a known, active user, and when it expires.
+  bool owner_active_user = false;
+  bool owner_has_expiry = false;
+  absl::Time expires_at;
+  absl::Time owner_expires_at;
   Symbol id_symbol = kNoSymbol;       // kNoSymbol when no rule head names this id
   std::vector<Symbol> group_symbols;  // the groups rule heads name, ascending
-  std::vector<const Value*> slots;    // by the kind's attribute slot; null when absent
-  int32_t owner = -1;                 // record index of the owner; -1 when none or unknown
+  Slots slots;                        // by the kind's attribute slot
+  const Identity* identity = nullptr;  // the rest (id, groups, owner) as stored
+
+  bool Expired(absl::Time now) const { return has_expiry && expires_at <= now; }
+  // An agent or builder is owned by a known, active user that has not expired.
+  bool Owned(absl::Time now) const {
+    return owner_active_user && !(owner_has_expiry && owner_expires_at <= now);
+  }
 };
 
 struct ResourceRecord {
-  const Resource* resource = nullptr;
   Symbol id_symbol = kNoSymbol;
-  std::vector<const Value*> slots;  // by the resource type's attribute slot
+  Slots slots;  // by the resource type's attribute slot
 };
 
 class EntityLayout {
@@ -39,23 +59,24 @@ class EntityLayout {
   EntityLayout& operator=(const EntityLayout&) = delete;
 
   const IdentityRecord* FindIdentity(absl::string_view id) const {
-    auto it = identity_index_.find(id);
-    return it == identity_index_.end() ? nullptr : &identities_[it->second];
+    auto it = identities_.find(id);
+    return it == identities_.end() ? nullptr : &it->second;
   }
-  const IdentityRecord& identity(int32_t index) const { return identities_[index]; }
   const ResourceRecord* FindResource(absl::string_view type, absl::string_view id) const {
-    auto it = resource_index_.find(std::make_pair(type, id));
-    return it == resource_index_.end() ? nullptr : &resources_[it->second];
+    auto by_type = resources_.find(type);
+    if (by_type == resources_.end()) return nullptr;
+    auto it = by_type->second.find(id);
+    return it == by_type->second.end() ? nullptr : &it->second;
   }
   const EntityStore& store() const { return *entities_; }
   const std::shared_ptr<const EntityStore>& shared_store() const { return entities_; }
 
  private:
   std::shared_ptr<const EntityStore> entities_;
-  std::vector<IdentityRecord> identities_;
-  absl::flat_hash_map<absl::string_view, uint32_t> identity_index_;
-  std::vector<ResourceRecord> resources_;
-  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, uint32_t> resource_index_;
+  // Records live in the maps' own slots (keyed by copies of the ids, so that a lookup reads
+  // one place); the maps are not changed after construction, so pointers to records hold.
+  absl::flat_hash_map<std::string, IdentityRecord> identities_;
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, ResourceRecord>> resources_;
 };
 
 }  // namespace ward::internal

@@ -237,24 +237,16 @@ class ProgramBuilder {
     for (SubjectKind kind : kinds) {
       for (const std::string& action : rule.actions) {
         const Symbol action_symbol = Intern(action);
-        BucketInfo& bucket = program_->buckets[BucketKey(kind, action_symbol, type)];
-        switch (rule.subject.kind) {
-          case SubjectSelector::Kind::kAll:
-            bucket.any_subject = true;
-            break;
-          case SubjectSelector::Kind::kId:
-            bucket.by_id = true;
-            break;
-          case SubjectSelector::Kind::kGroup:
-            bucket.by_group = true;
-            break;
-        }
+        uint8_t& flags = program_->buckets[BucketKey(kind, action_symbol, type)]
+                             .flags[static_cast<int>(rule.subject.kind)];
         IndexKey key{KindAction(kind, action_symbol), type, subject, kAllResources};
         switch (rule.resource.kind) {
           case ResourceSelector::Kind::kAll:
+            flags |= BucketInfo::kAllResources;
             exact_[key].push_back(index);
             break;
           case ResourceSelector::Kind::kIds:
+            flags |= BucketInfo::kResourceIds;
             for (const std::string& id : rule.resource.values) {
               IndexKey by_id = key;
               by_id.resource = Intern(id);
@@ -262,13 +254,13 @@ class ProgramBuilder {
             }
             break;
           case ResourceSelector::Kind::kPrefixes:
-            bucket.selectors = true;
+            flags |= BucketInfo::kSelectors;
             for (const std::string& prefix : rule.resource.values) {
               selectors_[key].prefixes[prefix].push_back(index);
             }
             break;
           case ResourceSelector::Kind::kPattern:
-            bucket.selectors = true;
+            flags |= BucketInfo::kSelectors;
             selectors_[key].patterns.push_back({*pattern, {index}});
             break;
         }
@@ -286,18 +278,14 @@ class ProgramBuilder {
   void FlattenIndex() {
     for (const auto& [key, rules] : exact_) program_->exact[key] = AddList(rules);
     for (const auto& [key, pending] : selectors_) {
-      SelectorIndex index;
-      std::set<uint32_t> lengths;
+      SelectorIndex& index = program_->selectors[key];
       for (const auto& [prefix, rules] : pending.prefixes) {
-        index.prefixes[prefix] = AddList(rules);
-        lengths.insert(static_cast<uint32_t>(prefix.size()));
+        index.prefixes.emplace_back(prefix, AddList(rules));
       }
-      index.prefix_lengths.assign(lengths.begin(), lengths.end());
       for (const auto& [regex, rules] : pending.patterns) {
         index.patterns.push_back({regex, AddList(rules)});
       }
-      program_->selectors[key] = static_cast<uint32_t>(program_->selector_indexes.size());
-      program_->selector_indexes.push_back(std::move(index));
+      index.Finish();
     }
   }
 
@@ -440,6 +428,19 @@ uint64_t Fnv1a64(absl::string_view bytes) {
   return hash;
 }
 
+void SelectorIndex::Finish() {
+  prefix_lengths.clear();
+  prefix_map.clear();
+  if (prefixes.size() <= kScannedPrefixes) return;
+  for (const auto& [prefix, list] : prefixes) {
+    prefix_lengths.push_back(static_cast<uint32_t>(prefix.size()));
+    prefix_map.emplace(prefix, list);
+  }
+  std::sort(prefix_lengths.begin(), prefix_lengths.end());
+  prefix_lengths.erase(std::unique(prefix_lengths.begin(), prefix_lengths.end()),
+                       prefix_lengths.end());
+}
+
 absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy) {
   return ProgramBuilder(policy).Build();
 }
@@ -493,8 +494,7 @@ std::string DumpProgram(const Program& program) {
     leaves.push_back(absl::StrCat("  ", KeyText(program, key), " resource=", resource, " -> ",
                                   ListText(program, list)));
   }
-  for (const auto& [key, position] : program.selectors) {
-    const SelectorIndex& index = program.selector_indexes[position];
+  for (const auto& [key, index] : program.selectors) {
     for (const auto& [prefix, list] : index.prefixes) {
       leaves.push_back(absl::StrCat("  ", KeyText(program, key), " resource=under ",
                                     JsonQuote(prefix), " -> ", ListText(program, list)));

@@ -91,12 +91,13 @@ struct CodeRange {
 };
 
 struct ProgramRule {
-  std::string name;
-  std::string source;
-  int32_t line = 0;
+  // What a decision reads of every candidate comes first, in one cache line.
   RuleEffect effect = RuleEffect::kPermit;
   CodeRange when;
   CodeRange unless;
+  std::string name;
+  std::string source;
+  int32_t line = 0;
   std::string when_text;
   std::string unless_text;
   std::string head_text;  // the head in canonical form, for dumps and traces
@@ -132,20 +133,28 @@ struct IndexKey {
 inline constexpr Symbol kAllResources = 0xfffffffe;
 
 // Rules whose resource selector is `under` or `matching`, for one (kind, action, type,
-// subject selector). Prefixes are found by probing each distinct prefix length, so the cost
-// does not grow with the number of prefixes.
+// subject selector). A few prefixes are scanned in place; many are found by probing each
+// distinct prefix length in a hash map, so that the cost does not grow with their number.
 struct SelectorIndex {
+  static constexpr size_t kScannedPrefixes = 8;
+
+  std::vector<std::pair<std::string, RuleList>> prefixes;  // sorted by prefix
+  std::vector<std::pair<uint32_t, RuleList>> patterns;     // regex index, rules
+  // Derived from `prefixes` by Finish() when there are more than kScannedPrefixes.
   std::vector<uint32_t> prefix_lengths;  // distinct, ascending
-  absl::flat_hash_map<std::string, RuleList> prefixes;
-  std::vector<std::pair<uint32_t, RuleList>> patterns;  // regex index, rules
+  absl::flat_hash_map<std::string, RuleList> prefix_map;
+
+  void Finish();
 };
 
-// What a (kind, action, resource type) bucket holds, so that lookups skip empty branches.
+// What a (kind, action, resource type) bucket holds, so that a lookup probes only the keys
+// that can hold rules: for each subject selector (indexed by SubjectSelectorKind), which
+// kinds of resource selector its rules have.
 struct BucketInfo {
-  bool any_subject = false;  // rules for every subject of the kind
-  bool by_id = false;        // rules for one subject id
-  bool by_group = false;     // rules for one group
-  bool selectors = false;    // rules with `under` or `matching` resource selectors
+  static constexpr uint8_t kAllResources = 1;  // no resource selector
+  static constexpr uint8_t kResourceIds = 2;   // `"id"` or `in [...]`
+  static constexpr uint8_t kSelectors = 4;     // `under` or `matching`
+  std::array<uint8_t, 3> flags = {0, 0, 0};
 };
 
 struct Program {
@@ -163,8 +172,7 @@ struct Program {
 
   std::vector<uint32_t> rule_lists;
   absl::flat_hash_map<IndexKey, RuleList> exact;
-  absl::flat_hash_map<IndexKey, uint32_t> selectors;  // resource = kAllResources; index below
-  std::vector<SelectorIndex> selector_indexes;
+  absl::flat_hash_map<IndexKey, SelectorIndex> selectors;  // resource = kAllResources
   absl::flat_hash_map<uint64_t, BucketInfo> buckets;  // by BucketKey
 
   // Identifies the program: the same for the same compiled policy, however it was obtained.
