@@ -414,8 +414,7 @@ class Decider {
             out->time = *time;
             return true;
           }
-          return Fail("`", RootName(ref.root), ".", ref.name,
-                      "`: not an RFC 3339 timestamp");
+          return Fail("`", RootName(ref.root), ".", ref.name, "`: ", time.status().message());
         }
         break;
       case Type::kStringSet:
@@ -480,7 +479,7 @@ class Decider {
     if (slot < 0) {
       return Fail("`", RootName(ref.root), ".", ref.name,
                   absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
-                               "` is of a kind that does not declare it"));
+                               "` is of a kind that does not declare `", ref.name, "`"));
     }
     const std::optional<Value>& value = record->slots[slot];
     if (!value.has_value()) {
@@ -516,10 +515,12 @@ class Decider {
           return Convert(*resource_->slots[ref.slot], ref.type, ref, out);
         }
         if (resource_ == nullptr && resource.attrs.empty()) {
-          return Fail("`resource.", ref.name,
-                      "`: the resource is not in the store and has no inline attributes");
+          return Fail("`resource.", ref.name, "`: resource `",
+                      absl::StrCat(resource.type, ":", resource.id),
+                      "` is not in the store and has no inline attributes");
         }
-        return Fail("`resource.", ref.name, "` is absent");
+        return Fail("`resource.", ref.name, "` is absent for `",
+                    absl::StrCat(resource.type, ":", resource.id), "`");
       }
       case Root::kContext: {
         auto it = request_.context.find(ref.name);
