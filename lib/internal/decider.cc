@@ -339,6 +339,7 @@ class Decider {
       }
     }
     result.determining_end = static_cast<uint32_t>(scratch_.determining.size());
+    if (trace != nullptr) SortTraceBySource(trace);
     const bool any_permit = scratch_.permits.size() > permits_before;
     if (any_forbid) {
       result.effect = Effect::kDeny;
@@ -356,6 +357,19 @@ class Decider {
       result.reason = Reason::kPermitted;
     }
     return result;
+  }
+
+  // Candidates are decided in name order; a reader of the trace follows the policy's order.
+  void SortTraceBySource(TracePrincipal* trace) const {
+    std::vector<std::pair<const ProgramRule*, TraceRule>> traced;
+    for (size_t i = 0; i < trace->candidates.size(); ++i) {
+      traced.emplace_back(&program_.rules[scratch_.candidates[i]],
+                          std::move(trace->candidates[i]));
+    }
+    std::stable_sort(traced.begin(), traced.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first->source, a.first->line) < std::tie(b.first->source, b.first->line);
+    });
+    for (size_t i = 0; i < traced.size(); ++i) trace->candidates[i] = std::move(traced[i].second);
   }
 
   std::string TruthText(Truth truth) const {
