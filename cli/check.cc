@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "policy_lang/compiler.h"
+#include "policy_lang/linter.h"
 
 namespace ward::cli {
 namespace {
@@ -70,9 +71,13 @@ int RunCheck(const std::vector<std::string>& args) {
       Plural(ir.schema.resource_types.size(), "resource type"), ", ",
       Plural(ir.schema.actions.size(), "action"));
 
+  // The linter's findings are warnings too (policy_lang/linter.h).
+  LintInput lint;
+  lint.sources = &*sources;
+  lint.ir = &ir;
+  EntityStore store;
   if (parsed->Has("entities")) {
     std::vector<std::string> entity_warnings;
-    EntityStore store;
     const std::string path = parsed->Get("entities");
     if (!LoadEntityFile(path, result.policy->schema(), &store, &entity_warnings)) {
       absl::FPrintF(stderr, "check failed: the entity file is invalid\n");
@@ -84,7 +89,14 @@ int RunCheck(const std::vector<std::string>& args) {
     warnings += entity_warnings.size();
     absl::StrAppend(&summary, "; entities: ", Plural(store.identity_count(), "identity", "identities"), ", ",
                     Plural(store.resource_count(), "resource"));
+    lint.entities = &store;
+    lint.entities_name = path;
+    absl::StatusOr<std::string> text = internal::ReadFile(path, EntityLimits().max_file_bytes);
+    if (text.ok()) lint.entities_text = *std::move(text);
   }
+  const std::vector<Diagnostic> findings = Lint(lint);
+  absl::PrintF("%s", FormatDiagnostics(findings));
+  warnings += findings.size();
   absl::PrintF("%s; %s\n", summary, Plural(warnings, "warning"));
   return kExitOk;
 }

@@ -211,6 +211,35 @@ TEST_F(CliTest, ExplainPrintsTheDecisionAndTheTrace) {
   EXPECT_THAT(run.out, HasSubstr("does not hold"));
 }
 
+TEST_F(CliTest, CompileWritesABundleThatDecidesTheSame) {
+  Outcome compiled = Ward("compile " + Path("policy.ward") + " -o " + Path("p.bundle"));
+  EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
+  EXPECT_THAT(compiled.out, HasSubstr("1 rules"));
+  const std::string from_text = Ward(EvalArgs() + " --request -", kRequestT1).out;
+  Outcome from_bundle = Ward("eval --bundle " + Path("p.bundle") + " --entities " +
+                                 Path("entities.json") + " --request -",
+                             kRequestT1);
+  EXPECT_EQ(from_bundle.exit_code, 0) << from_bundle.err;
+  EXPECT_EQ(from_bundle.out, from_text);
+  EXPECT_THAT(Ward("dump --bundle " + Path("p.bundle")).out, HasSubstr("rule 0 cleared"));
+  EXPECT_EQ(Ward("dump " + Path("policy.ward")).out, Ward("dump --bundle " + Path("p.bundle")).out);
+}
+
+TEST_F(CliTest, CorruptBundlesAreRejected) {
+  ASSERT_EQ(Ward("compile " + Path("policy.ward") + " -o " + Path("p.bundle")).exit_code, 0);
+  const std::string bytes = Read("p.bundle");
+  Write("cut.bundle", bytes.substr(0, bytes.size() - 3));
+  Outcome cut = Ward("eval --bundle " + Path("cut.bundle") + " --request -", kRequestT1);
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_THAT(cut.err, HasSubstr("invalid bundle"));
+  EXPECT_EQ(Ward("compile " + Path("policy.ward")).exit_code, 2);  // no -o
+  EXPECT_EQ(Ward("eval --policy " + Path("policy.ward") + " --bundle " + Path("p.bundle") +
+                 " --request -",
+                 kRequestT1)
+                .exit_code,
+            2);  // both
+}
+
 TEST_F(CliTest, HostileInputNeverCrashes) {
   // Deep nesting, a huge line and binary noise: errors, never a crash (exit 1 or 2 only).
   Write("deep.ward", std::string(100000, '(') + "\n");

@@ -23,11 +23,22 @@ inline constexpr int kExitUsage = 2;
 int RunCheck(const std::vector<std::string>& args);
 // `ward eval` and, with `explain` set, `ward explain`.
 int RunEval(const std::vector<std::string>& args, bool explain);
+// `ward test`, `ward fmt` and `ward lint`: the policy author's tools.
+int RunTest(const std::vector<std::string>& args);
+int RunFmt(const std::vector<std::string>& args);
+int RunLint(const std::vector<std::string>& args);
+
+// `ward compile` (policy files to a bundle) and `ward dump` (the compiled form as text).
+int RunCompile(const std::vector<std::string>& args);
+int RunDump(const std::vector<std::string>& args);
 
 // Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
 // error (and warnings when `print_warnings`); null on error.
 std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
                                               bool print_warnings);
+
+// Loads a bundle file; prints the error to stderr and returns null on error.
+std::shared_ptr<const Policy> LoadBundleFile(const std::string& path);
 
 // Loads an entity file against `schema`; prints the error to stderr and returns false on
 // error. Warnings go to `warnings` when it is not null.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "lib/bundle.h"
 #include "lib/internal/files.h"
 #include "policy_lang/compiler.h"
 
@@ -21,6 +22,20 @@ std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& pa
     absl::FPrintF(stderr, "%s", FormatDiagnostics(result.diagnostics));
   }
   return result.policy;
+}
+
+std::shared_ptr<const Policy> LoadBundleFile(const std::string& path) {
+  absl::StatusOr<std::string> bytes = internal::ReadFile(path, kMaxBundleBytes);
+  if (!bytes.ok()) {
+    absl::FPrintF(stderr, "%s\n", bytes.status().message());
+    return nullptr;
+  }
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(*bytes);
+  if (!policy.ok()) {
+    absl::FPrintF(stderr, "%s: %s\n", path, policy.status().message());
+    return nullptr;
+  }
+  return *policy;
 }
 
 bool LoadEntityFile(const std::string& path, const Schema& schema, EntityStore* store,

@@ -19,6 +19,7 @@ namespace {
 const std::vector<OptionSpec>& EvalOptions() {
   static const auto* const kSpecs = new std::vector<OptionSpec>{
       {"policy", "FILE", true, "a policy source; several form one policy set"},
+      {"bundle", "FILE", false, "a compiled bundle (`ward compile`) instead of --policy"},
       {"entities", "FILE", false, "the entity file (identities and resources)"},
       {"request", "FILE", false, "one request as JSON (`-` reads standard input)"},
       {"requests", "FILE", false,
@@ -98,7 +99,7 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
   if (parsed->help) {
     absl::PrintF("%s",
                  UsageText(name,
-                           "--policy FILE [--policy FILE...] [--entities FILE] "
+                           "(--policy FILE... | --bundle FILE) [--entities FILE] "
                            "(--request FILE | --requests FILE)",
                            explain ? "Decides requests and prints each decision as JSON followed "
                                      "by its trace: every candidate rule of every principal."
@@ -112,8 +113,9 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
                   name, parsed->positional.front());
     return kExitUsage;
   }
-  if (!parsed->Has("policy")) {
-    absl::FPrintF(stderr, "ward %s: no policy given (--policy FILE)\n", name);
+  if (parsed->Has("policy") == parsed->Has("bundle")) {
+    absl::FPrintF(stderr, "ward %s: give the policy as --policy FILE... or --bundle FILE\n",
+                  name);
     return kExitUsage;
   }
   if (parsed->Has("request") == parsed->Has("requests")) {
@@ -122,7 +124,9 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
     return kExitUsage;
   }
 
-  std::shared_ptr<const Policy> policy = LoadPolicyFiles(parsed->GetAll("policy"), false);
+  std::shared_ptr<const Policy> policy = parsed->Has("bundle")
+                                             ? LoadBundleFile(parsed->Get("bundle"))
+                                             : LoadPolicyFiles(parsed->GetAll("policy"), false);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (parsed->Has("entities") &&

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
+#include "cli/repl.h"
 #include "policy_lang/diagnostics.h"
 
 namespace {
@@ -31,6 +32,19 @@ constexpr Command kCommands[] = {
      "decide requests; print each decision as one line of JSON", RunEvalCommand},
     {"explain", "explain --policy FILE... [--entities FILE] (--request FILE | --requests FILE)",
      "decide requests; print each decision and its trace", RunExplainCommand},
+    {"compile", "compile FILE... -o BUNDLE",
+     "compile policy files into a bundle that loads without the compiler",
+     ward::cli::RunCompile},
+    {"dump", "dump FILE... | --bundle BUNDLE",
+     "print the compiled decision tree and code", ward::cli::RunDump},
+    {"test", "test PATH... [--junit FILE]", "run policy tests (*.ward_test.json)",
+     ward::cli::RunTest},
+    {"fmt", "fmt [-w | --check] FILE...", "format policy files, keeping comments",
+     ward::cli::RunFmt},
+    {"lint", "lint FILE... [--entities FILE] [--werror]",
+     "warn about likely mistakes in a policy set and its entities", ward::cli::RunLint},
+    {"repl", "repl [--policy FILE...] [--entities FILE]",
+     "an interactive session: decide, explain, edit rules and identities", ward::cli::RunRepl},
 };
 
 void PrintUsage(FILE* out) {

@@ -77,7 +77,7 @@ TEST(EngineTest, DecidesAndMergesObligationsOfTheChain) {
             R"("limits":{"output_tokens":500},"log":"summary"},"errors":[],)" +
                 absl::StrFormat(R"("policy":"%016x"})", engine->policy()->hash()));
   EXPECT_NE(engine->policy()->hash(), 0u);
-  EXPECT_EQ(ApplyRedactions(decision.obligations, "card 1234-5678 ok"), "card [CARD] ok");
+  EXPECT_EQ(ApplyRedactions(decision, "card 1234-5678 ok"), "card [CARD] ok");
 }
 
 TEST(EngineTest, HighRiskNeedsApprovalFromTheFirstPrincipal) {

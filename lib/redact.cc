@@ -7,6 +7,10 @@
 
 namespace ward {
 
+std::string ApplyRedactions(const Decision& decision, absl::string_view text) {
+  return ApplyRedactions(decision.obligations, text);
+}
+
 std::string ApplyRedactions(const Obligations& obligations, absl::string_view text) {
   std::string out(text);
   for (const Redaction& redaction : obligations.redact) {

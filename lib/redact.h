@@ -7,7 +7,7 @@
 //
 //   ward::Decision decision = engine.Decide(request);
 //   if (decision.effect == ward::Effect::kAllow) {
-//     response = ward::ApplyRedactions(decision.obligations, response);
+//     response = ward::ApplyRedactions(decision, response);
 //   }
 
 #ifndef WARD_LIB_REDACT_H_
@@ -27,6 +27,12 @@ namespace ward {
 // `regex` is used when it is set; otherwise `pattern` is compiled once for this call. A
 // redaction whose pattern does not compile, or whose replacement refers to a group the pattern
 // does not have, is skipped. Patterns and text are UTF-8.
+//
+// The compiled patterns of a decision's obligations belong to the policy that made it, which
+// the Decision keeps alive: pass the Decision (the first form) unless you know that policy is
+// still alive. Obligations copied out of a Decision must not outlive both the Decision and
+// the engine's policy.
+std::string ApplyRedactions(const Decision& decision, absl::string_view text);
 std::string ApplyRedactions(const Obligations& obligations, absl::string_view text);
 
 }  // namespace ward

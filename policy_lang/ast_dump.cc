@@ -44,7 +44,7 @@ std::string Quote(absl::string_view text) {
   return out;
 }
 
-std::string At(const ast::Span& span) {
+std::string SpanText(const ast::Span& span) {
   return absl::StrFormat("@%d:%d-%d:%d", span.begin.line, span.begin.column, span.end.line,
                          span.end.column);
 }
@@ -134,6 +134,8 @@ absl::string_view EffectText(ast::Effect effect) {
 
 class Dumper {
  public:
+  explicit Dumper(bool with_spans) : with_spans_(with_spans) {}
+
   std::string Dump(const ast::File& file) {
     Line(0, absl::StrCat("file ", Quote(file.source_name)));
     for (const ast::Item& item : file.items) {
@@ -144,7 +146,7 @@ class Dumper {
       }
     }
     for (const ast::Comment& comment : file.comments) {
-      Line(1, absl::StrCat("comment ", Quote(comment.text), " ", At(comment.span)));
+      Line(1, absl::StrCat("comment ", Quote(comment.text), At(comment.span)));
     }
     return std::move(out_);
   }
@@ -157,35 +159,35 @@ class Dumper {
 
   void DumpAttributes(int indent, const std::vector<ast::AttributeDecl>& attributes) {
     for (const ast::AttributeDecl& a : attributes) {
-      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeText(a.type), " ",
-                                At(a.name.span), " type", At(a.type_span)));
+      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeText(a.type), At(a.name.span),
+                                At(a.type_span, "type")));
     }
   }
 
   void DumpSchema(const ast::SchemaBlock& block) {
-    Line(1, absl::StrCat("schema ", At(block.span)));
+    Line(1, absl::StrCat("schema", At(block.span)));
     for (const ast::SchemaItem& item : block.items) {
       switch (item.kind) {
         case ast::SchemaItem::Kind::kSubject:
-          Line(2, absl::StrCat(SubjectKindText(item.subject_kind), " ", At(item.span)));
+          Line(2, absl::StrCat(SubjectKindText(item.subject_kind), At(item.span)));
           DumpAttributes(3, item.attributes);
           break;
         case ast::SchemaItem::Kind::kResource:
-          Line(2, absl::StrCat("resource ", item.resource_type.name, " ", At(item.span), " name",
-                               At(item.resource_type.span)));
+          Line(2, absl::StrCat("resource ", item.resource_type.name, At(item.span),
+                               At(item.resource_type.span, "name")));
           DumpAttributes(3, item.attributes);
           break;
         case ast::SchemaItem::Kind::kContext:
-          Line(2, absl::StrCat("context ", At(item.span)));
+          Line(2, absl::StrCat("context", At(item.span)));
           DumpAttributes(3, item.attributes);
           break;
         case ast::SchemaItem::Kind::kAction:
-          Line(2, absl::StrCat("action ", At(item.span)));
+          Line(2, absl::StrCat("action", At(item.span)));
           for (const ast::Identifier& name : item.actions) {
-            Line(3, absl::StrCat("name ", name.name, " ", At(name.span)));
+            Line(3, absl::StrCat("name ", name.name, At(name.span)));
           }
           for (const ast::Identifier& type : item.action_resource_types) {
-            Line(3, absl::StrCat("on ", type.name, " ", At(type.span)));
+            Line(3, absl::StrCat("on ", type.name, At(type.span)));
           }
           break;
       }
@@ -193,11 +195,11 @@ class Dumper {
   }
 
   void DumpRule(const ast::Rule& rule) {
-    Line(1, absl::StrCat("rule ", EffectText(rule.effect), " ", At(rule.span), " effect",
-                         At(rule.effect_span)));
+    Line(1, absl::StrCat("rule ", EffectText(rule.effect), At(rule.span),
+                         At(rule.effect_span, "effect")));
     for (const ast::Annotation& a : rule.annotations) {
-      Line(2, absl::StrCat("annotation ", a.name.name, " ", Quote(a.value.value), " ", At(a.span),
-                           " name", At(a.name.span), " value", At(a.value.span)));
+      Line(2, absl::StrCat("annotation ", a.name.name, " ", Quote(a.value.value), At(a.span),
+                           At(a.name.span, "name"), At(a.value.span, "value")));
     }
     const ast::SubjectHead& subject = rule.subject;
     std::string kind =
@@ -208,46 +210,45 @@ class Dumper {
         break;
       case ast::SubjectHead::Selector::kId:
         selector =
-            absl::StrCat(" id ", Quote(subject.value.value), " value", At(subject.value.span));
+            absl::StrCat(" id ", Quote(subject.value.value), At(subject.value.span, "value"));
         break;
       case ast::SubjectHead::Selector::kGroup:
         selector =
-            absl::StrCat(" group ", Quote(subject.value.value), " value", At(subject.value.span));
+            absl::StrCat(" group ", Quote(subject.value.value), At(subject.value.span, "value"));
         break;
     }
-    Line(2, absl::StrCat("subject ", kind, " ", At(subject.span), " kind", At(subject.kind_span),
-                         selector));
+    Line(2,
+         absl::StrCat("subject ", kind, At(subject.span), At(subject.kind_span, "kind"), selector));
     Line(2, rule.action_list ? "actions (list)" : "actions");
     for (const ast::Identifier& action : rule.actions) {
-      Line(3, absl::StrCat(action.name, " ", At(action.span)));
+      Line(3, absl::StrCat(action.name, At(action.span)));
     }
     DumpResource(rule.resource);
     if (rule.when != nullptr) {
-      Line(2, absl::StrCat("when ", At(rule.when_span)));
+      Line(2, absl::StrCat("when", At(rule.when_span)));
       DumpExpr(3, *rule.when);
     }
     if (rule.unless != nullptr) {
-      Line(2, absl::StrCat("unless ", At(rule.unless_span)));
+      Line(2, absl::StrCat("unless", At(rule.unless_span)));
       DumpExpr(3, *rule.unless);
     }
     if (!rule.obligations.empty()) {
-      Line(2, absl::StrCat("with ", At(rule.with_span)));
+      Line(2, absl::StrCat("with", At(rule.with_span)));
       for (const ast::Obligation& o : rule.obligations) {
-        Line(3,
-             absl::StrCat("obligation ", o.name.name, " ", At(o.span), " name", At(o.name.span)));
+        Line(3, absl::StrCat("obligation ", o.name.name, At(o.span), At(o.name.span, "name")));
         for (const ast::ObligationArg& arg : o.args) {
           switch (arg.kind) {
             case ast::ObligationArg::Kind::kRegex:
-              Line(4, absl::StrCat("regex ", Quote(arg.text), " ", At(arg.span)));
+              Line(4, absl::StrCat("regex ", Quote(arg.text), At(arg.span)));
               break;
             case ast::ObligationArg::Kind::kString:
-              Line(4, absl::StrCat("string ", Quote(arg.text), " ", At(arg.span)));
+              Line(4, absl::StrCat("string ", Quote(arg.text), At(arg.span)));
               break;
             case ast::ObligationArg::Kind::kInt:
-              Line(4, absl::StrCat("int ", arg.int_value, " ", At(arg.span)));
+              Line(4, absl::StrCat("int ", arg.int_value, At(arg.span)));
               break;
             case ast::ObligationArg::Kind::kIdentifier:
-              Line(4, absl::StrCat("name ", arg.text, " ", At(arg.span)));
+              Line(4, absl::StrCat("name ", arg.text, At(arg.span)));
               break;
           }
         }
@@ -278,13 +279,13 @@ class Dumper {
         selector = "pattern";
         break;
     }
-    Line(2, absl::StrCat("resource ", head.type.name, " ", selector, " ", At(head.span), " type",
-                         At(head.type.span)));
+    Line(2, absl::StrCat("resource ", head.type.name, " ", selector, At(head.span),
+                         At(head.type.span, "type")));
     for (const ast::StringLiteral& value : head.values) {
-      Line(3, absl::StrCat("string ", Quote(value.value), " ", At(value.span)));
+      Line(3, absl::StrCat("string ", Quote(value.value), At(value.span)));
     }
     if (head.selector == Selector::kPattern) {
-      Line(3, absl::StrCat("regex ", Quote(head.pattern.pattern), " ", At(head.pattern.span)));
+      Line(3, absl::StrCat("regex ", Quote(head.pattern.pattern), At(head.pattern.span)));
     }
   }
 
@@ -331,22 +332,24 @@ class Dumper {
           text = absl::StrCat("matches ", Quote(expr->regex.pattern));
           break;
       }
-      if (expr->parenthesized) text += " (parenthesized)";
-      absl::StrAppend(&text, " ", At(expr->span));
+      // How the source grouped the tree is part of its layout, which a dump without spans
+      // leaves out (the formatter drops redundant parentheses).
+      if (expr->parenthesized && with_spans_) text += " (parenthesized)";
+      absl::StrAppend(&text, At(expr->span));
       switch (expr->kind) {
         case Kind::kHas:
-          absl::StrAppend(&text, " op", At(expr->op_span), " attribute", At(expr->attribute.span));
+          absl::StrAppend(&text, At(expr->op_span, "op"), At(expr->attribute.span, "attribute"));
           break;
         case Kind::kNot:
         case Kind::kBinary:
-          absl::StrAppend(&text, " op", At(expr->op_span));
+          absl::StrAppend(&text, At(expr->op_span, "op"));
           break;
         case Kind::kMatches:
-          absl::StrAppend(&text, " op", At(expr->op_span), " regex", At(expr->regex.span));
+          absl::StrAppend(&text, At(expr->op_span, "op"), At(expr->regex.span, "regex"));
           break;
         case Kind::kPath:
           if (!expr->attribute.name.empty()) {
-            absl::StrAppend(&text, " attribute", At(expr->attribute.span));
+            absl::StrAppend(&text, At(expr->attribute.span, "attribute"));
           }
           break;
         default:
@@ -359,11 +362,20 @@ class Dumper {
     }
   }
 
+  // `label` and the span (" type@1:2-1:8"), or nothing when spans are left out.
+  std::string At(const ast::Span& span, absl::string_view label = "") const {
+    if (!with_spans_) return "";
+    return absl::StrCat(" ", label, SpanText(span));
+  }
+
+  bool with_spans_;
   std::string out_;
 };
 
 }  // namespace
 
-std::string DumpAst(const ast::File& file) { return Dumper().Dump(file); }
+std::string DumpAst(const ast::File& file, bool with_spans) {
+  return Dumper(with_spans).Dump(file);
+}
 
 }  // namespace ward

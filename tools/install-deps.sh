@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libre2-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libedit-dev
-  python3
+  python3 python3-pexpect python3-pytest
 )
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(bazel-bootstrap clang-14 libclang-rt-14-dev)

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
 
   // The tool ran; mask what the obligations ask before the agent sees its output.
   std::string output = "transfer 8812 done, receipt key sk-4f9a0c7e1b2d3f4a5b6c7d8e";
-  output = ward::ApplyRedactions(decision.obligations, output);
+  output = ward::ApplyRedactions(decision, output);
   std::cout << output << "\n";
   if (output != "transfer 8812 done, receipt key [SECRET]") return Fail("redaction");
 

@@ -1,0 +1,282 @@
+// Google Benchmark suites of the agentgate workload (see bench/README.md):
+//
+//   Decide/<class>/Scale<S>      a decision, per request class and mixed, 1 and 2 threads
+//   Baseline/<class>/Scale<S>    the same checks written by hand (bench/baseline.h)
+//   HashLookup/Scale<S>          a bare hash lookup of the subject
+//   Compile/Scale<S>             the policy text to a ward::Policy
+//   EntityLoad/Scale<S>          the entity file to an EntityStore, and Engine::Create
+//   Redact/4KiB/3patterns        ward::ApplyRedactions, in bytes per second
+//
+// Each scale's workload is generated and compiled once, on first use, so that filtering to
+// one scale (--benchmark_filter=Scale1) builds only that one.
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "bench/baseline.h"
+#include "bench/workload.h"
+#include "benchmark/benchmark.h"
+#include "lib/engine.h"
+#include "lib/redact.h"
+#include "policy_lang/compiler.h"
+
+namespace ward::bench {
+namespace {
+
+constexpr std::array<int, 3> kScales = {1, 4, 40};
+
+// The requests a Decide or Baseline benchmark cycles through: one class, or all (mixed).
+enum Slice { kAgentCalls, kUserReveals, kBuilderReads, kMixed, kSlices };
+constexpr std::array<const char*, kSlices> kSliceNames = {"AgentCall", "UserReveal", "BuilderRead",
+                                                          "Mixed"};
+
+struct Prepared {
+  Workload workload;
+  std::string policy_text;
+  std::string entities_json;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Baseline> baseline;
+  std::array<std::vector<Request>, kSlices> requests;
+  std::array<std::vector<BaselineRequest>, kSlices> baseline_requests;
+  std::string error;  // set when the workload did not compile or load
+};
+
+std::unique_ptr<Prepared> Build(int scale) {
+  auto p = std::make_unique<Prepared>();
+  p->workload = Generate(scale, /*seed=*/1);
+  p->policy_text = WardPolicyText(p->workload);
+  p->entities_json = WardEntitiesJson(p->workload);
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      CompilePolicy({{"agentgate.ward", p->policy_text}});
+  if (!policy.ok()) {
+    p->error = std::string(policy.status().message());
+    return p;
+  }
+  absl::StatusOr<EntityStore> store = EntityStore::FromJson(p->entities_json, (*policy)->schema());
+  if (!store.ok()) {
+    p->error = std::string(store.status().message());
+    return p;
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(*policy, *std::move(store));
+  if (!engine.ok()) {
+    p->error = std::string(engine.status().message());
+    return p;
+  }
+  p->engine = *std::move(engine);
+  p->baseline = std::make_unique<Baseline>(p->workload);
+  for (const WorkloadRequest& r : p->workload.requests) {
+    const int slice = static_cast<int>(r.request_class);
+    p->requests[slice].push_back(ToWardRequest(p->workload, r));
+    p->requests[kMixed].push_back(p->requests[slice].back());
+    p->baseline_requests[slice].push_back(ToBaselineRequest(p->workload, r));
+    p->baseline_requests[kMixed].push_back(p->baseline_requests[slice].back());
+  }
+  return p;
+}
+
+// The prepared workload at `scale`, built on first use; safe to call from every thread of a
+// multi-threaded benchmark.
+const Prepared& Prepare(int scale) {
+  static std::mutex mutex;
+  static std::map<int, std::unique_ptr<Prepared>>* cache =
+      new std::map<int, std::unique_ptr<Prepared>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<Prepared>& entry = (*cache)[scale];
+  if (entry == nullptr) entry = Build(scale);
+  return *entry;
+}
+
+// Each thread starts at its own place in the requests so that two threads do not walk the
+// same entries in step.
+size_t StartIndex(const benchmark::State& state, size_t size) {
+  return size * static_cast<size_t>(state.thread_index()) / static_cast<size_t>(state.threads());
+}
+
+void BM_Decide(benchmark::State& state, int scale, Slice slice) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  const std::vector<Request>& requests = p.requests[slice];
+  Decision decision;  // one per thread, reused: the hot-path form
+  size_t i = StartIndex(state, requests.size());
+  for (auto _ : state) {
+    p.engine->Decide(requests[i], &decision);
+    benchmark::DoNotOptimize(decision.effect);
+    if (++i == requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Baseline(benchmark::State& state, int scale, Slice slice) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  const std::vector<BaselineRequest>& requests = p.baseline_requests[slice];
+  size_t i = StartIndex(state, requests.size());
+  for (auto _ : state) {
+    bool allowed = p.baseline->Decide(requests[i]);
+    benchmark::DoNotOptimize(allowed);
+    if (++i == requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_HashLookup(benchmark::State& state, int scale) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  const std::vector<BaselineRequest>& requests = p.baseline_requests[kMixed];
+  size_t i = 0;
+  for (auto _ : state) {
+    bool found = p.baseline->HashLookup(requests[i]);
+    benchmark::DoNotOptimize(found);
+    if (++i == requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Compile(benchmark::State& state, int scale) {
+  const Prepared& p = Prepare(scale);
+  const std::vector<SourceFile> sources = {{"agentgate.ward", p.policy_text}};
+  size_t rules = 0;
+  for (auto _ : state) {
+    CompileResult result = Compile(sources);
+    if (result.policy == nullptr) {
+      state.SkipWithError("the workload does not compile");
+      return;
+    }
+    rules = result.policy->rule_count();
+  }
+  state.counters["rules"] = static_cast<double>(rules);
+}
+
+void BM_EntityLoad(benchmark::State& state, int scale) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  const std::shared_ptr<const Policy> policy = p.engine->policy();
+  for (auto _ : state) {
+    absl::StatusOr<EntityStore> store = EntityStore::FromJson(p.entities_json, policy->schema());
+    absl::StatusOr<std::unique_ptr<Engine>> engine =
+        store.ok() ? Engine::Create(policy, *std::move(store))
+                   : absl::StatusOr<std::unique_ptr<Engine>>(store.status());
+    if (!engine.ok()) {
+      state.SkipWithError("the workload's entities do not load");
+      return;
+    }
+    benchmark::DoNotOptimize(engine->get());
+  }
+}
+
+// ---- Bundle load ----
+// The place for BundleLoad/Scale<S>: loading the workload's compiled bundle, beside Compile
+// and EntityLoad.
+
+// An ALLOW whose obligations hold three redactions, obtained the way an application gets
+// them: from a decision, with the patterns the policy compiled. The redactions are used
+// through the Decision, which keeps the policy that owns those patterns alive.
+Decision RedactionDecision() {
+  constexpr char kPolicy[] = R"(schema {
+  resource reply {}
+  action release on reply
+}
+@id("release-masked")
+permit user to release on reply
+  with redact(/\b\d{3}-\d{2}-\d{4}\b/, "[SSN]"),
+       redact(/[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/, "[EMAIL]"),
+       redact(/sk-[A-Za-z0-9]{20,}/, "[SECRET]");
+)";
+  constexpr char kEntities[] =
+      R"({"identities":[{"kind":"user","id":"u1","status":"active"}],"resources":[]})";
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"redact.ward", kPolicy}});
+  if (!policy.ok()) return {};
+  absl::StatusOr<EntityStore> store = EntityStore::FromJson(kEntities, (*policy)->schema());
+  if (!store.ok()) return {};
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(*policy, *std::move(store));
+  if (!engine.ok()) return {};
+  Request request;
+  request.subject = {SubjectKind::kUser, "u1"};
+  request.action = "release";
+  request.resource.type = "reply";
+  request.resource.id = "r1";
+  return (*engine)->Decide(request);
+}
+
+// 4 KiB of model output with, now and then, something to mask.
+std::string RedactionText() {
+  constexpr std::array<const char*, 6> kLines = {
+      "The quarterly summary covers revenue, churn and the hiring plan for next year.\n",
+      "Contact the account owner at jane.doe@example.com before renewing the contract.\n",
+      "Records show the applicant's number as 512-44-9031; verify it against the file.\n",
+      "Deployment used the key sk-9fQ2xL7mB4tR8wZ1cV6nY3pK0s for the staging cluster.\n",
+      "No further action is needed; the pipeline completed and the report was filed.\n",
+      "Model evaluation improved recall by two points on the held-out support tickets.\n"};
+  std::string text;
+  for (size_t i = 0; text.size() < 4096; ++i) text += kLines[(i * 7 + i / 6) % kLines.size()];
+  text.resize(4096);
+  return text;
+}
+
+void BM_Redact(benchmark::State& state) {
+  const Decision decision = RedactionDecision();
+  const Obligations& obligations = decision.obligations;
+  if (decision.effect != Effect::kAllow || obligations.redact.size() != 3) {
+    state.SkipWithError("the redaction policy did not yield three redactions");
+    return;
+  }
+  const std::string text = RedactionText();
+  for (auto _ : state) {
+    std::string out = ApplyRedactions(obligations, text);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
+}
+
+void RegisterAll() {
+  for (int scale : kScales) {
+    const std::string suffix = absl::StrCat("/Scale", scale);
+    for (int s = 0; s < kSlices; ++s) {
+      const Slice slice = static_cast<Slice>(s);
+      benchmark::RegisterBenchmark(absl::StrCat("Decide/", kSliceNames[s], suffix).c_str(),
+                                   BM_Decide, scale, slice)
+          ->Threads(1)
+          ->Threads(2)
+          ->UseRealTime();
+    }
+    for (int s = 0; s < kSlices; ++s) {
+      benchmark::RegisterBenchmark(absl::StrCat("Baseline/", kSliceNames[s], suffix).c_str(),
+                                   BM_Baseline, scale, static_cast<Slice>(s));
+    }
+    benchmark::RegisterBenchmark(absl::StrCat("HashLookup", suffix).c_str(), BM_HashLookup, scale);
+    benchmark::RegisterBenchmark(absl::StrCat("Compile", suffix).c_str(), BM_Compile, scale)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(absl::StrCat("EntityLoad", suffix).c_str(), BM_EntityLoad, scale)
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::RegisterBenchmark("Redact/4KiB/3patterns", BM_Redact);
+}
+
+}  // namespace
+}  // namespace ward::bench
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  ward::bench::RegisterAll();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

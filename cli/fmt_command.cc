@@ -1,0 +1,133 @@
+// `ward fmt [-w | --check] FILE...`: the canonical layout of policy files
+// (policy_lang/formatter.h), comments kept.
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "lib/internal/files.h"
+#include "policy_lang/formatter.h"
+
+namespace ward::cli {
+namespace {
+
+constexpr size_t kMaxSourceBytes = size_t{16} << 20;
+
+const std::vector<OptionSpec>& FmtOptions() {
+  static const auto* const kSpecs = new std::vector<OptionSpec>{
+      {"write", "", false, "rewrite the files in place (also -w)"},
+      {"check", "", false, "change nothing; list the files that are not formatted, exit 1 if any"},
+  };
+  return *kSpecs;
+}
+
+// Files as given, and the *.ward files under each directory (sorted).
+std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (path == "-" || !std::filesystem::is_directory(path, error)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (std::filesystem::recursive_directory_iterator it(path, error), end; !error && it != end;
+         it.increment(error)) {
+      if (it->is_regular_file(error) && it->path().extension() == ".ward") {
+        found.push_back(it->path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+}  // namespace
+
+int RunFmt(const std::vector<std::string>& raw_args) {
+  // `-w` is the one short option; the parser knows long ones.
+  std::vector<std::string> args;
+  for (const std::string& arg : raw_args) args.push_back(arg == "-w" ? "--write" : arg);
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, FmtOptions());
+  if (!parsed.ok()) {
+    absl::FPrintF(stderr, "ward fmt: %s\n", parsed.status().message());
+    return kExitUsage;
+  }
+  if (parsed->help) {
+    absl::PrintF("%s", UsageText("fmt", "[-w | --check] FILE...",
+                                 "Formats policy files in the canonical layout, keeping every "
+                                 "comment. Prints the result, rewrites the files (-w), or lists "
+                                 "the files that are not formatted (--check). A directory stands "
+                                 "for the *.ward files under it.",
+                                 FmtOptions()));
+    return kExitOk;
+  }
+  const bool write = parsed->Has("write");
+  const bool check = parsed->Has("check");
+  if (write && check) {
+    absl::FPrintF(stderr, "ward fmt: give at most one of -w and --check\n");
+    return kExitUsage;
+  }
+  if (parsed->positional.empty()) {
+    absl::FPrintF(stderr, "ward fmt: no policy files given\n");
+    return kExitUsage;
+  }
+  const std::vector<std::string> files = ExpandPaths(parsed->positional);
+  if (write && std::find(files.begin(), files.end(), "-") != files.end()) {
+    absl::FPrintF(stderr, "ward fmt: -w cannot rewrite standard input\n");
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  size_t unformatted = 0;
+  for (const std::string& path : files) {
+    absl::StatusOr<std::string> text = internal::ReadFile(path, kMaxSourceBytes);
+    if (!text.ok()) {
+      absl::FPrintF(stderr, "%s\n", text.status().message());
+      exit_code = kExitInvalidInput;
+      continue;
+    }
+    const std::string name = path == "-" ? "<stdin>" : path;
+    absl::StatusOr<std::string> formatted = FormatSource(name, *text);
+    if (!formatted.ok()) {
+      absl::FPrintF(stderr, "%s", formatted.status().message());
+      exit_code = kExitInvalidInput;
+      continue;
+    }
+    if (check) {
+      if (*formatted != *text) {
+        absl::PrintF("%s\n", name);
+        ++unformatted;
+      }
+    } else if (write) {
+      if (*formatted == *text) continue;
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << *formatted;
+      out.close();
+      if (!out.good()) {
+        absl::FPrintF(stderr, "%s: cannot write the file\n", path);
+        exit_code = kExitInvalidInput;
+        continue;
+      }
+      absl::FPrintF(stderr, "formatted %s\n", path);
+    } else {
+      absl::PrintF("%s", *formatted);
+    }
+  }
+  if (unformatted > 0) {
+    std::fflush(stdout);  // the list first, then the summary
+    absl::FPrintF(stderr, "%d of %d files are not formatted; `ward fmt -w` formats them\n",
+                  unformatted, files.size());
+    exit_code = kExitInvalidInput;
+  }
+  return exit_code;
+}
+
+}  // namespace ward::cli

@@ -1,0 +1,100 @@
+// `ward lint FILE... [--entities FILE] [--werror]`: the linter's findings about a policy set
+// and its entity file (policy_lang/linter.h), with the compiler's own warnings.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "lib/internal/files.h"
+#include "policy_lang/compiler.h"
+#include "policy_lang/linter.h"
+
+namespace ward::cli {
+namespace {
+
+const std::vector<OptionSpec>& LintOptions() {
+  static const auto* const kSpecs = new std::vector<OptionSpec>{
+      {"entities", "FILE", false, "also lint this entity file against the policy"},
+      {"werror", "", false, "exit 1 when there is any finding"},
+      {"now", "TIME", false,
+       "judge expiry at this RFC 3339 time instead of the clock (for reproducible output)"},
+  };
+  return *kSpecs;
+}
+
+}  // namespace
+
+int RunLint(const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, LintOptions());
+  if (!parsed.ok()) {
+    absl::FPrintF(stderr, "ward lint: %s\n", parsed.status().message());
+    return kExitUsage;
+  }
+  if (parsed->help) {
+    absl::PrintF("%s", UsageText("lint", "FILE... [--entities FILE] [--werror] [--now TIME]",
+                                 "Warns about rules that can never hold, rules shadowed by a "
+                                 "forbid, duplicate rules, schema attributes no rule reads, and "
+                                 "identities that are unowned, inactive or that no rule applies "
+                                 "to. Exits 0, or 1 with --werror when there is a finding.",
+                                 LintOptions()));
+    return kExitOk;
+  }
+  if (parsed->positional.empty()) {
+    absl::FPrintF(stderr, "ward lint: no policy files given\n");
+    return kExitUsage;
+  }
+  LintInput input;
+  if (parsed->Has("now")) {
+    absl::StatusOr<absl::Time> now = ParseTimestamp(parsed->Get("now"));
+    if (!now.ok()) {
+      absl::FPrintF(stderr, "ward lint: --now: `%s` is not an RFC 3339 timestamp\n",
+                    parsed->Get("now"));
+      return kExitUsage;
+    }
+    input.now = *now;
+  }
+
+  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(parsed->positional);
+  if (!sources.ok()) {
+    absl::FPrintF(stderr, "%s\n", sources.status().message());
+    return kExitInvalidInput;
+  }
+  CompileResult compiled = Compile(*sources);
+  if (compiled.policy == nullptr) {
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics));
+    absl::FPrintF(stderr, "lint failed: the policy does not compile\n");
+    return kExitInvalidInput;
+  }
+  std::vector<Diagnostic> findings = compiled.diagnostics;  // the compiler's warnings
+
+  EntityStore store;
+  std::vector<std::string> entity_warnings;
+  if (parsed->Has("entities")) {
+    input.entities_name = parsed->Get("entities");
+    if (!LoadEntityFile(input.entities_name, compiled.policy->schema(), &store, &entity_warnings)) {
+      return kExitInvalidInput;
+    }
+    absl::StatusOr<std::string> text =
+        internal::ReadFile(input.entities_name, EntityLimits().max_file_bytes);
+    if (text.ok()) input.entities_text = *std::move(text);
+    input.entities = &store;
+  }
+  input.sources = &*sources;
+  input.ir = &compiled.policy->ir();
+  std::vector<Diagnostic> lint = Lint(input);
+  findings.insert(findings.end(), lint.begin(), lint.end());
+
+  absl::PrintF("%s", FormatDiagnostics(findings));
+  for (const std::string& warning : entity_warnings) {
+    absl::PrintF("%s: warning: %s\n", input.entities_name, warning);
+  }
+  const size_t count = findings.size() + entity_warnings.size();
+  absl::PrintF("%s\n", count == 0 ? std::string("no findings")
+                                  : absl::StrCat(count, count == 1 ? " finding" : " findings"));
+  return count > 0 && parsed->Has("werror") ? kExitInvalidInput : kExitOk;
+}
+
+}  // namespace ward::cli

@@ -1,0 +1,458 @@
+// Runs `ward repl` with a script on standard input (not a terminal) and compares what it
+// prints exactly: no prompts, no colours, one answer per line of input, in order.
+//
+// The binary is $WARD_BIN (ctest and Bazel set it), else build/cli/ward. The working
+// directory is the repository root (the runfiles root under Bazel), where examples/ is.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kExample[] =
+    " --policy examples/agent-runtime/schema.ward --policy examples/agent-runtime/rules.ward"
+    " --entities examples/agent-runtime/entities.json";
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+class ReplScriptTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("ward_repl_script_test_" + std::to_string(::getpid()) + "_" +
+            testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  void Write(const std::string& name, const std::string& text) const {
+    std::ofstream(Path(name), std::ios::binary) << text;
+  }
+  std::string Read(const std::string& name) const {
+    std::ifstream in(Path(name), std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+  }
+
+  // Runs `ward ARGS` with `input` on standard input. `$DIR` in the input stands for the
+  // test's directory, and the directory is written `$DIR` in the outputs.
+  Outcome Ward(const std::string& args, const std::string& input) const {
+    const char* env = std::getenv("WARD_BIN");
+    const std::string binary = env != nullptr && *env != '\0' ? env : "build/cli/ward";
+    Write("input.txt", absl::StrReplaceAll(input, {{"$DIR", dir_.string()}}));
+    const std::string command = binary + " " + args + " <" + Path("input.txt") + " >" +
+                                Path("stdout.txt") + " 2>" + Path("stderr.txt");
+    const int status = std::system(command.c_str());
+    Outcome outcome;
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    outcome.out = absl::StrReplaceAll(Read("stdout.txt"), {{dir_.string(), "$DIR"}});
+    outcome.err = absl::StrReplaceAll(Read("stderr.txt"), {{dir_.string(), "$DIR"}});
+    return outcome;
+  }
+
+  // Runs `ward repl ARGS` with `script` on standard input. In the output, the line numbers
+  // of the example's rules are written `LINE` (reformatting the example does not change
+  // them), and the messages of evaluation errors `MESSAGE`: the contract leaves their
+  // wording free, and the REPL prints them as the engine words them.
+  Outcome Repl(const std::string& args, const std::string& script) const {
+    Outcome outcome = Ward("repl" + args, script);
+    static const std::regex kExampleLine("(examples/agent-runtime/rules\\.ward):[0-9]+");
+    static const std::regex kErrorMessage(
+        "(\n  (errors |       ) {6}[^\n]*? \\([^)\n]*\\)): [^\n]*");
+    outcome.out = std::regex_replace(std::regex_replace(outcome.out, kExampleLine, "$1:LINE"),
+                                     kErrorMessage, "$1: MESSAGE");
+    return outcome;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(ReplScriptTest, DecidesExplainsAndEditsInOrder) {
+  const Outcome run = Repl(kExample, R"(// A scripted session over examples/agent-runtime.
+:now 2026-12-01T00:00:00Z
+agent a17 invoke tool:search on_behalf_of user:u3 {"approved": true}
+agent a42 invoke tool:email.send on_behalf_of user:u5
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5
+agent a17 invoke tool:calendar.write on_behalf_of user:u5
+:whynot personal-agents-serve-their-owner
+:whynot users-delegate-tool
+agnt a17 invoke tool:search
+agent a17 invoke tool:search {"approved": tru}
+:revoke a17
+agent a17 invoke tool:search
+agent a20 invoke tool:search
+:now 2026-11-01T00:00:00Z
+agent a20 invoke tool:search
+
+@id("shell-for-u3")
+permit user "u3" to invoke on tool "shell.exec"
+  when context.approved;
+permit user in group "finance" to invoke on tool
+  matching /payments\..*/;
+permit user to invoke on tool when subject.clearance >= "high";
+user u3 invoke tool:shell.exec {"approved": true}
+:rules shell
+:set identity {"kind": "user", "id": "u8", "status": "active", "attrs": {"clearance": 5}}
+user u8 invoke tool:shell.exec
+:whynot <repl>:4
+:tree_
+:quit
+user u3 invoke tool:search
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.err, "");
+  EXPECT_EQ(run.out, R"(now: 2026-12-01T00:00:00Z
+ALLOW  permitted
+  rules        a17-scope, agents-within-task-scope, users-delegate-tools
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary
+ALLOW  permitted
+  rules        agents-within-task-scope, outbound-email-limits, shared-agents-email-cap, users-delegate-tools
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", limit recipients 10, log full
+NEEDS_APPROVAL  approval_required
+  denied_by    agent:a42
+  rules        high-risk-needs-approval
+  errors       high-risk-needs-approval (agent:a42): MESSAGE
+               high-risk-needs-approval (user:u5): MESSAGE
+DENY  forbidden
+  denied_by    agent:a17
+  rules        personal-agents-serve-their-owner
+personal-agents-serve-their-owner (examples/agent-runtime/rules.ward:LINE)
+  forbid agent in group "personal" to [invoke] on tool
+subject agent:a17
+  head: matches
+  when delegator has id: true
+  unless delegator.id == subject.owner: false
+    delegator.id: "u5"
+    subject.owner: "u3"
+  holds
+on_behalf_of[0] user:u5
+  head: does not match
+    subject kind: the rule is for agent, `u5` is a user
+    group: `u5` is not in group `personal` (its groups: [finance])
+  not a candidate
+error: no rule named `users-delegate-tool`; did you mean `users-delegate-tools`?
+error: column 1: unknown kind `agnt`: expected user, agent or builder; did you mean `agent`?
+  agnt a17 invoke tool:search
+  ^
+error: column 43: invalid JSON in the context: invalid literal
+  agent a17 invoke tool:search {"approved": tru}
+                                            ^
+revoked agent:a17
+DENY  lifecycle
+  denied_by    agent:a17
+  rules        (none)
+DENY  lifecycle
+  denied_by    agent:a20
+  rules        (none)
+now: 2026-11-01T00:00:00Z
+ALLOW  permitted
+  rules        agents-within-task-scope
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary
+added shell-for-u3 (<repl>:2)
+added <repl>:4
+<repl>:6:54: error: `>=` compares two ints or two timestamps, found an int and a string
+permit user to invoke on tool when subject.clearance >= "high";
+                                                     ^
+not added
+ALLOW  permitted
+  rules        shell-for-u3, users-delegate-tools
+  obligations  log none
+shell-for-u3 (<repl>:2)
+  permit user "u3" to [invoke] on tool in ["shell.exec"]
+set user:u8
+NEEDS_APPROVAL  approval_required
+  denied_by    user:u8
+  rules        high-risk-needs-approval
+  errors       high-risk-needs-approval (user:u8): MESSAGE
+<repl>:4
+  permit user in group "finance" to [invoke] on tool matching /payments\..*/
+subject user:u8
+  head: does not match
+    group: `u8` is not in group `finance` (its groups: [])
+    resource: `shell.exec` does not match /payments\..*/
+  not a candidate
+error: unknown command `:tree_`; did you mean `:tree`? (:help lists the commands)
+)");
+}
+
+TEST_F(ReplScriptTest, WhyPrintsTheTraceOfTheLastRequest) {
+  const Outcome run = Ward(std::string("repl") + kExample, R"(:why
+:whynot a17-scope
+:now 2026-12-01T00:00:00Z
+agent a17 invoke tool:search on_behalf_of user:u3
+:revoke u3
+:why
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  const std::string decision = R"(no request yet
+no request yet
+now: 2026-12-01T00:00:00Z
+ALLOW  permitted
+  rules        a17-scope, agents-within-task-scope, users-delegate-tools
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary
+revoked user:u3
+)";
+  ASSERT_EQ(run.out.substr(0, decision.size()), decision);
+
+  // The trace is the one `ward explain` prints for the request, as it was decided: before
+  // u3 was revoked.
+  const Outcome explain = Ward(std::string("explain") + kExample + " --request -",
+                               R"({"subject": {"kind": "agent", "id": "a17"}, "action": "invoke",
+          "resource": {"type": "tool", "id": "search"},
+          "on_behalf_of": [{"kind": "user", "id": "u3"}], "now": "2026-12-01T00:00:00Z"})");
+  ASSERT_EQ(explain.exit_code, 0) << explain.err;
+  const std::string trace = explain.out.substr(explain.out.find('\n') + 1);
+  EXPECT_THAT(trace, HasSubstr("subject agent:a17\n  guard: passed\n"));
+  EXPECT_EQ(run.out.substr(decision.size()), trace);
+}
+
+TEST_F(ReplScriptTest, LoadAndReloadKeepThePolicyOnError) {
+  Write("schema.ward",
+        "schema {\n  user { clearance: int }\n  resource tool {}\n"
+        "  action invoke on tool\n}\n");
+  Write("rules.ward",
+        "@id(\"cleared\")\npermit user to invoke on tool when subject.clearance > 1;\n");
+  Write("broken.ward", "permit user to invok on tool;\n");
+  Write("entities.json", R"({"identities": [
+    {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+    {"kind": "user", "id": "u2", "status": "active", "attrs": {"clearance": 0}}]})");
+  const Outcome run = Repl(" --policy " + Path("schema.ward") + " --policy " + Path("rules.ward") +
+                               " --entities " + Path("entities.json"),
+                           R"(permit user "u2" to invoke on tool "t";
+:load $DIR/schema.ward $DIR/broken.ward
+user u1 invoke tool:t
+:load $DIR/schema.ward $DIR/missing.ward
+:load
+:load $DIR/schema.ward
+user u1 invoke tool:t
+user u2 invoke tool:t
+:rules
+:reload now
+:load $DIR/schema.ward $DIR/rules.ward
+:rules clear
+:drop
+:drop
+user u2 invoke tool:t
+:rules u2
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out, R"(added <repl>:1
+$DIR/broken.ward:1:16: error: unknown action `invok`; did you mean `invoke`?
+permit user to invok on tool;
+               ^
+error: the policy has errors; the current policy stays in place
+ALLOW  permitted
+  rules        cleared
+  obligations  log none
+error: $DIR/missing.ward: No such file or directory; the current policy stays in place
+error: usage: :load FILE...
+loaded: 1 rule from 1 file and the prompt (1 typed)
+DENY  no_matching_permit
+  denied_by    user:u1
+  rules        (none)
+ALLOW  permitted
+  rules        <repl>:1
+  obligations  log none
+<repl>:1
+  permit user "u2" to [invoke] on tool in ["t"]
+error: `:reload` takes no arguments; `:load FILE...` replaces the files
+loaded: 2 rules from 2 files and the prompt (1 typed)
+cleared ($DIR/rules.ward:2)
+  permit user to [invoke] on tool
+dropped the typed text: 1 rule from 2 files
+no typed rules or schema to drop
+DENY  no_matching_permit
+  denied_by    user:u2
+  rules        (none)
+no rule matches `u2`
+)");
+}
+
+TEST_F(ReplScriptTest, EntityAndClockCommandsReportTheirErrors) {
+  Write("other.json", R"({"identities": [
+    {"kind": "user", "id": "solo", "status": "active", "attrs": {"clearance": 1}}],
+    "resources": [{"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 2}}]})");
+  const Outcome run = Repl(kExample, R"(:entities $DIR/nothing.json
+:entities examples/ai-gateway/entities.json
+:set identity {"kind": "user"
+:set identity {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": "x"}}
+:set user {}
+:revoke nobody
+:revoke
+:now yesterday
+:now
+:entities $DIR/other.json
+:now 2026-12-01T00:00:00Z
+user u3 invoke tool:search
+user solo invoke tool:search
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out,
+            R"(error: $DIR/nothing.json: No such file or directory; the current entities stay
+error: examples/ai-gateway/entities.json: resources[0] (`support-small`): unknown resource type `model`; the current entities stay
+error: invalid JSON at line 1, column 16: syntax error while parsing object - unexpected end of input; expected '}'
+error: identity (`u1`): attribute `clearance`: expected int, found a string
+error: usage: :set identity {json}
+error: no identity `nobody`
+error: usage: :revoke ID
+error: `yesterday` is not an RFC 3339 time such as 2026-12-01T00:00:00Z
+now: the clock
+entities: 1 identity, 1 resource
+now: 2026-12-01T00:00:00Z
+DENY  unknown_identity
+  denied_by    user:u3
+  rules        (none)
+DENY  no_matching_permit
+  denied_by    user:solo
+  rules        (none)
+)");
+}
+
+TEST_F(ReplScriptTest, TypedSchemaExtendsThePolicy) {
+  const Outcome run = Repl(kExample, R"(schema {
+  resource memo { author: string }
+
+  action read on memo
+}
+user u3 read memo:m1 {"ignored": 1}
+permit user to read on memo
+  when resource.author == subject.id;
+user u3 read memo:m1
+user u3 reed memo:m1
+user u3 invoke memo:m1
+user u3 read mem:m1
+:rules memo
+schema { builder { team: string } }
+:set identity {"kind": "builder", "id": "b1", "owner": "u3", "status": "active", "attrs": {"team": "ml"}}
+permit builder to invoke on tool when subject.team == "ml";
+builder b1 invoke tool:search
+permit user to read on memo
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out, R"(added to the schema
+DENY  no_matching_permit
+  denied_by    user:u3
+  rules        (none)
+added <repl>:6
+DENY  no_matching_permit
+  denied_by    user:u3
+  rules        (none)
+  errors       <repl>:6 (user:u3): MESSAGE
+DENY  no_matching_permit
+  denied_by    user:u3
+  rules        (none)
+note: the action `reed` is not declared; did you mean `read`?
+DENY  no_matching_permit
+  denied_by    user:u3
+  rules        (none)
+note: the action `invoke` does not apply to `memo`
+DENY  no_matching_permit
+  denied_by    user:u3
+  rules        (none)
+note: the resource type `mem` is not declared; did you mean `memo`?
+<repl>:6
+  permit user to [read] on memo
+added to the schema
+set builder:b1
+added <repl>:9
+ALLOW  permitted
+  rules        <repl>:9
+  obligations  log none
+error: the input ended inside policy text, which was not added
+)");
+  EXPECT_THAT(run.out, Not(HasSubstr("\x1b")));
+}
+
+TEST_F(ReplScriptTest, TestRunsAFileAgainstTheSessionsPolicy) {
+  // The report's format belongs to `ward test`; here what matters is which policy ran.
+  const std::string file = "examples/agent-runtime/tests/payments.ward_test.json";
+  const Outcome passing = Repl(kExample, ":test " + file + "\n");
+  EXPECT_EQ(passing.exit_code, 0);
+  EXPECT_THAT(passing.out, testing::ContainsRegex("[1-9][0-9]* passed, 0 failed"));
+
+  // A rule typed at the prompt is part of the policy the file runs against.
+  const Outcome failing =
+      Repl(kExample, "forbid agent to invoke on tool \"payments.transfer\";\n:test " + file + "\n");
+  EXPECT_THAT(failing.out, HasSubstr("added <repl>:1\n"));
+  EXPECT_THAT(failing.out, testing::ContainsRegex("[0-9]+ passed, [1-9][0-9]* failed"));
+
+  const Outcome errors = Repl(kExample, ":test\n:test $DIR/missing.ward_test.json\n");
+  EXPECT_EQ(errors.exit_code, 0);
+  EXPECT_THAT(errors.out, testing::StartsWith("error: usage: :test FILE\n"));
+  EXPECT_THAT(errors.out, testing::ContainsRegex("\nerror: [^\n]*missing\\.ward_test\\.json"));
+}
+
+TEST_F(ReplScriptTest, ExitCodes) {
+  Write("bad.ward", "permit user to invok on tool;\n");
+  Write("bad.json", R"({"identities": [{"kind": "user", "id": "u1"}]})");
+
+  const Outcome bad_policy = Repl(" --policy " + Path("bad.ward"), ":quit\n");
+  EXPECT_EQ(bad_policy.exit_code, 1);
+  EXPECT_THAT(bad_policy.err, HasSubstr("$DIR/bad.ward:1:16: error: unknown action `invok`"));
+  EXPECT_EQ(bad_policy.out, "");
+
+  const Outcome missing = Repl(" --policy " + Path("missing.ward"), "");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("missing.ward"));
+
+  const Outcome bad_entities =
+      Repl(" --policy examples/agent-runtime/schema.ward --entities " + Path("bad.json"), "");
+  EXPECT_EQ(bad_entities.exit_code, 1);
+  EXPECT_THAT(bad_entities.err, HasSubstr("status"));
+
+  EXPECT_EQ(Repl(" --bogus", "").exit_code, 2);
+  EXPECT_EQ(Repl(" stray.ward", "").exit_code, 2);
+  EXPECT_EQ(Repl(" --entities a.json --entities b.json", "").exit_code, 2);
+
+  const Outcome help = Repl(" --help", "");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("--entities FILE"));
+
+  // No policy at all is an empty one: rules can be typed from scratch.
+  const Outcome empty = Repl("", ":rules\n");
+  EXPECT_EQ(empty.exit_code, 0);
+  EXPECT_EQ(empty.out, "no rules\n");
+
+  EXPECT_EQ(Repl(kExample, "").exit_code, 0);
+  EXPECT_EQ(Repl(kExample, "agnt a17 invoke tool:x\n:quit\n").exit_code, 0);
+}
+
+TEST_F(ReplScriptTest, HostileLinesNeverEndTheSession) {
+  std::string script;
+  script += std::string(100000, '{') + "\n";
+  script += "user u3 invoke tool:search " + std::string(10000, '[') + "\n";
+  script += "permit user to invoke on tool when " + std::string(5000, '(') + ";\n";
+  script += std::string("\xff\xfe\n");
+  script += ":set identity " + std::string(10000, '[') + "\n";
+  script += ":whynot \"\n";
+  script += "user u3 invoke tool:\"\\ud800\"\n";
+  script += std::string(5 << 20, 'x') + "\n";
+  script += ":now 2026-12-01T00:00:00Z\nuser u3 invoke tool:search\n";
+  const Outcome run = Repl(kExample, script);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.out, HasSubstr("error: a line longer than 4194304 bytes was skipped\n"));
+  EXPECT_THAT(run.out, HasSubstr("ALLOW  permitted\n  rules        users-delegate-tools\n"));
+}
+
+}  // namespace

@@ -1,0 +1,470 @@
+// The differential test: ward::Engine, which runs the compiled decision tree, against the
+// reference interpreter (internal::Interpret), the oracle, on random policy sets, entity files
+// and requests (policy_lang/testing/random_policy.h). The engine must give the reference's
+// decision on every input: the same JSON, error messages and keys outside the contract aside,
+// through every entry point (Decide, Decide into a reused Decision, Explain), and Explain must
+// list the same candidates with the same outcomes as the reference's trace.
+//
+// Environment:
+//   WARD_DIFF_ITERATIONS=N  decide N random policy sets (default 1000) of 100 requests each;
+//   WARD_DIFF_SEED=S        replay the one set of seed S (decimal or 0x-hex), as printed by a
+//                           failure, and print its policy and entities.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "lib/decision.h"
+#include "lib/engine.h"
+#include "lib/entities.h"
+#include "lib/internal/interpreter.h"
+#include "lib/request.h"
+#include "nlohmann/json.hpp"
+#include "policy_lang/compiler.h"
+#include "policy_lang/testing/random_policy.h"
+
+namespace ward {
+namespace {
+
+using json = nlohmann::json;
+using random_policy::FormCounts;
+using random_policy::RandomCase;
+
+constexpr int64_t kDefaultSets = 1000;
+constexpr int kRequestsPerSet = 100;
+// A broken engine usually disagrees everywhere; a few reports are enough to debug it.
+constexpr int kMaxMismatches = 3;
+// Set i of a run has the i-th seed of this stream, so a run of N sets replays the first N
+// sets of every longer run.
+constexpr uint64_t kSeedStream = 0x7761726464696666;  // "warddiff"
+// Below this many sets, a run is too short to be expected to generate every form.
+constexpr int64_t kSetsForCoverage = 200;
+
+// ---- What is compared ----
+
+// The keys of the decision contract. Anything else an engine adds (a policy hash, timings) is
+// not compared, and neither is an error's message, which is for people.
+json Comparable(const std::string& decision_json) {
+  const json parsed = json::parse(decision_json);
+  json out = json::object();
+  for (const char* key : {"effect", "reason", "denied_by", "rules", "obligations", "errors"}) {
+    if (auto it = parsed.find(key); it != parsed.end()) out[key] = *it;
+  }
+  if (out.contains("errors")) {
+    for (json& error : out["errors"]) error.erase("message");
+  }
+  return out;
+}
+
+// The JSON of `decision` without error messages and the policy hash. Two decisions whose
+// renderings are equal agree on every key of the contract: comparing these strings is the
+// fast path, and Comparable decides only when they differ (as they would if an engine added
+// another key). Parsing every decision instead would take most of the test's time.
+std::string Rendered(Decision decision) {
+  for (EvaluationError& error : decision.errors) error.message.clear();
+  decision.policy_hash = 0;
+  return decision.ToJson();
+}
+
+absl::string_view OutcomeName(TraceRule::Outcome outcome) {
+  switch (outcome) {
+    case TraceRule::Outcome::kHolds:
+      return "holds";
+    case TraceRule::Outcome::kDoesNotHold:
+      return "does not hold";
+    case TraceRule::Outcome::kError:
+      return "error";
+  }
+  return "?";
+}
+
+// One line per principal (its role, who it is, its guard, its own decision), each followed by
+// its candidates (rule, effect, outcome) sorted, since engines may visit candidates in any
+// order. Rules may share a name, so the candidates are a multiset. Condition texts and the
+// clause-by-clause values are not compared: they explain, and a compiled engine may word them
+// differently.
+std::vector<std::string> ComparableTrace(const Trace& trace) {
+  std::vector<std::string> lines;
+  for (const TracePrincipal& principal : trace.principals) {
+    lines.push_back(absl::StrCat(
+        principal.role, ": ", SubjectKindName(principal.identity.kind), " ", principal.identity.id,
+        ", guard ", principal.guard ? ReasonName(*principal.guard) : absl::string_view("passed"),
+        ", ", EffectName(principal.effect), " ", ReasonName(principal.reason)));
+    const size_t first = lines.size();
+    for (const TraceRule& rule : principal.candidates) {
+      lines.push_back(
+          absl::StrCat("  ", rule.rule, " (", rule.effect, "): ", OutcomeName(rule.outcome)));
+    }
+    std::sort(lines.begin() + static_cast<ptrdiff_t>(first), lines.end());
+  }
+  return lines;
+}
+
+// ---- Running ----
+
+struct Options {
+  int64_t sets = kDefaultSets;
+  std::optional<uint64_t> seed;  // replay this one set
+};
+
+absl::StatusOr<Options> OptionsFromEnvironment() {
+  Options options;
+  if (const char* text = std::getenv("WARD_DIFF_ITERATIONS"); text != nullptr && *text) {
+    char* end = nullptr;
+    errno = 0;
+    const long long sets = std::strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || sets <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("WARD_DIFF_ITERATIONS must be a positive integer, found `", text, "`"));
+    }
+    options.sets = sets;
+  }
+  if (const char* text = std::getenv("WARD_DIFF_SEED"); text != nullptr && *text) {
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long seed = std::strtoull(text, &end, 0);
+    if (errno != 0 || *end != '\0') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "WARD_DIFF_SEED must be an integer (decimal or 0x-hex), found `", text, "`"));
+    }
+    options.seed = seed;
+  }
+  return options;
+}
+
+std::string SeedText(uint64_t seed) {
+  return absl::StrCat("0x", absl::Hex(seed, absl::kZeroPad16));
+}
+
+// The entity file with one entity per line: still JSON (to save and load with `ward eval`),
+// and readable.
+std::string EntitiesText(const std::string& entities_json) {
+  const json entities = json::parse(entities_json);
+  std::string out = "--- entities\n{";
+  const char* separator = "";
+  for (const char* key : {"identities", "resources"}) {
+    absl::StrAppend(&out, separator, "\"", key, "\": [");
+    const char* comma = "";
+    for (const json& entity : entities.at(key)) {
+      absl::StrAppend(&out, comma, "\n  ", entity.dump());
+      comma = ",";
+    }
+    out += "]";
+    separator = ",\n ";
+  }
+  return out + "}\n";
+}
+
+std::string SourcesText(const RandomCase& random_case) {
+  std::string out;
+  for (const SourceFile& source : random_case.sources) {
+    absl::StrAppend(&out, "--- source ", source.name, "\n", source.text);
+  }
+  return out;
+}
+
+// What a run saw, to check that the generator reaches every outcome, not only every form.
+struct Stats {
+  int64_t sets = 0;
+  int64_t requests = 0;
+  FormCounts forms;
+  std::map<std::string, int64_t> reasons;
+  std::map<std::string, int64_t> outcomes;  // of candidates, in traces
+  int64_t with_errors = 0;
+  int64_t with_redactions = 0;
+  int64_t with_limits = 0;
+  int64_t delegated_allows = 0;  // ALLOW with a chain
+  int64_t mismatches = 0;
+};
+
+void Record(const Request& request, const Decision& decision, const Trace& trace, Stats* stats) {
+  ++stats->requests;
+  ++stats->reasons[std::string(ReasonName(decision.reason))];
+  if (!decision.errors.empty()) ++stats->with_errors;
+  if (decision.effect == Effect::kAllow) {
+    if (!decision.obligations.redact.empty()) ++stats->with_redactions;
+    if (!decision.obligations.limits.empty()) ++stats->with_limits;
+    if (!request.on_behalf_of.empty()) ++stats->delegated_allows;
+  }
+  for (const TracePrincipal& principal : trace.principals) {
+    for (const TraceRule& rule : principal.candidates) {
+      ++stats->outcomes[std::string(OutcomeName(rule.outcome))];
+    }
+  }
+}
+
+// Reports one disagreement with everything needed to reproduce it.
+void ReportMismatch(const RandomCase& random_case, size_t request_index,
+                    const std::string& request_json, absl::string_view entry_point,
+                    const std::string& expected, const std::string& actual, Stats* stats) {
+  ++stats->mismatches;
+  ADD_FAILURE() << entry_point << " disagrees with the reference interpreter.\n"
+                << "Replay: WARD_DIFF_SEED=" << SeedText(random_case.seed) << " (request "
+                << request_index << " of the set)\n"
+                << SourcesText(random_case) << EntitiesText(random_case.entities_json)
+                << "--- request\n"
+                << request_json << "\n--- reference\n"
+                << expected << "\n--- " << entry_point << "\n"
+                << actual << "\n";
+}
+
+// Decides every request of the set of `seed` with the engine and with the reference.
+void RunSet(uint64_t seed, bool verbose, Stats* stats) {
+  ++stats->sets;
+  const RandomCase random_case =
+      random_policy::GenerateRandomCase(seed, kRequestsPerSet, &stats->forms);
+  const std::string replay = absl::StrCat("WARD_DIFF_SEED=", SeedText(seed));
+  if (verbose) {
+    std::cout << replay << "\n"
+              << SourcesText(random_case) << EntitiesText(random_case.entities_json);
+  }
+
+  // A generated input that ward rejects is a bug of the generator, which is meant to produce
+  // valid input only.
+  const CompileResult compiled = Compile(random_case.sources);
+  if (compiled.policy == nullptr) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "generator bug: the policy of " << replay << " does not compile:\n"
+                  << FormatDiagnostics(compiled.diagnostics) << SourcesText(random_case);
+    return;
+  }
+  const std::shared_ptr<const Policy>& policy = compiled.policy;
+  absl::StatusOr<EntityStore> entities =
+      EntityStore::FromJson(random_case.entities_json, policy->schema());
+  if (!entities.ok()) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "generator bug: the entities of " << replay
+                  << " do not load: " << entities.status() << "\n"
+                  << SourcesText(random_case) << "--- entities\n"
+                  << random_case.entities_json;
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *entities);
+  if (!engine.ok()) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "Engine::Create fails for " << replay << ": " << engine.status();
+    return;
+  }
+
+  // One Decision for the whole set: a decision must not depend on what the storage held.
+  Decision reused;
+  for (size_t i = 0; i < random_case.requests_json.size(); ++i) {
+    if (stats->mismatches >= kMaxMismatches) return;
+    const std::string& request_json = random_case.requests_json[i];
+    absl::StatusOr<Request> request = ParseRequestJson(request_json);
+    if (!request.ok()) {
+      ++stats->mismatches;
+      ADD_FAILURE() << "generator bug: request " << i << " of " << replay
+                    << " is invalid: " << request.status() << "\n"
+                    << request_json;
+      return;
+    }
+    const absl::Time now = *request->now;
+
+    const Decision expected = internal::Interpret(policy->ir(), *entities, *request, now, nullptr);
+    const std::string want = Rendered(expected);
+    auto check = [&](absl::string_view entry_point, const Decision& actual) {
+      if (Rendered(actual) == want) return true;
+      const std::string expected_json = expected.ToJson();
+      const std::string actual_json = actual.ToJson();
+      if (Comparable(actual_json) == Comparable(expected_json)) return true;
+      ReportMismatch(random_case, i, request_json, entry_point, expected_json, actual_json, stats);
+      return false;
+    };
+
+    if (!check("Engine::Decide", (*engine)->Decide(*request))) continue;
+    (*engine)->Decide(*request, &reused);
+    if (!check("Engine::Decide into a reused Decision", reused)) continue;
+
+    // The reference's trace, and a check of the oracle itself: tracing must not change its
+    // decision, since Explain is compared against both.
+    Trace expected_trace;
+    const Decision traced =
+        internal::Interpret(policy->ir(), *entities, *request, now, &expected_trace);
+    if (!check("internal::Interpret with a trace", traced)) continue;
+    Trace actual_trace;
+    if (!check("Engine::Explain", (*engine)->Explain(*request, &actual_trace))) continue;
+    const std::vector<std::string> want_trace = ComparableTrace(expected_trace);
+    const std::vector<std::string> got_trace = ComparableTrace(actual_trace);
+    if (want_trace != got_trace) {
+      ReportMismatch(random_case, i, request_json, "the trace of Engine::Explain",
+                     absl::StrJoin(want_trace, "\n"), absl::StrJoin(got_trace, "\n"), stats);
+      continue;
+    }
+    Record(*request, expected, expected_trace, stats);
+  }
+}
+
+std::string Summary(const Stats& stats) {
+  std::string out = absl::StrCat(stats.sets, " policy sets, ", stats.requests,
+                                 " requests decided alike; reasons:");
+  for (const auto& [reason, count] : stats.reasons) absl::StrAppend(&out, " ", reason, "=", count);
+  absl::StrAppend(&out, "; candidates:");
+  for (const auto& [outcome, count] : stats.outcomes) {
+    absl::StrAppend(&out, " ", outcome, "=", count);
+  }
+  absl::StrAppend(&out, "; decisions with errors=", stats.with_errors,
+                  ", ALLOW with redactions=", stats.with_redactions,
+                  ", with limits=", stats.with_limits,
+                  ", delegated ALLOW=", stats.delegated_allows);
+  return out;
+}
+
+TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
+  absl::StatusOr<Options> options = OptionsFromEnvironment();
+  ASSERT_TRUE(options.ok()) << options.status();
+
+  Stats stats;
+  if (options->seed) {
+    RunSet(*options->seed, /*verbose=*/true, &stats);
+    std::cout << Summary(stats) << "\n";
+    return;
+  }
+  random_policy::SplitMix64 seeds(kSeedStream);
+  for (int64_t i = 0; i < options->sets && stats.mismatches < kMaxMismatches; ++i) {
+    RunSet(seeds.Next(), /*verbose=*/false, &stats);
+  }
+  std::cout << Summary(stats) << "\n";
+  if (stats.mismatches > 0 || options->sets < kSetsForCoverage) return;
+
+  // The comparison proves little if the inputs miss a form or an outcome: check that the
+  // generator still reaches all of them.
+  for (const std::string& form : random_policy::AllForms()) {
+    EXPECT_GT(stats.forms[form], 0) << "the generator never produced the form " << form;
+  }
+  for (const auto& [form, count] : stats.forms) {
+    const std::vector<std::string>& all = random_policy::AllForms();
+    EXPECT_NE(std::find(all.begin(), all.end(), form), all.end())
+        << "form " << form << " is counted but missing from AllForms()";
+  }
+  for (const char* reason : {"permitted", "forbidden", "approval_required", "no_matching_permit",
+                             "unknown_identity", "lifecycle", "unowned"}) {
+    // Each reason on at least 0.5% of the requests.
+    EXPECT_GE(stats.reasons[reason] * 200, stats.requests) << "too few decisions " << reason;
+  }
+  for (const char* outcome : {"holds", "does not hold", "error"}) {
+    EXPECT_GE(stats.outcomes[outcome] * 100, stats.requests) << "too few candidates " << outcome;
+  }
+  EXPECT_GE(stats.with_errors * 100, stats.requests);
+  EXPECT_GE(stats.with_redactions * 100, stats.requests);
+  EXPECT_GE(stats.with_limits * 100, stats.requests);
+  EXPECT_GE(stats.delegated_allows * 200, stats.requests);
+}
+
+// ---- The test's own machinery ----
+
+// The case of a seed is a function of the seed alone: replaying a seed must give the same
+// input, or a reported failure could not be reproduced.
+TEST(DifferentialTest, GeneratorIsDeterministic) {
+  for (uint64_t seed : {uint64_t{0}, uint64_t{1}, kSeedStream}) {
+    const RandomCase a = random_policy::GenerateRandomCase(seed, 20);
+    const RandomCase b = random_policy::GenerateRandomCase(seed, 20);
+    ASSERT_EQ(a.sources.size(), b.sources.size());
+    for (size_t i = 0; i < a.sources.size(); ++i) {
+      EXPECT_EQ(a.sources[i].name, b.sources[i].name);
+      EXPECT_EQ(a.sources[i].text, b.sources[i].text);
+    }
+    EXPECT_EQ(a.entities_json, b.entities_json);
+    EXPECT_EQ(a.requests_json, b.requests_json);
+  }
+  EXPECT_NE(random_policy::GenerateRandomCase(1, 1).sources[0].text,
+            random_policy::GenerateRandomCase(2, 1).sources[0].text);
+}
+
+Decision SampleDecision() {
+  Decision decision;
+  decision.effect = Effect::kDeny;
+  decision.reason = Reason::kForbidden;
+  decision.denied_by = IdentityRef{SubjectKind::kAgent, "a1"};
+  decision.rules = {"r1", "r2"};
+  decision.errors.push_back({"r2", IdentityRef{SubjectKind::kAgent, "a1"}, "`x` is absent"});
+  decision.errors.push_back({"r3", IdentityRef{SubjectKind::kUser, "u1"}, "bad type"});
+  return decision;
+}
+
+// The comparison ignores exactly what the contract leaves free, and nothing else.
+TEST(DifferentialTest, ComparisonIgnoresOnlyMessagesAndExtraKeys) {
+  const json want = Comparable(SampleDecision().ToJson());
+
+  Decision reworded = SampleDecision();
+  reworded.errors[0].message = "another wording";
+  reworded.policy_hash = 0x1234;
+  EXPECT_EQ(Comparable(reworded.ToJson()), want);
+  EXPECT_EQ(Rendered(reworded), Rendered(SampleDecision()));
+  json extended = json::parse(SampleDecision().ToJson());
+  extended["timing_ns"] = 12;
+  EXPECT_EQ(Comparable(extended.dump()), want);
+
+  std::vector<Decision> different(7, SampleDecision());
+  different[0].effect = Effect::kNeedsApproval;
+  different[1].reason = Reason::kNoMatchingPermit;
+  different[2].denied_by = IdentityRef{SubjectKind::kUser, "a1"};
+  different[3].rules = {"r2", "r1"};
+  different[4].errors[1].rule = "r4";
+  different[5].errors[1].principal.id = "u2";
+  std::swap(different[6].errors[0], different[6].errors[1]);
+  for (const Decision& decision : different) {
+    EXPECT_NE(Comparable(decision.ToJson()), want) << decision.ToJson();
+    EXPECT_NE(Rendered(decision), Rendered(SampleDecision())) << decision.ToJson();
+  }
+
+  Decision allow;
+  allow.effect = Effect::kAllow;
+  allow.reason = Reason::kPermitted;
+  allow.rules = {"r1"};
+  Decision tighter = allow;
+  tighter.obligations.limits = {{"output_tokens", 10}};
+  EXPECT_NE(Comparable(tighter.ToJson()), Comparable(allow.ToJson()));
+  EXPECT_NE(Rendered(tighter), Rendered(allow));
+  Decision logged = allow;
+  logged.obligations.log = LogLevel::kFull;
+  EXPECT_NE(Comparable(logged.ToJson()), Comparable(allow.ToJson()));
+  EXPECT_NE(Rendered(logged), Rendered(allow));
+}
+
+TEST(DifferentialTest, TraceComparisonIgnoresCandidateOrderOnly) {
+  Trace trace;
+  TracePrincipal& principal = trace.principals.emplace_back();
+  principal.identity = IdentityRef{SubjectKind::kAgent, "a1"};
+  principal.role = "subject";
+  principal.effect = Effect::kAllow;
+  principal.reason = Reason::kPermitted;
+  principal.candidates.resize(2);
+  principal.candidates[0].rule = "r1";
+  principal.candidates[0].effect = "permit";
+  principal.candidates[0].outcome = TraceRule::Outcome::kHolds;
+  principal.candidates[1].rule = "r2";
+  principal.candidates[1].effect = "forbid";
+  principal.candidates[1].outcome = TraceRule::Outcome::kDoesNotHold;
+  const std::vector<std::string> want = ComparableTrace(trace);
+
+  Trace reordered = trace;
+  std::swap(reordered.principals[0].candidates[0], reordered.principals[0].candidates[1]);
+  reordered.principals[0].candidates[0].when = "worded differently";
+  EXPECT_EQ(ComparableTrace(reordered), want);
+
+  std::vector<Trace> different(5, trace);
+  different[0].principals[0].candidates[1].outcome = TraceRule::Outcome::kError;
+  different[1].principals[0].candidates.pop_back();
+  different[2].principals[0].candidates.push_back(trace.principals[0].candidates[0]);
+  different[3].principals[0].guard = Reason::kLifecycle;
+  different[4].principals[0].reason = Reason::kForbidden;
+  for (const Trace& changed : different) EXPECT_NE(ComparableTrace(changed), want);
+}
+
+}  // namespace
+}  // namespace ward

@@ -1,0 +1,431 @@
+// The linter: each kind of finding, where it is reported, and no finding on rules that can
+// hold (including the examples' rules).
+
+#include "policy_lang/linter.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/internal/files.h"
+#include "policy_lang/compiler.h"
+
+namespace ward {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kSchema[] = R"(schema {
+  user { department: string, clearance: int, nick: string, joined: timestamp, vip: bool }
+  agent { task_scope: set<string> }
+  builder { team: string }
+  resource tool { risk: string, min_clearance: int }
+  resource dataset { team: string }
+  action invoke on tool
+  action read, write on dataset
+  context { approved: bool, channel: string, count: int }
+}
+)";
+
+// Lints `rules` (compiled with kSchema as schema.ward), with `entities` when not empty.
+std::vector<Diagnostic> LintRules(const std::string& rules, const std::string& entities = "",
+                                  const std::string& now = "2026-12-01T00:00:00Z") {
+  std::vector<SourceFile> sources = {{"schema.ward", kSchema}, {"rules.ward", rules}};
+  CompileResult compiled = Compile(sources);
+  EXPECT_NE(compiled.policy, nullptr) << FormatDiagnostics(compiled.diagnostics);
+  if (compiled.policy == nullptr) return {};
+  LintInput input;
+  input.sources = &sources;
+  input.ir = &compiled.policy->ir();
+  EntityStore store;
+  if (!entities.empty()) {
+    absl::StatusOr<EntityStore> loaded = EntityStore::FromJson(entities, compiled.policy->schema());
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    if (loaded.ok()) store = *std::move(loaded);
+    input.entities = &store;
+    input.entities_name = "entities.json";
+    input.entities_text = entities;
+  }
+  input.now = *ParseTimestamp(now);
+  return Lint(input);
+}
+
+// The findings of one kind ("never-holds", ...), as messages.
+std::vector<std::string> Findings(const std::vector<Diagnostic>& diagnostics,
+                                  absl::string_view kind) {
+  std::vector<std::string> messages;
+  for (const Diagnostic& d : diagnostics) {
+    EXPECT_EQ(d.severity, Diagnostic::Severity::kWarning);
+    if (absl::EndsWith(d.message, absl::StrCat("[", kind, "]"))) messages.push_back(d.message);
+  }
+  return messages;
+}
+
+// The rule-level findings of `rules`: never-holds, shadowed and duplicate.
+std::vector<std::string> RuleFindings(const std::string& rules) {
+  std::vector<std::string> messages;
+  for (const char* kind : {"never-holds", "shadowed", "duplicate"}) {
+    for (std::string& m : Findings(LintRules(rules), kind)) messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+std::string Permit(const std::string& conditions) {
+  return absl::StrCat("@id(\"r\") permit user to invoke on tool ", conditions, ";\n");
+}
+
+// ---- Rules that can never hold ----
+
+TEST(LinterNeverHoldsTest, ContradictoryEqualities) {
+  EXPECT_THAT(
+      RuleFindings(Permit(R"(when subject.department == "a" and subject.department == "b")")),
+      ElementsAre(AllOf(HasSubstr("permit `r` can never hold"),
+                        HasSubstr("its `when` condition is never true"),
+                        HasSubstr("the conditions on `subject.department` cannot all be true"),
+                        HasSubstr("[never-holds]"))));
+}
+
+TEST(LinterNeverHoldsTest, EmptyRanges) {
+  EXPECT_THAT(RuleFindings(Permit("when subject.clearance < 3 and subject.clearance > 5")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when subject.clearance >= 3 and not (subject.clearance > 2)")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when 3 > subject.clearance and subject.clearance >= 3")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when subject.clearance > 9223372036854775807")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when subject.clearance >= 1 and subject.clearance <= 2 and "
+                                  "subject.clearance != 1 and subject.clearance != 2")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(
+      RuleFindings(Permit(R"(when now < "2020-01-01T00:00:00Z" and now > "2030-01-01T00:00:00Z")")),
+      ElementsAre(HasSubstr("the conditions on `now` cannot all be true")));
+}
+
+TEST(LinterNeverHoldsTest, ConstantConditions) {
+  EXPECT_THAT(RuleFindings(Permit("when false")),
+              ElementsAre(HasSubstr("its `when` condition is never true")));
+  EXPECT_THAT(RuleFindings(Permit("unless true")),
+              ElementsAre(HasSubstr("its `unless` condition is always true")));
+  EXPECT_THAT(RuleFindings(Permit("when 1 == 2")),
+              ElementsAre(HasSubstr("`1 == 2` is never true")));
+  EXPECT_THAT(RuleFindings(Permit(R"(when "a" in ["b"] or false)")),
+              ElementsAre(HasSubstr("can never hold")));
+}
+
+TEST(LinterNeverHoldsTest, WhenAndUnlessExcludeEachOther) {
+  EXPECT_THAT(
+      RuleFindings(Permit(R"(when resource.risk == "high" unless resource.risk == "high")")),
+      ElementsAre(HasSubstr("its `when` and `unless` conditions exclude each other")));
+  EXPECT_THAT(RuleFindings(Permit("when subject.clearance > resource.min_clearance unless "
+                                  "resource.min_clearance < subject.clearance")),
+              ElementsAre(HasSubstr("exclude each other")));
+  EXPECT_THAT(RuleFindings(Permit("when context.approved unless context.approved or "
+                                  "context.count > 3")),
+              ElementsAre(HasSubstr("exclude each other")));
+}
+
+TEST(LinterNeverHoldsTest, EmptyListsAndSets) {
+  EXPECT_THAT(RuleFindings(Permit("when subject.department in []")),
+              ElementsAre(HasSubstr("`subject.department in []` is never true")));
+  EXPECT_THAT(RuleFindings(
+                  Permit(R"(when subject.department in ["a", "b"] and subject.department == "c")")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit(
+                  R"(when subject.department in ["a", "b"] and subject.department in ["c"])")),
+              ElementsAre(HasSubstr("can never hold")));
+}
+
+TEST(LinterNeverHoldsTest, StringsPrefixesAndPatterns) {
+  EXPECT_THAT(RuleFindings(Permit(
+                  R"(when subject.nick starts_with "ab" and subject.nick starts_with "ac")")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(
+      RuleFindings(Permit(R"(when subject.nick == "bob" and subject.nick starts_with "al")")),
+      ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit(
+                  R"(when subject.nick starts_with "ab" and not (subject.nick starts_with "a"))")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(
+      RuleFindings(Permit(R"(when subject.nick matches /[a-z]+/ and subject.nick == "B0b")")),
+      ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit(
+                  R"(when subject.nick matches /x.*/ and not (subject.nick matches /x.*/))")),
+              ElementsAre(HasSubstr("can never hold")));
+}
+
+TEST(LinterNeverHoldsTest, BoolsAndNegations) {
+  EXPECT_THAT(RuleFindings(Permit("when context.approved and not context.approved")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when context.approved == true and context.approved == false")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit("when subject.department != resource.risk and "
+                                  "resource.risk == subject.department")),
+              ElementsAre(HasSubstr("cannot both be true")));
+}
+
+TEST(LinterNeverHoldsTest, EveryAlternativeIsContradictory) {
+  EXPECT_THAT(RuleFindings(Permit("when (subject.clearance == 1 or subject.clearance == 2) and "
+                                  "subject.clearance > 5")),
+              ElementsAre(HasSubstr("can never hold")));
+}
+
+TEST(LinterNeverHoldsTest, PresenceAndTheLifecycleGuard) {
+  EXPECT_THAT(RuleFindings(Permit("when not (context has count) and context.count > 1")),
+              ElementsAre(HasSubstr("the conditions on `context.count` cannot all be true")));
+  EXPECT_THAT(RuleFindings(Permit("when not (subject has id)")),
+              ElementsAre(HasSubstr("can never hold")));
+  EXPECT_THAT(RuleFindings(Permit(R"(when subject.status == "suspended")")),
+              ElementsAre(AllOf(HasSubstr("can never hold"),
+                                HasSubstr("rules are evaluated only for an active subject"))));
+  EXPECT_THAT(RuleFindings(Permit(R"(unless subject.status == "active")")),
+              ElementsAre(HasSubstr("its `unless` condition is always true")));
+}
+
+TEST(LinterNeverHoldsTest, ReportedAtTheContradictingCondition) {
+  const std::vector<Diagnostic> findings = LintRules(
+      "@id(\"r\")\npermit user to invoke on tool\n  when subject.clearance < 3\n"
+      "    and subject.clearance > 5;\n");
+  const std::vector<std::string> never = Findings(findings, "never-holds");
+  ASSERT_EQ(never.size(), 1u);
+  for (const Diagnostic& d : findings) {
+    if (!absl::EndsWith(d.message, "[never-holds]")) continue;
+    EXPECT_EQ(d.source, "rules.ward");
+    EXPECT_EQ(d.line, 4);
+    EXPECT_EQ(d.column, 9);
+    EXPECT_EQ(d.source_line, "    and subject.clearance > 5;");
+  }
+}
+
+TEST(LinterNeverHoldsTest, NoFindingOnRulesThatCanHold) {
+  for (const char* conditions : {
+           R"(when subject.department == "a" or subject.department == "b")",
+           "when subject.clearance >= 3 and subject.clearance <= 3",
+           "when subject.clearance != 1 and subject.clearance != 2",
+           "when subject.clearance in [1, 2] and subject.clearance != 1",
+           R"(when subject.department == resource.risk and subject.department != "x")",
+           "when context has approved and context.approved",
+           "when context.approved unless context.count > 3",
+           R"(when subject.nick starts_with "a" and subject.nick starts_with "ab")",
+           R"(when subject.nick matches /[a-z]+/ and subject.nick == "bob")",
+           R"(when subject.nick starts_with "ab" and not (subject.nick starts_with "abc"))",
+           R"(when subject.status == "active")",
+           R"(when now < "2030-01-01T00:00:00Z" and subject.joined < now)",
+           "when not (context has count) or context.count < 3",
+           "when subject.vip or not subject.vip",
+           "unless false",
+           "when true",
+       }) {
+    EXPECT_THAT(RuleFindings(Permit(conditions)), IsEmpty()) << conditions;
+  }
+}
+
+// ---- Shadowed rules ----
+
+TEST(LinterShadowedTest, UnconditionalForbidCoveringThePermit) {
+  EXPECT_THAT(
+      RuleFindings(R"(
+@id("p") permit user in group "g" to invoke on tool in ["a", "b"] when subject.clearance > 1;
+@id("f") forbid any to invoke on tool;
+)"),
+      ElementsAre(AllOf(HasSubstr("permit `p` never takes effect: forbid `f` (rules.ward:3)"),
+                        HasSubstr("has no conditions"), HasSubstr("[shadowed]"))));
+  EXPECT_THAT(RuleFindings(R"(
+@id("a") require_approval user to invoke on tool "t1";
+@id("f") forbid user to invoke on tool under ["t"];
+)"),
+              ElementsAre(HasSubstr("require_approval `a` never takes effect")));
+  EXPECT_THAT(RuleFindings(R"(
+@id("p") permit builder to read on dataset in ["eval/x/v1", "eval/y/v2"];
+@id("f") forbid builder to [read, write] on dataset matching /eval\/.*/;
+)"),
+              ElementsAre(HasSubstr("permit `p` never takes effect")));
+}
+
+TEST(LinterShadowedTest, ForbidWithTheSameConditions) {
+  EXPECT_THAT(RuleFindings(R"(
+@id("p") permit user to invoke on tool when resource.risk == "low";
+@id("f") forbid user to invoke on tool when resource.risk == "low";
+)"),
+              ElementsAre(HasSubstr("under the same conditions")));
+}
+
+TEST(LinterShadowedTest, NoFindingWhenTheForbidCoversLess) {
+  EXPECT_THAT(RuleFindings(R"(
+@id("p1") permit user to invoke on tool;
+@id("p2") permit agent to invoke on tool "x";
+@id("p3") permit builder to read on dataset under "a/";
+@id("p4") permit user to invoke on tool when resource.risk == "low";
+@id("f1") forbid user in group "contractors" to invoke on tool;
+@id("f2") forbid agent to invoke on tool "y";
+@id("f3") forbid builder to read on dataset under "a/b/";
+@id("f4") forbid user to invoke on tool when resource.risk == "high";
+@id("f5") forbid builder to write on dataset under "a/";
+)"),
+              IsEmpty());
+}
+
+// ---- Duplicates ----
+
+TEST(LinterDuplicateTest, SameEffectHeadAndConditions) {
+  EXPECT_THAT(
+      RuleFindings(R"(
+@id("a") permit user to invoke on tool when subject.clearance > 1;
+@id("b") permit user to invoke on tool when subject.clearance > 1 with log(full);
+@id("c") permit user to invoke on tool when subject.clearance > 2;
+@id("d") forbid user to invoke on tool when subject.clearance > 1;
+)"),
+      // The forbid with the same conditions shadows `a`; `b` is reported as a repeat.
+      ElementsAre(HasSubstr("permit `a` never takes effect"),
+                  AllOf(HasSubstr("permit `b` repeats `a` (rules.ward:2)"),
+                        HasSubstr("only the obligations differ"), HasSubstr("[duplicate]"))));
+}
+
+// ---- Unused attributes ----
+
+TEST(LinterUnusedAttributeTest, AttributesNoRuleReads) {
+  const std::vector<std::string> unused = Findings(LintRules(R"(
+@id("a") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
+@id("b") permit any to read on dataset when subject has team and delegator.nick == "x";
+@id("c") permit agent to invoke on tool when context.approved;
+)"),
+                                                   "unused-attribute");
+  EXPECT_THAT(
+      unused,
+      ElementsAre(HasSubstr("attribute `department` of user is declared but no rule reads it"),
+                  HasSubstr("attribute `joined` of user"), HasSubstr("attribute `vip` of user"),
+                  HasSubstr("attribute `task_scope` of agent"),
+                  HasSubstr("attribute `risk` of resource type `tool`"),
+                  HasSubstr("attribute `team` of resource type `dataset`"),
+                  HasSubstr("context entry `channel`"), HasSubstr("context entry `count`")));
+}
+
+TEST(LinterUnusedAttributeTest, ReportedAtTheDeclaration) {
+  for (const Diagnostic& d : LintRules("")) {
+    if (d.message.rfind("attribute `task_scope` of agent", 0) != 0) continue;
+    EXPECT_EQ(d.source, "schema.ward");
+    EXPECT_EQ(d.line, 3);
+    EXPECT_EQ(d.column, 11);
+    return;
+  }
+  ADD_FAILURE() << "no finding for agent.task_scope";
+}
+
+// ---- Entities ----
+
+constexpr char kEntities[] = R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active"},
+  {"kind": "user", "id": "u-owner", "status": "active"},
+  {"kind": "user", "id": "u-gone", "status": "suspended"},
+  {"kind": "user", "id": "u-revoked", "status": "revoked"},
+  {"kind": "user", "id": "u-old", "status": "active", "expires_at": "2026-01-01T00:00:00Z"},
+  {"kind": "agent", "id": "a-ok", "owner": "u-owner", "status": "active"},
+  {"kind": "agent", "id": "a-orphan", "status": "active"},
+  {"kind": "agent", "id": "a-ghost-owner", "owner": "nobody", "status": "active"},
+  {"kind": "agent", "id": "a-agent-owner", "owner": "a-ok", "status": "active"},
+  {"kind": "agent", "id": "a-gone-owner", "owner": "u-gone", "status": "active"},
+  {"kind": "agent", "id": "a-old-owner", "owner": "u-old", "status": "active"},
+  {"kind": "builder", "id": "b-grouped", "owner": "u-owner", "status": "active", "groups": ["ml"]},
+  {"kind": "builder", "id": "b-alone", "owner": "u-owner", "status": "expired"},
+  {"kind": "builder", "id": "b-nothing", "owner": "u-owner", "status": "active"}
+], "resources": []})";
+
+constexpr char kEntityRules[] = R"(
+@id("users") permit user "u1" to invoke on tool;
+@id("agents") permit agent to invoke on tool;
+@id("ml") permit builder in group "ml" to read on dataset;
+)";
+
+TEST(LinterEntitiesTest, UnownedIdentities) {
+  // In the order of the entity file.
+  EXPECT_THAT(
+      Findings(LintRules(kEntityRules, kEntities), "unowned-identity"),
+      ElementsAre(HasSubstr("agent `a-orphan` has no owner"),
+                  HasSubstr("agent `a-ghost-owner` is owned by `nobody`, who is not in the "
+                            "entity file"),
+                  HasSubstr("agent `a-agent-owner` is owned by agent `a-ok`, but an owner "
+                            "must be a user"),
+                  HasSubstr("agent `a-gone-owner` is owned by user `u-gone`, who is "
+                            "suspended"),
+                  HasSubstr("agent `a-old-owner` is owned by user `u-old`, who is expired")));
+}
+
+TEST(LinterEntitiesTest, InactiveIdentities) {
+  EXPECT_THAT(
+      Findings(LintRules(kEntityRules, kEntities), "inactive-identity"),
+      ElementsAre(HasSubstr("user `u-gone` is suspended"), HasSubstr("user `u-revoked` is revoked"),
+                  HasSubstr("user `u-old` is expired (at 2026-01-01T00:00:00Z)"),
+                  HasSubstr("builder `b-alone` is expired")));
+  // Expiry is judged at the given time.
+  EXPECT_THAT(
+      Findings(LintRules(kEntityRules, kEntities, "2025-06-01T00:00:00Z"), "inactive-identity"),
+      ::testing::Not(::testing::Contains(HasSubstr("u-old"))));
+}
+
+TEST(LinterEntitiesTest, IdentitiesNoRuleAppliesTo) {
+  // u-owner owns agents and builders: it needs no rule of its own. Inactive identities are
+  // reported as such only.
+  EXPECT_THAT(Findings(LintRules(kEntityRules, kEntities), "unreachable-identity"),
+              ElementsAre(HasSubstr("no rule applies to builder `b-nothing`")));
+}
+
+TEST(LinterEntitiesTest, ReportedAtTheIdInTheEntityFile) {
+  for (const Diagnostic& d : LintRules(kEntityRules, kEntities)) {
+    if (!absl::StrContains(d.message, "`a-orphan` has no owner")) continue;
+    EXPECT_EQ(d.source, "entities.json");
+    EXPECT_EQ(d.line, 8);
+    EXPECT_EQ(d.column, 27);
+    return;
+  }
+  ADD_FAILURE() << "no finding for a-orphan";
+}
+
+// ---- The examples ----
+
+// The examples' rules are all meant to hold sometimes, to take effect and to differ. What
+// the linter reports on them is by design: schema attributes kept for documentation, and the
+// identities their entity files hold to show the lifecycle guard (suspended, revoked, expired
+// and unowned ones).
+TEST(LinterExamplesTest, NoRuleFindingsOnTheExamples) {
+  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline"}) {
+    const std::string dir = absl::StrCat("examples/", example);
+    std::vector<std::string> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      if (entry.path().extension() == ".ward") paths.push_back(entry.path().string());
+    }
+    std::sort(paths.begin(), paths.end());
+    absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(paths);
+    ASSERT_TRUE(sources.ok()) << sources.status();
+    CompileResult compiled = Compile(*sources);
+    ASSERT_NE(compiled.policy, nullptr) << FormatDiagnostics(compiled.diagnostics);
+    const std::string entities_path = dir + "/entities.json";
+    absl::StatusOr<std::string> text = internal::ReadFile(entities_path, 1 << 20);
+    ASSERT_TRUE(text.ok()) << text.status();
+    absl::StatusOr<EntityStore> store = EntityStore::FromJson(*text, compiled.policy->schema());
+    ASSERT_TRUE(store.ok()) << store.status();
+    LintInput input;
+    input.sources = &*sources;
+    input.ir = &compiled.policy->ir();
+    input.entities = &*store;
+    input.entities_name = entities_path;
+    input.entities_text = *text;
+    input.now = *ParseTimestamp("2026-12-01T00:00:00Z");
+    for (const Diagnostic& d : Lint(input)) {
+      EXPECT_TRUE(absl::EndsWith(d.message, "[unused-attribute]") ||
+                  absl::EndsWith(d.message, "[inactive-identity]") ||
+                  absl::EndsWith(d.message, "[unowned-identity]"))
+          << FormatDiagnostic(d);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ward
