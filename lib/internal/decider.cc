@@ -103,6 +103,9 @@ class Decider {
 
   void Run(Decision* out, Trace* trace) {
     const size_t count = 1 + request_.on_behalf_of.size();
+    layout_.PrefetchIdentity(request_.subject.id);
+    for (const IdentityRef& ref : request_.on_behalf_of) layout_.PrefetchIdentity(ref.id);
+    layout_.PrefetchResource(request_.resource.type, request_.resource.id);
     std::array<Principal, kMaxDelegationHops + 1> principals;
     for (size_t i = 0; i < count; ++i) {
       principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
@@ -612,11 +615,11 @@ class Decider {
   Truth Evaluate(CodeRange range, const Principal& principal) {
     std::vector<Operand>& stack = scratch_.stack;
     size_t top = 0;  // number of operands on the stack
+    // Every instruction that pushes sets the kind and the fields that kind reads, so slots
+    // are not cleared first.
     auto push = [&]() -> Operand& {
       if (top == stack.size()) stack.emplace_back();
-      Operand& slot = stack[top++];
-      slot = Operand();
-      return slot;
+      return stack[top++];
     };
     auto push_bool = [&](bool value) {
       Operand& slot = push();
@@ -687,7 +690,6 @@ class Decider {
           const bool matched = RE2::FullMatch(
               re2::StringPiece(operand.text.data(), operand.text.size()),
               *program_.regexes[instruction.arg]);
-          operand = Operand();
           operand.kind = Value::Kind::kBool;
           operand.boolean = matched;
           break;

@@ -58,6 +58,14 @@ class EntityLayout {
   EntityLayout(const EntityLayout&) = delete;
   EntityLayout& operator=(const EntityLayout&) = delete;
 
+  // Starts loading the map slots a later Find will read, so that the lookups of one request
+  // (subject, chain, resource) overlap their cache misses instead of taking them in turn.
+  void PrefetchIdentity(absl::string_view id) const { identities_.prefetch(id); }
+  void PrefetchResource(absl::string_view type, absl::string_view id) const {
+    auto by_type = resources_.find(type);
+    if (by_type != resources_.end()) by_type->second.prefetch(id);
+  }
+
   const IdentityRecord* FindIdentity(absl::string_view id) const {
     auto it = identities_.find(id);
     return it == identities_.end() ? nullptr : &it->second;
