@@ -29,6 +29,7 @@
 #include "absl/strings/str_format.h"
 #include "bench/baseline.h"
 #include "bench/workload.h"
+#include "lib/bundle.h"
 #include "lib/engine.h"
 #include "policy_lang/compiler.h"
 
@@ -277,6 +278,19 @@ int Run(const Flags& flags) {
   const int64_t rss_growth = ResidentBytes() - rss_before;
   const size_t rules = engine.policy()->rule_count();
 
+  // The compiled policy alone, as a gateway holds it: loaded from its bundle (the checked
+  // rules, which the compiler keeps for the tools, are not part of it).
+  const std::string bundle = SerializeBundle(*engine.policy());
+  g_heap_bytes.store(0);
+  g_track_heap.store(true);
+  absl::StatusOr<std::shared_ptr<const Policy>> from_bundle = LoadBundle(bundle);
+  g_track_heap.store(false);
+  const int64_t program_heap = g_heap_bytes.load();
+  if (!from_bundle.ok()) {
+    std::cerr << "ward_latency: the bundle does not load: " << from_bundle.status() << "\n";
+    return 1;
+  }
+
   // Warm up: every request once, which also grows the Decision's storage to its steady size.
   Decision decision;
   for (const Request& r : requests) engine.Decide(r, &decision);
@@ -361,7 +375,7 @@ int Run(const Flags& flags) {
                    "\"median_ns_by_class\":{%s},\"allocations_per_decision\":%.3f,"
                    "\"compile_ms\":%.2f,\"policy_compile_ms\":%.2f,\"entity_load_ms\":%.2f,"
                    "\"memory_bytes_per_rule\":%.1f,\"heap_bytes_per_rule\":%.1f,"
-                   "\"compile_heap_bytes_per_rule\":%.1f,"
+                   "\"compile_heap_bytes_per_rule\":%.1f,\"compiled_policy_bytes_per_rule\":%.1f,"
                    "\"baseline_median_ns\":%d,\"baseline_p99_ns\":%d,"
                    "\"baseline_agreement\":%.6g,\"hash_lookup_median_ns\":%d,"
                    "\"median_vs_baseline\":%.2f,\"decisions_per_s_1_thread\":%.0f,"
@@ -376,7 +390,8 @@ int Run(const Flags& flags) {
                    Millis(t1 - t0), Millis(t2 - t1),
                    static_cast<double>(rss_growth) / static_cast<double>(rules),
                    static_cast<double>(heap_growth) / static_cast<double>(rules),
-                   static_cast<double>(compile_heap) / static_cast<double>(rules), base.median,
+                   static_cast<double>(compile_heap) / static_cast<double>(rules),
+                   static_cast<double>(program_heap) / static_cast<double>(rules), base.median,
                    base.p99, static_cast<double>(baseline_agree) / static_cast<double>(n),
                    lookup.median,
                    base.median > 0 ? static_cast<double>(ward.median) / base.median : 0.0, one, two,
