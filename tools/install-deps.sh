@@ -8,8 +8,12 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libabsl-dev libre2-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libedit-dev
-  python3 python3-pexpect python3-pytest
+  python3 python3-dev python3-pexpect python3-pytest pybind11-dev
 )
+# The Node binding needs Node >= 18 with npm and its headers; a machine that has node keeps it.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm libnode-dev)
+fi
 if [[ "${1:-}" == "--ci" ]]; then
   packages+=(bazel-bootstrap clang-14 libclang-rt-14-dev)
 fi
@@ -26,3 +30,11 @@ if (( ${#missing[@]} )); then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The Node binding's and the MCP example's npm dependencies (pinned by their lock files).
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+for dir in bindings/node examples/mcp-gateway; do
+  if [[ -f "$here/$dir/package-lock.json" && ! -d "$here/$dir/node_modules" ]]; then
+    (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
