@@ -354,7 +354,7 @@ TEST_F(WorkbenchTest, CheckShowsLintFindingsAsWarningsAndStillPasses) {
 // ---- The examples ----
 
 TEST_F(WorkbenchTest, ExamplesPassTheirTestsWithFullCoverage) {
-  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline"}) {
+  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline", "mcp-gateway"}) {
     Outcome run = Ward(std::string("test examples/") + example + "/tests");
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
     EXPECT_THAT(run.out, HasSubstr("held or erred in some case")) << example;

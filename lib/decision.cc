@@ -5,19 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "nlohmann/json.hpp"
+#include "lib/internal/json_util.h"
 
 namespace ward {
 namespace {
-
-using OrderedJson = nlohmann::ordered_json;
-
-OrderedJson IdentityJson(const IdentityRef& identity) {
-  OrderedJson out = OrderedJson::object();
-  out["kind"] = std::string(SubjectKindName(identity.kind));
-  out["id"] = identity.id;
-  return out;
-}
 
 absl::string_view OutcomeText(TraceRule::Outcome outcome) {
   switch (outcome) {
@@ -84,41 +75,64 @@ absl::string_view LogLevelName(LogLevel level) {
 }
 
 std::string Decision::ToJson() const {
+  // Written directly rather than through a JSON document: the JSON interfaces (the CLI, the
+  // bindings' decide_json) render a decision per request. decision_test pins the form.
   try {
-    OrderedJson out = OrderedJson::object();
-    out["effect"] = std::string(EffectName(effect));
-    out["reason"] = std::string(ReasonName(reason));
-    if (denied_by.has_value()) out["denied_by"] = IdentityJson(*denied_by);
-    OrderedJson rule_list = OrderedJson::array();
-    for (const std::string& rule : rules) rule_list.push_back(rule);
-    out["rules"] = std::move(rule_list);
+    using internal::AppendJsonQuoted;
+    std::string out;
+    out.reserve(256);
+    auto append_identity = [&out](const IdentityRef& identity) {
+      absl::StrAppend(&out, R"({"kind":")", SubjectKindName(identity.kind), R"(","id":)");
+      AppendJsonQuoted(identity.id, &out);
+      out.push_back('}');
+    };
+    absl::StrAppend(&out, R"({"effect":")", EffectName(effect), R"(","reason":")",
+                    ReasonName(reason), "\"");
+    if (denied_by.has_value()) {
+      out.append(R"(,"denied_by":)");
+      append_identity(*denied_by);
+    }
+    out.append(R"(,"rules":[)");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonQuoted(rules[i], &out);
+    }
+    out.push_back(']');
     if (effect == Effect::kAllow) {
-      OrderedJson redact = OrderedJson::array();
-      for (const Redaction& redaction : obligations.redact) {
-        OrderedJson entry = OrderedJson::object();
-        entry["pattern"] = redaction.pattern;
-        entry["replacement"] = redaction.replacement;
-        redact.push_back(std::move(entry));
+      out.append(R"(,"obligations":{"redact":[)");
+      for (size_t i = 0; i < obligations.redact.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        out.append(R"({"pattern":)");
+        AppendJsonQuoted(obligations.redact[i].pattern, &out);
+        out.append(R"(,"replacement":)");
+        AppendJsonQuoted(obligations.redact[i].replacement, &out);
+        out.push_back('}');
       }
-      OrderedJson limits = OrderedJson::object();
-      for (const auto& [name, value] : obligations.limits) limits[name] = value;
-      OrderedJson obligation_json = OrderedJson::object();
-      obligation_json["redact"] = std::move(redact);
-      obligation_json["limits"] = std::move(limits);
-      obligation_json["log"] = std::string(LogLevelName(obligations.log));
-      out["obligations"] = std::move(obligation_json);
+      out.append(R"(],"limits":{)");
+      for (size_t i = 0; i < obligations.limits.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendJsonQuoted(obligations.limits[i].first, &out);
+        absl::StrAppend(&out, ":", obligations.limits[i].second);
+      }
+      absl::StrAppend(&out, R"(},"log":")", LogLevelName(obligations.log), "\"}");
     }
-    OrderedJson error_list = OrderedJson::array();
-    for (const EvaluationError& error : errors) {
-      OrderedJson entry = OrderedJson::object();
-      entry["rule"] = error.rule;
-      entry["principal"] = IdentityJson(error.principal);
-      entry["message"] = error.message;
-      error_list.push_back(std::move(entry));
+    out.append(R"(,"errors":[)");
+    for (size_t i = 0; i < errors.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out.append(R"({"rule":)");
+      AppendJsonQuoted(errors[i].rule, &out);
+      out.append(R"(,"principal":)");
+      append_identity(errors[i].principal);
+      out.append(R"(,"message":)");
+      AppendJsonQuoted(errors[i].message, &out);
+      out.push_back('}');
     }
-    out["errors"] = std::move(error_list);
-    if (policy_hash != 0) out["policy"] = absl::StrFormat("%016x", policy_hash);
-    return out.dump(-1, ' ', /*ensure_ascii=*/false, OrderedJson::error_handler_t::replace);
+    out.push_back(']');
+    if (policy_hash != 0) {
+      absl::StrAppend(&out, R"(,"policy":")", absl::Hex(policy_hash, absl::kZeroPad16), "\"");
+    }
+    out.push_back('}');
+    return out;
   } catch (...) {
     return std::string(kFallbackJson);
   }

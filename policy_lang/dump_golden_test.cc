@@ -49,7 +49,8 @@ TEST_P(DumpGoldenTest, MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, DumpGoldenTest,
-                         testing::Values("agent-runtime", "ai-gateway", "training-pipeline"),
+                         testing::Values("agent-runtime", "ai-gateway", "training-pipeline",
+                                         "mcp-gateway"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;

@@ -395,7 +395,7 @@ TEST(LinterEntitiesTest, ReportedAtTheIdInTheEntityFile) {
 // identities their entity files hold to show the lifecycle guard (suspended, revoked, expired
 // and unowned ones).
 TEST(LinterExamplesTest, NoRuleFindingsOnTheExamples) {
-  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline"}) {
+  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline", "mcp-gateway"}) {
     const std::string dir = absl::StrCat("examples/", example);
     std::vector<std::string> paths;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {

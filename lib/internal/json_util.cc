@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -19,48 +18,43 @@ namespace {
 
 using nlohmann::json;
 
-// A SAX handler that builds nothing: it checks the nesting depth and repeated keys, and keeps
-// the first error. nlohmann's callback parser would also see the depth, but it rescans the
-// parent container at the end of every object, which is quadratic in large entity files.
-class ValidatingSax : public nlohmann::json_sax<json> {
+// A SAX handler that builds the document and checks it in the same pass: it refuses nesting
+// deeper than a limit and keys repeated in one object, and keeps the first error. (nlohmann's
+// own callback parser would see the depth, but it rescans the parent container at the end of
+// every object, which is quadratic in large entity files; and its DOM parser keeps the last
+// of repeated keys silently.)
+class CheckingDomSax : public nlohmann::json_sax<json> {
  public:
-  explicit ValidatingSax(size_t max_depth) : max_depth_(max_depth) {}
+  explicit CheckingDomSax(size_t max_depth) : max_depth_(max_depth) {}
 
   const std::string& error() const { return error_; }
+  json& root() { return root_; }
 
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-
-  bool start_object(std::size_t) override {
-    if (!Enter()) return false;
-    if (keys_.size() <= open_objects_) keys_.emplace_back();
-    keys_[open_objects_].clear();
-    ++open_objects_;
-    return true;
+  bool null() override { return Put(json(nullptr)) != nullptr; }
+  bool boolean(bool value) override { return Put(json(value)) != nullptr; }
+  bool number_integer(number_integer_t value) override { return Put(json(value)) != nullptr; }
+  bool number_unsigned(number_unsigned_t value) override { return Put(json(value)) != nullptr; }
+  bool number_float(number_float_t value, const string_t&) override {
+    return Put(json(value)) != nullptr;
   }
+  bool string(string_t& value) override { return Put(json(std::move(value))) != nullptr; }
+  bool binary(binary_t& value) override { return Put(json::binary(std::move(value))) != nullptr; }
+
+  bool start_object(std::size_t) override { return Open(json::object()); }
   bool key(string_t& key) override {
-    if (open_objects_ == 0) return true;  // cannot happen
-    if (!keys_[open_objects_ - 1].insert(key).second) {
-      error_ = absl::StrCat("invalid JSON: duplicate key `", Abbreviate(key), "` in an object");
+    json& object = *open_.back();
+    auto [it, inserted] = object.get_ref<json::object_t&>().emplace(std::move(key), nullptr);
+    if (!inserted) {
+      error_ =
+          absl::StrCat("invalid JSON: duplicate key `", Abbreviate(it->first), "` in an object");
       return false;
     }
+    pending_ = &it->second;
     return true;
   }
-  bool end_object() override {
-    if (open_objects_ > 0) --open_objects_;
-    if (depth_ > 0) --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override { return Enter(); }
-  bool end_array() override {
-    if (depth_ > 0) --depth_;
-    return true;
-  }
+  bool end_object() override { return Close(); }
+  bool start_array(std::size_t) override { return Open(json::array()); }
+  bool end_array() override { return Close(); }
 
   bool parse_error(std::size_t, const std::string&, const json::exception& ex) override {
     // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5:
@@ -79,20 +73,44 @@ class ValidatingSax : public nlohmann::json_sax<json> {
   }
 
  private:
-  bool Enter() {
-    ++depth_;
-    if (depth_ > max_depth_) {
+  // Stores `value` where the document expects the next value: the root, the slot of the last
+  // key read, or the end of the innermost open array. Pointers into an array stay valid
+  // because nothing is appended to an array while one of its elements is open.
+  json* Put(json&& value) {
+    json* slot;
+    if (open_.empty()) {
+      slot = &root_;
+    } else if (open_.back()->is_array()) {
+      auto& array = open_.back()->get_ref<json::array_t&>();
+      array.push_back(std::move(value));
+      return &array.back();
+    } else {
+      slot = pending_;
+    }
+    if (slot == nullptr) return nullptr;  // a value without a key: the parser prevents it
+    *slot = std::move(value);
+    pending_ = nullptr;
+    return slot;
+  }
+  bool Open(json&& container) {
+    if (open_.size() >= max_depth_) {
       error_ = absl::StrCat("JSON nested deeper than ", max_depth_, " levels");
       return false;
     }
+    json* placed = Put(std::move(container));
+    if (placed == nullptr) return false;
+    open_.push_back(placed);
+    return true;
+  }
+  bool Close() {
+    if (!open_.empty()) open_.pop_back();
     return true;
   }
 
   const size_t max_depth_;
-  size_t depth_ = 0;
-  size_t open_objects_ = 0;
-  // The keys seen so far in each open object, innermost last; reused across objects.
-  std::vector<absl::flat_hash_set<std::string>> keys_;
+  json root_;
+  std::vector<json*> open_;  // the open containers, innermost last
+  json* pending_ = nullptr;  // the value slot of the key just read
   std::string error_;
 };
 
@@ -157,17 +175,15 @@ absl::StatusOr<json> ParseJson(absl::string_view text, size_t max_bytes, size_t 
         absl::StrCat("input is ", text.size(), " bytes; the limit is ", max_bytes));
   }
   try {
-    ValidatingSax validator(max_depth);
+    CheckingDomSax builder(max_depth);
     const char* begin = text.data();
     const char* end = text.data() + text.size();
-    if (!json::sax_parse(begin, end, &validator) || !validator.error().empty()) {
-      std::string error = validator.error();
+    if (!json::sax_parse(begin, end, &builder) || !builder.error().empty()) {
+      std::string error = builder.error();
       if (error.empty()) error = "invalid JSON";
       return absl::InvalidArgumentError(error);
     }
-    json result = json::parse(begin, end, /*cb=*/nullptr, /*allow_exceptions=*/false);
-    if (result.is_discarded()) return absl::InvalidArgumentError("invalid JSON");
-    return result;
+    return std::move(builder.root());
   } catch (const std::exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", e.what()));
   } catch (...) {
@@ -298,12 +314,100 @@ std::string JsonForMessage(const json& j, size_t max_bytes) {
   }
 }
 
-std::string JsonQuote(absl::string_view text) {
-  try {
-    return json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-  } catch (...) {
-    return "\"<unprintable>\"";
+namespace {
+
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF): the strings the direct path of AppendJsonQuoted may copy as they are.
+bool IsValidUtf8(absl::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char lead = *p;
+    if (lead < 0x80) {
+      ++p;
+      continue;
+    }
+    size_t length;
+    unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (static_cast<size_t>(end - p) < length) return false;
+    if (p[1] < low || p[1] > high) return false;
+    for (size_t i = 2; i < length; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+    }
+    p += length;
   }
+  return true;
+}
+
+}  // namespace
+
+void AppendJsonQuoted(absl::string_view text, std::string* out) {
+  if (!IsValidUtf8(text)) {
+    // The replacement of invalid sequences follows nlohmann's decoder; use it.
+    try {
+      out->append(json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace));
+    } catch (...) {
+      out->append("\"<unprintable>\"");
+    }
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t plain_from = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(text.data() + plain_from, i - plain_from);
+    plain_from = i + 1;
+    switch (c) {
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out->append(escaped, sizeof(escaped));
+      }
+    }
+  }
+  out->append(text.data() + plain_from, text.size() - plain_from);
+  out->push_back('"');
+}
+
+std::string JsonQuote(absl::string_view text) {
+  std::string out;
+  AppendJsonQuoted(text, &out);
+  return out;
 }
 
 std::string Abbreviate(absl::string_view text, size_t max_bytes) {

@@ -49,6 +49,10 @@ std::string JsonForMessage(const nlohmann::json& json, size_t max_bytes = 64);
 // `text` as a JSON string literal, quotes included. Invalid UTF-8 is replaced by U+FFFD.
 std::string JsonQuote(absl::string_view text);
 
+// Appends JsonQuote(text) to `out`. Valid UTF-8, the usual case, is written directly, without
+// building a JSON value: decisions are rendered on the decide path of the JSON interfaces.
+void AppendJsonQuoted(absl::string_view text, std::string* out);
+
 // `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary, with "..." appended
 // when it was cut. For echoing user input in messages.
 std::string Abbreviate(absl::string_view text, size_t max_bytes = 64);

@@ -1,5 +1,7 @@
 #include "lib/internal/json_util.h"
 
+#include <iterator>
+#include <random>
 #include <string>
 
 #include "absl/status/status.h"
@@ -200,6 +202,53 @@ TEST(JsonQuoteTest, QuotesAndNeverThrows) {
   EXPECT_EQ(JsonQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
   EXPECT_EQ(JsonQuote("bad\xff\xfe"), "\"bad\xef\xbf\xbd\xef\xbf\xbd\"");
   EXPECT_EQ(JsonQuote("\xc3"), "\"\xef\xbf\xbd\"");  // truncated sequence
+}
+
+// The direct writer must agree with nlohmann's serializer, which the JSON readers of every
+// binding parse back: random bytes (mostly invalid UTF-8), random code points (valid UTF-8,
+// including controls, quotes, backslashes, surrogate neighbours and the top of the range).
+TEST(JsonQuoteTest, AgreesWithNlohmann) {
+  auto reference = [](const std::string& text) {
+    return json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  std::mt19937 random(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int length = static_cast<int>(random() % 12);
+    if (i % 2 == 0) {
+      for (int j = 0; j < length; ++j) text.push_back(static_cast<char>(random() & 0xFF));
+    } else {
+      static constexpr uint32_t kEdges[] = {0x0,    0x1f,   0x22,    0x5c,    0x7f,
+                                            0x80,   0x7ff,  0x800,   0xd7ff,  0xe000,
+                                            0xfffd, 0xffff, 0x10000, 0x10ffff};
+      for (int j = 0; j < length; ++j) {
+        uint32_t code = random() % 3 == 0 ? kEdges[random() % std::size(kEdges)]
+                                          : static_cast<uint32_t>(random() % 0x110000);
+        if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
+        if (code < 0x80) {
+          text.push_back(static_cast<char>(code));
+        } else if (code < 0x800) {
+          text.push_back(static_cast<char>(0xC0 | (code >> 6)));
+          text.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        } else if (code < 0x10000) {
+          text.push_back(static_cast<char>(0xE0 | (code >> 12)));
+          text.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+          text.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        } else {
+          text.push_back(static_cast<char>(0xF0 | (code >> 18)));
+          text.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+          text.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+          text.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+        }
+      }
+    }
+    ASSERT_EQ(JsonQuote(text), reference(text)) << testing::PrintToString(text);
+  }
+  // Overlong forms, surrogates and code points above U+10FFFF are invalid UTF-8.
+  for (const std::string text : {"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                                 "\xf0\x80\x80\xaf", "\xf5\x80\x80\x80"}) {
+    EXPECT_EQ(JsonQuote(text), reference(text)) << testing::PrintToString(text);
+  }
 }
 
 TEST(JsonForMessageTest, CompactAndAbbreviated) {

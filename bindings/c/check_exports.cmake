@@ -1,0 +1,53 @@
+# Checks the dynamic symbol table of libward.so: every defined symbol is a `ward_*` function
+# (or the version node of ward.map), and every function ward.h declares is there.
+#   cmake -DLIBRARY=libward.so -DNM=nm -DHEADER=ward.h -P check_exports.cmake
+
+cmake_minimum_required(VERSION 3.20)
+
+execute_process(COMMAND ${NM} -D --defined-only ${LIBRARY}
+                OUTPUT_VARIABLE listing RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "${NM} failed on ${LIBRARY}")
+endif()
+
+string(REPLACE "\n" ";" lines "${listing}")
+set(exported "")
+set(unexpected "")
+foreach(line IN LISTS lines)
+  if(line STREQUAL "")
+    continue()
+  endif()
+  # "ADDRESS TYPE NAME", where NAME may carry its version ("ward_version@@WARD_0").
+  string(REGEX REPLACE "^[0-9a-fA-F]* *[A-Za-z] +" "" name "${line}")
+  string(REGEX REPLACE "@.*$" "" name "${name}")
+  if(name MATCHES "^ward_[a-z0-9_]+$")
+    list(APPEND exported ${name})
+  elseif(NOT name STREQUAL "WARD_0")
+    list(APPEND unexpected "${line}")
+  endif()
+endforeach()
+if(unexpected)
+  list(JOIN unexpected "\n  " shown)
+  message(FATAL_ERROR "symbols other than ward_* are exported:\n  ${shown}")
+endif()
+
+file(READ ${HEADER} header)
+string(REGEX MATCHALL "WARD_API[^;(]*[ *](ward_[a-z0-9_]+)\\(" declarations "${header}")
+set(missing "")
+set(declared_count 0)
+foreach(declaration IN LISTS declarations)
+  string(REGEX MATCH "ward_[a-z0-9_]+\\($" function "${declaration}")
+  string(REPLACE "(" "" function "${function}")
+  math(EXPR declared_count "${declared_count} + 1")
+  if(NOT function IN_LIST exported)
+    list(APPEND missing ${function})
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "declared in ward.h but not exported: ${missing}")
+endif()
+if(declared_count LESS 40)
+  message(FATAL_ERROR "found only ${declared_count} declarations in ${HEADER}")
+endif()
+list(LENGTH exported exported_count)
+message(STATUS "${exported_count} ward_* symbols exported, ${declared_count} declared")
