@@ -356,8 +356,14 @@ int Run(const Flags& flags) {
               << " requests\n";
   }
 
-  const double one = Throughput(engine, requests, 1, flags.throughput_ms);
-  const double two = Throughput(engine, requests, 2, flags.throughput_ms);
+  // Each configuration runs three times, alternating, and keeps its best run: other work on a
+  // shared machine only ever slows a run down, and one short run can fall on it.
+  double one = 0;
+  double two = 0;
+  for (int round = 0; round < 3; ++round) {
+    one = std::max(one, Throughput(engine, requests, 1, flags.throughput_ms));
+    two = std::max(two, Throughput(engine, requests, 2, flags.throughput_ms));
+  }
 
   const Summary ward = Summarize(ns);
   const Summary base = Summarize(baseline_ns);
