@@ -16,49 +16,22 @@
 #include "lib/request.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/compiler.h"
+#include "policy_lang/testing/conformance_files.h"
 
 namespace ward {
 namespace {
 
 using json = nlohmann::json;
+using conformance::Comparable;
+using conformance::Position;
+using conformance::Positions;
+using conformance::ReadText;
+using conformance::Show;
+using conformance::SourceText;
 
 constexpr char kConformanceDir[] = "testdata/conformance";
 
-std::vector<std::string> ConformanceFiles() {
-  std::vector<std::string> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(kConformanceDir, error)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path().filename().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// `text` is a string or a list of lines.
-std::string SourceText(const json& text) {
-  if (text.is_string()) return text.get<std::string>();
-  std::string joined;
-  for (const json& line : text) joined += line.get<std::string>() + "\n";
-  return joined;
-}
-
-using Position = std::tuple<std::string, int, int>;
-
-std::set<Position> Positions(const json& list) {
-  std::set<Position> positions;
-  for (const json& p : list) {
-    positions.insert({p.at("source").get<std::string>(), p.at("line").get<int>(),
-                      p.at("column").get<int>()});
-  }
-  return positions;
-}
+std::vector<std::string> ConformanceFiles() { return conformance::CaseFiles(kConformanceDir); }
 
 std::set<Position> Positions(const std::vector<Diagnostic>& diagnostics,
                              Diagnostic::Severity severity) {
@@ -67,23 +40,6 @@ std::set<Position> Positions(const std::vector<Diagnostic>& diagnostics,
     if (d.severity == severity) positions.insert({d.source, d.line, d.column});
   }
   return positions;
-}
-
-std::string Show(const std::set<Position>& positions) {
-  std::string out;
-  for (const auto& [source, line, column] : positions) {
-    out += source + ":" + std::to_string(line) + ":" + std::to_string(column) + " ";
-  }
-  return out.empty() ? "(none)" : out;
-}
-
-// The decision as compared: the contract's keys only (the policy hash is not part of it),
-// error messages dropped, `errors` defaulting to [].
-json Comparable(json decision) {
-  decision.erase("policy");
-  if (!decision.contains("errors")) decision["errors"] = json::array();
-  for (json& error : decision["errors"]) error.erase("message");
-  return decision;
 }
 
 // Every key a file or case may have; a misspelt key would otherwise silently test nothing.

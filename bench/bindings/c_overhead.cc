@@ -11,51 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/bindings/overhead_harness.h"
 #include "nlohmann/json.hpp"
 #include "ward.h"
 
 namespace {
-
-struct Options {
-  long iterations = 200000;
-  std::string dir = "examples/agent-runtime";
-};
-
-bool ParseOptions(int argc, char** argv, Options* options) {
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (std::strcmp(argv[i], "--iterations") == 0 && has_value) {
-      options->iterations = std::strtol(argv[++i], nullptr, 10);
-    } else if (std::strcmp(argv[i], "--dir") == 0 && has_value) {
-      options->dir = argv[++i];
-    } else {
-      return false;
-    }
-  }
-  return options->iterations > 0;
-}
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-template <typename Body>
-double NanosPerCall(long iterations, Body body) {
-  const long warm_up = iterations / 10 + 1;
-  for (long i = 0; i < warm_up; ++i) body();
-  const auto start = std::chrono::steady_clock::now();
-  for (long i = 0; i < iterations; ++i) body();
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  return std::chrono::duration<double, std::nano>(elapsed).count() / iterations;
-}
 
 void Print(const char* call, const ward_decision* decision, double ns, long iterations) {
   std::printf(
@@ -143,8 +106,8 @@ struct StructuredRequest {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  if (!ParseOptions(argc, argv, &options)) {
+  ward::bench::OverheadOptions options;
+  if (!ward::bench::ParseOverheadOptions(argc, argv, &options)) {
     std::fprintf(stderr, "usage: binding_overhead_c [--iterations N] [--dir DIR]\n");
     return 2;
   }
@@ -159,7 +122,7 @@ int main(int argc, char** argv) {
     ward_error_free(error);
     return 1;
   }
-  const std::string request_text = ReadText(options.dir + "/request.json");
+  const std::string request_text = ward::bench::ReadText(options.dir + "/request.json");
   StructuredRequest structured;
   if (!structured.Build(request_text)) {
     std::fprintf(stderr, "cannot read %s/request.json\n", options.dir.c_str());
@@ -168,14 +131,14 @@ int main(int argc, char** argv) {
 
   ward_decision* decision = ward_decision_new();
   ward_status status = WARD_OK;
-  const double decide_ns = NanosPerCall(options.iterations, [&] {
+  const double decide_ns = ward::bench::NanosPerCall(options.iterations, [&] {
     status = static_cast<ward_status>(status |
                                       ward_decide(engine, &structured.request, decision, nullptr));
   });
   const std::string expected(ward_decision_json(decision).data, ward_decision_json(decision).len);
   Print("decide", decision, decide_ns, options.iterations);
 
-  const double json_ns = NanosPerCall(options.iterations, [&] {
+  const double json_ns = ward::bench::NanosPerCall(options.iterations, [&] {
     status =
         static_cast<ward_status>(status | ward_decide_json(engine, request_text.data(),
                                                            request_text.size(), decision, nullptr));

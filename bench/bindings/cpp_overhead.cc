@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "bench/bindings/overhead_harness.h"
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
@@ -22,35 +23,6 @@
 #include "policy_lang/compiler.h"
 
 namespace {
-
-struct Options {
-  long iterations = 200000;
-  std::string dir = "examples/agent-runtime";
-};
-
-bool ParseOptions(int argc, char** argv, Options* options) {
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (std::strcmp(argv[i], "--iterations") == 0 && has_value) {
-      options->iterations = std::strtol(argv[++i], nullptr, 10);
-    } else if (std::strcmp(argv[i], "--dir") == 0 && has_value) {
-      options->dir = argv[++i];
-    } else {
-      return false;
-    }
-  }
-  return options->iterations > 0;
-}
-
-template <typename Body>
-double NanosPerCall(long iterations, Body body) {
-  const long warm_up = iterations / 10 + 1;
-  for (long i = 0; i < warm_up; ++i) body();
-  const auto start = std::chrono::steady_clock::now();
-  for (long i = 0; i < iterations; ++i) body();
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  return std::chrono::duration<double, std::nano>(elapsed).count() / iterations;
-}
 
 void Print(const char* call, const ward::Decision& decision, double ns, long iterations) {
   std::printf(
@@ -62,8 +34,8 @@ void Print(const char* call, const ward::Decision& decision, double ns, long ite
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  if (!ParseOptions(argc, argv, &options)) {
+  ward::bench::OverheadOptions options;
+  if (!ward::bench::ParseOverheadOptions(argc, argv, &options)) {
     std::fprintf(stderr, "usage: binding_overhead_cpp [--iterations N] [--dir DIR]\n");
     return 2;
   }
@@ -94,13 +66,13 @@ int main(int argc, char** argv) {
   }
 
   ward::Decision decision;
-  const double decide_ns =
-      NanosPerCall(options.iterations, [&] { (*engine)->Decide(*request, &decision); });
+  const double decide_ns = ward::bench::NanosPerCall(
+      options.iterations, [&] { (*engine)->Decide(*request, &decision); });
   const std::string expected = decision.ToJson();
   Print("decide", decision, decide_ns, options.iterations);
 
   bool parsed_ok = true;
-  const double json_ns = NanosPerCall(options.iterations, [&] {
+  const double json_ns = ward::bench::NanosPerCall(options.iterations, [&] {
     absl::StatusOr<ward::Request> parsed = ward::ParseRequestJson(*request_text);
     if (!parsed.ok()) {
       parsed_ok = false;

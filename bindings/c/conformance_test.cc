@@ -19,11 +19,18 @@
 #include <vector>
 
 #include "nlohmann/json.hpp"
+#include "policy_lang/testing/conformance_files.h"
 #include "ward.h"
 
 namespace {
 
 using json = nlohmann::json;
+using ward::conformance::Comparable;
+using ward::conformance::Position;
+using ward::conformance::Positions;
+using ward::conformance::ReadText;
+using ward::conformance::Show;
+using ward::conformance::SourceText;
 
 int failures = 0;
 
@@ -32,49 +39,7 @@ void Failure(const std::string& where, const std::string& what) {
   ++failures;
 }
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string SourceText(const json& text) {
-  if (text.is_string()) return text.get<std::string>();
-  std::string joined;
-  for (const json& line : text) joined += line.get<std::string>() + "\n";
-  return joined;
-}
-
-using Position = std::tuple<std::string, int, int>;
-
-std::string Show(const std::set<Position>& positions) {
-  std::string out;
-  for (const auto& [source, line, column] : positions) {
-    out += source + ":" + std::to_string(line) + ":" + std::to_string(column) + " ";
-  }
-  return out.empty() ? "(none)" : out;
-}
-
-std::set<Position> Positions(const json& list) {
-  std::set<Position> positions;
-  for (const json& p : list) {
-    positions.insert(
-        {p.at("source").get<std::string>(), p.at("line").get<int>(), p.at("column").get<int>()});
-  }
-  return positions;
-}
-
 std::string Str(ward_str s) { return std::string(s.data, s.len); }
-
-// The contract's keys only: the policy hash dropped, error messages dropped, `errors`
-// defaulting to [].
-json Comparable(json decision) {
-  decision.erase("policy");
-  if (!decision.contains("errors")) decision["errors"] = json::array();
-  for (json& error : decision["errors"]) error.erase("message");
-  return decision;
-}
 
 struct ErrorDeleter {
   void operator()(ward_error* e) const { ward_error_free(e); }
@@ -247,12 +212,7 @@ void RunFile(const std::string& dir, const std::string& file) {
 
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "testdata/conformance";
-  std::vector<std::string> files;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path().filename().string());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::string> files = ward::conformance::CaseFiles(dir);
   if (files.size() < 20) {
     std::fprintf(stderr, "found %zu conformance files in %s; expected at least 20\n", files.size(),
                  dir.c_str());
