@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "lib/schema.h"
 #include "lib/value.h"
 
@@ -68,10 +69,10 @@ struct SchemaItem {
   Kind kind = Kind::kSubject;
   Span span;
   SubjectKind subject_kind = SubjectKind::kUser;  // kSubject
-  Identifier resource_type;                        // kResource
-  std::vector<AttributeDecl> attributes;           // kSubject, kResource, kContext
-  std::vector<Identifier> actions;                 // kAction
-  std::vector<Identifier> action_resource_types;   // kAction
+  Identifier resource_type;                       // kResource
+  std::vector<AttributeDecl> attributes;          // kSubject, kResource, kContext
+  std::vector<Identifier> actions;                // kAction
+  std::vector<Identifier> action_resource_types;  // kAction
 };
 
 struct SchemaBlock {
@@ -100,8 +101,8 @@ struct Expr {
 
   Kind kind = Kind::kBool;
   BinaryOp op = BinaryOp::kAnd;
-  Span span;     // the whole expression (inside its parentheses, if any)
-  Span op_span;  // the operator keyword or symbol (kBinary, kHas, kNot, kMatches)
+  Span span;                   // the whole expression (inside its parentheses, if any)
+  Span op_span;                // the operator keyword or symbol (kBinary, kHas, kNot, kMatches)
   bool parenthesized = false;  // written inside parentheses
 
   std::string string_value;
@@ -185,6 +186,12 @@ struct File {
   std::vector<Item> items;        // in source order
   std::vector<Comment> comments;  // in source order
 };
+
+// The language's spelling of an effect keyword, a path root and an operator, as the parser
+// reads them: for the formatter, dumps and messages.
+absl::string_view EffectKeyword(Effect effect);
+absl::string_view PathRootKeyword(PathRoot root);
+absl::string_view BinaryOpText(Expr::BinaryOp op);
 
 }  // namespace ward::ast
 

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "lib/schema.h"
+#include "lib/value.h"
 
 namespace ward {
 namespace {
@@ -49,89 +51,6 @@ std::string SpanText(const ast::Span& span) {
                          span.end.column);
 }
 
-absl::string_view TypeText(Type type) {
-  switch (type) {
-    case Type::kString:
-      return "string";
-    case Type::kInt:
-      return "int";
-    case Type::kBool:
-      return "bool";
-    case Type::kTimestamp:
-      return "timestamp";
-    case Type::kStringSet:
-      return "set<string>";
-    case Type::kIntSet:
-      return "set<int>";
-  }
-  return "?";
-}
-
-absl::string_view SubjectKindText(SubjectKind kind) {
-  switch (kind) {
-    case SubjectKind::kUser:
-      return "user";
-    case SubjectKind::kAgent:
-      return "agent";
-    case SubjectKind::kBuilder:
-      return "builder";
-  }
-  return "?";
-}
-
-absl::string_view RootText(ast::PathRoot root) {
-  switch (root) {
-    case ast::PathRoot::kSubject:
-      return "subject";
-    case ast::PathRoot::kResource:
-      return "resource";
-    case ast::PathRoot::kContext:
-      return "context";
-    case ast::PathRoot::kDelegator:
-      return "delegator";
-  }
-  return "?";
-}
-
-absl::string_view OpText(ast::Expr::BinaryOp op) {
-  using Op = ast::Expr::BinaryOp;
-  switch (op) {
-    case Op::kAnd:
-      return "and";
-    case Op::kOr:
-      return "or";
-    case Op::kEq:
-      return "==";
-    case Op::kNe:
-      return "!=";
-    case Op::kLt:
-      return "<";
-    case Op::kLe:
-      return "<=";
-    case Op::kGt:
-      return ">";
-    case Op::kGe:
-      return ">=";
-    case Op::kIn:
-      return "in";
-    case Op::kStartsWith:
-      return "starts_with";
-  }
-  return "?";
-}
-
-absl::string_view EffectText(ast::Effect effect) {
-  switch (effect) {
-    case ast::Effect::kPermit:
-      return "permit";
-    case ast::Effect::kForbid:
-      return "forbid";
-    case ast::Effect::kRequireApproval:
-      return "require_approval";
-  }
-  return "?";
-}
-
 class Dumper {
  public:
   explicit Dumper(bool with_spans) : with_spans_(with_spans) {}
@@ -159,7 +78,7 @@ class Dumper {
 
   void DumpAttributes(int indent, const std::vector<ast::AttributeDecl>& attributes) {
     for (const ast::AttributeDecl& a : attributes) {
-      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeText(a.type), At(a.name.span),
+      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeName(a.type), At(a.name.span),
                                 At(a.type_span, "type")));
     }
   }
@@ -169,7 +88,7 @@ class Dumper {
     for (const ast::SchemaItem& item : block.items) {
       switch (item.kind) {
         case ast::SchemaItem::Kind::kSubject:
-          Line(2, absl::StrCat(SubjectKindText(item.subject_kind), At(item.span)));
+          Line(2, absl::StrCat(SubjectKindName(item.subject_kind), At(item.span)));
           DumpAttributes(3, item.attributes);
           break;
         case ast::SchemaItem::Kind::kResource:
@@ -195,7 +114,7 @@ class Dumper {
   }
 
   void DumpRule(const ast::Rule& rule) {
-    Line(1, absl::StrCat("rule ", EffectText(rule.effect), At(rule.span),
+    Line(1, absl::StrCat("rule ", ast::EffectKeyword(rule.effect), At(rule.span),
                          At(rule.effect_span, "effect")));
     for (const ast::Annotation& a : rule.annotations) {
       Line(2, absl::StrCat("annotation ", a.name.name, " ", Quote(a.value.value), At(a.span),
@@ -203,7 +122,7 @@ class Dumper {
     }
     const ast::SubjectHead& subject = rule.subject;
     std::string kind =
-        subject.kind.has_value() ? std::string(SubjectKindText(*subject.kind)) : std::string("any");
+        subject.kind.has_value() ? std::string(SubjectKindName(*subject.kind)) : std::string("any");
     std::string selector;
     switch (subject.selector) {
       case ast::SubjectHead::Selector::kAll:
@@ -311,7 +230,7 @@ class Dumper {
           text = "list";
           break;
         case Kind::kPath:
-          text = absl::StrCat("path ", RootText(expr->root));
+          text = absl::StrCat("path ", ast::PathRootKeyword(expr->root));
           if (!expr->attribute.name.empty()) {
             absl::StrAppend(&text, ".", expr->attribute.name);
           }
@@ -320,13 +239,13 @@ class Dumper {
           text = "now";
           break;
         case Kind::kHas:
-          text = absl::StrCat("has ", RootText(expr->root), ".", expr->attribute.name);
+          text = absl::StrCat("has ", ast::PathRootKeyword(expr->root), ".", expr->attribute.name);
           break;
         case Kind::kNot:
           text = "not";
           break;
         case Kind::kBinary:
-          text = absl::StrCat("binary ", OpText(expr->op));
+          text = absl::StrCat("binary ", ast::BinaryOpText(expr->op));
           break;
         case Kind::kMatches:
           text = absl::StrCat("matches ", Quote(expr->regex.pattern));

@@ -44,9 +44,7 @@ Root ToRoot(ast::PathRoot root) {
 
 bool IsSet(Type type) { return type == Type::kStringSet || type == Type::kIntSet; }
 
-Type ElementType(Type set_type) {
-  return set_type == Type::kIntSet ? Type::kInt : Type::kString;
-}
+Type ElementType(Type set_type) { return set_type == Type::kIntSet ? Type::kInt : Type::kString; }
 
 // `[]` checks as a set of strings but stands for a set of either element type.
 bool IsEmptyListLiteral(const Expr& expr) {
@@ -58,32 +56,6 @@ bool IsEmptyListLiteral(const Expr& expr) {
 
 bool IsStringLiteral(const Expr& expr) {
   return expr.op == Expr::Op::kLiteral && expr.literal.kind() == Value::Kind::kString;
-}
-
-absl::string_view BinaryOpText(ast::Expr::BinaryOp op) {
-  switch (op) {
-    case ast::Expr::BinaryOp::kAnd:
-      return "and";
-    case ast::Expr::BinaryOp::kOr:
-      return "or";
-    case ast::Expr::BinaryOp::kEq:
-      return "==";
-    case ast::Expr::BinaryOp::kNe:
-      return "!=";
-    case ast::Expr::BinaryOp::kLt:
-      return "<";
-    case ast::Expr::BinaryOp::kLe:
-      return "<=";
-    case ast::Expr::BinaryOp::kGt:
-      return ">";
-    case ast::Expr::BinaryOp::kGe:
-      return ">=";
-    case ast::Expr::BinaryOp::kIn:
-      return "in";
-    case ast::Expr::BinaryOp::kStartsWith:
-      return "starts_with";
-  }
-  return "?";
 }
 
 Expr::Op BinaryOpToIr(ast::Expr::BinaryOp op) {
@@ -221,9 +193,9 @@ class Checker {
             auto& targets = schema_.actions[action.name];
             for (const ast::Identifier& type : item.action_resource_types) {
               if (!targets.insert(type.name).second) {
-                Error(action.span.begin, absl::StrCat("action `", action.name,
-                                                      "` is already declared on `", type.name,
-                                                      "`"));
+                Error(action.span.begin,
+                      absl::StrCat("action `", action.name, "` is already declared on `", type.name,
+                                   "`"));
               }
               action_targets_.push_back({current_, type});
             }
@@ -241,8 +213,8 @@ class Checker {
       if (schema_.resource_types.count(type.name)) continue;
       if (!reported.insert({input, type.span.begin.offset}).second) continue;
       current_ = input;
-      Error(type.span.begin, absl::StrCat("unknown resource type `", type.name, "`",
-                                          DidYouMean(type.name, types)));
+      Error(type.span.begin,
+            absl::StrCat("unknown resource type `", type.name, "`", DidYouMean(type.name, types)));
     }
   }
 
@@ -305,8 +277,8 @@ class Checker {
       }
       if (scope.resource_type_known && !it->second.count(scope.resource_type)) {
         Error(action.span.begin,
-              absl::StrCat("action `", action.name, "` does not apply to `",
-                           scope.resource_type, "` (it applies to ",
+              absl::StrCat("action `", action.name, "` does not apply to `", scope.resource_type,
+                           "` (it applies to ",
                            absl::StrJoin(it->second, ", ",
                                          [](std::string* o, const std::string& t) {
                                            absl::StrAppend(o, "`", t, "`");
@@ -410,8 +382,8 @@ class Checker {
                          "budget of ",
                          options_.max_regex_memory, " bytes"));
     } else {
-      Error(literal.span.begin, absl::StrCat("invalid regular expression `", literal.pattern,
-                                             "`: ", regex->error()));
+      Error(literal.span.begin,
+            absl::StrCat("invalid regular expression `", literal.pattern, "`: ", regex->error()));
     }
     return nullptr;
   }
@@ -429,7 +401,8 @@ class Checker {
         const ast::ObligationArg& limit_name = obligation.args[0];
         const ast::ObligationArg& value = obligation.args[1];
         if (limit_name.kind != ast::ObligationArg::Kind::kIdentifier) {
-          Error(limit_name.span.begin, "`limit` takes a name first, e.g. `limit(output_tokens, 4000)`");
+          Error(limit_name.span.begin,
+                "`limit` takes a name first, e.g. `limit(output_tokens, 4000)`");
           continue;
         }
         if (value.kind != ast::ObligationArg::Kind::kInt) {
@@ -437,8 +410,8 @@ class Checker {
           continue;
         }
         if (value.int_value < 0) {
-          Error(value.span.begin, absl::StrCat("a limit must not be negative, found ",
-                                               value.int_value));
+          Error(value.span.begin,
+                absl::StrCat("a limit must not be negative, found ", value.int_value));
           continue;
         }
         if (!limit_names.insert(limit_name.text).second) {
@@ -453,9 +426,9 @@ class Checker {
         std::vector<std::string> levels(std::begin(kLogLevels), std::end(kLogLevels));
         if (level.kind != ast::ObligationArg::Kind::kIdentifier ||
             std::find(levels.begin(), levels.end(), level.text) == levels.end()) {
-          Error(level.span.begin, absl::StrCat("unknown log level `", level.text,
-                                               "`; use `none`, `summary` or `full`",
-                                               DidYouMean(level.text, levels)));
+          Error(level.span.begin,
+                absl::StrCat("unknown log level `", level.text,
+                             "`; use `none`, `summary` or `full`", DidYouMean(level.text, levels)));
           continue;
         }
         if (out->sets_log) {
@@ -511,8 +484,7 @@ class Checker {
     if (regex == nullptr) return;
     std::string rewrite_error;
     if (!regex->CheckRewriteString(
-            re2::StringPiece(replacement.text.data(), replacement.text.size()),
-            &rewrite_error)) {
+            re2::StringPiece(replacement.text.data(), replacement.text.size()), &rewrite_error)) {
       Error(replacement.span.begin,
             absl::StrCat("invalid replacement `", replacement.text, "`: ", rewrite_error));
       return;
@@ -527,8 +499,8 @@ class Checker {
   std::string ConditionText(const ast::Expr& expr) const {
     const absl::string_view text = current_->text;
     const size_t begin = std::min<size_t>(expr.span.begin.offset, text.size());
-    const size_t end = std::min<size_t>(std::max(expr.span.end.offset, expr.span.begin.offset),
-                                        text.size());
+    const size_t end =
+        std::min<size_t>(std::max(expr.span.end.offset, expr.span.begin.offset), text.size());
     std::string folded;
     for (char c : text.substr(begin, end - begin)) {
       const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
@@ -543,8 +515,8 @@ class Checker {
     std::unique_ptr<Expr> checked = CheckExpr(expr, scope);
     if (checked == nullptr) return nullptr;
     if (checked->type != Type::kBool) {
-      Error(expr.span.begin, absl::StrCat("a condition must be a bool; this is ",
-                                          Article(checked->type)));
+      Error(expr.span.begin,
+            absl::StrCat("a condition must be a bool; this is ", Article(checked->type)));
       return nullptr;
     }
     return checked;
@@ -623,8 +595,7 @@ class Checker {
         std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope);
         if (!operand) return nullptr;
         if (operand->type != Type::kBool) {
-          Error(expr.op_span.begin,
-                absl::StrCat("`not` needs a bool, found ", Describe(*operand)));
+          Error(expr.op_span.begin, absl::StrCat("`not` needs a bool, found ", Describe(*operand)));
           return nullptr;
         }
         auto out = NewExpr(Expr::Op::kNot, Type::kBool, expr);
@@ -719,15 +690,15 @@ class Checker {
     std::unique_ptr<Expr> left = CheckExpr(*expr.operands[0], scope);
     std::unique_ptr<Expr> right = CheckExpr(*expr.operands[1], scope);
     if (!left || !right) return nullptr;
-    const std::string op = absl::StrCat("`", BinaryOpText(expr.op), "`");
+    const std::string op = absl::StrCat("`", ast::BinaryOpText(expr.op), "`");
     const ast::Location& at = expr.op_span.begin;
     Type result = Type::kBool;
     switch (expr.op) {
       case ast::Expr::BinaryOp::kAnd:
       case ast::Expr::BinaryOp::kOr:
         if (left->type != Type::kBool || right->type != Type::kBool) {
-          Error(at, absl::StrCat(op, " needs bools on both sides, found ", Describe(*left),
-                                 " and ", Describe(*right)));
+          Error(at, absl::StrCat(op, " needs bools on both sides, found ", Describe(*left), " and ",
+                                 Describe(*right)));
           return nullptr;
         }
         break;
@@ -737,8 +708,8 @@ class Checker {
           return nullptr;
         }
         if (left->type != right->type) {
-          Error(at, absl::StrCat(op, " compares values of the same type, found ",
-                                 Describe(*left), " and ", Describe(*right)));
+          Error(at, absl::StrCat(op, " compares values of the same type, found ", Describe(*left),
+                                 " and ", Describe(*right)));
           return nullptr;
         }
         break;
@@ -763,10 +734,10 @@ class Checker {
           right->literal = Value::IntSet({});
         }
         if (!scalar || !IsSet(right->type) || ElementType(right->type) != left->type) {
-          Error(at, absl::StrCat(
-                        op, " needs a string or an int on its left and a set of the same on "
-                            "its right, found ",
-                        Describe(*left), " and ", Describe(*right)));
+          Error(at, absl::StrCat(op,
+                                 " needs a string or an int on its left and a set of the same on "
+                                 "its right, found ",
+                                 Describe(*left), " and ", Describe(*right)));
           return nullptr;
         }
         break;
@@ -852,11 +823,10 @@ class Checker {
     }
     for (const auto& [k, type] : declared) {
       if (type == declared.front().second) continue;
-      Error(name.span.begin,
-            absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
-                         SubjectKindName(declared.front().first), " declares it ",
-                         TypeName(declared.front().second), " and ", SubjectKindName(k),
-                         " declares it ", TypeName(type)));
+      Error(name.span.begin, absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
+                                          SubjectKindName(declared.front().first), " declares it ",
+                                          TypeName(declared.front().second), " and ",
+                                          SubjectKindName(k), " declares it ", TypeName(type)));
       return std::nullopt;
     }
     if (!lacking.empty() && !for_has) {

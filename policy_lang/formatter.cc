@@ -21,6 +21,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/schema.h"
+#include "lib/value.h"
 #include "policy_lang/ast.h"
 #include "policy_lang/diagnostics.h"
 #include "policy_lang/lexer.h"
@@ -68,88 +70,6 @@ std::string QuoteString(absl::string_view value) {
   }
   out += "\"";
   return out;
-}
-
-absl::string_view TypeText(Type type) {
-  switch (type) {
-    case Type::kString:
-      return "string";
-    case Type::kInt:
-      return "int";
-    case Type::kBool:
-      return "bool";
-    case Type::kTimestamp:
-      return "timestamp";
-    case Type::kStringSet:
-      return "set<string>";
-    case Type::kIntSet:
-      return "set<int>";
-  }
-  return "string";
-}
-
-absl::string_view SubjectKindText(SubjectKind kind) {
-  switch (kind) {
-    case SubjectKind::kUser:
-      return "user";
-    case SubjectKind::kAgent:
-      return "agent";
-    case SubjectKind::kBuilder:
-      return "builder";
-  }
-  return "user";
-}
-
-absl::string_view RootText(ast::PathRoot root) {
-  switch (root) {
-    case ast::PathRoot::kSubject:
-      return "subject";
-    case ast::PathRoot::kResource:
-      return "resource";
-    case ast::PathRoot::kContext:
-      return "context";
-    case ast::PathRoot::kDelegator:
-      return "delegator";
-  }
-  return "subject";
-}
-
-absl::string_view EffectText(ast::Effect effect) {
-  switch (effect) {
-    case ast::Effect::kPermit:
-      return "permit";
-    case ast::Effect::kForbid:
-      return "forbid";
-    case ast::Effect::kRequireApproval:
-      return "require_approval";
-  }
-  return "permit";
-}
-
-absl::string_view BinaryOpText(Expr::BinaryOp op) {
-  switch (op) {
-    case Expr::BinaryOp::kAnd:
-      return "and";
-    case Expr::BinaryOp::kOr:
-      return "or";
-    case Expr::BinaryOp::kEq:
-      return "==";
-    case Expr::BinaryOp::kNe:
-      return "!=";
-    case Expr::BinaryOp::kLt:
-      return "<";
-    case Expr::BinaryOp::kLe:
-      return "<=";
-    case Expr::BinaryOp::kGt:
-      return ">";
-    case Expr::BinaryOp::kGe:
-      return ">=";
-    case Expr::BinaryOp::kIn:
-      return "in";
-    case Expr::BinaryOp::kStartsWith:
-      return "starts_with";
-  }
-  return "and";
 }
 
 // Binding strength, from the loosest: or, and, not, comparisons, operands.
@@ -462,7 +382,7 @@ class Formatter {
     const int begin = item.span.begin.offset;
     switch (item.kind) {
       case ast::SchemaItem::Kind::kSubject:
-        Write(begin, SubjectKindText(item.subject_kind));
+        Write(begin, SubjectKindName(item.subject_kind));
         FormatAttributes(item, NextToken(begin + 1), indent);
         break;
       case ast::SchemaItem::Kind::kResource:
@@ -531,7 +451,7 @@ class Formatter {
   void FormatAttribute(const ast::AttributeDecl& attribute) {
     Write(attribute.name.span.begin.offset, attribute.name.name);
     Write(NextToken(attribute.name.span.end.offset), ":", Space::kGlue);
-    Write(attribute.type_span.begin.offset, TypeText(attribute.type));
+    Write(attribute.type_span.begin.offset, TypeName(attribute.type));
   }
 
   // ---- Rules ----
@@ -545,7 +465,7 @@ class Formatter {
     }
     if (!rule.annotations.empty()) RequestBreak(0);
     continuation_ = 4;
-    Write(rule.effect_span.begin.offset, EffectText(rule.effect));
+    Write(rule.effect_span.begin.offset, ast::EffectKeyword(rule.effect));
     FormatSubject(rule.subject);
     const int to = NextToken(rule.subject.span.end.offset);
     Write(to, "to");
@@ -578,7 +498,7 @@ class Formatter {
 
   void FormatSubject(const ast::SubjectHead& subject) {
     Write(subject.kind_span.begin.offset,
-          subject.kind.has_value() ? SubjectKindText(*subject.kind) : "any");
+          subject.kind.has_value() ? SubjectKindName(*subject.kind) : "any");
     switch (subject.selector) {
       case ast::SubjectHead::Selector::kAll:
         break;
@@ -722,11 +642,11 @@ class Formatter {
       case Expr::Kind::kPath:
         Write(expr.span.begin.offset,
               expr.attribute.name.empty()
-                  ? std::string(RootText(expr.root))
-                  : absl::StrCat(RootText(expr.root), ".", expr.attribute.name));
+                  ? std::string(ast::PathRootKeyword(expr.root))
+                  : absl::StrCat(ast::PathRootKeyword(expr.root), ".", expr.attribute.name));
         break;
       case Expr::Kind::kHas:
-        Write(expr.span.begin.offset, RootText(expr.root));
+        Write(expr.span.begin.offset, ast::PathRootKeyword(expr.root));
         Write(expr.op_span.begin.offset, "has");
         Write(expr.attribute.span.begin.offset, expr.attribute.name);
         break;
@@ -761,7 +681,7 @@ class Formatter {
           const Expr& left = *expr.operands[0];
           const Expr& right = *expr.operands[1];
           FormatExpr(left, NeedsParentheses(expr, 0, left), indent + 2, 0);
-          Write(expr.op_span.begin.offset, BinaryOpText(expr.op));
+          Write(expr.op_span.begin.offset, ast::BinaryOpText(expr.op));
           FormatExpr(right, NeedsParentheses(expr, 1, right), indent + 2, trailing);
         }
         break;
@@ -846,7 +766,7 @@ class Formatter {
       Prepare(first);
       const State start = Save();
       for (size_t i = 0; i < operands.size(); ++i) {
-        if (i > 0) Write(joints[i]->op_span.begin.offset, BinaryOpText(expr.op));
+        if (i > 0) Write(joints[i]->op_span.begin.offset, ast::BinaryOpText(expr.op));
         FormatExpr(*operands[i], needs_parentheses(i), indent + 2,
                    i + 1 == operands.size() ? trailing : 0);
       }
@@ -856,7 +776,7 @@ class Formatter {
     for (size_t i = 0; i < operands.size(); ++i) {
       if (i > 0) {
         RequestBreak(indent);
-        Write(joints[i]->op_span.begin.offset, BinaryOpText(expr.op));
+        Write(joints[i]->op_span.begin.offset, ast::BinaryOpText(expr.op));
       }
       FormatExpr(*operands[i], needs_parentheses(i), indent + 2,
                  i + 1 == operands.size() ? trailing : 0);
