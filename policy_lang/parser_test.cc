@@ -110,46 +110,6 @@ ast::Rule OneRule(absl::string_view text) {
   return std::move(std::get<ast::Rule>(parsed.file.items[0]));
 }
 
-std::string RootName(ast::PathRoot root) {
-  switch (root) {
-    case ast::PathRoot::kSubject:
-      return "subject";
-    case ast::PathRoot::kResource:
-      return "resource";
-    case ast::PathRoot::kContext:
-      return "context";
-    case ast::PathRoot::kDelegator:
-      return "delegator";
-  }
-  return "?";
-}
-
-std::string OpName(Expr::BinaryOp op) {
-  switch (op) {
-    case Expr::BinaryOp::kAnd:
-      return "and";
-    case Expr::BinaryOp::kOr:
-      return "or";
-    case Expr::BinaryOp::kEq:
-      return "==";
-    case Expr::BinaryOp::kNe:
-      return "!=";
-    case Expr::BinaryOp::kLt:
-      return "<";
-    case Expr::BinaryOp::kLe:
-      return "<=";
-    case Expr::BinaryOp::kGt:
-      return ">";
-    case Expr::BinaryOp::kGe:
-      return ">=";
-    case Expr::BinaryOp::kIn:
-      return "in";
-    case Expr::BinaryOp::kStartsWith:
-      return "starts_with";
-  }
-  return "?";
-}
-
 // A compact, fully parenthesised rendering of an expression (small trees only).
 std::string Sexp(const Expr& e) {
   switch (e.kind) {
@@ -162,20 +122,21 @@ std::string Sexp(const Expr& e) {
     case Expr::Kind::kNow:
       return "now";
     case Expr::Kind::kPath:
-      return e.attribute.name.empty() ? RootName(e.root)
-                                      : absl::StrCat(RootName(e.root), ".", e.attribute.name);
+      return e.attribute.name.empty()
+                 ? std::string(ast::PathRootKeyword(e.root))
+                 : absl::StrCat(ast::PathRootKeyword(e.root), ".", e.attribute.name);
     case Expr::Kind::kList: {
       std::vector<std::string> items;
       for (const auto& operand : e.operands) items.push_back(Sexp(*operand));
       return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
     }
     case Expr::Kind::kHas:
-      return absl::StrCat("(has ", RootName(e.root), " ", e.attribute.name, ")");
+      return absl::StrCat("(has ", ast::PathRootKeyword(e.root), " ", e.attribute.name, ")");
     case Expr::Kind::kNot:
       return absl::StrCat("(not ", Sexp(*e.operands[0]), ")");
     case Expr::Kind::kBinary:
-      return absl::StrCat("(", OpName(e.op), " ", Sexp(*e.operands[0]), " ", Sexp(*e.operands[1]),
-                          ")");
+      return absl::StrCat("(", ast::BinaryOpText(e.op), " ", Sexp(*e.operands[0]), " ",
+                          Sexp(*e.operands[1]), ")");
     case Expr::Kind::kMatches:
       return absl::StrCat("(matches ", Sexp(*e.operands[0]), " /", e.regex.pattern, "/)");
   }
@@ -938,8 +899,8 @@ TEST(ParserTest, LongAndChainsAreCapped) {
     EXPECT_THAT(parsed.file.items, IsEmpty());
   }
   // The cap counts every chain of the condition, inside parentheses too.
-  EXPECT_THAT(Errors(prefix + " or (context.a" + Repeat(" and context.a", 500) +
-                     ") or (context.a" + Repeat(" or context.a", 500) + ");"),
+  EXPECT_THAT(Errors(prefix + " or (context.a" + Repeat(" and context.a", 500) + ") or (context.a" +
+                     Repeat(" or context.a", 500) + ");"),
               ElementsAre(HasSubstr("condition has more than 1000 `and`/`or` operators")));
 }
 
