@@ -144,8 +144,8 @@ type Chain = IdentityRef[] | null | undefined;
 export interface GuardOptions<Args extends unknown[]> {
   subject: IdentityRef | ((...args: Args) => IdentityRef | Promise<IdentityRef>);
   onBehalfOf?: IdentityRef[] | null | ((...args: Args) => Chain | Promise<Chain>);
-  /** The resource id: the tool's name. */
-  tool: string;
+  /** The resource id: the tool's name; the function's own name by default. */
+  tool?: string;
   /** Default "invoke". */
   action?: string;
   /** Default "tool". */

@@ -581,8 +581,10 @@ function contextValue(value) {
 function guard(engine, options, fn) {
   if (!(engine instanceof Engine)) throw new TypeError('`engine` must be a ward.Engine');
   requireObject(options, 'options');
-  requireString(options.tool, 'options.tool');
   if (typeof fn !== 'function') throw new TypeError('`fn` must be a function');
+  // The tool is named by options.tool, else by the function's own name.
+  const tool = options.tool === undefined && fn.name ? fn.name :
+                                                      requireString(options.tool, 'options.tool');
   if (options.subject === undefined) throw new TypeError('`options.subject` is required');
   const action = options.action === undefined ? 'invoke' : requireString(options.action,
                                                                          'options.action');
@@ -599,7 +601,7 @@ function guard(engine, options, fn) {
     const request = {
       subject,
       action,
-      resource: {type: resourceType, id: options.tool},
+      resource: {type: resourceType, id: tool},
       context: contextFromArguments(args[0]),
     };
     if (onBehalfOf !== undefined && onBehalfOf !== null) request.onBehalfOf = onBehalfOf;

@@ -165,6 +165,19 @@ test('a tool that throws passes its error through', async () => {
   await assert.rejects(failing({}), RangeError);
 });
 
+test('without options.tool, the function\'s own name is the tool', async () => {
+  function search({query}) {
+    return `results for ${query}`;
+  }
+  const guarded = ward.guard(open(), {subject: kBot, onBehalfOf: kUser}, search);
+  assert.equal(await guarded({query: 'weather'}), 'results for weather');
+  function shell() {
+    return 'ran';
+  }
+  await assert.rejects(ward.guard(open(), {subject: kBot, onBehalfOf: kUser}, shell)({}),
+                       ward.ApprovalRequiredError);
+});
+
 test('guard checks its arguments', () => {
   const engine = open();
   assert.throws(() => ward.guard({}, {subject: kBot, tool: 't'}, () => 1), /engine/);
