@@ -1,42 +1,24 @@
 // Runs the `ward` binary (WARD_BIN, else build/cli/ward) and checks outputs and exit codes.
 
-#include <sys/wait.h>
-
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 
+#include "cli/command_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace {
 
+using ward::cli_testing::Outcome;
+
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string WardBinary() {
-  const char* env = std::getenv("WARD_BIN");
-  return env != nullptr ? env : "build/cli/ward";
-}
-
-class CliTest : public testing::Test {
+class CliTest : public ward::cli_testing::CommandTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ward_cli_test_" + std::to_string(::getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    CommandTest::SetUp();
     Write("policy.ward", R"(schema {
   user { clearance: int }
   resource tool { min_clearance: int }
@@ -49,39 +31,10 @@ class CliTest : public testing::Test {
   "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}},
                 {"type": "tool", "id": "t9", "attrs": {"min_clearance": 9}}]})");
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(Path(name), std::ios::binary) << text;
-  }
-
-  // Runs `ward ARGS` with `input` on stdin.
-  Outcome Ward(const std::string& args, const std::string& input = "") const {
-    Write("stdin.txt", input);
-    const std::string command = WardBinary() + " " + args + " <" + Path("stdin.txt") + " >" +
-                                Path("stdout.txt") + " 2>" + Path("stderr.txt");
-    Outcome run;
-    const int status = std::system(command.c_str());
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Read("stdout.txt");
-    run.err = Read("stderr.txt");
-    return run;
-  }
-
-  std::string Read(const std::string& name) const {
-    std::ifstream in(Path(name), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }
 
   std::string EvalArgs() const {
     return "eval --policy " + Path("policy.ward") + " --entities " + Path("entities.json");
   }
-
-  std::filesystem::path dir_;
 };
 
 constexpr char kRequestT1[] =
@@ -97,9 +50,9 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("did you mean `eval`?"));
   EXPECT_EQ(Ward(EvalArgs() + " --request - --bogus").exit_code, 2);
-  EXPECT_EQ(Ward("eval --request -").exit_code, 2);  // no policy
-  EXPECT_EQ(Ward(EvalArgs()).exit_code, 2);          // no request
-  EXPECT_EQ(Ward("check").exit_code, 2);             // no files
+  EXPECT_EQ(Ward("eval --request -").exit_code, 2);                        // no policy
+  EXPECT_EQ(Ward(EvalArgs()).exit_code, 2);                                // no request
+  EXPECT_EQ(Ward("check").exit_code, 2);                                   // no files
   EXPECT_EQ(Ward(EvalArgs() + " --entities x --request -").exit_code, 2);  // repeated
 }
 
@@ -164,7 +117,7 @@ TEST_F(CliTest, EvalRejectsBadRequestsWithExitTwo) {
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_THAT(invalid.err, HasSubstr("standard input"));
   Outcome unknown = Ward(EvalArgs() + " --request -",
-                     R"({"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
+                         R"({"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
                          "resource": {"type": "tool", "id": "t1"}, "colour": 1})");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("`colour`"));
@@ -202,8 +155,8 @@ TEST_F(CliTest, EvalWithAnInvalidPolicyExitsOne) {
 
 TEST_F(CliTest, ExplainPrintsTheDecisionAndTheTrace) {
   Outcome run = Ward("explain --policy " + Path("policy.ward") + " --entities " +
-                     Path("entities.json") + " --request -",
-                 kRequestT9);
+                         Path("entities.json") + " --request -",
+                     kRequestT9);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, StartsWith(R"({"effect":"DENY")"));
   EXPECT_THAT(run.out, HasSubstr("subject user:u1"));
@@ -216,9 +169,9 @@ TEST_F(CliTest, CompileWritesABundleThatDecidesTheSame) {
   EXPECT_EQ(compiled.exit_code, 0) << compiled.err;
   EXPECT_THAT(compiled.out, HasSubstr("1 rules"));
   const std::string from_text = Ward(EvalArgs() + " --request -", kRequestT1).out;
-  Outcome from_bundle = Ward("eval --bundle " + Path("p.bundle") + " --entities " +
-                                 Path("entities.json") + " --request -",
-                             kRequestT1);
+  Outcome from_bundle = Ward(
+      "eval --bundle " + Path("p.bundle") + " --entities " + Path("entities.json") + " --request -",
+      kRequestT1);
   EXPECT_EQ(from_bundle.exit_code, 0) << from_bundle.err;
   EXPECT_EQ(from_bundle.out, from_text);
   EXPECT_THAT(Ward("dump --bundle " + Path("p.bundle")).out, HasSubstr("rule 0 cleared"));
@@ -234,7 +187,7 @@ TEST_F(CliTest, CorruptBundlesAreRejected) {
   EXPECT_THAT(cut.err, HasSubstr("invalid bundle"));
   EXPECT_EQ(Ward("compile " + Path("policy.ward")).exit_code, 2);  // no -o
   EXPECT_EQ(Ward("eval --policy " + Path("policy.ward") + " --bundle " + Path("p.bundle") +
-                 " --request -",
+                     " --request -",
                  kRequestT1)
                 .exit_code,
             2);  // both
@@ -249,7 +202,8 @@ TEST_F(CliTest, HostileInputNeverCrashes) {
   EXPECT_THAT(deep_json.err, HasSubstr("deeper"));
   Write("noise.ward", std::string("\x00\xff\xfe/*", 5));
   EXPECT_EQ(Ward("check " + Path("noise.ward")).exit_code, 1);
-  Outcome long_line = Ward(EvalArgs() + " --requests -", std::string(3 << 20, 'x') + "\n" + kRequestT1);
+  Outcome long_line =
+      Ward(EvalArgs() + " --requests -", std::string(3 << 20, 'x') + "\n" + kRequestT1);
   EXPECT_EQ(long_line.exit_code, 2);
   EXPECT_THAT(long_line.out, HasSubstr("line 1: longer than"));
   EXPECT_THAT(long_line.out, HasSubstr("\"effect\":\"ALLOW\""));

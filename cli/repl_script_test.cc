@@ -4,17 +4,12 @@
 // The binary is $WARD_BIN (ctest and Bazel set it), else build/cli/ward. The working
 // directory is the repository root (the runfiles root under Bazel), where examples/ is.
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_replace.h"
+#include "cli/command_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -27,47 +22,16 @@ constexpr char kExample[] =
     " --policy examples/agent-runtime/schema.ward --policy examples/agent-runtime/rules.ward"
     " --entities examples/agent-runtime/entities.json";
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using ward::cli_testing::Outcome;
 
-class ReplScriptTest : public testing::Test {
+class ReplScriptTest : public ward::cli_testing::CommandTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ward_repl_script_test_" + std::to_string(::getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(Path(name), std::ios::binary) << text;
-  }
-  std::string Read(const std::string& name) const {
-    std::ifstream in(Path(name), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-  }
-
   // Runs `ward ARGS` with `input` on standard input. `$DIR` in the input stands for the
   // test's directory, and the directory is written `$DIR` in the outputs.
-  Outcome Ward(const std::string& args, const std::string& input) const {
-    const char* env = std::getenv("WARD_BIN");
-    const std::string binary = env != nullptr && *env != '\0' ? env : "build/cli/ward";
-    Write("input.txt", absl::StrReplaceAll(input, {{"$DIR", dir_.string()}}));
-    const std::string command = binary + " " + args + " <" + Path("input.txt") + " >" +
-                                Path("stdout.txt") + " 2>" + Path("stderr.txt");
-    const int status = std::system(command.c_str());
-    Outcome outcome;
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    outcome.out = absl::StrReplaceAll(Read("stdout.txt"), {{dir_.string(), "$DIR"}});
-    outcome.err = absl::StrReplaceAll(Read("stderr.txt"), {{dir_.string(), "$DIR"}});
+  Outcome WardIn(const std::string& args, const std::string& input) const {
+    Outcome outcome = Ward(args, absl::StrReplaceAll(input, {{"$DIR", dir_.string()}}));
+    outcome.out = absl::StrReplaceAll(outcome.out, {{dir_.string(), "$DIR"}});
+    outcome.err = absl::StrReplaceAll(outcome.err, {{dir_.string(), "$DIR"}});
     return outcome;
   }
 
@@ -76,7 +40,7 @@ class ReplScriptTest : public testing::Test {
   // them), and the messages of evaluation errors `MESSAGE`: the contract leaves their
   // wording free, and the REPL prints them as the engine words them.
   Outcome Repl(const std::string& args, const std::string& script) const {
-    Outcome outcome = Ward("repl" + args, script);
+    Outcome outcome = WardIn("repl" + args, script);
     static const std::regex kExampleLine("(examples/agent-runtime/rules\\.ward):[0-9]+");
     static const std::regex kErrorMessage(
         "(\n  (errors |       ) {6}[^\n]*? \\([^)\n]*\\)): [^\n]*");
@@ -84,8 +48,6 @@ class ReplScriptTest : public testing::Test {
                                      kErrorMessage, "$1: MESSAGE");
     return outcome;
   }
-
-  std::filesystem::path dir_;
 };
 
 TEST_F(ReplScriptTest, DecidesExplainsAndEditsInOrder) {
@@ -197,7 +159,7 @@ error: unknown command `:tree_`; did you mean `:tree`? (:help lists the commands
 }
 
 TEST_F(ReplScriptTest, WhyPrintsTheTraceOfTheLastRequest) {
-  const Outcome run = Ward(std::string("repl") + kExample, R"(:why
+  const Outcome run = WardIn(std::string("repl") + kExample, R"(:why
 :whynot a17-scope
 :now 2026-12-01T00:00:00Z
 agent a17 invoke tool:search on_behalf_of user:u3
@@ -217,8 +179,8 @@ revoked user:u3
 
   // The trace is the one `ward explain` prints for the request, as it was decided: before
   // u3 was revoked.
-  const Outcome explain = Ward(std::string("explain") + kExample + " --request -",
-                               R"({"subject": {"kind": "agent", "id": "a17"}, "action": "invoke",
+  const Outcome explain = WardIn(std::string("explain") + kExample + " --request -",
+                                 R"({"subject": {"kind": "agent", "id": "a17"}, "action": "invoke",
           "resource": {"type": "tool", "id": "search"},
           "on_behalf_of": [{"kind": "user", "id": "u3"}], "now": "2026-12-01T00:00:00Z"})");
   ASSERT_EQ(explain.exit_code, 0) << explain.err;

@@ -3,33 +3,19 @@
 // `ward check`. The binary is $WARD_BIN (ctest sets it), else build/cli/ward; the working
 // directory is the repository root.
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "cli/command_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace {
 
+using ward::cli_testing::Outcome;
+
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string WardBinary() {
-  const char* env = std::getenv("WARD_BIN");
-  return env != nullptr && *env != '\0' ? env : "build/cli/ward";
-}
 
 constexpr char kPolicy[] = R"(schema {
   user { clearance: int }
@@ -51,28 +37,13 @@ constexpr char kEntities[] = R"({"identities": [
   "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}},
                 {"type": "tool", "id": "t9", "attrs": {"min_clearance": 9}}]})";
 
-class WorkbenchTest : public testing::Test {
+class WorkbenchTest : public ward::cli_testing::CommandTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ward_workbench_test_" + std::to_string(::getpid()) + "_" +
-            testing::UnitTest::GetInstance()->current_test_info()->name());
+    CommandTest::SetUp();
     std::filesystem::create_directories(dir_ / "tests");
     Write("policy.ward", kPolicy);
     Write("entities.json", kEntities);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  void Write(const std::string& name, const std::string& text) const {
-    std::ofstream(Path(name), std::ios::binary) << text;
-  }
-  std::string Read(const std::string& name) const {
-    std::ifstream in(Path(name), std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
   }
 
   // A test file in tests/ naming the policy and entities above, with `cases` (a JSON list).
@@ -82,19 +53,6 @@ class WorkbenchTest : public testing::Test {
               "now": "2026-12-01T00:00:00Z", "cases": )" +
               cases + "}");
   }
-
-  Outcome Ward(const std::string& args) const {
-    const std::string command = WardBinary() + " " + args + " </dev/null >" + Path("stdout.txt") +
-                                " 2>" + Path("stderr.txt");
-    Outcome run;
-    const int status = std::system(command.c_str());
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Read("stdout.txt");
-    run.err = Read("stderr.txt");
-    return run;
-  }
-
-  std::filesystem::path dir_;
 };
 
 constexpr char kPassingCases[] = R"([
