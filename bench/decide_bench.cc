@@ -5,6 +5,9 @@
 //   HashLookup/Scale<S>          a bare hash lookup of the subject
 //   Compile/Scale<S>             the policy text to a ward::Policy
 //   EntityLoad/Scale<S>          the entity file to an EntityStore, and Engine::Create
+//   BundleLoad/Scale<S>          the compiled bundle to a ward::Policy, verified
+//   BundleVerify/Scale<S>        the verification alone (internal::VerifyProgram)
+//   BundleRefuse/RegexFlood      refusing a bundle of 400 patterns near their budget
 //   Redact/4KiB/3patterns        ward::ApplyRedactions, in bytes per second
 //
 // Each scale's workload is generated and compiled once, on first use, so that filtering to
@@ -17,14 +20,18 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "bench/baseline.h"
 #include "bench/workload.h"
 #include "lib/bundle.h"
 #include "benchmark/benchmark.h"
 #include "lib/engine.h"
+#include "lib/internal/program.h"
+#include "lib/proto/bundle.pb.h"
 #include "lib/redact.h"
 #include "policy_lang/compiler.h"
+#include "re2/re2.h"
 
 namespace ward::bench {
 namespace {
@@ -204,6 +211,91 @@ void BM_BundleLoad(benchmark::State& state, int scale) {
   state.counters["bundle_bytes"] = static_cast<double>(bytes.size());
 }
 
+// The part of BundleLoad that verifies the program as if an attacker wrote it (types of the
+// code, attribute references, rules: internal::VerifyProgram), timed alone on the loaded
+// program; BundleLoad minus this is a load without it. The counters say how much of the
+// regex budget the bundle uses.
+void BM_BundleVerify(benchmark::State& state, int scale) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  absl::StatusOr<std::shared_ptr<const Policy>> loaded =
+      LoadBundle(SerializeBundle(*p.engine->policy()));
+  if (!loaded.ok()) {
+    state.SkipWithError("the bundle does not load");
+    return;
+  }
+  const internal::Program& program = (*loaded)->program();
+  for (auto _ : state) {
+    absl::Status verified = internal::VerifyProgram(program);
+    if (!verified.ok()) {
+      state.SkipWithError("the bundle does not verify");
+      return;
+    }
+    benchmark::DoNotOptimize(verified);
+  }
+  double patterns = static_cast<double>(program.regex_patterns.size());
+  double text_bytes = 0;
+  for (const std::string& pattern : program.regex_patterns) text_bytes += pattern.size();
+  for (const internal::ProgramRule& rule : program.rules) {
+    patterns += static_cast<double>(rule.obligations.redact.size());
+    for (const Redaction& redaction : rule.obligations.redact) {
+      text_bytes += redaction.pattern.size();
+    }
+  }
+  double compiled_bytes = 0;
+  for (const auto& regex : program.regexes) {
+    compiled_bytes += static_cast<double>(regex->ProgramSize() * internal::kRegexInstructionBytes);
+  }
+  state.counters["instructions"] = static_cast<double>(program.code.size());
+  state.counters["regexes"] = patterns;
+  state.counters["regex_text_bytes"] = text_bytes;
+  state.counters["regex_compiled_bytes"] = compiled_bytes;
+}
+
+// A hostile bundle: 400 patterns of 175 bytes (70 KB), each close to the budget of one
+// pattern (RE2 max_mem), with a valid checksum. Loading it must be refused by the regex
+// budget (BundleLoadOptions) after compiling a few of them; unbounded, it took some 20 s and
+// 200 MB.
+void BM_BundleRefuseRegexFlood(benchmark::State& state) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      CompilePolicy({{"flood.ward",
+                      "schema { resource tool {} action invoke on tool }\n"
+                      "@id(\"r\") permit user to invoke on tool;\n"}});
+  if (!policy.ok()) {
+    state.SkipWithError("the policy does not compile");
+    return;
+  }
+  ward::bundle::Bundle envelope;
+  ward::bundle::Program program;
+  if (!envelope.ParseFromString(SerializeBundle(**policy)) ||
+      !program.ParseFromString(envelope.program())) {
+    state.SkipWithError("the bundle does not decode");
+    return;
+  }
+  for (int i = 0; i < 400; ++i) {
+    std::string pattern = absl::StrCat("\\pL{50}", i, "|");
+    pattern.resize(175, 'x');
+    program.add_regex_patterns(pattern);
+  }
+  std::string serialized;
+  program.SerializeToString(&serialized);
+  envelope.set_checksum(internal::Fnv1a64(serialized));
+  envelope.set_program(std::move(serialized));
+  std::string bytes;
+  envelope.SerializeToString(&bytes);
+  for (auto _ : state) {
+    absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(bytes);
+    if (loaded.ok()) {
+      state.SkipWithError("the flood loaded");
+      return;
+    }
+  }
+  state.counters["bundle_bytes"] = static_cast<double>(bytes.size());
+}
+
 // An ALLOW whose obligations hold three redactions, obtained the way an application gets
 // them: from a decision, with the patterns the policy compiled. The redactions are used
 // through the Decision, which keeps the policy that owns those patterns alive.
@@ -258,8 +350,12 @@ void BM_Redact(benchmark::State& state) {
   }
   const std::string text = RedactionText();
   for (auto _ : state) {
-    std::string out = ApplyRedactions(obligations, text);
-    benchmark::DoNotOptimize(out.data());
+    absl::StatusOr<std::string> out = ApplyRedactions(obligations, text);
+    if (!out.ok()) {
+      state.SkipWithError("the redactions do not apply");
+      return;
+    }
+    benchmark::DoNotOptimize(out->data());
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
 }
@@ -286,8 +382,13 @@ void RegisterAll() {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(absl::StrCat("BundleLoad", suffix).c_str(), BM_BundleLoad, scale)
         ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(absl::StrCat("BundleVerify", suffix).c_str(), BM_BundleVerify,
+                                 scale)
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("Redact/4KiB/3patterns", BM_Redact);
+  benchmark::RegisterBenchmark("BundleRefuse/RegexFlood", BM_BundleRefuseRegexFlood)
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -32,13 +32,22 @@ int RunLint(const std::vector<std::string>& args);
 int RunCompile(const std::vector<std::string>& args);
 int RunDump(const std::vector<std::string>& args);
 
+// `ward keygen` (an Ed25519 key pair) and `ward approve` (a grant for an approval digest).
+int RunKeygen(const std::vector<std::string>& args);
+int RunApprove(const std::vector<std::string>& args);
+
 // Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
 // error (and warnings when `print_warnings`); null on error.
 std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
                                               bool print_warnings);
 
-// Loads a bundle file; prints the error to stderr and returns null on error.
-std::shared_ptr<const Policy> LoadBundleFile(const std::string& path);
+// Loads a bundle file, refusing it unless it is signed by one of `trusted_key_files` (public
+// key PEM files) when there are any; prints the error to stderr and returns null on error.
+std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
+                                             const std::vector<std::string>& trusted_key_files);
+
+// Reads key files (PEM text); prints the error to stderr and returns false on error.
+bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems);
 
 // Loads an entity file against `schema`; prints the error to stderr and returns false on
 // error. Warnings go to `warnings` when it is not null.

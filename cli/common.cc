@@ -24,13 +24,28 @@ std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& pa
   return result.policy;
 }
 
-std::shared_ptr<const Policy> LoadBundleFile(const std::string& path) {
+bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems) {
+  for (const std::string& path : paths) {
+    absl::StatusOr<std::string> text = internal::ReadFile(path, 64 * 1024);
+    if (!text.ok()) {
+      absl::FPrintF(stderr, "%s\n", text.status().message());
+      return false;
+    }
+    pems->push_back(*std::move(text));
+  }
+  return true;
+}
+
+std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
+                                             const std::vector<std::string>& trusted_key_files) {
+  BundleLoadOptions options;
+  if (!ReadKeyFiles(trusted_key_files, &options.trusted_keys)) return nullptr;
   absl::StatusOr<std::string> bytes = internal::ReadFile(path, kMaxBundleBytes);
   if (!bytes.ok()) {
     absl::FPrintF(stderr, "%s\n", bytes.status().message());
     return nullptr;
   }
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(*bytes);
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(*bytes, options);
   if (!policy.ok()) {
     absl::FPrintF(stderr, "%s: %s\n", path, policy.status().message());
     return nullptr;

@@ -15,6 +15,8 @@ namespace {
 const std::vector<OptionSpec>& CompileOptions() {
   static const auto* const kSpecs = new std::vector<OptionSpec>{
       {"output", "FILE", false, "where to write the bundle (also -o FILE)"},
+      {"sign", "NAME.key", false,
+       "sign the bundle with this private key (`ward keygen`), for loaders given --trust"},
   };
   return *kSpecs;
 }
@@ -22,6 +24,7 @@ const std::vector<OptionSpec>& CompileOptions() {
 const std::vector<OptionSpec>& DumpOptions() {
   static const auto* const kSpecs = new std::vector<OptionSpec>{
       {"bundle", "FILE", false, "dump a bundle instead of policy files"},
+      {"trust", "NAME.pub", true, "load --bundle only if it is signed by this public key"},
   };
   return *kSpecs;
 }
@@ -43,7 +46,7 @@ int RunCompile(const std::vector<std::string>& raw_args) {
     return kExitUsage;
   }
   if (parsed->help) {
-    absl::PrintF("%s", UsageText("compile", "FILE... -o BUNDLE",
+    absl::PrintF("%s", UsageText("compile", "FILE... -o BUNDLE [--sign NAME.key]",
                                  "Compiles policy files into a bundle: the decision tree and "
                                  "code that a gateway loads without the policy compiler.",
                                  CompileOptions()));
@@ -55,7 +58,20 @@ int RunCompile(const std::vector<std::string>& raw_args) {
   }
   std::shared_ptr<const Policy> policy = LoadPolicyFiles(parsed->positional, false);
   if (policy == nullptr) return kExitInvalidInput;
-  const std::string bytes = SerializeBundle(*policy);
+  std::string bytes;
+  if (parsed->Has("sign")) {
+    std::vector<std::string> key;
+    if (!ReadKeyFiles({parsed->Get("sign")}, &key)) return kExitInvalidInput;
+    absl::StatusOr<std::string> signed_bytes = SerializeSignedBundle(*policy, key.front());
+    if (!signed_bytes.ok()) {
+      absl::FPrintF(stderr, "ward compile: %s: %s\n", parsed->Get("sign"),
+                    signed_bytes.status().message());
+      return kExitInvalidInput;
+    }
+    bytes = *std::move(signed_bytes);
+  } else {
+    bytes = SerializeBundle(*policy);
+  }
   const std::string path = parsed->Get("output");
   FILE* out = std::fopen(path.c_str(), "wb");
   const bool written = out != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), out) ==
@@ -68,8 +84,8 @@ int RunCompile(const std::vector<std::string>& raw_args) {
     absl::FPrintF(stderr, "ward compile: %s: cannot write the file\n", path);
     return kExitInvalidInput;
   }
-  absl::PrintF("wrote %s: %d rules, %d bytes, policy %016x\n", path, policy->rule_count(),
-               bytes.size(), policy->hash());
+  absl::PrintF("wrote %s: %d rules, %d bytes, policy %016x%s\n", path, policy->rule_count(),
+               bytes.size(), policy->hash(), parsed->Has("sign") ? ", signed" : "");
   return kExitOk;
 }
 
@@ -80,7 +96,7 @@ int RunDump(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (parsed->help) {
-    absl::PrintF("%s", UsageText("dump", "FILE... | --bundle BUNDLE",
+    absl::PrintF("%s", UsageText("dump", "FILE... | --bundle BUNDLE [--trust NAME.pub]",
                                  "Prints the compiled form of a policy set: its schema, the "
                                  "decision tree (one line per leaf) and the code of every rule.",
                                  DumpOptions()));
@@ -91,7 +107,7 @@ int RunDump(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   std::shared_ptr<const Policy> policy =
-      parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"))
+      parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"), parsed->GetAll("trust"))
                             : LoadPolicyFiles(parsed->positional, false);
   if (policy == nullptr) return kExitInvalidInput;
   absl::PrintF("%s", policy->Dump());

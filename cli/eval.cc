@@ -24,6 +24,11 @@ const std::vector<OptionSpec>& EvalOptions() {
       {"request", "FILE", false, "one request as JSON (`-` reads standard input)"},
       {"requests", "FILE", false,
        "requests as JSON lines, one decision printed per line (`-` reads standard input)"},
+      {"approval-key", "NAME.pub", true,
+       "trust grants signed by this public key (`ward keygen`); without one, no request's "
+       "`approval` grant is accepted"},
+      {"trust", "NAME.pub", true,
+       "load --bundle only if it is signed by this public key (`ward compile --sign`)"},
   };
   return *kSpecs;
 }
@@ -99,8 +104,9 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
   if (parsed->help) {
     absl::PrintF("%s",
                  UsageText(name,
-                           "(--policy FILE... | --bundle FILE) [--entities FILE] "
-                           "(--request FILE | --requests FILE)",
+                           "(--policy FILE... | --bundle FILE [--trust NAME.pub]) "
+                           "[--entities FILE] (--request FILE | --requests FILE) "
+                           "[--approval-key NAME.pub]",
                            explain ? "Decides requests and prints each decision as JSON followed "
                                      "by its trace: every candidate rule of every principal."
                                    : "Decides requests and prints each decision as one line of "
@@ -124,16 +130,26 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
     return kExitUsage;
   }
 
-  std::shared_ptr<const Policy> policy = parsed->Has("bundle")
-                                             ? LoadBundleFile(parsed->Get("bundle"))
-                                             : LoadPolicyFiles(parsed->GetAll("policy"), false);
+  if (parsed->Has("trust") && !parsed->Has("bundle")) {
+    absl::FPrintF(stderr, "ward %s: --trust checks the signature of --bundle; there is none\n",
+                  name);
+    return kExitUsage;
+  }
+  std::shared_ptr<const Policy> policy =
+      parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"), parsed->GetAll("trust"))
+                            : LoadPolicyFiles(parsed->GetAll("policy"), false);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (parsed->Has("entities") &&
       !LoadEntityFile(parsed->Get("entities"), policy->schema(), &entities, nullptr)) {
     return kExitInvalidInput;
   }
-  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, std::move(entities));
+  EngineOptions options;
+  if (!ReadKeyFiles(parsed->GetAll("approval-key"), &options.approval_keys)) {
+    return kExitInvalidInput;
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(policy, std::move(entities), options);
   if (!engine.ok()) {
     absl::FPrintF(stderr, "ward %s: %s\n", name, engine.status().message());
     return kExitInvalidInput;

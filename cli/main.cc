@@ -28,15 +28,24 @@ int RunExplainCommand(const std::vector<std::string>& args) {
 constexpr Command kCommands[] = {
     {"check", "check FILE... [--entities FILE]", "check policy files (and an entity file)",
      ward::cli::RunCheck},
-    {"eval", "eval --policy FILE... [--entities FILE] (--request FILE | --requests FILE)",
+    {"eval",
+     "eval --policy FILE... [--entities FILE] (--request FILE | --requests FILE) "
+     "[--approval-key NAME.pub]",
      "decide requests; print each decision as one line of JSON", RunEvalCommand},
-    {"explain", "explain --policy FILE... [--entities FILE] (--request FILE | --requests FILE)",
+    {"explain",
+     "explain --policy FILE... [--entities FILE] (--request FILE | --requests FILE) "
+     "[--approval-key NAME.pub]",
      "decide requests; print each decision and its trace", RunExplainCommand},
-    {"compile", "compile FILE... -o BUNDLE",
+    {"compile", "compile FILE... -o BUNDLE [--sign NAME.key]",
      "compile policy files into a bundle that loads without the compiler",
      ward::cli::RunCompile},
     {"dump", "dump FILE... | --bundle BUNDLE",
      "print the compiled decision tree and code", ward::cli::RunDump},
+    {"keygen", "keygen --out NAME",
+     "create an Ed25519 key pair (NAME.key, NAME.pub) for grants and signed bundles",
+     ward::cli::RunKeygen},
+    {"approve", "approve --key NAME.key --approver user:ID --digest HEX [--ttl 15m]",
+     "print a grant that approves one NEEDS_APPROVAL decision", ward::cli::RunApprove},
     {"test", "test PATH... [--junit FILE]", "run policy tests (*.ward_test.json)",
      ward::cli::RunTest},
     {"fmt", "fmt [-w | --check] FILE...", "format policy files, keeping comments",
@@ -73,7 +82,7 @@ int main(int argc, char** argv) {
     return ward::cli::kExitOk;
   }
   if (name == "--version" || name == "version") {
-    absl::PrintF("ward 0.1.0\n");
+    absl::PrintF("ward 0.2.0\n");
     return ward::cli::kExitOk;
   }
   std::vector<std::string> names;

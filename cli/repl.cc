@@ -33,6 +33,7 @@
 #include "cli/commands.h"
 #include "cli/repl_parse.h"
 #include "cli/test_runner.h"
+#include "lib/approval.h"
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
@@ -70,6 +71,10 @@ const std::vector<OptionSpec>& ReplOptions() {
   static const auto* const kSpecs = new std::vector<OptionSpec>{
       {"policy", "FILE", true, "a policy source; several form one policy set"},
       {"entities", "FILE", false, "the entity file (identities and resources)"},
+      {"approval-key", "NAME.pub", true,
+       "trust grants signed by this public key (`ward keygen`), as `ward eval` does"},
+      {"approver-key", "NAME.key", false,
+       "the private key `:approve` signs grants with (its public key is trusted too)"},
   };
   return *kSpecs;
 }
@@ -362,9 +367,14 @@ std::string FormatDecision(const Decision& decision, bool color) {
   }
   for (size_t i = 0; i < decision.errors.size(); ++i) {
     const EvaluationError& error = decision.errors[i];
+    // An error of the request itself (invalid_request, a refused grant) names no rule.
     line(i == 0 ? "errors" : "",
-         absl::StrCat(error.rule, " (", RefText(error.principal), "): ", error.message));
+         error.rule.empty()
+             ? absl::StrCat(RefText(error.principal), ": ", error.message)
+             : absl::StrCat(error.rule, " (", RefText(error.principal), "): ", error.message));
   }
+  if (!decision.approval_digest.empty()) line("approval", "digest " + decision.approval_digest);
+  if (decision.approved_by) line("approved_by", RefText(*decision.approved_by));
   return out;
 }
 
@@ -409,12 +419,21 @@ absl::StatusOr<LoadedEntities> LoadEntities(const std::string& path, const Schem
 
 // ---- The session ----
 
+// The keys of a session's approvals.
+struct ApprovalKeys {
+  // The public keys (SPKI PEM) whose grants the engine accepts.
+  std::vector<std::string> trusted;
+  // The private key (PKCS#8 PEM) `:approve` signs grants with; empty when none was given.
+  std::string signing;
+};
+
 class Session {
  public:
   Session(bool interactive, bool color) : interactive_(interactive), color_(color) {}
 
   // Loads the initial files, printing what is wrong with them to stderr.
-  bool Start(std::vector<std::string> policy_paths, const std::string& entities_path);
+  bool Start(std::vector<std::string> policy_paths, const std::string& entities_path,
+             ApprovalKeys keys);
 
   // Reads and handles lines until `:quit` or the end of the input.
   void Run(LineReader* reader);
@@ -439,11 +458,17 @@ class Session {
     Trace trace;
     std::shared_ptr<const Policy> policy;
     std::shared_ptr<const EntityStore> entities;
+    // What the decision was, for `:approve`.
+    Effect effect = Effect::kDeny;
+    std::string approval_digest;
   };
 
   bool HandleLine(const std::string& line);
   bool RunCommand(absl::string_view line);
   void Decide(absl::string_view line);
+  // Decides `request` (its `now` set) with the engine, prints the decision and keeps it as
+  // the last request.
+  void DecideAndKeep(Request request);
   void AddPolicyText(const std::string& text);
 
   bool Why(absl::string_view arguments);
@@ -458,6 +483,7 @@ class Session {
   bool Rules(absl::string_view arguments);
   bool Tree(absl::string_view arguments);
   bool Test(absl::string_view arguments);
+  bool Approve(absl::string_view arguments);
   bool Help(absl::string_view arguments);
   bool Quit(absl::string_view arguments);
 
@@ -507,6 +533,8 @@ class Session {
   std::shared_ptr<const EntityStore> entities_;
   std::optional<absl::Time> fixed_now_;
   std::optional<LastRequest> last_;
+  // The private key `:approve` signs grants with; empty when the session has none.
+  std::string signing_key_;
 };
 
 const std::vector<Session::Command>& Session::Commands() {
@@ -528,13 +556,18 @@ const std::vector<Session::Command>& Session::Commands() {
       {":now", "[TIME]", "fix the time of requests (RFC 3339); alone: follow the clock",
        &Session::Now},
       {":test", "FILE", "run a policy test file against the session's policy", &Session::Test},
+      {":approve", "USER [TTL]",
+       "approve the last request as USER (a grant signed with --approver-key, valid TTL, "
+       "15m by default) and decide it again",
+       &Session::Approve},
       {":help", "", "this list", &Session::Help},
       {":quit", "", "leave the session (Ctrl-D too)", &Session::Quit},
   };
   return *kCommands;
 }
 
-bool Session::Start(std::vector<std::string> policy_paths, const std::string& entities_path) {
+bool Session::Start(std::vector<std::string> policy_paths, const std::string& entities_path,
+                    ApprovalKeys keys) {
   absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(policy_paths);
   if (!sources.ok()) {
     absl::FPrintF(stderr, "ward repl: %s\n", sources.status().message());
@@ -554,7 +587,10 @@ bool Session::Start(std::vector<std::string> policy_paths, const std::string& en
     }
     entities = *std::move(loaded);
   }
-  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(compiled.policy, entities.store);
+  EngineOptions options;
+  options.approval_keys = std::move(keys.trusted);
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(compiled.policy, entities.store, options);
   if (!engine.ok()) {
     absl::FPrintF(stderr, "ward repl: %s\n", engine.status().message());
     return false;
@@ -564,6 +600,7 @@ bool Session::Start(std::vector<std::string> policy_paths, const std::string& en
   policy_ = compiled.policy;
   engine_ = *std::move(engine);
   entities_ = std::make_shared<const EntityStore>(std::move(entities.store));
+  signing_key_ = std::move(keys.signing);
   return true;
 }
 
@@ -659,8 +696,17 @@ void Session::Decide(absl::string_view line) {
   }
   // The time is fixed here, not left to the engine, so that `:whynot` sees the same `now`.
   request->now = fixed_now_.value_or(absl::Now());
-  LastRequest last{*std::move(request), Trace(), policy_, entities_};
+  DecideAndKeep(*std::move(request));
+}
+
+void Session::DecideAndKeep(Request request) {
+  LastRequest last;
+  last.request = std::move(request);
+  last.policy = policy_;
+  last.entities = entities_;
   const Decision decision = engine_->Explain(last.request, &last.trace);
+  last.effect = decision.effect;
+  last.approval_digest = decision.approval_digest;
   Print(FormatDecision(decision, color_));
   NoteUndeclared(last.request);
   last_ = std::move(last);
@@ -685,6 +731,24 @@ void Session::NoteUndeclared(const Request& request) {
     note(absl::StrCat("the action `", request.action, "` does not apply to `",
                       request.resource.type, "`"));
   }
+  // An undeclared entry is ignored by the rules; one close to a declared name is a typo.
+  auto entries = [&](absl::string_view root, const AttributeMap& given,
+                     const AttributeTypes& declared) {
+    std::vector<std::string> declared_names;
+    for (const auto& [name, type] : declared) declared_names.push_back(name);
+    std::vector<std::string> given_names;
+    for (const auto& [name, value] : given) given_names.push_back(name);
+    std::sort(given_names.begin(), given_names.end());
+    for (const std::string& name : given_names) {
+      if (declared.count(name) > 0) continue;
+      const std::string suggestion = DidYouMean(name, declared_names);
+      if (suggestion.empty()) continue;
+      note(absl::StrCat("`", root, ".", internal::Abbreviate(name),
+                        "` is not declared, and rules cannot read it", suggestion));
+    }
+  };
+  entries("args", request.args, schema.args);
+  entries("context", request.context, schema.context);
 }
 
 std::vector<SourceFile> Session::Sources(const std::vector<SourceFile>& files,
@@ -1016,12 +1080,82 @@ bool Session::Test(absl::string_view arguments) {
   return true;
 }
 
+bool Session::Approve(absl::string_view arguments) {
+  absl::StatusOr<std::vector<std::string>> words = SplitArguments(arguments);
+  if (!words.ok() || words->empty() || words->size() > 2) {
+    PrintUsage(":approve");
+    return true;
+  }
+  if (signing_key_.empty()) {
+    PrintError(
+        "`:approve` signs grants with a private key, and this session has none: start it with "
+        "`ward repl --approver-key NAME.key` (`ward keygen --out NAME` makes a key pair)");
+    return true;
+  }
+  if (!last_) {
+    PrintError("no request yet: there is nothing to approve");
+    return true;
+  }
+  if (last_->effect != Effect::kNeedsApproval || last_->approval_digest.empty()) {
+    PrintError(absl::StrCat("the last decision is ", EffectName(last_->effect),
+                            ", not NEEDS_APPROVAL: there is nothing to approve"));
+    return true;
+  }
+  if (last_->policy->hash() != policy_->hash()) {
+    // The digest covers the policy's hash: a grant for the old one would be refused.
+    PrintError(
+        "the policy changed since the last request, and the request's digest with it; send the "
+        "request again");
+    return true;
+  }
+  // `u8`, `"Ada Lovelace"`, `user:u8` or `user:"Ada Lovelace"`: only people approve.
+  std::string approver = (*words)[0];
+  if (absl::StartsWith(approver, "agent:") || absl::StartsWith(approver, "builder:")) {
+    PrintError(absl::StrCat("only users approve: give USER as an id or user:ID, not `",
+                            internal::Abbreviate(approver), "`"));
+    return true;
+  }
+  if (absl::StartsWith(approver, "user:")) {
+    absl::StatusOr<std::vector<std::string>> id =
+        SplitArguments(absl::string_view(approver).substr(5));
+    if (!id.ok() || id->size() != 1) {
+      PrintUsage(":approve");
+      return true;
+    }
+    approver = id->front();
+  }
+  GrantRequest grant;
+  grant.digest = last_->approval_digest;
+  grant.approver_id = approver;
+  if (words->size() == 2 &&
+      (!absl::ParseDuration((*words)[1], &grant.ttl) || grant.ttl < absl::Seconds(1))) {
+    PrintError(absl::StrCat("`", internal::Abbreviate((*words)[1]),
+                            "` is not a duration of at least one second such as 90s, 15m or 1h"));
+    return true;
+  }
+  // Issued at the request's own time, which the engine checks the grant against: a session
+  // whose clock is fixed in the past or the future (`:now`) approves as well.
+  grant.issued_at = *last_->request.now;
+  absl::StatusOr<std::string> token = MintGrant(grant, signing_key_);
+  if (!token.ok()) {
+    PrintError(absl::StrCat("cannot sign the grant: ", token.status().message()));
+    return true;
+  }
+  Print(absl::StrCat("grant: approver ", FormatRef("user", grant.approver_id), ", valid from ",
+                     TimeText(*grant.issued_at), " to ", TimeText(*grant.issued_at + grant.ttl),
+                     "\n"));
+  Request request = last_->request;
+  request.approval = *std::move(token);
+  DecideAndKeep(std::move(request));
+  return true;
+}
+
 bool Session::Help(absl::string_view arguments) {
   std::string out =
-      "  KIND ID ACTION TYPE:ID [on_behalf_of KIND:ID...] [{context}]\n"
-      "                        decide a request, e.g.\n"
-      "                        agent a17 invoke tool:search on_behalf_of user:u3 "
-      "{\"approved\": true}\n"
+      "  KIND ID ACTION TYPE:ID [on_behalf_of KIND:ID...] [args {json}] [context {json}]\n"
+      "                        decide a request (a bare {json} is the context), e.g.\n"
+      "                        agent a42 invoke tool:payments.transfer on_behalf_of user:u5 "
+      "args {\"amount\": 2500}\n"
       "  permit|forbid|require_approval ...;  schema {...}\n"
       "                        add rules or schema to the policy (an unnamed rule is "
       "<repl>:LINE)\n";
@@ -1074,11 +1208,13 @@ int RunRepl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (parsed->help) {
-    absl::PrintF("%s", UsageText("repl", "[--policy FILE...] [--entities FILE]",
+    absl::PrintF("%s", UsageText("repl",
+                                 "[--policy FILE...] [--entities FILE] "
+                                 "[--approval-key NAME.pub...] [--approver-key NAME.key]",
                                  "An interactive session: decide requests typed on one line, "
-                                 "explain them, add rules, edit identities and reload "
-                                 "policies. Reads a script when standard input is not a "
-                                 "terminal. See docs/repl.md.",
+                                 "explain them, approve them (`:approve`), add rules, edit "
+                                 "identities and reload policies. Reads a script when standard "
+                                 "input is not a terminal. See docs/repl.md.",
                                  ReplOptions()));
     return kExitOk;
   }
@@ -1088,6 +1224,23 @@ int RunRepl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
+  // The trusted public keys, and the private key `:approve` signs with (trusted too).
+  ApprovalKeys keys;
+  if (!ReadKeyFiles(parsed->GetAll("approval-key"), &keys.trusted)) return kExitInvalidInput;
+  if (parsed->Has("approver-key")) {
+    const std::string path = parsed->Get("approver-key");
+    std::vector<std::string> pem;
+    if (!ReadKeyFiles({path}, &pem)) return kExitInvalidInput;
+    absl::StatusOr<std::string> public_key = PublicKeyOf(pem.front());
+    if (!public_key.ok()) {
+      absl::FPrintF(stderr, "ward repl: %s: %s (--approver-key takes the private key, NAME.key)\n",
+                    path, public_key.status().message());
+      return kExitInvalidInput;
+    }
+    keys.trusted.push_back(*std::move(public_key));
+    keys.signing = std::move(pem.front());
+  }
+
   const bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   const char* no_color = std::getenv("NO_COLOR");
   const char* term = std::getenv("TERM");
@@ -1095,7 +1248,7 @@ int RunRepl(const std::vector<std::string>& args) {
                      !(term != nullptr && absl::string_view(term) == "dumb");
   Session session(interactive, color);
   if (!session.Start(parsed->Has("policy") ? parsed->GetAll("policy") : std::vector<std::string>(),
-                     parsed->Get("entities"))) {
+                     parsed->Get("entities"), std::move(keys))) {
     return kExitInvalidInput;
   }
   if (!interactive) {

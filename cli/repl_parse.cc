@@ -21,6 +21,8 @@ namespace ward::cli {
 namespace {
 
 constexpr absl::string_view kOnBehalfOf = "on_behalf_of";
+constexpr absl::string_view kArgs = "args";
+constexpr absl::string_view kContext = "context";
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
@@ -67,6 +69,46 @@ size_t SkipBlanks(absl::string_view line, size_t pos) {
   return pos;
 }
 
+// Where the JSON object that starts with the `{` at `begin` ends: just past the `}` that
+// closes it, brackets counted outside strings (whose escapes are skipped); npos when the line
+// ends first. It only finds the end: the JSON parser then validates the text.
+size_t JsonObjectEnd(absl::string_view line, size_t begin) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = begin; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return absl::string_view::npos;
+}
+
+// A word, or a JSON object from its `{` to the `}` that closes it (unterminated when the line
+// ends first): a JSON object with blanks inside is one word to completion.
+Word ScanWordOrObject(absl::string_view line, size_t pos) {
+  if (line[pos] != '{') return ScanWord(line, pos);
+  Word word;
+  word.begin = pos;
+  word.end = JsonObjectEnd(line, pos);
+  if (word.end == absl::string_view::npos) {
+    word.end = line.size();
+    word.unterminated = true;
+  }
+  word.text = line.substr(word.begin, word.end - word.begin);
+  return word;
+}
+
 // A problem at a column; the parser's functions return it instead of a value.
 struct LineError {
   size_t offset;
@@ -99,10 +141,10 @@ absl::StatusOr<std::string> DecodeId(absl::string_view text, size_t* error_offse
   return std::string(text);
 }
 
-// The validation of the context: a SAX handler that builds nothing and records where the
-// JSON text stops being valid (nlohmann reports the position only to a SAX handler or in an
-// exception, and ward does not use exceptions).
-class ContextChecker : public nlohmann::json_sax<nlohmann::json> {
+// The validation of a JSON object of the line (the args, the context): a SAX handler that
+// builds nothing and records where the JSON text stops being valid (nlohmann reports the
+// position only to a SAX handler or in an exception, and ward does not use exceptions).
+class ObjectChecker : public nlohmann::json_sax<nlohmann::json> {
  public:
   bool null() override { return Value(); }
   bool boolean(bool) override { return Value(); }
@@ -178,7 +220,15 @@ class RequestLineParser {
   }
 
  private:
-  // Where a missing word should have been: at the context's `{` when one follows, else one
+  // A JSON object of the line: the args or the context.
+  struct Object {
+    absl::string_view name;  // "args", "context"
+    std::string text;        // from `{` to its `}` (to the end of the line when never closed)
+    size_t offset = 0;       // of the `{`
+    bool given = false;
+  };
+
+  // Where a missing word should have been: at a JSON object's `{` when one follows, else one
   // blank after the text (which may be past the end of the line).
   size_t EndOffset() const {
     if (pos_ < line_.size() && line_[pos_] == '{') return pos_;
@@ -187,12 +237,38 @@ class RequestLineParser {
     return end + 1;
   }
 
+  // The next word, without consuming it; none at the end of the line or at a `{`.
+  std::optional<Word> PeekWord() const {
+    const size_t pos = SkipBlanks(line_, pos_);
+    if (pos >= line_.size() || line_[pos] == '{') return std::nullopt;
+    return ScanWord(line_, pos);
+  }
+
   std::optional<Word> NextWord() {
-    pos_ = SkipBlanks(line_, pos_);
-    if (pos_ >= line_.size() || line_[pos_] == '{') return std::nullopt;
-    Word word = ScanWord(line_, pos_);
-    pos_ = word.end;
+    std::optional<Word> word = PeekWord();
+    pos_ = word ? word->end : SkipBlanks(line_, pos_);
     return word;
+  }
+
+  static Object NamedObject(absl::string_view name) {
+    Object object;
+    object.name = name;
+    return object;
+  }
+
+  // `args` or `context` at `pos`, followed by a blank, a `{` or the end of the line.
+  std::optional<Word> KeywordAt(size_t pos) const {
+    for (absl::string_view keyword : {kArgs, kContext}) {
+      if (!absl::StartsWith(line_.substr(pos), keyword)) continue;
+      const size_t end = pos + keyword.size();
+      if (end < line_.size() && !IsBlank(line_[end]) && line_[end] != '{') continue;
+      Word word;
+      word.begin = pos;
+      word.end = end;
+      word.text = keyword;
+      return word;
+    }
+    return std::nullopt;
   }
 
   std::optional<LineError> Id(const Word& word, size_t skip, std::string* id) {
@@ -275,11 +351,13 @@ class RequestLineParser {
       return error;
     }
 
-    // Then `on_behalf_of KIND:ID...`, and the context.
-    std::optional<Word> word = NextWord();
+    // Then `on_behalf_of KIND:ID...`: the identities up to the end, a `{`, `args` or `context`.
+    std::optional<Word> word = PeekWord();
     if (word && word->text == kOnBehalfOf) {
+      pos_ = word->end;
       const size_t keyword_end = word->end;
-      while ((word = NextWord())) {
+      while ((word = PeekWord()) && !KeywordAt(word->begin)) {
+        pos_ = word->end;
         if (word->unterminated) return Unterminated(*word);
         if (word->text == kOnBehalfOf) {
           return LineError{word->begin, "`on_behalf_of` is given once, followed by the chain"};
@@ -295,45 +373,102 @@ class RequestLineParser {
         chain_.emplace_back(std::move(kind), std::move(id));
       }
       if (chain_.empty()) {
-        return LineError{pos_ < line_.size() ? pos_ : keyword_end + 1,
+        const size_t next = SkipBlanks(line_, pos_);
+        return LineError{next < line_.size() ? next : keyword_end + 1,
                          "expected the identities after `on_behalf_of`: KIND:ID..."};
       }
-    } else if (word) {
-      return LineError{word->begin, absl::StrCat("unexpected `", internal::Abbreviate(word->text),
-                                                 "`: expected `on_behalf_of` or a context {...}")};
     }
 
-    if (pos_ < line_.size()) return Context();
+    // Then `args {...}` and `context {...}` (or a bare `{...}`, the context), each at most
+    // once, in either order.
+    while ((pos_ = SkipBlanks(line_, pos_)) < line_.size()) {
+      if (line_[pos_] == '{') {
+        if (auto error = ReadObject(&context_, pos_)) return error;
+        continue;
+      }
+      const Word part = KeywordAt(pos_).value_or(ScanWord(line_, pos_));
+      Object* object = part.text == kArgs ? &args_ : part.text == kContext ? &context_ : nullptr;
+      if (object == nullptr) {
+        if (part.text == kOnBehalfOf) {
+          return LineError{part.begin,
+                           chain_.empty()
+                               ? "`on_behalf_of` and its chain come before args and context"
+                               : "`on_behalf_of` is given once, followed by the chain"};
+        }
+        return LineError{part.begin, absl::StrCat("unexpected `", internal::Abbreviate(part.text),
+                                                  "`: expected ", ExpectedParts())};
+      }
+      pos_ = SkipBlanks(line_, part.end);
+      if (pos_ >= line_.size() || line_[pos_] != '{') {
+        return LineError{pos_ < line_.size() ? pos_ : part.end + 1,
+                         absl::StrCat("expected a JSON object {...} after `", part.text, "`")};
+      }
+      if (auto error = ReadObject(object, part.begin)) return error;
+    }
     return std::nullopt;
+  }
+
+  // What may come next, for messages: the parts of the line not given yet.
+  std::string ExpectedParts() const {
+    std::vector<std::string> parts;
+    if (chain_.empty() && !args_.given && !context_.given) parts.emplace_back("`on_behalf_of`");
+    if (!args_.given) parts.emplace_back("`args {...}`");
+    if (!context_.given) parts.push_back("`context {...}`");
+    if (parts.empty()) return "the end of the line";
+    if (parts.size() == 1) return parts[0];
+    return absl::StrCat(absl::StrJoin(parts.begin(), parts.end() - 1, ", "), " or ", parts.back());
   }
 
   LineError Unterminated(const Word& word) {
     return LineError{word.begin + word.text.find('"'), "unterminated string"};
   }
 
-  // The context: a JSON object from `{` to the end of the line.
-  std::optional<LineError> Context() {
-    context_offset_ = pos_;
-    context_ = std::string(absl::StripTrailingAsciiWhitespace(line_.substr(pos_)));
-    ContextChecker checker;
-    nlohmann::json::sax_parse(context_, &checker);
+  // The JSON object that starts at the `{` at pos_, into `object`; `part_offset` is where the
+  // part begins (its keyword, or the `{` of a bare context), for the error when it repeats.
+  std::optional<LineError> ReadObject(Object* object, size_t part_offset) {
+    if (object->given) {
+      return LineError{part_offset, absl::StrCat("the ", object->name, " is given once")};
+    }
+    object->given = true;
+    object->offset = pos_;
+    const size_t end = JsonObjectEnd(line_, pos_);
+    if (end == absl::string_view::npos) {
+      // Never closed: the JSON parser tells what is wrong with the rest of the line.
+      object->text = std::string(absl::StripTrailingAsciiWhitespace(line_.substr(pos_)));
+      pos_ = line_.size();
+    } else {
+      object->text = std::string(line_.substr(pos_, end - pos_));
+      pos_ = end;
+    }
+    ObjectChecker checker;
+    nlohmann::json::sax_parse(object->text, &checker);
     if (checker.not_object()) {
-      return LineError{context_offset_, "the context must be a JSON object"};
+      return LineError{object->offset,
+                       absl::StrCat("the ", object->name, " must be a JSON object")};
     }
     if (std::optional<size_t> position = checker.error_position()) {
-      size_t offset = std::min(context_.size(), *position > 0 ? *position - 1 : 0);
+      size_t offset = std::min(object->text.size(), *position > 0 ? *position - 1 : 0);
       // nlohmann stops inside a bad literal (`tru}` at the `}`): point at its start.
       if (absl::StrContains(checker.error_description(), "literal")) {
-        while (offset > 0 && absl::ascii_isalnum(context_[offset - 1])) --offset;
+        while (offset > 0 && absl::ascii_isalnum(object->text[offset - 1])) --offset;
       }
-      return LineError{context_offset_ + offset,
-                       absl::StrCat("invalid JSON in the context: ", checker.error_description())};
+      return LineError{object->offset + offset, absl::StrCat("invalid JSON in the ", object->name,
+                                                             ": ", checker.error_description())};
+    }
+    // What the SAX pass does not check (a repeated key, the depth), reported for this object.
+    const RequestLimits limits;
+    absl::StatusOr<nlohmann::json> parsed =
+        internal::ParseJson(object->text, limits.max_bytes, limits.max_json_depth - 1);
+    if (!parsed.ok()) {
+      return LineError{object->offset,
+                       absl::StrCat("in the ", object->name, ": ", parsed.status().message())};
     }
     return std::nullopt;
   }
 
   // The checks and conversions of `ward eval` apply to the line as they do to request JSON:
-  // the line is written out as request JSON and parsed by ParseRequestJson.
+  // the line is written out as request JSON and parsed by ParseRequestJson. The args go in
+  // as typed, so that the approval digest covers exactly them.
   std::optional<LineError> BuildRequest() {
     auto ref = [](absl::string_view key1, absl::string_view value1, absl::string_view key2,
                   absl::string_view value2) {
@@ -348,12 +483,20 @@ class RequestLineParser {
                      ",\"resource\":", ref("type", resource_type_, "id", resource_id_));
     if (!chain.empty())
       absl::StrAppend(&json, ",\"on_behalf_of\":[", absl::StrJoin(chain, ","), "]");
-    if (!context_.empty()) absl::StrAppend(&json, ",\"context\":", context_);
+    if (context_.given) absl::StrAppend(&json, ",\"context\":", context_.text);
+    if (args_.given) absl::StrAppend(&json, ",\"args\":", args_.text);
     absl::StrAppend(&json, "}");
     absl::StatusOr<Request> request = ParseRequestJson(json);
     if (!request.ok()) {
-      return LineError{context_.empty() ? 0 : context_offset_,
-                       std::string(request.status().message())};
+      // Point at the object the message names, if any.
+      const absl::string_view message = request.status().message();
+      size_t offset = 0;
+      if (args_.given && absl::StrContains(message, "args")) {
+        offset = args_.offset;
+      } else if (context_.given) {
+        offset = context_.offset;
+      }
+      return LineError{offset, std::string(message)};
     }
     request_ = *std::move(request);
     return std::nullopt;
@@ -367,18 +510,18 @@ class RequestLineParser {
   std::string resource_type_;
   std::string resource_id_;
   std::vector<std::pair<std::string, std::string>> chain_;
-  std::string context_;
-  size_t context_offset_ = 0;
+  Object args_ = NamedObject(kArgs);
+  Object context_ = NamedObject(kContext);
   Request request_;
 };
 
-// The words of `before_cursor`; the last one is the word being completed (empty when the
-// text ends in a blank).
+// The words of `before_cursor` (a JSON object is one word); the last one is the word being
+// completed (empty when the text ends in a blank).
 std::vector<Word> CompletionWords(absl::string_view before_cursor) {
   std::vector<Word> words;
   size_t pos = SkipBlanks(before_cursor, 0);
   while (pos < before_cursor.size()) {
-    words.push_back(ScanWord(before_cursor, pos));
+    words.push_back(ScanWordOrObject(before_cursor, pos));
     pos = SkipBlanks(before_cursor, words.back().end);
   }
   if (words.empty() || words.back().end < before_cursor.size()) {
@@ -446,6 +589,49 @@ std::vector<std::string> ResourceRefs(const CompletionData& data, absl::string_v
   return refs;
 }
 
+// After the resource: `on_behalf_of` and its identities, then `args` and `context` (each once,
+// and only where a JSON object may follow them). `first` is the index of the first word after
+// the resource.
+void TailCompletions(const std::vector<Word>& words, size_t first, const CompletionData& data,
+                     std::vector<std::string>* out) {
+  const Word& current = words.back();
+  if (absl::StartsWith(current.text, "{")) return;  // inside a JSON object
+  bool in_chain = false;
+  size_t chain_refs = 0;
+  bool args = false;
+  bool context = false;
+  bool wants_object = false;  // the previous word is `args` or `context`
+  for (size_t i = first; i + 1 < words.size(); ++i) {
+    const absl::string_view word = words[i].text;
+    const bool keyword_before = wants_object;
+    wants_object = false;
+    if (word == kOnBehalfOf && !in_chain && !args && !context) {
+      in_chain = true;
+    } else if (word == kArgs || word == kContext) {
+      (word == kArgs ? args : context) = true;
+      wants_object = true;
+      in_chain = false;
+    } else if (absl::StartsWith(word, "{")) {
+      if (!keyword_before) context = true;  // a bare object is the context
+      in_chain = false;
+    } else if (in_chain) {
+      ++chain_refs;
+    } else {
+      return;  // the line is wrong here already
+    }
+  }
+  if (wants_object) return;  // a `{` comes next
+  const absl::string_view prefix = current.text;
+  if (in_chain) {
+    AddMatching(prefix, IdentityRefs(data), out);
+    if (chain_refs == 0) return;
+  } else if (!args && !context && chain_refs == 0) {
+    AddMatching(prefix, {std::string(kOnBehalfOf)}, out);
+  }
+  if (!args) AddMatching(prefix, {std::string(kArgs)}, out);
+  if (!context) AddMatching(prefix, {std::string(kContext)}, out);
+}
+
 void RequestLineCompletions(const std::vector<Word>& words, const CompletionData& data,
                             std::vector<std::string>* out) {
   const size_t index = words.size() - 1;
@@ -468,10 +654,8 @@ void RequestLineCompletions(const std::vector<Word>& words, const CompletionData
     AddMatching(prefix, Actions(data), out);
   } else if (index == action_index + 1) {
     AddMatching(prefix, ResourceRefs(data, words[action_index].text), out);
-  } else if (index == action_index + 2) {
-    AddMatching(prefix, {std::string(kOnBehalfOf)}, out);
-  } else if (words[action_index + 2].text == kOnBehalfOf && !absl::StartsWith(prefix, "{")) {
-    AddMatching(prefix, IdentityRefs(data), out);
+  } else if (index >= action_index + 2) {
+    TailCompletions(words, action_index + 2, data, out);
   }
 }
 
@@ -601,6 +785,8 @@ Completion Complete(absl::string_view before_cursor, const CompletionData& data)
         AddMatching(prefix, rules, &out);
       } else if (command == ":revoke" && index == 1) {
         AddMatching(prefix, IdentityIds(data, std::nullopt), &out);
+      } else if (command == ":approve" && index == 1) {
+        AddMatching(prefix, IdentityIds(data, SubjectKind::kUser), &out);
       } else if (command == ":set" && index == 1) {
         AddMatching(prefix, {"identity"}, &out);
       } else if ((command == ":load" ||

@@ -20,13 +20,17 @@ namespace ward::cli {
 
 // Parses a request written on one line:
 //
-//   KIND ID ACTION TYPE:ID [on_behalf_of KIND:ID ...] [{context}]
+//   KIND ID ACTION TYPE:ID [on_behalf_of KIND:ID ...] [args {json}] [context {json}]
 //
-// e.g. `agent a17 invoke tool:search on_behalf_of user:u3 {"approved": true}`. The subject
-// may also be written `KIND:ID`. An id holding blanks, `:` or `"` is written as a JSON
-// string (`tool:"calendar read"`); the context is a JSON object that runs to the end of the
-// line. The request's `now` is left unset. On error, `*error_column` is the 1-based column
-// (in code points) where the problem is.
+// e.g. `agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 2500}
+// context {"session": "s1"}`. The subject may also be written `KIND:ID`. An id holding
+// blanks, `:` or `"` is written as a JSON string (`tool:"calendar read"`). After the chain
+// come the tool call's arguments (`args` and a JSON object) and the host's context
+// (`context` and a JSON object, or the object alone: a bare `{...}` is the context), each at
+// most once, in either order; each object ends at the `}` that closes it. The args are
+// written into the request as typed, so the approval digest covers exactly them. The
+// request's `now` is left unset. On error, `*error_column` is the 1-based column (in code
+// points) where the problem is.
 absl::StatusOr<Request> ParseRequestLine(absl::string_view line, int* error_column);
 
 // `id` as the request line writes it: bare when it can be, else as a JSON string.
@@ -75,8 +79,9 @@ struct Completion {
 
 // The completions of the word that ends at the end of `before_cursor` (the line up to the
 // cursor): commands and their arguments (rule names for `:whynot`, identity ids for
-// `:revoke`, files), and in a request line kinds, identity ids, actions, `TYPE:ID`s of
-// resources and of identities after `on_behalf_of`.
+// `:revoke`, user ids for `:approve`, files), and in a request line kinds, identity ids,
+// actions, `TYPE:ID`s of resources and of identities after `on_behalf_of`, and the keywords
+// `on_behalf_of`, `args` and `context` where they may come.
 Completion Complete(absl::string_view before_cursor, const CompletionData& data);
 
 // The longest common prefix of `words`.

@@ -21,7 +21,7 @@ void ExpectError(absl::string_view line, int column, absl::string_view message) 
   absl::StatusOr<Request> request = ParseRequestLine(line, &error_column);
   ASSERT_FALSE(request.ok()) << line;
   EXPECT_EQ(error_column, column) << line << ": " << request.status().message();
-  EXPECT_THAT(request.status().message(), HasSubstr(message)) << line;
+  EXPECT_THAT(std::string(request.status().message()), HasSubstr(message)) << line;
 }
 
 Request Parse(absl::string_view line) {
@@ -32,8 +32,8 @@ Request Parse(absl::string_view line) {
 }
 
 TEST(ParseRequestLineTest, ReadsEveryPart) {
-  const Request request =
-      Parse(R"(agent a17 invoke tool:search on_behalf_of user:u3 {"approved": true})");
+  const Request request = Parse(
+      R"(agent a17 invoke tool:search on_behalf_of user:u3 args {"q": "cats"} context {"session": "s1"})");
   EXPECT_EQ(request.subject.kind, SubjectKind::kAgent);
   EXPECT_EQ(request.subject.id, "a17");
   EXPECT_EQ(request.action, "invoke");
@@ -42,9 +42,50 @@ TEST(ParseRequestLineTest, ReadsEveryPart) {
   ASSERT_EQ(request.on_behalf_of.size(), 1u);
   EXPECT_EQ(request.on_behalf_of[0].kind, SubjectKind::kUser);
   EXPECT_EQ(request.on_behalf_of[0].id, "u3");
-  ASSERT_EQ(request.context.count("approved"), 1u);
-  EXPECT_EQ(request.context.at("approved"), Value::Bool(true));
+  ASSERT_EQ(request.context.count("session"), 1u);
+  EXPECT_EQ(request.context.at("session"), Value::String("s1"));
+  ASSERT_EQ(request.args.count("q"), 1u);
+  EXPECT_EQ(request.args.at("q"), Value::String("cats"));
+  EXPECT_EQ(request.args_json, R"({"q":"cats"})");
   EXPECT_FALSE(request.now.has_value());
+  EXPECT_TRUE(request.approval.empty());
+}
+
+TEST(ParseRequestLineTest, ArgsAndContextComeInEitherOrder) {
+  const std::string chain = "agent a42 invoke tool:payments.transfer on_behalf_of user:u5 ";
+  for (const char* tail : {
+           R"(args {"amount": 2500} context {"session": "s1"})",
+           R"(context {"session": "s1"} args {"amount": 2500})",
+           R"({"session": "s1"} args {"amount": 2500})",
+           R"(args {"amount": 2500} {"session": "s1"})",
+           R"(args{"amount":2500}context{"session":"s1"})",
+       }) {
+    const Request request = Parse(absl::StrCat(chain, tail));
+    ASSERT_EQ(request.on_behalf_of.size(), 1u) << tail;
+    EXPECT_EQ(request.args.at("amount"), Value::Int(2500)) << tail;
+    EXPECT_EQ(request.context.at("session"), Value::String("s1")) << tail;
+    EXPECT_EQ(request.context.count("amount"), 0u) << tail;
+    EXPECT_EQ(request.args.count("session"), 0u) << tail;
+    EXPECT_EQ(request.args_json, R"({"amount":2500})") << tail;
+  }
+  // Without a chain, and each alone.
+  EXPECT_EQ(Parse(R"(user u5 invoke tool:t args {"amount": 1})").args.at("amount"), Value::Int(1));
+  EXPECT_TRUE(Parse(R"(user u5 invoke tool:t args {"amount": 1})").context.empty());
+  EXPECT_EQ(Parse(R"(user u5 invoke tool:t context {"n": 1})").context.at("n"), Value::Int(1));
+  EXPECT_TRUE(Parse(R"(user u5 invoke tool:t context {"n": 1})").args_json.empty());
+}
+
+TEST(ParseRequestLineTest, AnObjectEndsAtItsClosingBrace) {
+  // Braces and brackets in strings, escaped quotes, nesting and blanks do not end it early.
+  const Request request = Parse(
+      R"(user u invoke tool:t args { "memo" : "a } \" { ] context {", "to": {"iban": ["x"]} } )"
+      R"(context {"note": "args {}"})");
+  EXPECT_EQ(request.args.at("memo"), Value::String(R"(a } " { ] context {)"));
+  EXPECT_EQ(request.args_json, R"({"memo":"a } \" { ] context {","to":{"iban":["x"]}})");
+  EXPECT_EQ(request.context.at("note"), Value::String("args {}"));
+  // The args are hashed as typed: key order and spacing aside, nothing is normalised away.
+  EXPECT_EQ(Parse(R"(user u invoke tool:t args {"b": [2, 1], "a": null})").args_json,
+            R"({"a":null,"b":[2,1]})");
 }
 
 TEST(ParseRequestLineTest, MinimalRequest) {
@@ -85,8 +126,8 @@ TEST(ParseRequestLineTest, ChainKeepsItsOrderAndContextItsTypes) {
 }
 
 TEST(ParseRequestLineTest, ContextNullIsAbsent) {
-  const Request request = Parse(R"(user u invoke tool:t {"approved": null})");
-  EXPECT_EQ(request.context.count("approved"), 0u);
+  const Request request = Parse(R"(user u invoke tool:t {"session": null})");
+  EXPECT_EQ(request.context.count("session"), 0u);
 }
 
 TEST(ParseRequestLineTest, ErrorsNameTheColumn) {
@@ -99,7 +140,8 @@ TEST(ParseRequestLineTest, ErrorsNameTheColumn) {
   ExpectError("agent a17 invoke search", 18, "expected resource type:ID");
   ExpectError("agent a17 invoke tool:", 23, "expected an id after `tool:`");
   ExpectError("agent a17 invoke 9tool:x", 18, "`9tool` is not a resource type name");
-  ExpectError("agent a17 invoke tool:x extra", 25, "unexpected `extra`");
+  ExpectError("agent a17 invoke tool:x extra", 25,
+              "unexpected `extra`: expected `on_behalf_of`, `args {...}` or `context {...}`");
   ExpectError("agent a17 invoke tool:x on_behalf_of", 38, "expected the identities");
   ExpectError("agent a17 invoke tool:x on_behalf_of u3", 38, "expected kind:ID");
   ExpectError("agent a17 invoke tool:x on_behalf_of usr:u3", 38, "unknown kind `usr`");
@@ -108,7 +150,7 @@ TEST(ParseRequestLineTest, ErrorsNameTheColumn) {
   ExpectError("agent a:17 invoke tool:x", 8, "written in double quotes");
   ExpectError("agent \"a17 invoke tool:x", 7, "unterminated string");
   ExpectError("agent a17 invoke tool:\"x\\q\"", 23, "one JSON string");
-  ExpectError("agent a17 {\"approved\": true}", 11, "expected an action");
+  ExpectError("agent a17 {\"session\": \"s1\"}", 11, "expected an action");
 }
 
 TEST(ParseRequestLineTest, ChainIsCapped) {
@@ -121,12 +163,59 @@ TEST(ParseRequestLineTest, ChainIsCapped) {
 
 TEST(ParseRequestLineTest, ContextErrorsPointIntoTheJson) {
   // The column of the character at which the text stops being JSON.
-  ExpectError(R"(user u invoke tool:t {"approved": tru})", 35, "invalid literal");
+  ExpectError(R"(user u invoke tool:t {"session": tru})", 34, "invalid literal");
   ExpectError(R"(user u invoke tool:t {"a": 1,})", 30, "invalid JSON in the context");
   ExpectError(R"(user u invoke tool:t {"a": 1)", 29, "end of input");
-  ExpectError(R"(user u invoke tool:t {"a": 1} trailing)", 31, "invalid literal");
-  ExpectError(R"(user u invoke tool:t [1, 2])", 22, "expected `on_behalf_of` or a context");
-  ExpectError(R"(user u invoke tool:t {"a": 1, "a": 2})", 22, "a");
+  ExpectError(R"(user u invoke tool:t {"a": 1} trailing)", 31,
+              "unexpected `trailing`: expected `args {...}`");
+  ExpectError(R"(user u invoke tool:t [1, 2])", 22,
+              "expected `on_behalf_of`, `args {...}` or `context {...}`");
+  ExpectError(R"(user u invoke tool:t {"a": 1, "a": 2})", 22,
+              "in the context: invalid JSON: duplicate key `a`");
+}
+
+TEST(ParseRequestLineTest, ArgsAndContextErrorsPointAtTheRightObject) {
+  // Invalid JSON in either object, with the other one on the same line.
+  ExpectError(R"(user u invoke tool:t args {"amount": 25x0} context {"s": 1})", 38,
+              "invalid JSON in the args");
+  ExpectError(R"(user u invoke tool:t args {"amount": 1} context {"s": tru})", 55,
+              "invalid JSON in the context: invalid literal");
+  ExpectError(R"(user u invoke tool:t context {"s": 1} args {"amount": 1,})", 57,
+              "invalid JSON in the args");
+  // An object that is never closed runs to the end of the line; the parser tells where.
+  ExpectError(R"(user u invoke tool:t args {"amount": 1 context {"s": 1})", 40,
+              "invalid JSON in the args");
+  ExpectError(R"(user u invoke tool:t args {"amount": 1)", 39, "end of input");
+  ExpectError(R"(user u invoke tool:t args {"amount": "1})", 41, "missing closing quote");
+  ExpectError(R"(user u invoke tool:t context {"a": 1} args {"a": 1, "a": 2})", 44,
+              "in the args: invalid JSON: duplicate key `a`");
+  // The keywords.
+  ExpectError("user u invoke tool:t args", 27, "expected a JSON object {...} after `args`");
+  ExpectError("user u invoke tool:t context   ", 30,
+              "expected a JSON object {...} after `context`");
+  ExpectError(R"(user u invoke tool:t args [1])", 27, "expected a JSON object {...} after `args`");
+  ExpectError(R"(user u invoke tool:t args "x")", 27, "expected a JSON object {...} after `args`");
+  // Each at most once: a bare object is the context.
+  ExpectError(R"(user u invoke tool:t args {} args {})", 30, "the args is given once");
+  ExpectError(R"(user u invoke tool:t {} context {})", 25, "the context is given once");
+  ExpectError(R"(user u invoke tool:t context {} {})", 33, "the context is given once");
+  ExpectError(R"(user u invoke tool:t context {}{})", 32, "the context is given once");
+  // The chain comes first.
+  ExpectError(R"(user u invoke tool:t args {} on_behalf_of user:u3)", 30,
+              "`on_behalf_of` and its chain come before args and context");
+  ExpectError(R"(agent a invoke tool:t on_behalf_of user:u3 args {} on_behalf_of user:u4)", 52,
+              "given once");
+  ExpectError(R"(agent a invoke tool:t on_behalf_of args {})", 36, "expected the identities");
+  ExpectError(R"(agent a invoke tool:t on_behalf_of user:u3 args {} user:u4)", 52,
+              "unexpected `user:u4`: expected `context {...}`");
+  ExpectError(R"(user u invoke tool:t args {} context {} x)", 41,
+              "unexpected `x`: expected the end of the line");
+  ExpectError(R"(user u invoke tool:t args {"a": 1}x)", 35, "unexpected `x`");
+  ExpectError(R"(user u invoke tool:t args {"a": 1}contexts {})", 35, "unexpected `contexts`");
+  // What request JSON refuses is refused here too, at the object it is about.
+  ExpectError(
+      R"(user u invoke tool:t context {"a": 1} args {"a": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]})",
+      44, "in the args: JSON nested deeper than");
 }
 
 TEST(ParseRequestLineTest, ColumnsCountCharactersNotBytes) {
@@ -289,8 +378,37 @@ TEST_F(CompleteTest, RequestLineParts) {
   EXPECT_THAT(Candidates("agent a17 invoke tool:search on_behalf_of u"),
               ElementsAre("user:\"Ada Lovelace\"", "user:u3"));
   EXPECT_THAT(Candidates("agent a17 invoke tool:search on_behalf_of user:u3 a"),
-              ElementsAre("agent:a17", "agent:a42"));
+              ElementsAre("agent:a17", "agent:a42", "args"));
   EXPECT_THAT(Candidates("agent a17 invoke tool:search {\"a"), IsEmpty());
+}
+
+TEST_F(CompleteTest, ArgsAndContextWhereTheyMayCome) {
+  EXPECT_THAT(Candidates("agent a17 invoke tool:search "),
+              ElementsAre("args", "context", "on_behalf_of"));
+  EXPECT_THAT(Candidates("agent a17 invoke tool:search c"), ElementsAre("context"));
+  // In the chain: identities, and once there is one, the keywords.
+  EXPECT_THAT(Candidates("agent a17 invoke tool:search on_behalf_of a"),
+              ElementsAre("agent:a17", "agent:a42"));
+  EXPECT_THAT(Candidates("agent a17 invoke tool:search on_behalf_of user:u3 c"),
+              ElementsAre("context"));
+  // After an object, the keyword not used yet; after a keyword, nothing (a `{` comes).
+  EXPECT_THAT(Candidates(R"(agent a17 invoke tool:search args {"q": "a b"} )"),
+              ElementsAre("context"));
+  EXPECT_THAT(Candidates(R"(agent a17 invoke tool:search on_behalf_of user:u3 {"s": 1} )"),
+              ElementsAre("args"));
+  EXPECT_THAT(Candidates(R"(agent:a17 invoke tool:search context {"s": 1} a)"),
+              ElementsAre("args"));
+  EXPECT_THAT(Candidates(R"(agent a17 invoke tool:search args {} context {} )"), IsEmpty());
+  EXPECT_THAT(Candidates("agent a17 invoke tool:search args "), IsEmpty());
+  EXPECT_THAT(Candidates(R"(agent a17 invoke tool:search args {"q": "x )"), IsEmpty());
+  EXPECT_THAT(Candidates(R"(agent a17 invoke tool:search args {} on)"), IsEmpty());
+}
+
+TEST_F(CompleteTest, ApproveCompletesUsers) {
+  data_.commands.push_back(":approve");
+  EXPECT_THAT(Candidates(":ap"), ElementsAre(":approve"));
+  EXPECT_THAT(Candidates(":approve "), ElementsAre("\"Ada Lovelace\"", "u3"));
+  EXPECT_THAT(Candidates(":approve u3 "), IsEmpty());
 }
 
 TEST_F(CompleteTest, SubjectAsKindColonId) {

@@ -35,32 +35,47 @@ class ReplScriptTest : public ward::cli_testing::CommandTest {
     return outcome;
   }
 
-  // Runs `ward repl ARGS` with `script` on standard input. In the output, the line numbers
-  // of the example's rules are written `LINE` (reformatting the example does not change
-  // them), and the messages of evaluation errors `MESSAGE`: the contract leaves their
-  // wording free, and the REPL prints them as the engine words them.
+  // Runs `ward repl ARGS` with `script` on standard input, its output masked (Mask).
   Outcome Repl(const std::string& args, const std::string& script) const {
     Outcome outcome = WardIn("repl" + args, script);
+    outcome.out = Mask(outcome.out);
+    return outcome;
+  }
+
+  // The REPL's output with what the example's text decides written as placeholders: the
+  // line numbers of the example's rules `LINE` (reformatting the example does not change
+  // them), the messages of errors `MESSAGE`, those of rules (`RULE (KIND:ID): MESSAGE`) and
+  // those of the request (`KIND:ID: MESSAGE`: invalid_request, a refused grant), since the
+  // contract leaves their wording free and the REPL prints them as the engine words them,
+  // and approval digests `DIGEST` (a digest covers the policy's hash, which any edit of the
+  // example changes).
+  static std::string Mask(const std::string& out) {
     static const std::regex kExampleLine("(examples/agent-runtime/rules\\.ward):[0-9]+");
     static const std::regex kErrorMessage(
-        "(\n  (errors |       ) {6}[^\n]*? \\([^)\n]*\\)): [^\n]*");
-    outcome.out = std::regex_replace(std::regex_replace(outcome.out, kExampleLine, "$1:LINE"),
-                                     kErrorMessage, "$1: MESSAGE");
-    return outcome;
+        "(\n  (?:errors |       ) {6}(?:[^ \n][^\n]*? \\((?:user|agent|builder):[^)\n]*\\)|"
+        "(?:user|agent|builder):[^ \n]*)): [^\n]*");
+    static const std::regex kDigest("(\n  approval     digest )[0-9a-f]{64}\n");
+    std::string masked = std::regex_replace(out, kExampleLine, "$1:LINE");
+    masked = std::regex_replace(masked, kErrorMessage, "$1: MESSAGE");
+    return std::regex_replace(masked, kDigest, "$1DIGEST\n");
   }
 };
 
 TEST_F(ReplScriptTest, DecidesExplainsAndEditsInOrder) {
   const Outcome run = Repl(kExample, R"(// A scripted session over examples/agent-runtime.
 :now 2026-12-01T00:00:00Z
-agent a17 invoke tool:search on_behalf_of user:u3 {"approved": true}
+agent a17 invoke tool:search on_behalf_of user:u3 context {"session": "s1"}
 agent a42 invoke tool:email.send on_behalf_of user:u5
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 2500, "currency": "EUR"}
+:approve u8
 agent a42 invoke tool:payments.transfer on_behalf_of user:u5
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amuont": 2500}
 agent a17 invoke tool:calendar.write on_behalf_of user:u5
 :whynot personal-agents-serve-their-owner
 :whynot users-delegate-tool
 agnt a17 invoke tool:search
-agent a17 invoke tool:search {"approved": tru}
+agent a17 invoke tool:search {"session": tru}
+agent a42 invoke tool:payments.transfer args {"amount": 1} {"session": "s1"} args {"amount": 2}
 :revoke a17
 agent a17 invoke tool:search
 agent a20 invoke tool:search
@@ -69,13 +84,13 @@ agent a20 invoke tool:search
 
 @id("shell-for-u3")
 permit user "u3" to invoke on tool "shell.exec"
-  when context.approved;
+  when subject.department == "engineering";
 permit user in group "finance" to invoke on tool
   matching /payments\..*/;
 permit user to invoke on tool when subject.clearance >= "high";
-user u3 invoke tool:shell.exec {"approved": true}
+user u3 invoke tool:shell.exec
 :rules shell
-:set identity {"kind": "user", "id": "u8", "status": "active", "attrs": {"clearance": 5}}
+:set identity {"kind": "user", "id": "u8", "status": "active", "attrs": {"department": "risk", "clearance": 5}}
 user u8 invoke tool:shell.exec
 :whynot <repl>:4
 :tree_
@@ -94,8 +109,15 @@ ALLOW  permitted
 NEEDS_APPROVAL  approval_required
   denied_by    agent:a42
   rules        high-risk-needs-approval
-  errors       high-risk-needs-approval (agent:a42): MESSAGE
-               high-risk-needs-approval (user:u5): MESSAGE
+  approval     digest DIGEST
+error: `:approve` signs grants with a private key, and this session has none: start it with `ward repl --approver-key NAME.key` (`ward keygen --out NAME` makes a key pair)
+DENY  forbidden
+  denied_by    agent:a42
+  rules        transfer-cap
+DENY  forbidden
+  denied_by    agent:a42
+  rules        transfer-cap
+note: `args.amuont` is not declared, and rules cannot read it; did you mean `amount`?
 DENY  forbidden
   denied_by    agent:a17
   rules        personal-agents-serve-their-owner
@@ -117,9 +139,12 @@ error: no rule named `users-delegate-tool`; did you mean `users-delegate-tools`?
 error: column 1: unknown kind `agnt`: expected user, agent or builder; did you mean `agent`?
   agnt a17 invoke tool:search
   ^
-error: column 43: invalid JSON in the context: invalid literal
-  agent a17 invoke tool:search {"approved": tru}
-                                            ^
+error: column 42: invalid JSON in the context: invalid literal
+  agent a17 invoke tool:search {"session": tru}
+                                           ^
+error: column 78: the args is given once
+  agent a42 invoke tool:payments.transfer args {"amount": 1} {"session": "s1"} args {"amount": 2}
+                                                                               ^
 revoked agent:a17
 DENY  lifecycle
   denied_by    agent:a17
@@ -137,16 +162,17 @@ added <repl>:4
 permit user to invoke on tool when subject.clearance >= "high";
                                                      ^
 not added
-ALLOW  permitted
-  rules        shell-for-u3, users-delegate-tools
-  obligations  log none
+NEEDS_APPROVAL  approval_required
+  denied_by    user:u3
+  rules        high-risk-needs-approval
+  approval     digest DIGEST
 shell-for-u3 (<repl>:2)
   permit user "u3" to [invoke] on tool in ["shell.exec"]
 set user:u8
 NEEDS_APPROVAL  approval_required
   denied_by    user:u8
   rules        high-risk-needs-approval
-  errors       high-risk-needs-approval (user:u8): MESSAGE
+  approval     digest DIGEST
 <repl>:4
   permit user in group "finance" to [invoke] on tool matching /payments\..*/
 subject user:u8
@@ -156,6 +182,143 @@ subject user:u8
   not a candidate
 error: unknown command `:tree_`; did you mean `:tree`? (:help lists the commands)
 )");
+}
+
+TEST_F(ReplScriptTest, ApproveMintsAGrantAndDecidesAgain) {
+  // The REPL signs with approver.key; the engine also trusts another service's key.
+  ASSERT_EQ(Ward("keygen --out " + Path("approver")).exit_code, 0);
+  ASSERT_EQ(Ward("keygen --out " + Path("other")).exit_code, 0);
+  const std::string keys =
+      " --approver-key " + Path("approver.key") + " --approval-key " + Path("other.pub");
+  const Outcome run = WardIn("repl" + std::string(kExample) + keys, R"(:now 2026-12-01T00:00:00Z
+:approve u8
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 2500, "currency": "EUR"} context {"session": "s1"}
+:approve u3
+:approve agent:a42
+:approve u8 90s
+:why
+:approve u8
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": "x"}
+:approve u8
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 250000}
+:approve u8
+// A clock fixed in the past: the grant is issued then.
+:now 2020-01-01T00:00:00Z
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"currency": "EUR", "amount": 2500}
+:approve user:u8 1h
+:approve u8 0s
+:approve
+// A grant names the policy: after an edit, the request is sent again.
+agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 2500}
+forbid user "nobody" to invoke on tool;
+:approve u8
+)");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.err, "");
+  // The trace of the approved decision, between the decision and the next error.
+  const size_t why = run.out.find("subject agent:a42\n  guard: passed\n");
+  const size_t why_end = run.out.find("error: the last decision is ALLOW");
+  ASSERT_NE(why, std::string::npos) << run.out;
+  ASSERT_NE(why_end, std::string::npos) << run.out;
+  EXPECT_THAT(run.out.substr(why, why_end - why),
+              HasSubstr("high-risk-needs-approval (examples/agent-runtime/rules.ward:"));
+  const std::string out = Mask(run.out.substr(0, why) + run.out.substr(why_end));
+  EXPECT_EQ(out, R"(now: 2026-12-01T00:00:00Z
+error: no request yet: there is nothing to approve
+NEEDS_APPROVAL  approval_required
+  denied_by    agent:a42
+  rules        high-risk-needs-approval
+  approval     digest DIGEST
+grant: approver user:u3, valid from 2026-12-01T00:00:00Z to 2026-12-01T00:15:00Z
+NEEDS_APPROVAL  approval_required
+  denied_by    agent:a42
+  rules        high-risk-needs-approval
+  errors       agent:a42: MESSAGE
+  approval     digest DIGEST
+error: only users approve: give USER as an id or user:ID, not `agent:a42`
+grant: approver user:u8, valid from 2026-12-01T00:00:00Z to 2026-12-01T00:01:30Z
+ALLOW  permitted
+  rules        agents-within-task-scope, users-delegate-tools
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary
+  approved_by  user:u8
+error: the last decision is ALLOW, not NEEDS_APPROVAL: there is nothing to approve
+DENY  invalid_request
+  denied_by    agent:a42
+  rules        (none)
+  errors       agent:a42: MESSAGE
+error: the last decision is DENY, not NEEDS_APPROVAL: there is nothing to approve
+DENY  forbidden
+  denied_by    agent:a42
+  rules        transfer-cap
+error: the last decision is DENY, not NEEDS_APPROVAL: there is nothing to approve
+now: 2020-01-01T00:00:00Z
+NEEDS_APPROVAL  approval_required
+  denied_by    agent:a42
+  rules        high-risk-needs-approval
+  approval     digest DIGEST
+grant: approver user:u8, valid from 2020-01-01T00:00:00Z to 2020-01-01T01:00:00Z
+ALLOW  permitted
+  rules        agents-within-task-scope, users-delegate-tools
+  obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary
+  approved_by  user:u8
+error: the last decision is ALLOW, not NEEDS_APPROVAL: there is nothing to approve
+error: usage: :approve USER [TTL]
+NEEDS_APPROVAL  approval_required
+  denied_by    agent:a42
+  rules        high-risk-needs-approval
+  approval     digest DIGEST
+added <repl>:1
+error: the policy changed since the last request, and the request's digest with it; send the request again
+)");
+  // What the masks hide: why u3's grant was refused, and which field the request got wrong.
+  EXPECT_THAT(run.out, HasSubstr("  errors       agent:a42: approval refused: "));
+  EXPECT_THAT(run.out,
+              testing::ContainsRegex("errors       agent:a42: approval refused: [^\n]*`u3`"));
+  EXPECT_THAT(run.out, testing::ContainsRegex("errors       agent:a42: [^\n]*args\\.amount"));
+
+  // The digest is `ward eval`'s for the same request: the line's args are the request's, key
+  // order and blanks aside, and the context is not part of it.
+  const Outcome eval = WardIn(std::string("eval") + kExample + " --request -",
+                              R"({"subject": {"kind": "agent", "id": "a42"}, "action": "invoke",
+          "resource": {"type": "tool", "id": "payments.transfer"},
+          "on_behalf_of": [{"kind": "user", "id": "u5"}],
+          "args": {"currency": "EUR", "amount": 2500}, "now": "2026-12-01T00:00:00Z"})");
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  std::smatch digest;
+  ASSERT_TRUE(std::regex_search(eval.out, digest, std::regex("\"digest\":\"([0-9a-f]{64})\"")))
+      << eval.out;
+  EXPECT_THAT(run.out, HasSubstr("  approval     digest " + digest[1].str() + "\n"));
+}
+
+TEST_F(ReplScriptTest, ApprovalKeysAreCheckedAtTheStart) {
+  ASSERT_EQ(Ward("keygen --out " + Path("k")).exit_code, 0);
+  // The public key where the private one belongs, and files that do not exist.
+  const Outcome wrong_key =
+      Repl(std::string(kExample) + " --approver-key " + Path("k.pub"), ":quit\n");
+  EXPECT_EQ(wrong_key.exit_code, 1);
+  EXPECT_THAT(wrong_key.err, HasSubstr("$DIR/k.pub: "));
+  EXPECT_THAT(wrong_key.err, HasSubstr("--approver-key takes the private key"));
+  EXPECT_EQ(wrong_key.out, "");
+  EXPECT_EQ(Repl(std::string(kExample) + " --approver-key " + Path("none.key"), "").exit_code, 1);
+  EXPECT_EQ(Repl(std::string(kExample) + " --approval-key " + Path("none.pub"), "").exit_code, 1);
+  // A public key that is not one: the engine refuses it.
+  Write("bad.pub", "not a key\n");
+  EXPECT_EQ(Repl(std::string(kExample) + " --approval-key " + Path("bad.pub"), "").exit_code, 1);
+  // One private key only.
+  EXPECT_EQ(Repl(std::string(kExample) + " --approver-key " + Path("k.key") + " --approver-key " +
+                     Path("k.key"),
+                 "")
+                .exit_code,
+            2);
+  // Trusted keys alone let grants in but sign none.
+  const Outcome trusted = Repl(std::string(kExample) + " --approval-key " + Path("k.pub"),
+                               ":now 2026-12-01T00:00:00Z\n"
+                               "user u5 invoke tool:payments.transfer args {\"amount\": 1}\n"
+                               ":approve u8\n");
+  EXPECT_EQ(trusted.exit_code, 0);
+  EXPECT_THAT(trusted.out, HasSubstr("\nerror: `:approve` signs grants with a private key, and "
+                                     "this session has none: start it with `ward repl "
+                                     "--approver-key NAME.key`"));
 }
 
 TEST_F(ReplScriptTest, WhyPrintsTheTraceOfTheLastRequest) {

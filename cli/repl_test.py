@@ -2,8 +2,8 @@
 
 Drives the real binary ($WARD_BIN, else build/cli/ward) with pexpect over
 examples/agent-runtime: coloured decisions, tab completion, history across
-sessions, the explain commands, entity edits, the clock, typed rules and
-:reload. Every step waits for the prompt that follows its output, never for a
+sessions, the explain commands, entity edits, the clock, typed rules,
+:reload and approvals (:approve). Every step waits for the prompt that follows its output, never for a
 fixed time, and the timeouts are generous for a loaded machine or a sanitizer
 build.
 
@@ -12,7 +12,9 @@ Run: /usr/bin/python3 -m pytest -q cli/repl_test.py
 
 import os
 import pathlib
+import re
 import shutil
+import subprocess
 
 import pexpect
 import pytest
@@ -31,13 +33,14 @@ TAB, CTRL_C, CTRL_D, CTRL_U, UP = "\t", "\x03", "\x04", "\x15", "\x1b[A"
 class Repl:
     """One `ward repl` session on a pseudo-terminal."""
 
-    def __init__(self, home, policy=None, entities=None):
+    def __init__(self, home, policy=None, entities=None, extra=()):
         policy = policy or [EXAMPLE / "schema.ward", EXAMPLE / "rules.ward"]
         entities = entities or EXAMPLE / "entities.json"
         args = ["repl"]
         for path in policy:
             args += ["--policy", str(path)]
         args += ["--entities", str(entities)]
+        args += [str(arg) for arg in extra]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(home),
@@ -117,7 +120,7 @@ def test_decisions_are_coloured_by_effect(repl):
     r = repl()
     assert "now: 2026-12-01T00:00:00Z" in r.run(":now 2026-12-01T00:00:00Z")
 
-    out = r.run('agent a17 invoke tool:search on_behalf_of user:u3 {"approved": true}')
+    out = r.run('agent a17 invoke tool:search on_behalf_of user:u3 context {"session": "s1"}')
     assert f"{GREEN}ALLOW{RESET}  permitted" in out
     assert "rules        a17-scope, agents-within-task-scope, users-delegate-tools" in out
     assert 'obligations  redact /sk-[A-Za-z0-9]{20,}/ "[SECRET]", log summary' in out
@@ -127,9 +130,14 @@ def test_decisions_are_coloured_by_effect(repl):
     assert "denied_by    agent:a17" in out
     assert "rules        personal-agents-serve-their-owner" in out
 
-    out = r.run("agent a42 invoke tool:payments.transfer on_behalf_of user:u5")
+    out = r.run('agent a42 invoke tool:payments.transfer on_behalf_of user:u5 '
+                'args {"amount": 2500} context {"session": "s1"}')
     assert f"{YELLOW}NEEDS_APPROVAL{RESET}  approval_required" in out
-    assert "errors       high-risk-needs-approval (agent:a42)" in out
+    assert re.search(r"  approval     digest [0-9a-f]{64}\r", out)
+
+    out = r.run("agent a42 invoke tool:payments.transfer on_behalf_of user:u5")
+    assert f"{RED}DENY{RESET}  forbidden" in out
+    assert "rules        transfer-cap" in out
 
     out = r.run("agnt a17 invoke tool:search")
     assert "column 1: unknown kind `agnt`" in out
@@ -289,7 +297,49 @@ def test_reload_keeps_the_old_policy_when_the_files_break(repl, tmp_path):
 
     # Fixed (and without the a17 scope), the files load with the typed rule kept.
     rules.write_text(text.replace('permit agent "a17"', 'permit agent "a99"'))
-    assert "reloaded: 10 rules from 2 files and the prompt (1 typed)" in r.run(":reload")
+    count = text.count("@id(") + 1
+    assert f"reloaded: {count} rules from 2 files and the prompt (1 typed)" in r.run(":reload")
     assert "rules        agents-within-task-scope\r" in r.run("agent a17 invoke tool:search")
     assert "rules        <repl>:1" in r.run("user u7 invoke tool:search")
+    assert r.quit() == 0
+
+
+def test_approve_turns_needs_approval_into_allow(repl, tmp_path):
+    subprocess.run([WARD, "keygen", "--out", str(tmp_path / "approver")], check=True,
+                   capture_output=True, timeout=TIMEOUT)
+    r = repl(extra=["--approver-key", tmp_path / "approver.key"])
+    r.run(":now 2026-12-01T00:00:00Z")
+
+    # After the chain, Tab offers `args` (the only candidate starting with `ar`).
+    r.send("agent a42 invoke tool:payments.transfer on_behalf_of user:u5 ar" + TAB +
+           '{"amount": 2500, "currency": "EUR"}')
+    out = r.enter()
+    assert f"{YELLOW}NEEDS_APPROVAL{RESET}  approval_required" in out
+    assert re.search(r"  approval     digest [0-9a-f]{64}\r", out)
+
+    # u3 may not approve: the grant is refused, and the refusal is shown.
+    out = r.run(":approve u3")
+    assert "grant: approver user:u3" in out
+    assert f"{YELLOW}NEEDS_APPROVAL{RESET}" in out
+    assert "errors       agent:a42: approval refused: " in out
+
+    # A risk officer may: the request is decided again and allowed.
+    r.send(":appr" + TAB + "u8")
+    out = r.enter()
+    assert f"{GREEN}ALLOW{RESET}  permitted" in out
+    assert "approved_by  user:u8" in out
+    assert "not NEEDS_APPROVAL: there is nothing to approve" in r.run(":approve u8")
+
+    # An invalid argument is refused by the engine, before any rule.
+    out = r.run('agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": "x"}')
+    assert f"{RED}DENY{RESET}  invalid_request" in out
+    assert r.quit() == 0
+
+
+def test_approve_without_a_key_says_how_to_get_one(repl):
+    r = repl()
+    r.run(":now 2026-12-01T00:00:00Z")
+    r.run('agent a42 invoke tool:payments.transfer on_behalf_of user:u5 args {"amount": 2500}')
+    out = r.run(":approve u8")
+    assert "--approver-key NAME.key" in out and "ward keygen" in out
     assert r.quit() == 0

@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/approval.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
 #include "lib/internal/files.h"
@@ -44,8 +45,8 @@ constexpr size_t kMaxTestFileBytes = size_t{64} << 20;
 constexpr size_t kMaxTestFileDepth = 64;
 
 // The decision keys an expectation may give, in the order a diff lists them.
-constexpr absl::string_view kExpectKeys[] = {"effect", "reason",      "denied_by",
-                                             "rules",  "obligations", "errors"};
+constexpr absl::string_view kExpectKeys[] = {"effect", "reason",      "denied_by", "rules",
+                                             "obligations", "errors", "approved_by"};
 
 // ---- Colours ----
 
@@ -68,6 +69,9 @@ struct TestCase {
   std::string request_json;  // the request as decided (with `now` filled in)
   Request request;
   json expect;  // the expected decision keys, as given
+  // Decide with a grant from this user, signed with the runner's own key (which the engine
+  // trusts), so that approval rules can be tested without key files.
+  std::optional<std::string> approved_by;
 };
 
 struct TestFile {
@@ -123,7 +127,8 @@ void CheckExpectation(const json& expect, absl::string_view context, Errors* err
     errors->Add(context, "`expect` must be an object");
     return;
   }
-  CheckKeys(expect, {"effect", "reason", "denied_by", "rules", "obligations", "errors"},
+  CheckKeys(expect,
+            {"effect", "reason", "denied_by", "rules", "obligations", "errors", "approved_by"},
             absl::StrCat(context, ": expect"), errors);
   const std::string where = absl::StrCat(context, ": expect");
   if (!expect.contains("effect")) {
@@ -135,8 +140,8 @@ void CheckExpectation(const json& expect, absl::string_view context, Errors* err
   }
   if (expect.contains("reason")) {
     static const auto* const kReasons = new std::set<std::string>{
-        "permitted",        "forbidden", "approval_required", "no_matching_permit",
-        "unknown_identity", "lifecycle", "unowned",           "internal_error"};
+        "permitted", "forbidden", "approval_required", "no_matching_permit", "unknown_identity",
+        "lifecycle", "unowned",   "internal_error",    "invalid_request"};
     if (!expect["reason"].is_string() || !kReasons->count(expect["reason"].get<std::string>())) {
       errors->Add(where, absl::StrCat("`reason` must be one of ", absl::StrJoin(*kReasons, ", ")));
     }
@@ -144,6 +149,10 @@ void CheckExpectation(const json& expect, absl::string_view context, Errors* err
   if (expect.contains("denied_by") && !expect["denied_by"].is_null() &&
       !IsIdentity(expect["denied_by"])) {
     errors->Add(where, "`denied_by` must be {\"kind\": ..., \"id\": ...} or null");
+  }
+  if (expect.contains("approved_by") && !expect["approved_by"].is_null() &&
+      !IsIdentity(expect["approved_by"])) {
+    errors->Add(where, "`approved_by` must be {\"kind\": \"user\", \"id\": ...} or null");
   }
   if (expect.contains("rules")) {
     const json& rules = expect["rules"];
@@ -193,7 +202,8 @@ bool SetPath(json* object, const std::string& path, const json& value) {
 
 // Adds the case `name` deciding `request` (a JSON object), after filling in `now`.
 void AddCase(TestFile* file, std::string name, json request, const json& expect,
-             const std::optional<std::string>& now, absl::string_view context, Errors* errors) {
+             const std::optional<std::string>& now, const std::optional<std::string>& approved_by,
+             absl::string_view context, Errors* errors) {
   if (!request.is_object()) {
     errors->Add(context, "a request must be a JSON object");
     return;
@@ -209,6 +219,7 @@ void AddCase(TestFile* file, std::string name, json request, const json& expect,
   }
   test_case.request = *std::move(parsed);
   test_case.expect = expect;
+  test_case.approved_by = approved_by;
   file->cases.push_back(std::move(test_case));
 }
 
@@ -219,7 +230,8 @@ void LoadCase(const json& entry, size_t index, const std::optional<std::string>&
     errors->Add(context, "a case must be an object");
     return;
   }
-  CheckKeys(entry, {"name", "request", "requests", "table", "expect"}, context, errors);
+  CheckKeys(entry, {"name", "request", "requests", "table", "expect", "approved_by"}, context,
+            errors);
   if (!entry.contains("name") || !entry["name"].is_string() ||
       entry["name"].get<std::string>().empty()) {
     errors->Add(context, "`name` (a non-empty string) is required");
@@ -230,6 +242,14 @@ void LoadCase(const json& entry, size_t index, const std::optional<std::string>&
   if (!entry.contains("expect")) {
     errors->Add(context, "`expect` is required");
     return;
+  }
+  std::optional<std::string> approved_by;
+  if (entry.contains("approved_by")) {
+    if (!entry["approved_by"].is_string() || entry["approved_by"].get<std::string>().empty()) {
+      errors->Add(context, "`approved_by` must be the id of the user who approves");
+      return;
+    }
+    approved_by = entry["approved_by"].get<std::string>();
   }
   const json& expect = entry["expect"];
   const size_t before = errors->list().size();
@@ -250,7 +270,7 @@ void LoadCase(const json& entry, size_t index, const std::optional<std::string>&
       return;
     }
     for (size_t i = 0; i < requests.size(); ++i) {
-      AddCase(file, absl::StrCat(name, " [", i + 1, "]"), requests[i], expect, now,
+      AddCase(file, absl::StrCat(name, " [", i + 1, "]"), requests[i], expect, now, approved_by,
               absl::StrCat(context, ": requests[", i, "]"), errors);
     }
     return;
@@ -260,7 +280,8 @@ void LoadCase(const json& entry, size_t index, const std::optional<std::string>&
     return;
   }
   if (!has_table) {
-    AddCase(file, name, entry["request"], expect, now, absl::StrCat(context, ": request"), errors);
+    AddCase(file, name, entry["request"], expect, now, approved_by,
+            absl::StrCat(context, ": request"), errors);
     return;
   }
   const json& table = entry["table"];
@@ -311,7 +332,7 @@ void LoadCase(const json& entry, size_t index, const std::optional<std::string>&
     }
     if (!ok) continue;
     AddCase(file, absl::StrCat(name, " [", absl::StrJoin(cells, ", "), "]"), std::move(request),
-            expect, now, row_context, errors);
+            expect, now, approved_by, row_context, errors);
   }
 }
 
@@ -687,8 +708,14 @@ class Runner {
       }
       entities = *std::move(loaded);
     }
+    EngineOptions engine_options;
+    if (absl::Status key = EnsureGrantKey(); !key.ok()) {
+      errors->Add("", key.message());
+      return nullptr;
+    }
+    engine_options.approval_keys.push_back(grant_key_->public_key_pem);
     absl::StatusOr<std::unique_ptr<Engine>> engine =
-        Engine::Create(target->policy, std::move(entities));
+        Engine::Create(target->policy, std::move(entities), engine_options);
     if (!engine.ok()) {
       errors->Add("", engine.status().message());
       return nullptr;
@@ -698,9 +725,37 @@ class Runner {
     return (targets_[key] = std::move(target)).get();
   }
 
+  // The runner's own signing key for `approved_by` cases, made once per run.
+  absl::Status EnsureGrantKey() {
+    if (grant_key_.has_value()) return absl::OkStatus();
+    absl::StatusOr<SigningKeyPair> key = GenerateSigningKey();
+    if (!key.ok()) return key.status();
+    grant_key_ = *std::move(key);
+    return absl::OkStatus();
+  }
+
+  // The case's request, with a grant from `approved_by` when the case names one: it approves
+  // exactly this request under the target's policy and outlives any clock.
+  absl::StatusOr<Request> RequestOf(const TestCase& test_case, const Target& target) {
+    Request request = test_case.request;
+    if (!test_case.approved_by.has_value()) return request;
+    GrantRequest grant;
+    grant.digest = ApprovalDigest(request, target.policy->hash());
+    grant.approver_id = *test_case.approved_by;
+    grant.issued_at = request.now.value_or(absl::Now()) - absl::Seconds(1);
+    grant.ttl = absl::FromUnixSeconds(4102444800) - *grant.issued_at;  // until 2100
+    grant.jti = absl::StrCat("ward-test-", ++grants_minted_);
+    absl::StatusOr<std::string> token = MintGrant(grant, grant_key_->private_key_pem);
+    if (!token.ok()) return token.status();
+    request.approval = *std::move(token);
+    return request;
+  }
+
   CaseResult RunCase(const TestCase& test_case, Target* target) {
     Trace trace;
-    const Decision decision = target->engine->Explain(test_case.request, &trace);
+    absl::StatusOr<Request> request = RequestOf(test_case, *target);
+    const Decision decision =
+        request.ok() ? target->engine->Explain(*request, &trace) : Decision();
     for (const TracePrincipal& principal : trace.principals) {
       for (const TraceRule& rule : principal.candidates) {
         if (rule.outcome != TraceRule::Outcome::kDoesNotHold) target->covered.insert(rule.rule);
@@ -775,6 +830,8 @@ class Runner {
   std::string* report_;
   Palette palette_;
   TestRunSummary summary_;
+  std::optional<SigningKeyPair> grant_key_;
+  int64_t grants_minted_ = 0;
   std::map<std::string, std::unique_ptr<Target>> targets_;
   std::vector<Target*> order_;  // in the order first used
   std::vector<FileResult> results_;

@@ -1,12 +1,16 @@
 #include "lib/bundle.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "lib/internal/crypto.h"
+#include "lib/internal/json_util.h"
 #include "lib/internal/program.h"
 #include "lib/proto/bundle.pb.h"
 
@@ -43,6 +47,7 @@ void WriteSchema(const Schema& schema, pb::Schema* out) {
     for (const std::string& type : types) action->add_resource_types(type);
   }
   WriteAttributes(schema.context, out->mutable_context());
+  WriteAttributes(schema.args, out->mutable_args());
 }
 
 void WriteLiteral(const Value& value, pb::Literal* out) {
@@ -179,6 +184,7 @@ pb::Program WriteProgram(const Program& program) {
     entry->set_key(key);
     for (uint8_t flags : info.flags) entry->add_flags(flags);
   }
+  for (const std::string& type : program.path_resource_types) out.add_path_resource_types(type);
   out.set_hash(program.hash);
   return out;
 }
@@ -212,16 +218,17 @@ absl::Status ReadSchema(const pb::Schema& in, Schema* out) {
     return s;
   }
   for (const pb::ResourceType& type : in.resource_types()) {
-    if (absl::Status s = ReadAttributes(type.attributes(), &out->resource_types[type.name()]);
-        !s.ok()) {
-      return s;
-    }
+    auto [it, added] = out->resource_types.try_emplace(type.name());
+    if (!added) return Corrupt("duplicate resource type");
+    if (absl::Status s = ReadAttributes(type.attributes(), &it->second); !s.ok()) return s;
   }
   for (const pb::Action& action : in.actions()) {
-    auto& types = out->actions[action.name()];
-    for (const std::string& type : action.resource_types()) types.insert(type);
+    auto [it, added] = out->actions.try_emplace(action.name());
+    if (!added) return Corrupt("duplicate action");
+    for (const std::string& type : action.resource_types()) it->second.insert(type);
   }
-  return ReadAttributes(in.context(), &out->context);
+  if (absl::Status s = ReadAttributes(in.context(), &out->context); !s.ok()) return s;
+  return ReadAttributes(in.args(), &out->args);
 }
 
 absl::StatusOr<Value> ReadLiteral(const pb::Literal& in) {
@@ -233,11 +240,24 @@ absl::StatusOr<Value> ReadLiteral(const pb::Literal& in) {
     case pb::Literal::kBoolValue:
       return Value::Bool(in.bool_value());
     case pb::Literal::kTimestampSeconds:
+      if (in.timestamp_nanos() < 0 || in.timestamp_nanos() >= 1000000000) {
+        return Corrupt("a timestamp literal's nanoseconds out of range");
+      }
       return Value::Timestamp(absl::FromUnixSeconds(in.timestamp_seconds()) +
                               absl::Nanoseconds(in.timestamp_nanos()));
+    // Sets are written sorted and unique (as Value keeps them), so that reading changes
+    // nothing and the bytes of a bundle are the only ones for its program.
     case pb::Literal::kStringSet:
+      if (std::adjacent_find(in.string_set().items().begin(), in.string_set().items().end(),
+                             std::greater_equal<>()) != in.string_set().items().end()) {
+        return Corrupt("a set literal that is not sorted and unique");
+      }
       return Value::StringSet({in.string_set().items().begin(), in.string_set().items().end()});
     case pb::Literal::kIntSet:
+      if (std::adjacent_find(in.int_set().items().begin(), in.int_set().items().end(),
+                             std::greater_equal<>()) != in.int_set().items().end()) {
+        return Corrupt("a set literal that is not sorted and unique");
+      }
       return Value::IntSet({in.int_set().items().begin(), in.int_set().items().end()});
     case pb::Literal::VALUE_NOT_SET:
       break;
@@ -247,7 +267,8 @@ absl::StatusOr<Value> ReadLiteral(const pb::Literal& in) {
 
 class ProgramReader {
  public:
-  explicit ProgramReader(const pb::Program& in) : in_(in) {}
+  ProgramReader(const pb::Program& in, const BundleLoadOptions& options)
+      : in_(in), options_(options) {}
 
   absl::StatusOr<std::shared_ptr<const Program>> Read() {
     auto program = std::make_shared<Program>();
@@ -264,7 +285,7 @@ class ProgramReader {
     }
     for (const pb::AttributeRef& a : in_.attributes()) {
       internal::AttributeRef ref;
-      if (a.root() > static_cast<uint32_t>(internal::Root::kDelegator)) {
+      if (a.root() > static_cast<uint32_t>(internal::Root::kArgs)) {
         return Corrupt("unknown attribute root");
       }
       ref.root = static_cast<internal::Root>(a.root());
@@ -303,9 +324,6 @@ class ProgramReader {
       rule.effect = static_cast<internal::RuleEffect>(r.effect());
       rule.when = {r.when_begin(), r.when_end()};
       rule.unless = {r.unless_begin(), r.unless_end()};
-      for (internal::CodeRange range : {rule.when, rule.unless}) {
-        if (absl::Status s = CheckCode(p, range); !s.ok()) return s;
-      }
       rule.when_text = r.when_text();
       rule.unless_text = r.unless_text();
       rule.head_text = r.head_text();
@@ -362,11 +380,27 @@ class ProgramReader {
       }
       p.buckets[entry.key()] = info;
     }
-    if (absl::Status s = internal::FinishProgram(&p); !s.ok()) {
+    for (const std::string& type : in_.path_resource_types()) {
+      if (!p.schema.resource_types.count(type)) return Corrupt("path type is not a resource type");
+      if (!p.path_resource_types.empty() && p.path_resource_types.back() >= type) {
+        return Corrupt("path types out of order");
+      }
+      p.path_resource_types.push_back(type);
+    }
+    // Nothing interprets the program (its dump and hash, its patterns) before it is verified.
+    if (absl::Status s = internal::VerifyProgram(p); !s.ok()) return Corrupt(s.message());
+    internal::RegexBudget budget;
+    budget.max_count = options_.max_regex_count;
+    budget.max_total_bytes = options_.max_total_regex_bytes;
+    budget.max_memory_each = options_.max_regex_memory;
+    if (absl::Status s = internal::FinishProgram(&p, budget); !s.ok()) {
       return Corrupt(s.message());
     }
     if (p.hash != in_.hash()) {
-      return Corrupt("the program does not match its hash (written by another version?)");
+      return Corrupt(absl::StrFormat(
+          "the program's hash is %016x, not the %016x it was written with (written by another "
+          "version?)",
+          p.hash, in_.hash()));
     }
     return std::shared_ptr<const Program>(std::move(program));
   }
@@ -392,85 +426,94 @@ class ProgramReader {
     if (in.begin() > p.rule_lists.size() || in.size() > p.rule_lists.size() - in.begin()) {
       return Corrupt("rule list out of range");
     }
+    // The decider takes a list's rules as they are: in rule order, each once.
+    for (uint32_t i = 1; i < in.size(); ++i) {
+      if (p.rule_lists[in.begin() + i - 1] >= p.rule_lists[in.begin() + i]) {
+        return Corrupt("a rule list out of order or with a rule twice");
+      }
+    }
     return internal::RuleList{in.begin(), in.size()};
   }
 
-  // The decider trusts the code: every operand index in range, every jump forward into the
-  // same condition, and the stack never underflowing and ending with one value.
-  absl::Status CheckCode(const Program& p, internal::CodeRange range) {
-    if (range.begin > range.end || range.end > p.code.size()) return Corrupt("code range");
-    if (range.empty()) return absl::OkStatus();
-    constexpr int64_t kMaxStack = 1024;
-    std::vector<int64_t> height_at(range.end - range.begin + 1, -1);  // heights at jump targets
-    int64_t height = 0;
-    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
-      const int64_t expected = height_at[pc - range.begin];
-      if (expected >= 0 && expected != height) return Corrupt("inconsistent code");
-      const internal::Instruction& instruction = p.code[pc];
-      int64_t needs = 0, change = 0;
-      switch (instruction.op) {
-        case internal::OpCode::kLiteral:
-          if (instruction.arg >= p.literals.size()) return Corrupt("literal out of range");
-          change = 1;
-          break;
-        case internal::OpCode::kNow:
-          change = 1;
-          break;
-        case internal::OpCode::kLoad:
-        case internal::OpCode::kHas:
-          if (instruction.arg >= p.attributes.size()) return Corrupt("attribute out of range");
-          change = 1;
-          break;
-        case internal::OpCode::kNot:
-          needs = 1;
-          break;
-        case internal::OpCode::kMatches:
-          if (instruction.arg >= p.regex_patterns.size()) return Corrupt("regex out of range");
-          needs = 1;
-          break;
-        case internal::OpCode::kAnd:
-        case internal::OpCode::kOr: {
-          needs = 1;
-          change = -1;
-          const uint32_t target = instruction.arg;
-          if (target <= pc || target > range.end) return Corrupt("jump out of range");
-          int64_t& at = height_at[target - range.begin];
-          if (at >= 0 && at != height) return Corrupt("inconsistent code");
-          at = height;
-          break;
-        }
-        default:
-          needs = 2;
-          change = -1;
-          break;
-      }
-      if (height < needs) return Corrupt("code pops an empty stack");
-      height += change;
-      if (height > kMaxStack) return Corrupt("code too deep");
-    }
-    const int64_t at_end = height_at.back();
-    if (height != 1 || (at_end >= 0 && at_end != 1)) return Corrupt("code leaves no result");
-    return absl::OkStatus();
-  }
-
   const pb::Program& in_;
+  const BundleLoadOptions& options_;
 };
 
-}  // namespace
 
-std::string SerializeBundle(const Policy& policy) {
+// What a bundle's signature covers: a domain prefix, the format version and the program.
+std::string SignedBytes(uint32_t format_version, absl::string_view program) {
+  std::string message("ward-bundle-v1");
+  message.push_back('\0');
+  for (int shift = 0; shift < 32; shift += 8) {
+    message.push_back(static_cast<char>((format_version >> shift) & 0xff));
+  }
+  message.append(program.data(), program.size());
+  return message;
+}
+
+pb::Bundle Envelope(const Policy& policy) {
   std::string program;
   WriteProgram(policy.program()).SerializeToString(&program);
   pb::Bundle bundle;
   bundle.set_format_version(kBundleFormatVersion);
   bundle.set_checksum(internal::Fnv1a64(program));
   bundle.set_program(std::move(program));
+  return bundle;
+}
+
+std::string Bytes(const pb::Bundle& bundle) {
   std::string bytes;
   bundle.SerializeToString(&bytes);
   return bytes;
 }
 
-absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes) {
+absl::Status CheckSignature(const pb::Bundle& bundle, const BundleLoadOptions& options) {
+  if (options.trusted_keys.empty()) return absl::OkStatus();
+  std::vector<internal::Ed25519PublicKey> keys;
+  for (size_t i = 0; i < options.trusted_keys.size(); ++i) {
+    absl::StatusOr<internal::Ed25519PublicKey> key =
+        internal::Ed25519PublicKey::FromPem(options.trusted_keys[i]);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("trusted key ", i + 1, ": ", key.status().message()));
+    }
+    keys.push_back(*std::move(key));
+  }
+  if (bundle.signature().empty()) {
+    return absl::PermissionDeniedError(
+        "the bundle is not signed, and this loader only accepts bundles signed by a trusted key "
+        "(sign it with `ward compile --sign KEY`)");
+  }
+  for (const internal::Ed25519PublicKey& key : keys) {
+    if (key.KeyId() != bundle.key_id()) continue;
+    if (key.Verify(SignedBytes(bundle.format_version(), bundle.program()), bundle.signature())) {
+      return absl::OkStatus();
+    }
+    return absl::PermissionDeniedError(
+        "the bundle's signature does not verify (the bundle was changed after it was signed)");
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "the bundle is signed by a key that is not trusted (key id `",
+      internal::Abbreviate(bundle.key_id(), 32), "`)"));
+}
+
+}  // namespace
+
+std::string SerializeBundle(const Policy& policy) { return Bytes(Envelope(policy)); }
+
+absl::StatusOr<std::string> SerializeSignedBundle(const Policy& policy,
+                                                  absl::string_view private_key_pem) {
+  absl::StatusOr<internal::Ed25519PrivateKey> key =
+      internal::Ed25519PrivateKey::FromPem(private_key_pem);
+  if (!key.ok()) return key.status();
+  pb::Bundle bundle = Envelope(policy);
+  bundle.set_signature(key->Sign(SignedBytes(bundle.format_version(), bundle.program())));
+  bundle.set_key_id(key->PublicKey().KeyId());
+  return Bytes(bundle);
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes,
+                                                         const BundleLoadOptions& options) {
   if (bytes.size() > kMaxBundleBytes) {
     return absl::InvalidArgumentError(absl::StrCat("the bundle is ", bytes.size(),
                                                    " bytes; the limit is ", kMaxBundleBytes));
@@ -479,6 +522,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes
   if (!bundle.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return Corrupt("not a ward bundle (or truncated)");
   }
+  if (absl::Status signed_ok = CheckSignature(bundle, options); !signed_ok.ok()) return signed_ok;
   if (bundle.format_version() != kBundleFormatVersion) {
     return Corrupt(absl::StrCat("format version ", bundle.format_version(), "; this library reads ",
                                 kBundleFormatVersion));
@@ -488,7 +532,7 @@ absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes
   }
   pb::Program program;
   if (!program.ParseFromString(bundle.program())) return Corrupt("unreadable program");
-  absl::StatusOr<std::shared_ptr<const Program>> loaded = ProgramReader(program).Read();
+  absl::StatusOr<std::shared_ptr<const Program>> loaded = ProgramReader(program, options).Read();
   if (!loaded.ok()) return loaded.status();
   return Policy::FromProgram(*std::move(loaded));
 }

@@ -58,6 +58,8 @@ absl::string_view ReasonName(Reason reason) {
       return "unowned";
     case Reason::kInternalError:
       return "internal_error";
+    case Reason::kInvalidRequest:
+      return "invalid_request";
   }
   return "internal_error";
 }
@@ -128,6 +130,15 @@ std::string Decision::ToJson() const {
       out.push_back('}');
     }
     out.push_back(']');
+    if (effect == Effect::kNeedsApproval && !approval_digest.empty()) {
+      out.append(R"(,"approval":{"digest":)");
+      AppendJsonQuoted(approval_digest, &out);
+      out.push_back('}');
+    }
+    if (approved_by.has_value()) {
+      out.append(R"(,"approved_by":)");
+      append_identity(*approved_by);
+    }
     if (policy_hash != 0) {
       absl::StrAppend(&out, R"(,"policy":")", absl::Hex(policy_hash, absl::kZeroPad16), "\"");
     }

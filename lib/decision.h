@@ -35,6 +35,10 @@ enum class Reason : uint8_t {
   kLifecycle,
   kUnowned,
   kInternalError,
+  // The engine refused the request: a field contradicts the inventory or the schema (inline
+  // attributes of a stored resource, a wrongly typed context or args entry, a path id that is
+  // not normalized, a chain longer than kMaxDelegationHops).
+  kInvalidRequest,
 };
 // "permitted", "forbidden", ...
 absl::string_view ReasonName(Reason reason);
@@ -76,12 +80,19 @@ struct Decision {
   Obligations obligations;
   // Ordered by principal (subject, then the chain nearest first), then by rule name.
   std::vector<EvaluationError> errors;
+  // On NEEDS_APPROVAL: what an approver's grant must name, the lowercase hex SHA-256 of the
+  // request's canonical form (subject, chain, action, resource, args, policy). Empty on every
+  // other effect.
+  std::string approval_digest;
+  // On an ALLOW that a grant made possible: the user who approved.
+  std::optional<IdentityRef> approved_by;
   // Identifies the compiled policy that made the decision (0 when unknown): the same for the
   // same policy whether compiled from text or loaded from a bundle.
   uint64_t policy_hash = 0;
 
   // The canonical compact JSON form: keys effect, reason, denied_by (not on ALLOW), rules,
-  // obligations (ALLOW only), errors, then `policy` (the policy hash in hex) when known.
+  // obligations (ALLOW only), errors, approval (`{"digest": ...}`, NEEDS_APPROVAL only),
+  // approved_by (when a grant was used), then `policy` (the policy hash in hex) when known.
   std::string ToJson() const;
 
   // For the engine: the pinned snapshot and storage reused across decisions.

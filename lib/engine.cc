@@ -5,8 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "lib/internal/crypto.h"
 #include "lib/internal/decider.h"
 #include "lib/internal/entity_layout.h"
+#include "lib/internal/grants.h"
+#include "lib/internal/request_check.h"
 
 namespace ward {
 
@@ -20,36 +23,48 @@ struct Engine::Snapshot {
   uint64_t epoch;
 };
 
+struct Engine::Approvals {
+  explicit Approvals(size_t max_used) : used(max_used) {}
+  std::vector<internal::Ed25519PublicKey> trusted_keys;
+  internal::ConsumedGrants used;
+};
+
 namespace {
 
 // Epochs are unique across engines, so that a Decision pinned by one engine is never taken
 // for current by another.
 std::atomic<uint64_t> next_epoch{1};
 
-// A request the C++ API accepted but the contract rejects; decided DENY (fail closed), in the
-// subject's name.
-void InternalError(const Request& request, Decision* out) {
-  *out = Decision();
-  out->effect = Effect::kDeny;
-  out->reason = Reason::kInternalError;
-  out->denied_by = request.subject;
-}
-
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const Snapshot> snapshot)
-    : snapshot_(std::move(snapshot)), epoch_(snapshot_->epoch) {}
+Engine::Engine(std::shared_ptr<const Snapshot> snapshot, std::unique_ptr<Approvals> approvals)
+    : snapshot_(std::move(snapshot)),
+      epoch_(snapshot_->epoch),
+      approvals_(std::move(approvals)) {}
+
+Engine::~Engine() = default;
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Policy> policy,
-                                                       EntityStore entities) {
+                                                       EntityStore entities,
+                                                       const EngineOptions& options) {
   if (policy == nullptr) return absl::InvalidArgumentError("no policy given");
+  auto approvals = std::make_unique<Approvals>(options.max_used_grants);
+  for (size_t i = 0; i < options.approval_keys.size(); ++i) {
+    absl::StatusOr<internal::Ed25519PublicKey> key =
+        internal::Ed25519PublicKey::FromPem(options.approval_keys[i]);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("approval key ", i + 1, ": ", key.status().message()));
+    }
+    approvals->trusted_keys.push_back(*std::move(key));
+  }
   if (absl::Status valid = entities.ValidateAgainst(policy->schema()); !valid.ok()) {
     return valid;
   }
   auto snapshot = std::make_shared<const Snapshot>(
       std::move(policy), std::make_shared<const EntityStore>(std::move(entities)),
       next_epoch.fetch_add(1));
-  return std::unique_ptr<Engine>(new Engine(std::move(snapshot)));
+  return std::unique_ptr<Engine>(new Engine(std::move(snapshot), std::move(approvals)));
 }
 
 std::shared_ptr<const Engine::Snapshot> Engine::Load() const {
@@ -84,26 +99,62 @@ Decision Engine::Decide(const Request& request) const {
 }
 
 void Engine::Decide(const Request& request, Decision* out) const {
-  if (request.on_behalf_of.size() > kMaxDelegationHops) return InternalError(request, out);
-  const Snapshot& snapshot = Pin(out);
-  const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
-  internal::DecideCompiled(snapshot.policy->program(), snapshot.layout, request, now, out,
-                           nullptr);
+  DecideInto(request, out, nullptr);
 }
 
 Decision Engine::Explain(const Request& request, Trace* trace) const {
   Decision decision;
-  if (trace != nullptr) *trace = Trace();
-  if (request.on_behalf_of.size() > kMaxDelegationHops) {
-    InternalError(request, &decision);
-    return decision;
-  }
-  const Snapshot& snapshot = Pin(&decision);
-  const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
-  internal::DecideCompiled(snapshot.policy->program(), snapshot.layout, request, now, &decision,
-                           trace);
+  DecideInto(request, &decision, trace);
   return decision;
 }
+
+void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) const {
+  if (trace != nullptr) *trace = Trace();
+  const Snapshot& snapshot = Pin(out);
+  const internal::Program& program = snapshot.policy->program();
+  out->policy_hash = program.hash;
+  const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
+
+  internal::RequestCheckInputs inputs;
+  inputs.schema = &program.schema;
+  inputs.context = &program.context_declarations;
+  inputs.args = &program.args_declarations;
+  inputs.path_resource_types = &program.path_resource_types;
+  internal::DecisionState& state = out->internal_state;
+  internal::CheckedValues found{&state.context_values, &state.args_values};
+  if (!internal::RequestIsPlainlyValid(inputs, request, &found)) {
+    // Only a request with inline attributes needs to know whether the store has the resource.
+    inputs.resource_stored =
+        !request.resource.attrs.empty() &&
+        snapshot.layout.FindResource(request.resource.type, request.resource.id) != nullptr;
+    if (std::optional<std::string> invalid = internal::CheckRequest(inputs, request, &found)) {
+      internal::SetInvalidRequest(request, *std::move(invalid), out);
+      return;
+    }
+  }
+  // The decider reads the values the check found, for this request only.
+  state.checked_request = &request;
+  struct Unbind {
+    internal::DecisionState& state;
+    ~Unbind() { state.checked_request = nullptr; }
+  } unbind{state};
+
+  internal::ApprovalSettings settings;
+  settings.trusted_keys = approvals_->trusted_keys;
+  settings.consumed = &approvals_->used;
+  internal::DecideWithApprovals(
+      request, now, program.hash, settings,
+      [&](const Request& decided, bool approvals_satisfied, Decision* into) {
+        // Only the request itself is traced, not the approver's decision about a grant.
+        Trace* traced = &decided == &request ? trace : nullptr;
+        if (traced != nullptr) *traced = Trace();
+        internal::DecideCompiled(program, snapshot.layout, decided, now, approvals_satisfied, into,
+                                 traced);
+      },
+      out);
+}
+
+size_t Engine::used_grant_count() const { return approvals_->used.size(); }
 
 absl::Status Engine::Reload(std::shared_ptr<const Policy> policy) {
   if (policy == nullptr) return absl::InvalidArgumentError("no policy given");

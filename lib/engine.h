@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,13 +27,29 @@
 
 namespace ward {
 
+struct EngineOptions {
+  // Public keys (SPKI PEM, Ed25519) of the approvers' signing keys: a grant signed by one of
+  // them can satisfy require_approval rules (docs/approvals.md). Without any, no grant is
+  // ever accepted.
+  std::vector<std::string> approval_keys;
+  // The most used grants the engine remembers at once (each until it expires); while it holds
+  // this many, further grants are refused.
+  size_t max_used_grants = size_t{1} << 20;
+};
+
 class Engine {
  public:
-  // Fails when `entities` do not validate against the policy's schema or `policy` is null.
+  // Fails when `entities` do not validate against the policy's schema, `policy` is null or an
+  // approval key is not an Ed25519 public key.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(std::shared_ptr<const Policy> policy,
-                                                        EntityStore entities);
+                                                        EntityStore entities,
+                                                        const EngineOptions& options = {});
+  ~Engine();
 
-  // Decides `request`. Never fails: an internal error yields DENY with reason internal_error.
+  // Decides `request`. Never fails: a request that contradicts the inventory or the schema
+  // yields DENY with reason invalid_request, an internal error DENY with internal_error. A
+  // grant in `request.approval` is verified and, when it is accepted and the decision is
+  // ALLOW, used up: a grant is good for one decision of this engine.
   Decision Decide(const Request& request) const;
   // As above, into a caller-owned Decision whose storage is reused from call to call: the
   // form for hot paths. Keep one Decision per thread; after the first few calls a decision
@@ -60,9 +77,14 @@ class Engine {
   // A consistent copy of the current entities (for tools; not for the hot path).
   std::shared_ptr<const EntityStore> entities() const;
 
+  // How many used grants the engine currently remembers.
+  size_t used_grant_count() const;
+
  private:
   struct Snapshot;
-  explicit Engine(std::shared_ptr<const Snapshot> snapshot);
+  struct Approvals;  // trusted keys and used grants
+  Engine(std::shared_ptr<const Snapshot> snapshot, std::unique_ptr<Approvals> approvals);
+  void DecideInto(const Request& request, Decision* out, Trace* trace) const;
 
   std::shared_ptr<const Snapshot> Load() const;
   // The snapshot to decide `out` with: the one `out` already pins when it is still current
@@ -80,6 +102,7 @@ class Engine {
   // Identifies snapshot_; unique across all engines of the process.
   std::atomic<uint64_t> epoch_{0};
   std::mutex writer_mutex_;  // serialises writers; readers never take it
+  std::unique_ptr<Approvals> approvals_;
 };
 
 }  // namespace ward

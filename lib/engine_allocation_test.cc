@@ -51,6 +51,7 @@ constexpr char kPolicy[] = R"(schema {
   action invoke on tool
   action read on dataset
   context { approved: bool }
+  args { amount: int, to: string }
 }
 @id("agent-with-a-rather-long-rule-name") permit agent to invoke on tool
   when resource.id in subject.task_scope with redact(/secret-\d+/, "[SECRET]"), log(summary);
@@ -59,6 +60,8 @@ constexpr char kPolicy[] = R"(schema {
   with limit(output_tokens, 4000), redact(/\b\d{3}-\d{2}-\d{4}\b/, "[SSN]");
 @id("high-risk-tools-need-approval") require_approval any to invoke on tool
   when resource.risk == "high" unless context.approved;
+@id("big-amounts-need-approval") require_approval any to invoke on tool "search-the-web"
+  when args has amount and args.amount > 1000;
 @id("builders-read-their-pipelines") permit builder "builder-with-a-long-identifier" to read
   on dataset under ["vision/raw/", "vision/clean/"];
 @id("restricted-datasets-need-the-team") forbid builder to read on dataset
@@ -116,6 +119,14 @@ TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
   // ALLOW after approval.
   requests.push_back(requests.back());
   requests.back().context["approved"] = Value::Bool(true);
+  // NEEDS_APPROVAL with a digest over arguments given as JSON, and over arguments built in code.
+  requests.push_back(MakeRequest(SubjectKind::kAgent, "agent-with-a-long-identifier", "invoke",
+                                 "tool", "search-the-web"));
+  requests.back().on_behalf_of = {{SubjectKind::kUser, "user-with-a-long-identifier"}};
+  ASSERT_TRUE(SetArgsJson(R"({"amount": 5000, "to": "a-long-recipient-name"})", &requests.back())
+                  .ok());
+  requests.push_back(requests.back());
+  requests.back().args_json.clear();
   // DENY forbidden, through a prefix index.
   requests.push_back(MakeRequest(SubjectKind::kBuilder, "builder-with-a-long-identifier", "read",
                                  "dataset", "vision/raw/shard-0017"));
@@ -136,8 +147,9 @@ TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
     effects.push_back(std::string(EffectName(decision.effect)));
   }
   // The requests cover every effect, so that the count below covers every path.
-  EXPECT_EQ(effects, (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW", "DENY",
-                                                "DENY", "DENY"}));
+  EXPECT_EQ(effects, (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW",
+                                                "NEEDS_APPROVAL", "NEEDS_APPROVAL", "DENY", "DENY",
+                                                "DENY"}));
 
   allocations = 0;
   counting = true;

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/internal/canonical_json.h"
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
 
@@ -103,13 +104,24 @@ absl::Status ParseAttributeObject(const json& value, absl::string_view path, Att
   return absl::OkStatus();
 }
 
+// `args`: the values rules read, and the object in canonical form for approval digests.
+absl::Status ParseArgsObject(const json& value, Request* request) {
+  if (absl::Status s = ParseAttributeObject(value, "args", &request->args); !s.ok()) return s;
+  absl::StatusOr<std::string> canonical = internal::CanonicalJson(value);
+  if (!canonical.ok()) return Invalid(absl::StrCat("`args`: ", canonical.status().message()));
+  request->args_json = *std::move(canonical);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Request> ParseRequestObject(const json& root) {
   if (!root.is_object()) {
     return Invalid(
         absl::StrCat("a request must be a JSON object, found ", JsonKindDescription(root)));
   }
   if (absl::Status s = CheckFields(
-          root, {"subject", "action", "resource", "context", "on_behalf_of", "now"}, "");
+          root,
+          {"subject", "action", "resource", "context", "args", "on_behalf_of", "now", "approval"},
+          "");
       !s.ok()) {
     return s;
   }
@@ -148,6 +160,24 @@ absl::StatusOr<Request> ParseRequestObject(const json& root) {
     if (absl::Status s = ParseAttributeObject(*context, "context", &request.context); !s.ok()) {
       return s;
     }
+  }
+
+  if (const json* args = Field(root, "args")) {
+    if (absl::Status s = ParseArgsObject(*args, &request); !s.ok()) return s;
+  }
+
+  if (const json* approval = Field(root, "approval")) {
+    if (!approval->is_string()) {
+      return Invalid(absl::StrCat("`approval` must be a grant token (a string), found ",
+                                  JsonKindDescription(*approval)));
+    }
+    const std::string& token = approval->get_ref<const std::string&>();
+    if (token.empty()) return Invalid("`approval` must not be empty");
+    if (token.size() > kMaxApprovalTokenBytes) {
+      return Invalid(absl::StrCat("`approval` is ", token.size(), " bytes; a grant token has at most ",
+                                  kMaxApprovalTokenBytes));
+    }
+    request.approval = token;
   }
 
   if (const json* chain = Field(root, "on_behalf_of")) {
@@ -192,6 +222,23 @@ absl::StatusOr<Request> ParseRequestJson(absl::string_view json_text, const Requ
     return absl::InternalError(absl::StrCat("reading the request: ", e.what()));
   } catch (...) {
     return absl::InternalError("reading the request failed");
+  }
+}
+
+absl::Status SetArgsJson(absl::string_view json_text, Request* request,
+                         const RequestLimits& limits) {
+  try {
+    absl::StatusOr<json> parsed =
+        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+    if (!parsed.ok()) return parsed.status();
+    request->args.clear();
+    request->args_json.clear();
+    if (parsed->is_null()) return absl::OkStatus();
+    return ParseArgsObject(*parsed, request);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("reading the args: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("reading the args failed");
   }
 }
 

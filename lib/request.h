@@ -31,8 +31,10 @@ struct IdentityRef {
 struct ResourceRef {
   std::string type;
   std::string id;
-  // Inline attributes, merged over the stored ones (shallowly; inline wins). They keep the
-  // shape their JSON had; a wrongly typed one is an evaluation error when a rule reads it.
+  // Attributes of a resource that is not in the store. A resource in the store takes its
+  // attributes from the store only: inline attributes on it make the request invalid
+  // (reason invalid_request), so that a request can never override the inventory. Declared
+  // attributes are validated against the schema when the request is decided.
   AttributeMap attrs;
 };
 
@@ -40,11 +42,25 @@ struct Request {
   IdentityRef subject;
   std::string action;
   ResourceRef resource;
+  // What the host asserts about the request (session, channel, time window, ...): never
+  // anything the model produced. Declared entries are validated when the request is decided.
   AttributeMap context;
+  // The tool call's arguments as the model produced them (the `args` root). Set them with
+  // SetArgsJson, which also keeps the exact text an approval digest hashes.
+  AttributeMap args;
+  // `args` as given, in RFC 8785 canonical form ("{}" or empty when there are none): what an
+  // approval digest hashes. SetArgsJson and ParseRequestJson fill it. When it is empty, the
+  // digest hashes `args` written canonically from their values — a set as its sorted,
+  // duplicate-free list — so give the arguments as JSON when the order or repetition of list
+  // items matters to the tool.
+  std::string args_json;
   // The identities the subject acts for, nearest first; at most kMaxDelegationHops.
   std::vector<IdentityRef> on_behalf_of;
   // The time of the decision; the engine uses the clock when it is not set.
   std::optional<absl::Time> now;
+  // A grant: a human approver's signed approval of exactly this request (a JWS compact
+  // token, docs/approvals.md). Empty when the request carries none.
+  std::string approval;
 };
 
 // Limits on request JSON; exceeding one is a request error.
@@ -52,6 +68,15 @@ struct RequestLimits {
   size_t max_bytes = size_t{1} << 20;
   size_t max_json_depth = 32;
 };
+
+// The longest grant token a request may carry.
+inline constexpr size_t kMaxApprovalTokenBytes = 16 * 1024;
+
+// Sets `request->args` and `request->args_json` from a JSON object text (the tool call's
+// arguments). Values convert as context entries do; `null` entries are absent. Fails on
+// invalid JSON or a value that is not an object (`null` means no arguments).
+absl::Status SetArgsJson(absl::string_view json, Request* request,
+                         const RequestLimits& limits = {});
 
 // Parses a request in the exchange format of docs/language.md. Errors (invalid JSON, unknown
 // fields, wrong types, a missing subject, an unknown subject kind, a chain longer than

@@ -51,6 +51,49 @@ TEST(ParseRequestJsonTest, ParsesTheExample) {
             absl::FromCivil(absl::CivilSecond(2026, 12, 1, 0, 0, 0), absl::UTCTimeZone()));
 }
 
+// `args` are the model's (the tool call's arguments); they are kept apart from the context,
+// and as canonical JSON for approval digests.
+TEST(ParseRequestJsonTest, ArgsAndApproval) {
+  absl::StatusOr<Request> request = ParseRequestJson(
+      R"({"subject": {"kind": "agent", "id": "a1"}, "action": "invoke",
+          "resource": {"type": "tool", "id": "pay"},
+          "args": {"to": "bob", "amount": 5, "memo": {"z": 1, "a": [2.5, null]}, "gone": null},
+          "context": {"session": "s1"}, "approval": "a.b.c"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->args.at("amount"), Value::Int(5));
+  EXPECT_EQ(request->args.at("to"), Value::String("bob"));
+  EXPECT_EQ(request->args.count("gone"), 0u);  // null is absent
+  EXPECT_EQ(request->args.count("session"), 0u);
+  EXPECT_EQ(request->context.count("amount"), 0u);
+  EXPECT_EQ(request->args_json,
+            R"({"amount":5,"gone":null,"memo":{"a":[2.5,null],"z":1},"to":"bob"})");
+  EXPECT_EQ(request->approval, "a.b.c");
+}
+
+TEST(ParseRequestJsonTest, ArgsAndApprovalErrors) {
+  const std::string base =
+      R"({"subject": {"kind": "user", "id": "u1"}, "action": "x", "resource": {"type": "t", "id": "i"})";
+  EXPECT_EQ(ErrorOf(base + R"(, "args": [1]})"), "`args` must be an object, found an array");
+  EXPECT_EQ(ErrorOf(base + R"(, "approval": 5})"),
+            "`approval` must be a grant token (a string), found an int");
+  EXPECT_EQ(ErrorOf(base + R"(, "approval": ""})"), "`approval` must not be empty");
+  EXPECT_THAT(ErrorOf(absl::StrCat(base, R"(, "approval": ")", std::string(20000, 'x'), R"("})")),
+              StartsWith("`approval` is 20000 bytes"));
+  EXPECT_EQ(ErrorOf(base + R"(, "args": null})"), "OK");
+}
+
+TEST(SetArgsJsonTest, SetsBothForms) {
+  Request request;
+  ASSERT_TRUE(SetArgsJson(R"({"b": [3, 1], "a": true})", &request).ok());
+  EXPECT_EQ(request.args.at("b"), Value::IntSet({1, 3}));
+  EXPECT_EQ(request.args_json, R"({"a":true,"b":[3,1]})");  // the order as given
+  ASSERT_TRUE(SetArgsJson("null", &request).ok());
+  EXPECT_TRUE(request.args.empty());
+  EXPECT_TRUE(request.args_json.empty());
+  EXPECT_FALSE(SetArgsJson("[1]", &request).ok());
+  EXPECT_FALSE(SetArgsJson("{", &request).ok());
+}
+
 TEST(ParseRequestJsonTest, MinimalRequest) {
   absl::StatusOr<Request> request = ParseRequestJson(
       R"({"subject": {"kind": "builder", "id": "b1"}, "action": "read",

@@ -38,8 +38,10 @@ struct Schema {
   std::map<std::string, AttributeTypes, std::less<>> resource_types;
   // Actions and the resource types each applies to.
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> actions;
-  // Declared context entries.
+  // Declared context entries: facts the host asserts about the request.
   AttributeTypes context;
+  // Declared arguments: what the model asked for (a tool call's arguments).
+  AttributeTypes args;
 
   // Whether `action` is declared and applies to `resource_type`.
   bool ActionAppliesTo(absl::string_view action, absl::string_view resource_type) const;

@@ -38,6 +38,9 @@ absl::string_view TypeName(Type type);
 // It is kept so that reading it can say what it was.
 struct OpaqueValue {
   std::string description;  // e.g. "a number with a fraction"
+  // The JSON value itself in RFC 8785 canonical form, when it came from JSON: what an
+  // approval digest hashes for it. Not compared.
+  std::string canonical_json;
   friend bool operator==(const OpaqueValue& a, const OpaqueValue& b) {
     return a.description == b.description;
   }
@@ -55,8 +58,9 @@ class Value {
   static Value Timestamp(absl::Time t) { return Value(Data(std::in_place_index<3>, t)); }
   static Value StringSet(std::vector<std::string> items);  // sorts and deduplicates
   static Value IntSet(std::vector<int64_t> items);         // sorts and deduplicates
-  static Value Opaque(std::string description) {
-    return Value(Data(std::in_place_index<6>, OpaqueValue{std::move(description)}));
+  static Value Opaque(std::string description, std::string canonical_json = "") {
+    return Value(Data(std::in_place_index<6>,
+                      OpaqueValue{std::move(description), std::move(canonical_json)}));
   }
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }
@@ -69,6 +73,7 @@ class Value {
   const std::vector<std::string>& string_set() const { return std::get<4>(data_); }
   const std::vector<int64_t>& int_set() const { return std::get<5>(data_); }
   const std::string& opaque_description() const { return std::get<6>(data_).description; }
+  const std::string& opaque_json() const { return std::get<6>(data_).canonical_json; }
 
   // Whether the value has exactly the given type (no conversion).
   bool HasType(Type type) const;

@@ -22,6 +22,8 @@ absl::string_view PathRootKeyword(PathRoot root) {
       return "resource";
     case PathRoot::kContext:
       return "context";
+    case PathRoot::kArgs:
+      return "args";
     case PathRoot::kDelegator:
       return "delegator";
   }

@@ -65,12 +65,13 @@ struct SchemaItem {
     kResource,  // resource NAME { attrs }
     kAction,    // action A, B on T, U
     kContext,   // context { attrs }
+    kArgs,      // args { attrs }
   };
   Kind kind = Kind::kSubject;
   Span span;
   SubjectKind subject_kind = SubjectKind::kUser;  // kSubject
   Identifier resource_type;                       // kResource
-  std::vector<AttributeDecl> attributes;          // kSubject, kResource, kContext
+  std::vector<AttributeDecl> attributes;          // kSubject, kResource, kContext, kArgs
   std::vector<Identifier> actions;                // kAction
   std::vector<Identifier> action_resource_types;  // kAction
 };
@@ -82,7 +83,7 @@ struct SchemaBlock {
 
 // ---- Conditions ----
 
-enum class PathRoot : uint8_t { kSubject, kResource, kContext, kDelegator };
+enum class PathRoot : uint8_t { kSubject, kResource, kContext, kArgs, kDelegator };
 
 struct Expr {
   enum class Kind : uint8_t {

@@ -100,6 +100,10 @@ class Dumper {
           Line(2, absl::StrCat("context", At(item.span)));
           DumpAttributes(3, item.attributes);
           break;
+        case ast::SchemaItem::Kind::kArgs:
+          Line(2, absl::StrCat("args", At(item.span)));
+          DumpAttributes(3, item.attributes);
+          break;
         case ast::SchemaItem::Kind::kAction:
           Line(2, absl::StrCat("action", At(item.span)));
           for (const ast::Identifier& name : item.actions) {

@@ -11,6 +11,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "lib/internal/json_util.h"
+#include "lib/internal/request_check.h"
 #include "lib/value.h"
 #include "re2/re2.h"
 
@@ -36,6 +38,8 @@ Root ToRoot(ast::PathRoot root) {
       return Root::kResource;
     case ast::PathRoot::kContext:
       return Root::kContext;
+    case ast::PathRoot::kArgs:
+      return Root::kArgs;
     case ast::PathRoot::kDelegator:
       return Root::kDelegator;
   }
@@ -147,7 +151,7 @@ class Checker {
   // ---- Schema ----
 
   // What an attribute declaration belongs to: its built-ins cannot be redeclared.
-  enum class Owner { kIdentity, kResource, kContext };
+  enum class Owner { kIdentity, kResource, kRequest };
 
   void DeclareAttributes(const std::vector<ast::AttributeDecl>& decls, AttributeTypes* into,
                          absl::string_view owner_name, Owner owner) {
@@ -186,7 +190,10 @@ class Checker {
           break;
         }
         case ast::SchemaItem::Kind::kContext:
-          DeclareAttributes(item.attributes, &schema_.context, "the context", Owner::kContext);
+          DeclareAttributes(item.attributes, &schema_.context, "the context", Owner::kRequest);
+          break;
+        case ast::SchemaItem::Kind::kArgs:
+          DeclareAttributes(item.attributes, &schema_.args, "the args", Owner::kRequest);
           break;
         case ast::SchemaItem::Kind::kAction:
           for (const ast::Identifier& action : item.actions) {
@@ -364,7 +371,23 @@ class Checker {
         out->pattern_text = head.pattern.pattern;
         return;
     }
-    for (const ast::StringLiteral& value : head.values) out->values.push_back(value.value);
+    const bool paths = out->kind == internal::ResourceSelector::Kind::kPrefixes;
+    for (const ast::StringLiteral& value : head.values) {
+      if (!paths) {
+        out->values.push_back(value.value);
+        continue;
+      }
+      // `under` matches whole path segments; "a/b/" and "a/b" are the same prefix.
+      absl::string_view prefix = value.value;
+      if (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+      if (std::optional<std::string> problem = internal::PathIdProblem(prefix)) {
+        Error(value.span.begin,
+              absl::StrCat("`under` needs a normalized path prefix such as \"vision/raw/\"; ",
+                           internal::JsonQuote(value.value), " is not one: ", *problem));
+        continue;
+      }
+      out->values.emplace_back(prefix);
+    }
     std::sort(out->values.begin(), out->values.end());
     out->values.erase(std::unique(out->values.begin(), out->values.end()), out->values.end());
   }
@@ -782,6 +805,13 @@ class Checker {
         if (it != schema_.context.end()) return it->second;
         Error(name.span.begin, absl::StrCat("unknown context entry `", name.name, "`",
                                             DidYouMean(name.name, Keys(schema_.context))));
+        return std::nullopt;
+      }
+      case ast::PathRoot::kArgs: {
+        auto it = schema_.args.find(name.name);
+        if (it != schema_.args.end()) return it->second;
+        Error(name.span.begin, absl::StrCat("unknown argument `", name.name, "`; declare it in `args { ... }`",
+                                            DidYouMean(name.name, Keys(schema_.args))));
         return std::nullopt;
       }
     }

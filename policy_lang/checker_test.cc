@@ -60,7 +60,8 @@ TEST(CheckerTest, AcceptsEveryHeadAndConditionForm) {
   const internal::PolicyIr& ir = result.policy->ir();
   ASSERT_THAT(ir.rules, SizeIs(5));
   EXPECT_THAT(ir.rules[1].actions, ElementsAre("read", "write"));
-  EXPECT_THAT(ir.rules[1].resource.values, ElementsAre("nlp/", "vision/"));
+  // `under` prefixes are kept without their trailing `/`: they match whole segments.
+  EXPECT_THAT(ir.rules[1].resource.values, ElementsAre("nlp", "vision"));
   EXPECT_EQ(ir.rules[0].resource.kind, internal::ResourceSelector::Kind::kIds);
   EXPECT_EQ(ir.rules[2].resource.kind, internal::ResourceSelector::Kind::kPattern);
   EXPECT_EQ(ir.rules[4].obligations.limits.front().second, 10);

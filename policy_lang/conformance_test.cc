@@ -12,6 +12,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/time/time.h"
+#include "lib/approval.h"
 #include "lib/engine.h"
 #include "lib/request.h"
 #include "nlohmann/json.hpp"
@@ -57,6 +59,36 @@ absl::StatusOr<EntityStore> LoadEntities(const json& holder, const Schema& schem
   return EntityStore();
 }
 
+// A case's `grant` says how its request's token was made; the token must still be that one
+// (Ed25519 is deterministic), else the policy hash changed and tools/conformance_grants.py
+// must regenerate the tokens and digests.
+void CheckGrantIsCurrent(const json& spec, const json& c, uint64_t policy_hash,
+                         const std::string& where) {
+  const json& grant = c.at("grant");
+  CheckKeys(grant, {"key", "approver", "issued_at", "ttl", "jti", "approves"}, where + " grant");
+  const std::string key =
+      SourceText(spec.at("keys").at(grant.at("key").get<std::string>()).at("private"));
+  // The request the grant approves: this case's own (without its token) unless it names
+  // another (a grant for a changed argument, say).
+  json approved = grant.contains("approves") ? grant["approves"] : c.at("request");
+  approved.erase("approval");
+  absl::StatusOr<Request> approved_request = ParseRequestJson(approved.dump());
+  ASSERT_TRUE(approved_request.ok()) << where << ": " << approved_request.status();
+  GrantRequest request;
+  request.digest = ApprovalDigest(*approved_request, policy_hash);
+  request.approver_id = grant.at("approver").get<std::string>();
+  absl::StatusOr<absl::Time> issued = ParseTimestamp(grant.at("issued_at").get<std::string>());
+  ASSERT_TRUE(issued.ok()) << where;
+  request.issued_at = *issued;
+  ASSERT_TRUE(absl::ParseDuration(grant.at("ttl").get<std::string>(), &request.ttl)) << where;
+  request.jti = grant.at("jti").get<std::string>();
+  absl::StatusOr<std::string> token = MintGrant(request, key);
+  ASSERT_TRUE(token.ok()) << where << ": " << token.status();
+  EXPECT_EQ(c.at("request").value("approval", ""), *token)
+      << where << ": the grant token is stale (the policy hash changed?); run "
+      << "tools/conformance_grants.py";
+}
+
 class ConformanceTest : public testing::TestWithParam<std::string> {};
 
 TEST_P(ConformanceTest, File) {
@@ -64,7 +96,8 @@ TEST_P(ConformanceTest, File) {
   const json spec = json::parse(ReadText(std::string(kConformanceDir) + "/" + file));
   CheckKeys(spec,
             {"description", "sources", "entities", "entities_text", "expect_compile_errors",
-             "expect_warnings", "expect_entity_error", "cases"},
+             "expect_warnings", "expect_entity_error", "cases", "keys", "approval_keys",
+             "shared_engine"},
             file);
 
   std::vector<SourceFile> sources;
@@ -97,14 +130,32 @@ TEST_P(ConformanceTest, File) {
   ASSERT_TRUE(file_entities.ok()) << file << ": " << file_entities.status();
   ASSERT_TRUE(spec.contains("cases")) << file << ": no cases";
 
+  EngineOptions options;
+  for (const json& name : spec.value("approval_keys", json::array())) {
+    options.approval_keys.push_back(
+        SourceText(spec.at("keys").at(name.get<std::string>()).at("public")));
+  }
+  const bool shared = spec.value("shared_engine", false);
+  std::unique_ptr<Engine> shared_engine;
+  if (shared) {
+    auto engine = Engine::Create(compiled.policy, *file_entities, options);
+    ASSERT_TRUE(engine.ok()) << file << ": " << engine.status();
+    shared_engine = *std::move(engine);
+  }
+
   int case_count = 0;
   for (const json& c : spec["cases"]) {
     ++case_count;
     const std::string where = file + " / " + c.value("name", "(unnamed case)");
     CheckKeys(c,
               {"name", "request", "request_text", "expect", "expect_request_error", "entities",
-               "entities_text"},
+               "entities_text", "grant"},
               where);
+    if (shared) {
+      EXPECT_FALSE(c.contains("entities") || c.contains("entities_text"))
+          << where << ": a case of a shared-engine file cannot carry its own entities";
+    }
+    if (c.contains("grant")) CheckGrantIsCurrent(spec, c, compiled.policy->hash(), where);
     EXPECT_NE(c.contains("expect"), c.contains("expect_request_error"))
         << where << ": give exactly one of `expect` and `expect_request_error`";
 
@@ -123,17 +174,25 @@ TEST_P(ConformanceTest, File) {
     ASSERT_TRUE(request.ok()) << where << ": " << request.status();
     EXPECT_TRUE(request->now.has_value()) << where << ": every request must set `now`";
 
-    auto engine = Engine::Create(compiled.policy, *std::move(entities));
-    ASSERT_TRUE(engine.ok()) << where << ": " << engine.status();
-    const Decision decision = (*engine)->Decide(*request);
+    std::unique_ptr<Engine> own_engine;
+    if (!shared) {
+      auto engine = Engine::Create(compiled.policy, *std::move(entities), options);
+      ASSERT_TRUE(engine.ok()) << where << ": " << engine.status();
+      own_engine = *std::move(engine);
+    }
+    Engine& engine = shared ? *shared_engine : *own_engine;
+    // A grant is used up by the decision that uses it: Explain, which must decide the same,
+    // runs first on an engine of its own when the request carries one.
+    if (request->approval.empty()) {
+      Trace trace;
+      EXPECT_EQ(engine.Explain(*request, &trace).ToJson(), engine.Decide(*request).ToJson())
+          << where;
+    }
+    const Decision decision = engine.Decide(*request);
     const json actual = Comparable(json::parse(decision.ToJson()));
     const json expected = Comparable(c.at("expect"));
     EXPECT_EQ(actual, expected) << where << "\n  actual:   " << actual.dump()
                                 << "\n  expected: " << expected.dump();
-
-    // Explain must decide the same.
-    Trace trace;
-    EXPECT_EQ((*engine)->Explain(*request, &trace).ToJson(), decision.ToJson()) << where;
   }
   EXPECT_GT(case_count, 0) << file << ": no cases";
 }
@@ -149,7 +208,14 @@ INSTANTIATE_TEST_SUITE_P(Suite, ConformanceTest, testing::ValuesIn(ConformanceFi
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConformanceTest);
 
-TEST(ConformanceSuite, IsNotEmpty) { EXPECT_GE(ConformanceFiles().size(), 20u); }
+// The manifest names every file of the suite: a file added without it, or a manifest entry
+// whose file is gone, fails here, so that no runner can silently run fewer files.
+TEST(ConformanceSuite, MatchesTheManifest) {
+  const std::vector<std::string> manifest =
+      conformance::ManifestFiles(std::string(kConformanceDir));
+  EXPECT_EQ(ConformanceFiles(), manifest);
+  EXPECT_FALSE(manifest.empty());
+}
 
 }  // namespace
 }  // namespace ward

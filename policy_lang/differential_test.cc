@@ -5,6 +5,11 @@
 // through every entry point (Decide, Decide into a reused Decision, Explain), and Explain must
 // list the same candidates with the same outcomes as the reference's trace.
 //
+// Grants are part of it: both sides decide through the same grant flow
+// (internal::DecideWithApprovals), each with its own engine underneath and its own record of
+// used grants, so that the engines' handling of satisfied approvals and of the approvers' own
+// decisions is compared, as is invalid_request, which each engine checks its own way.
+//
 // Environment:
 //   WARD_DIFF_ITERATIONS=N  decide N random policy sets (default 1000) of 100 requests each;
 //   WARD_DIFF_SEED=S        replay the one set of seed S (decimal or 0x-hex), as printed by a
@@ -31,6 +36,9 @@
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
+#include "lib/approval.h"
+#include "lib/internal/crypto.h"
+#include "lib/internal/grants.h"
 #include "lib/internal/interpreter.h"
 #include "lib/request.h"
 #include "nlohmann/json.hpp"
@@ -61,7 +69,8 @@ constexpr int64_t kSetsForCoverage = 200;
 json Comparable(const std::string& decision_json) {
   const json parsed = json::parse(decision_json);
   json out = json::object();
-  for (const char* key : {"effect", "reason", "denied_by", "rules", "obligations", "errors"}) {
+  for (const char* key : {"effect", "reason", "denied_by", "rules", "obligations", "errors",
+                          "approval", "approved_by"}) {
     if (auto it = parsed.find(key); it != parsed.end()) out[key] = *it;
   }
   if (out.contains("errors")) {
@@ -188,8 +197,108 @@ struct Stats {
   int64_t with_redactions = 0;
   int64_t with_limits = 0;
   int64_t delegated_allows = 0;  // ALLOW with a chain
+  std::map<std::string, int64_t> grants;  // how requests with a grant were decided
   int64_t mismatches = 0;
 };
+
+// The keys of the run: grants signed by the first are trusted, by the second not. Fixed
+// seeds, so that a replayed set mints the same tokens.
+struct Keys {
+  internal::Ed25519PrivateKey trusted;
+  internal::Ed25519PrivateKey untrusted;
+};
+
+const Keys& TestKeys() {
+  static const Keys* const keys = [] {
+    auto trusted = internal::Ed25519PrivateKey::FromRawSeed(std::string(32, '\x01'));
+    auto untrusted = internal::Ed25519PrivateKey::FromRawSeed(std::string(32, '\x02'));
+    return new Keys{*trusted, *untrusted};
+  }();
+  return *keys;
+}
+
+// The reference: the interpreter, with its own invalid_request check, under the grant flow.
+class Reference {
+ public:
+  Reference(const Policy& policy, const EntityStore& entities)
+      : policy_(policy), entities_(entities), used_(1 << 20) {
+    trusted_.push_back(TestKeys().trusted.PublicKey());
+  }
+
+  Decision Decide(const Request& request, absl::Time now, Trace* trace) {
+    if (internal::InvalidRequestReason(policy_.ir(), entities_, request).has_value()) {
+      return internal::Interpret(policy_.ir(), entities_, request, now, trace);
+    }
+    internal::ApprovalSettings settings;
+    settings.trusted_keys = trusted_;
+    settings.consumed = &used_;
+    Decision decision;
+    internal::DecideWithApprovals(
+        request, now, policy_.hash(), settings,
+        [&](const Request& decided, bool approvals_satisfied, Decision* out) {
+          Trace* traced = &decided == &request ? trace : nullptr;
+          if (traced != nullptr) *traced = Trace();
+          Decision result = internal::Interpret(policy_.ir(), entities_, decided, now, traced,
+                                                approvals_satisfied);
+          out->effect = result.effect;
+          out->reason = result.reason;
+          out->denied_by = std::move(result.denied_by);
+          out->rules = std::move(result.rules);
+          out->obligations = std::move(result.obligations);
+          out->errors = std::move(result.errors);
+        },
+        &decision);
+    decision.policy_hash = policy_.hash();
+    return decision;
+  }
+
+ private:
+  const Policy& policy_;
+  const EntityStore& entities_;
+  std::vector<internal::Ed25519PublicKey> trusted_;
+  internal::ConsumedGrants used_;
+};
+
+// A grant for `request`, drawn from `rng`: mostly a well-formed one from the trusted key for
+// its digest and an identity of the store as approver, sometimes a faulty one (another digest,
+// an untrusted key, expired, not yet valid).
+std::string DrawGrant(const Request& request, const std::string& digest, absl::Time now,
+                      const EntityStore& entities, random_policy::SplitMix64* rng,
+                      std::string* kind) {
+  std::vector<std::string> ids;
+  for (const char* id : {"u1", "u2", "u3", "a1", "x1", "ghost"}) ids.push_back(id);
+  GrantRequest grant;
+  grant.approver_id = ids[rng->Below(ids.size())];
+  grant.digest = digest;
+  grant.issued_at = now - absl::Minutes(1);
+  grant.ttl = absl::Hours(24 * 365 * 100);
+  grant.jti = absl::StrCat("jti-", rng->Next());
+  const internal::Ed25519PrivateKey* key = &TestKeys().trusted;
+  *kind = "well-formed";
+  switch (rng->Below(10)) {
+    case 0:
+      grant.digest = std::string(64, 'a');
+      *kind = "other digest";
+      break;
+    case 1:
+      key = &TestKeys().untrusted;
+      *kind = "untrusted key";
+      break;
+    case 2:
+      grant.issued_at = now - absl::Hours(2);
+      grant.ttl = absl::Hours(1);
+      *kind = "expired";
+      break;
+    case 3:
+      grant.issued_at = now + absl::Hours(1);
+      *kind = "not yet valid";
+      break;
+    default:
+      break;
+  }
+  absl::StatusOr<std::string> token = MintGrant(grant, key->ToPem());
+  return token.ok() ? *token : std::string("not-a-token");
+}
 
 void Record(const Request& request, const Decision& decision, const Trace& trace, Stats* stats) {
   ++stats->requests;
@@ -253,13 +362,19 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
                   << random_case.entities_json;
     return;
   }
-  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *entities);
+  EngineOptions engine_options;
+  engine_options.approval_keys.push_back(TestKeys().trusted.PublicKey().ToPem());
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      Engine::Create(policy, *entities, engine_options);
   if (!engine.ok()) {
     ++stats->mismatches;
     ADD_FAILURE() << "Engine::Create fails for " << replay << ": " << engine.status();
     return;
   }
 
+  Reference reference(*policy, *entities);
+  // Grants are drawn from a stream of their own, so that they do not shift the generator's.
+  random_policy::SplitMix64 grant_rng(seed ^ 0x6772616e74);  // "grant"
   // One Decision for the whole set: a decision must not depend on what the storage held.
   Decision reused;
   for (size_t i = 0; i < random_case.requests_json.size(); ++i) {
@@ -275,7 +390,7 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     }
     const absl::Time now = *request->now;
 
-    const Decision expected = internal::Interpret(policy->ir(), *entities, *request, now, nullptr);
+    const Decision expected = reference.Decide(*request, now, nullptr);
     const std::string want = Rendered(expected);
     auto check = [&](absl::string_view entry_point, const Decision& actual) {
       if (Rendered(actual) == want) return true;
@@ -293,8 +408,7 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     // The reference's trace, and a check of the oracle itself: tracing must not change its
     // decision, since Explain is compared against both.
     Trace expected_trace;
-    const Decision traced =
-        internal::Interpret(policy->ir(), *entities, *request, now, &expected_trace);
+    const Decision traced = reference.Decide(*request, now, &expected_trace);
     if (!check("internal::Interpret with a trace", traced)) continue;
     Trace actual_trace;
     if (!check("Engine::Explain", (*engine)->Explain(*request, &actual_trace))) continue;
@@ -306,6 +420,30 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
       continue;
     }
     Record(*request, expected, expected_trace, stats);
+
+    // The same request with a grant, on both sides; sometimes the same grant twice, the
+    // second time used up when the first decision was ALLOW.
+    if (expected.reason == Reason::kInvalidRequest) continue;
+    if (expected.effect != Effect::kNeedsApproval && !grant_rng.Chance(10)) continue;
+    Request granted = *request;
+    std::string kind;
+    granted.approval = DrawGrant(granted, ApprovalDigest(granted, policy->hash()), now,
+                                 *entities, &grant_rng, &kind);
+    const int times = grant_rng.Chance(30) ? 2 : 1;
+    for (int time = 0; time < times; ++time) {
+      const Decision with_grant = reference.Decide(granted, now, nullptr);
+      const std::string want_granted = Rendered(with_grant);
+      const Decision actual = (*engine)->Decide(granted);
+      if (Rendered(actual) != want_granted &&
+          Comparable(actual.ToJson()) != Comparable(with_grant.ToJson())) {
+        ReportMismatch(random_case, i, absl::StrCat(request_json, " with a grant (", kind,
+                                                    time == 0 ? ")" : ", used again)"),
+                       "Engine::Decide", with_grant.ToJson(), actual.ToJson(), stats);
+        break;
+      }
+      ++stats->grants[absl::StrCat(kind, time == 0 ? "" : " again", ": ",
+                                   with_grant.approved_by.has_value() ? "used" : "not used")];
+    }
   }
 }
 
@@ -320,7 +458,8 @@ std::string Summary(const Stats& stats) {
   absl::StrAppend(&out, "; decisions with errors=", stats.with_errors,
                   ", ALLOW with redactions=", stats.with_redactions,
                   ", with limits=", stats.with_limits,
-                  ", delegated ALLOW=", stats.delegated_allows);
+                  ", delegated ALLOW=", stats.delegated_allows, "; grants:");
+  for (const auto& [kind, count] : stats.grants) absl::StrAppend(&out, " [", kind, "]=", count);
   return out;
 }
 
@@ -352,7 +491,7 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
         << "form " << form << " is counted but missing from AllForms()";
   }
   for (const char* reason : {"permitted", "forbidden", "approval_required", "no_matching_permit",
-                             "unknown_identity", "lifecycle", "unowned"}) {
+                             "unknown_identity", "lifecycle", "unowned", "invalid_request"}) {
     // Each reason on at least 0.5% of the requests.
     EXPECT_GE(stats.reasons[reason] * 200, stats.requests) << "too few decisions " << reason;
   }
@@ -363,6 +502,12 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
   EXPECT_GE(stats.with_redactions * 100, stats.requests);
   EXPECT_GE(stats.with_limits * 100, stats.requests);
   EXPECT_GE(stats.delegated_allows * 200, stats.requests);
+  // Grants that were used, and grants refused for each fault.
+  for (const char* kind : {"well-formed: used", "well-formed: not used", "well-formed again: not used",
+                           "other digest: not used", "untrusted key: not used",
+                           "expired: not used", "not yet valid: not used"}) {
+    EXPECT_GT(stats.grants[kind], 0) << "no grant decided as " << kind;
+  }
 }
 
 // ---- The test's own machinery ----
@@ -409,7 +554,7 @@ TEST(DifferentialTest, ComparisonIgnoresOnlyMessagesAndExtraKeys) {
   extended["timing_ns"] = 12;
   EXPECT_EQ(Comparable(extended.dump()), want);
 
-  std::vector<Decision> different(7, SampleDecision());
+  std::vector<Decision> different(8, SampleDecision());
   different[0].effect = Effect::kNeedsApproval;
   different[1].reason = Reason::kNoMatchingPermit;
   different[2].denied_by = IdentityRef{SubjectKind::kUser, "a1"};
@@ -417,6 +562,7 @@ TEST(DifferentialTest, ComparisonIgnoresOnlyMessagesAndExtraKeys) {
   different[4].errors[1].rule = "r4";
   different[5].errors[1].principal.id = "u2";
   std::swap(different[6].errors[0], different[6].errors[1]);
+  different[7].approved_by = IdentityRef{SubjectKind::kUser, "u9"};
   for (const Decision& decision : different) {
     EXPECT_NE(Comparable(decision.ToJson()), want) << decision.ToJson();
     EXPECT_NE(Rendered(decision), Rendered(SampleDecision())) << decision.ToJson();
@@ -430,6 +576,14 @@ TEST(DifferentialTest, ComparisonIgnoresOnlyMessagesAndExtraKeys) {
   tighter.obligations.limits = {{"output_tokens", 10}};
   EXPECT_NE(Comparable(tighter.ToJson()), Comparable(allow.ToJson()));
   EXPECT_NE(Rendered(tighter), Rendered(allow));
+  Decision approval = SampleDecision();
+  approval.effect = Effect::kNeedsApproval;
+  approval.reason = Reason::kApprovalRequired;
+  approval.approval_digest = std::string(64, 'f');
+  Decision other_digest = approval;
+  other_digest.approval_digest = std::string(64, 'e');
+  EXPECT_NE(Comparable(other_digest.ToJson()), Comparable(approval.ToJson()));
+  EXPECT_NE(Rendered(other_digest), Rendered(approval));
   Decision logged = allow;
   logged.obligations.log = LogLevel::kFull;
   EXPECT_NE(Comparable(logged.ToJson()), Comparable(allow.ToJson()));

@@ -394,6 +394,10 @@ class Formatter {
         Write(begin, "context");
         FormatAttributes(item, NextToken(begin + 1), indent);
         break;
+      case ast::SchemaItem::Kind::kArgs:
+        Write(begin, "args");
+        FormatAttributes(item, NextToken(begin + 1), indent);
+        break;
       case ast::SchemaItem::Kind::kAction: {
         Write(begin, "action");
         FormatNameList(item.actions);

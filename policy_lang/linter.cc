@@ -30,6 +30,7 @@
 #include "absl/time/clock.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
+#include "lib/internal/request_check.h"
 #include "policy_lang/ast.h"
 #include "policy_lang/parser.h"
 #include "re2/re2.h"
@@ -680,8 +681,9 @@ bool ResourceCovers(const internal::ResourceSelector& outer,
                     const internal::ResourceSelector& inner) {
   using Kind = internal::ResourceSelector::Kind;
   auto under = [&](const std::string& id) {
-    return std::any_of(outer.values.begin(), outer.values.end(),
-                       [&](const std::string& prefix) { return absl::StartsWith(id, prefix); });
+    return std::any_of(
+        outer.values.begin(), outer.values.end(),
+        [&](const std::string& prefix) { return internal::IsUnderPath(id, prefix); });
   };
   switch (outer.kind) {
     case Kind::kAll:
@@ -752,6 +754,7 @@ class Linter {
     ParseSources();
     if (input_.ir != nullptr) {
       LintRules();
+      LintModelControlledExemptions();
       LintUnusedAttributes();
     }
     // Policy findings in source order: by source, then position.
@@ -928,12 +931,52 @@ class Linter {
     return true;
   }
 
+  // A forbid or require_approval that an `args` value can switch off lets the model exempt
+  // itself: any `args` read in `unless`; in `when`, a bool argument (a flag, not a property of
+  // the action, as an amount is) or an `args has` the rule needs (leaving the argument out
+  // switches the rule off; under `not`, as in `not (args has x and ...)`, it fails closed).
+  void LintModelControlledExemptions() {
+    const std::vector<internal::Rule>& rules = input_.ir->rules;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const internal::Rule& rule = rules[i];
+      if (rule.effect == RuleEffect::kPermit) continue;
+      const Expr* found = nullptr;
+      if (rule.unless != nullptr) found = FindArgsRead(*rule.unless, /*in_when=*/false, false);
+      if (found == nullptr && rule.when != nullptr) {
+        found = FindArgsRead(*rule.when, /*in_when=*/true, false);
+      }
+      if (found == nullptr) continue;
+      const Site site = SiteOf(i);
+      Warn(site.source_index, found->line, found->column,
+           absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
+                        "` can be switched off by `args.", found->name,
+                        "`, which the model controls, so the model could exempt itself; "
+                        "approve with a signed grant (docs/approvals.md) or read a `context` "
+                        "fact the host asserts [model-controlled-exemption]"));
+    }
+  }
+
+  static const Expr* FindArgsRead(const Expr& expr, bool in_when, bool negated) {
+    if ((expr.op == Expr::Op::kAttribute || expr.op == Expr::Op::kHas) &&
+        expr.root == Root::kArgs) {
+      if (!in_when) return &expr;
+      if (expr.op == Expr::Op::kAttribute && expr.type == Type::kBool) return &expr;
+      if (expr.op == Expr::Op::kHas && !negated) return &expr;
+    }
+    const bool operand_negated = expr.op == Expr::Op::kNot ? !negated : negated;
+    for (const auto& operand : expr.operands) {
+      if (const Expr* found = FindArgsRead(*operand, in_when, operand_negated)) return found;
+    }
+    return nullptr;
+  }
+
   void LintUnusedAttributes() {
     // Which attributes rules read: (kind, name) of subjects, (type, name) of resources, and
     // context entries.
     std::set<std::pair<int, std::string>> subject_reads;
     std::set<std::pair<std::string, std::string>> resource_reads;
     std::set<std::string> context_reads;
+    std::set<std::string> args_reads;
     for (const internal::Rule& rule : input_.ir->rules) {
       std::vector<const Expr*> stack;
       if (rule.when) stack.push_back(rule.when.get());
@@ -961,6 +1004,9 @@ class Linter {
           case Root::kContext:
             context_reads.insert(expr->name);
             break;
+          case Root::kArgs:
+            args_reads.insert(expr->name);
+            break;
         }
       }
     }
@@ -987,6 +1033,10 @@ class Linter {
               case ast::SchemaItem::Kind::kContext:
                 read = context_reads.count(name);
                 owner = absl::StrCat("context entry `", name, "`");
+                break;
+              case ast::SchemaItem::Kind::kArgs:
+                read = args_reads.count(name);
+                owner = absl::StrCat("argument `", name, "`");
                 break;
               case ast::SchemaItem::Kind::kAction:
                 break;

@@ -32,6 +32,7 @@ constexpr char kSchema[] = R"(schema {
   action invoke on tool
   action read, write on dataset
   context { approved: bool, channel: string, count: int }
+  args { amount: int, confirmed: bool, to: string }
 }
 )";
 
@@ -80,6 +81,42 @@ std::vector<std::string> RuleFindings(const std::string& rules) {
 
 std::string Permit(const std::string& conditions) {
   return absl::StrCat("@id(\"r\") permit user to invoke on tool ", conditions, ";\n");
+}
+
+// ---- Exemptions the model controls ----
+
+TEST(LinterModelControlledTest, WarnsWhereAnArgumentCanSwitchOffAGuard) {
+  for (const char* rule : {
+           // The model sets the flag it is exempted by.
+           R"(@id("r") require_approval user to invoke on tool unless args.confirmed;)",
+           // Any argument read in `unless`.
+           R"(@id("r") forbid user to invoke on tool unless args.to == "team";)",
+           // A bool argument in `when`, whichever way it is tested.
+           R"(@id("r") forbid user to invoke on tool when not args.confirmed;)",
+           // The rule needs an argument the model can leave out.
+           R"(@id("r") require_approval user to invoke on tool when args has amount and args.amount > 10;)",
+       }) {
+    const std::vector<std::string> findings =
+        Findings(LintRules(rule), "model-controlled-exemption");
+    EXPECT_THAT(findings, ElementsAre(AllOf(HasSubstr("`r` can be switched off by `args."),
+                                            HasSubstr("which the model controls"))))
+        << rule;
+  }
+}
+
+TEST(LinterModelControlledTest, QuietWhereTheArgumentDescribesTheAction) {
+  for (const char* rule : {
+           // The amount is what the tool will use: lowering it changes the action itself.
+           R"(@id("r") require_approval user to invoke on tool when args.amount > 10;)",
+           // Leaving the argument out makes the rule hold: it fails closed.
+           R"(@id("r") forbid user to invoke on tool when not (args has amount and args.amount <= 10);)",
+           // Permits may read arguments as they like: they grant, they do not exempt.
+           R"(@id("r") permit user to invoke on tool when args.confirmed unless args has to;)",
+           // The host's facts are not the model's.
+           R"(@id("r") require_approval user to invoke on tool unless context.approved;)",
+       }) {
+    EXPECT_THAT(Findings(LintRules(rule), "model-controlled-exemption"), IsEmpty()) << rule;
+  }
 }
 
 // ---- Rules that can never hold ----
@@ -239,7 +276,7 @@ TEST(LinterShadowedTest, UnconditionalForbidCoveringThePermit) {
       ElementsAre(AllOf(HasSubstr("permit `p` never takes effect: forbid `f` (rules.ward:3)"),
                         HasSubstr("has no conditions"), HasSubstr("[shadowed]"))));
   EXPECT_THAT(RuleFindings(R"(
-@id("a") require_approval user to invoke on tool "t1";
+@id("a") require_approval user to invoke on tool "t/1";
 @id("f") forbid user to invoke on tool under ["t"];
 )"),
               ElementsAre(HasSubstr("require_approval `a` never takes effect")));
@@ -296,6 +333,7 @@ TEST(LinterUnusedAttributeTest, AttributesNoRuleReads) {
 @id("a") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
 @id("b") permit any to read on dataset when subject has team and delegator.nick == "x";
 @id("c") permit agent to invoke on tool when context.approved;
+@id("d") permit agent to invoke on tool when args has to;
 )"),
                                                    "unused-attribute");
   EXPECT_THAT(
@@ -305,7 +343,8 @@ TEST(LinterUnusedAttributeTest, AttributesNoRuleReads) {
                   HasSubstr("attribute `task_scope` of agent"),
                   HasSubstr("attribute `risk` of resource type `tool`"),
                   HasSubstr("attribute `team` of resource type `dataset`"),
-                  HasSubstr("context entry `channel`"), HasSubstr("context entry `count`")));
+                  HasSubstr("context entry `channel`"), HasSubstr("context entry `count`"),
+                  HasSubstr("argument `amount`"), HasSubstr("argument `confirmed`")));
 }
 
 TEST(LinterUnusedAttributeTest, ReportedAtTheDeclaration) {

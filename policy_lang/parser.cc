@@ -58,7 +58,7 @@ const std::vector<std::string>& SubjectKindNames() {
 }
 const std::vector<std::string>& SchemaItemNames() {
   static const auto* names =
-      new std::vector<std::string>{"user", "agent", "builder", "resource", "action", "context"};
+      new std::vector<std::string>{"user", "agent", "builder", "resource", "action", "context", "args"};
   return *names;
 }
 const std::vector<std::string>& TypeNames() {
@@ -68,7 +68,7 @@ const std::vector<std::string>& TypeNames() {
 }
 const std::vector<std::string>& ValueNames() {
   static const auto* names = new std::vector<std::string>{
-      "subject", "resource", "context", "delegator", "true", "false", "now"};
+      "subject", "resource", "context", "args", "delegator", "true", "false", "now"};
   return *names;
 }
 const std::vector<std::string>& ClauseNames() {
@@ -87,6 +87,7 @@ std::optional<ast::PathRoot> PathRootFromName(absl::string_view name) {
   if (name == "subject") return ast::PathRoot::kSubject;
   if (name == "resource") return ast::PathRoot::kResource;
   if (name == "context") return ast::PathRoot::kContext;
+  if (name == "args") return ast::PathRoot::kArgs;
   if (name == "delegator") return ast::PathRoot::kDelegator;
   return std::nullopt;
 }
@@ -99,6 +100,8 @@ absl::string_view PathRootName(ast::PathRoot root) {
       return "resource";
     case ast::PathRoot::kContext:
       return "context";
+    case ast::PathRoot::kArgs:
+      return "args";
     case ast::PathRoot::kDelegator:
       return "delegator";
   }
@@ -112,7 +115,9 @@ absl::string_view PathRootExample(ast::PathRoot root) {
     case ast::PathRoot::kResource:
       return "resource.id";
     case ast::PathRoot::kContext:
-      return "context.approved";
+      return "context.session";
+    case ast::PathRoot::kArgs:
+      return "args.amount";
     case ast::PathRoot::kDelegator:
       return "delegator.id";
   }
@@ -423,16 +428,20 @@ bool Parser::ParseSchemaItem(ast::SchemaItem* item) {
     item->kind = ast::SchemaItem::Kind::kContext;
     Advance();
     if (!ParseAttributeBlock("context", &item->attributes, &end)) return false;
+  } else if (IsWord("args")) {
+    item->kind = ast::SchemaItem::Kind::kArgs;
+    Advance();
+    if (!ParseAttributeBlock("args", &item->attributes, &end)) return false;
   } else if (Is(TokenKind::kIdentifier)) {
     std::string suggestion = DidYouMean(token_.text, SchemaItemNames());
     if (suggestion.empty()) {
-      suggestion = "; expected `user`, `agent`, `builder`, `resource`, `action` or `context`";
+      suggestion = "; expected `user`, `agent`, `builder`, `resource`, `action`, `context` or `args`";
     }
     Error(absl::StrCat("unknown schema item ", Found(), suggestion));
     return false;
   } else {
     ErrorExpected(
-        "`user`, `agent`, `builder`, `resource`, `action`, `context` or `}` in the "
+        "`user`, `agent`, `builder`, `resource`, `action`, `context`, `args` or `}` in the "
         "schema");
     return false;
   }
@@ -1026,7 +1035,7 @@ Node Parser::ParseComparison() {
   if (IsWord("has")) {
     if (!bare_root) {
       AddError(lhs.span.begin,
-               "the left side of `has` must be `subject`, `resource`, `context` or `delegator` "
+               "the left side of `has` must be `subject`, `resource`, `context`, `args` or `delegator` "
                "alone, e.g. `subject has clearance`");
       return {};
     }

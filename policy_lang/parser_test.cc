@@ -596,16 +596,18 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"permit user to x on y when subject == \"u\";",
        "1:28: `subject` needs an attribute, e.g. `subject.id`"},
       {"permit user to x on y when context;",
-       "1:28: `context` needs an attribute, e.g. `context.approved`"},
+       "1:28: `context` needs an attribute, e.g. `context.session`"},
       {"permit user to x on y when context.a == resource;",
        "1:41: `resource` needs an attribute, e.g. `resource.id`"},
       {"permit user to x on y when context.a in [delegator];",
        "1:42: `delegator` needs an attribute, e.g. `delegator.id`"},
       {"permit user to x on y when subject.a has b;",
-       "1:28: the left side of `has` must be `subject`, `resource`, `context` or `delegator` "
+       "1:28: the left side of `has` must be `subject`, `resource`, `context`, `args` or "
+       "`delegator` "
        "alone, e.g. `subject has clearance`"},
       {"permit user to x on y when \"s\" has b;",
-       "1:28: the left side of `has` must be `subject`, `resource`, `context` or `delegator` "
+       "1:28: the left side of `has` must be `subject`, `resource`, `context`, `args` or "
+       "`delegator` "
        "alone, e.g. `subject has clearance`"},
       {"permit user to x on y when subject has \"b\";",
        "1:40: expected an attribute name after `has`, found `\"b\"`"},
@@ -660,10 +662,10 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"schema { usr { } }", "1:10: unknown schema item `usr`; did you mean `user`?"},
       {"schema { thing { } }",
        "1:10: unknown schema item `thing`; expected `user`, `agent`, `builder`, `resource`, "
-       "`action` or `context`"},
+       "`action`, `context` or `args`"},
       {"schema { 1 }",
-       "1:10: expected `user`, `agent`, `builder`, `resource`, `action`, `context` or `}` in the "
-       "schema, found `1`"},
+       "1:10: expected `user`, `agent`, `builder`, `resource`, `action`, `context`, `args` or `}` "
+       "in the schema, found `1`"},
       {"schema { user { a: strng } }", "1:20: unknown type `strng`; did you mean `string`?"},
       {"schema { user { a: float } }",
        "1:20: unknown type `float`; expected `string`, `int`, `bool`, `timestamp`, `set<string>` "
@@ -688,7 +690,7 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"schema { action read, on x }", "1:23: expected an action name, found `on`"},
       {"schema { user {}",
        "1:17: expected `user`, `agent`, `builder`, `resource`, `action`, "
-       "`context` or `}` in the schema, found end of file"},
+       "`context`, `args` or `}` in the schema, found end of file"},
   };
   for (const Case& c : cases) {
     const std::vector<std::string> errors = Errors(c.source);

@@ -36,14 +36,45 @@ ward_kind KindOf(const std::string& name) {
 
 ward_str StrOf(const std::string& s) { return {s.data(), s.size()}; }
 
-// The request JSON's fields, kept alive for the ward_request that points into them. Only the
-// shapes the example uses are read: boolean, integer and string context entries.
+// A JSON object's entries as ward_attr (context or args), with the text they point into.
+// Only the shapes the example uses are read: boolean, integer and string values.
+struct AttrList {
+  std::vector<std::string> names, strings;
+  std::vector<ward_attr> attrs;
+
+  bool Read(const nlohmann::json& object) {
+    names.reserve(object.size());
+    strings.reserve(object.size());
+    for (const auto& [name, value] : object.items()) {
+      names.push_back(name);
+      strings.push_back(value.is_string() ? value.get<std::string>() : "");
+      ward_attr attr = {};
+      attr.name = StrOf(names.back());
+      if (value.is_boolean()) {
+        attr.value.type = WARD_VALUE_BOOL;
+        attr.value.boolean = value.get<bool>() ? 1 : 0;
+      } else if (value.is_number_integer()) {
+        attr.value.type = WARD_VALUE_INT;
+        attr.value.integer = value.get<int64_t>();
+      } else if (value.is_string()) {
+        attr.value.type = WARD_VALUE_STRING;
+        attr.value.string = StrOf(strings.back());
+      } else {
+        return false;
+      }
+      attrs.push_back(attr);
+    }
+    return true;
+  }
+};
+
+// The request JSON's fields, kept alive for the ward_request that points into them: the
+// context (the host's facts) and the args (the tool call's arguments) as typed lists.
 struct StructuredRequest {
   std::string subject_kind, subject_id, action, type, id, now;
   std::vector<std::pair<std::string, std::string>> chain;
-  std::vector<std::string> context_names, context_strings;
   std::vector<ward_identity_ref> chain_refs;
-  std::vector<ward_attr> context;
+  AttrList context, args;
   ward_request request = {};
 
   bool Build(const std::string& text) {
@@ -58,27 +89,9 @@ struct StructuredRequest {
     for (const auto& hop : j.value("on_behalf_of", nlohmann::json::array())) {
       chain.emplace_back(hop.at("kind").get<std::string>(), hop.at("id").get<std::string>());
     }
-    const nlohmann::json context_json = j.value("context", nlohmann::json::object());
-    context_names.reserve(context_json.size());
-    context_strings.reserve(context_json.size());
-    for (const auto& [name, value] : context_json.items()) {
-      context_names.push_back(name);
-      context_strings.push_back(value.is_string() ? value.get<std::string>() : "");
-      ward_attr attr = {};
-      attr.name = StrOf(context_names.back());
-      if (value.is_boolean()) {
-        attr.value.type = WARD_VALUE_BOOL;
-        attr.value.boolean = value.get<bool>() ? 1 : 0;
-      } else if (value.is_number_integer()) {
-        attr.value.type = WARD_VALUE_INT;
-        attr.value.integer = value.get<int64_t>();
-      } else if (value.is_string()) {
-        attr.value.type = WARD_VALUE_STRING;
-        attr.value.string = StrOf(context_strings.back());
-      } else {
-        return false;
-      }
-      context.push_back(attr);
+    if (!context.Read(j.value("context", nlohmann::json::object())) ||
+        !args.Read(j.value("args", nlohmann::json::object()))) {
+      return false;
     }
     for (const auto& [kind, hop_id] : chain) chain_refs.push_back({KindOf(kind), StrOf(hop_id)});
     request.subject = {KindOf(subject_kind), StrOf(subject_id)};
@@ -87,8 +100,10 @@ struct StructuredRequest {
     request.resource_id = StrOf(id);
     request.on_behalf_of = chain_refs.data();
     request.on_behalf_of_count = chain_refs.size();
-    request.context = context.data();
-    request.context_count = context.size();
+    request.context = context.attrs.data();
+    request.context_count = context.attrs.size();
+    request.args = args.attrs.data();
+    request.args_count = args.attrs.size();
     // The time as seconds, as a caller on a hot path gives it (RFC 3339 text is parsed on
     // every call); text of another shape than the example's is passed as it is.
     std::tm tm = {};
@@ -108,7 +123,7 @@ struct StructuredRequest {
 int main(int argc, char** argv) {
   ward::bench::OverheadOptions options;
   if (!ward::bench::ParseOverheadOptions(argc, argv, &options)) {
-    std::fprintf(stderr, "usage: binding_overhead_c [--iterations N] [--dir DIR]\n");
+    std::fprintf(stderr, "usage: binding_overhead_c [--iterations N] [--dir DIR] [--request FILE]\n");
     return 2;
   }
   const std::string schema = options.dir + "/schema.ward";
@@ -117,12 +132,12 @@ int main(int argc, char** argv) {
   const char* paths[] = {schema.c_str(), rules.c_str()};
   ward_engine* engine = nullptr;
   ward_error* error = nullptr;
-  if (ward_engine_from_files(paths, 2, entities.c_str(), &engine, &error) != WARD_OK) {
+  if (ward_engine_from_files(paths, 2, entities.c_str(), nullptr, &engine, &error) != WARD_OK) {
     std::fprintf(stderr, "%s\n", ward_error_message(error));
     ward_error_free(error);
     return 1;
   }
-  const std::string request_text = ward::bench::ReadText(options.dir + "/request.json");
+  const std::string request_text = ward::bench::ReadText(options.request);
   StructuredRequest structured;
   if (!structured.Build(request_text)) {
     std::fprintf(stderr, "cannot read %s/request.json\n", options.dir.c_str());

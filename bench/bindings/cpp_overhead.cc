@@ -36,7 +36,7 @@ void Print(const char* call, const ward::Decision& decision, double ns, long ite
 int main(int argc, char** argv) {
   ward::bench::OverheadOptions options;
   if (!ward::bench::ParseOverheadOptions(argc, argv, &options)) {
-    std::fprintf(stderr, "usage: binding_overhead_cpp [--iterations N] [--dir DIR]\n");
+    std::fprintf(stderr, "usage: binding_overhead_cpp [--iterations N] [--dir DIR] [--request FILE]\n");
     return 2;
   }
   absl::StatusOr<std::vector<ward::SourceFile>> sources =
@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::string> entity_text =
       ward::internal::ReadFile(options.dir + "/entities.json", size_t{64} << 20);
   absl::StatusOr<std::string> request_text =
-      ward::internal::ReadFile(options.dir + "/request.json", size_t{1} << 20);
+      ward::internal::ReadFile(options.request, size_t{1} << 20);
   if (!policy.ok() || !entity_text.ok() || !request_text.ok()) {
     std::fprintf(stderr, "cannot read the example in %s\n", options.dir.c_str());
     return 1;

@@ -1,11 +1,13 @@
-// The cost of a decision through the Node binding, on the agent-runtime example: the request
-// of examples/agent-runtime/request.json decided again and again, as an object through
-// engine.decide() and as JSON text through engine.decideJson(). Prints one JSON line per call:
+// The cost of a decision through the Node binding, on the agent-runtime example: an allowed
+// tool call (bench/bindings/request.json, the request every binding's benchmark decides)
+// decided again and again, as an object through engine.decide() and as JSON text through
+// engine.decideJson(). Prints one JSON line per call:
 //
 //   {"binding":"node","call":"decide","request":"request.json","effect":"ALLOW",
 //    "ns_per_decision":N,"decisions":N}
 //
-// Usage: node bench/bindings/node_overhead.mjs [--iterations N]   (default 200000)
+// Usage: node bench/bindings/node_overhead.mjs [--iterations N] [--request FILE]
+//   (defaults: 200000, bench/bindings/request.json)
 // The addon is found as bindings/node/index.js finds it (WARD_NODE_ADDON or the build tree).
 
 import fs from 'node:fs';
@@ -17,37 +19,45 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const ward = createRequire(import.meta.url)(path.join(root, 'bindings', 'node'));
 
-function iterationsFromArgs(argv) {
-  let iterations = 200000;
+function optionsFromArgs(argv) {
+  const options = {iterations: 200000,
+                   request: path.join(root, 'bench', 'bindings', 'request.json')};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const value = arg.startsWith('--iterations=') ? arg.slice('--iterations='.length) :
-        arg === '--iterations' ? argv[++i] : null;
-    if (value === null) {
+    const name = ['--iterations', '--request'].find(
+        (flag) => arg === flag || arg.startsWith(`${flag}=`));
+    const value = name === undefined ? undefined :
+        arg === name ? argv[++i] : arg.slice(name.length + 1);
+    if (name === undefined || value === undefined) {
       console.error(`node_overhead: unknown argument ${arg}\n` +
-                    'usage: node_overhead.mjs [--iterations N]');
+                    'usage: node_overhead.mjs [--iterations N] [--request FILE]');
       process.exit(2);
     }
-    iterations = Number(value);
-    if (!Number.isSafeInteger(iterations) || iterations < 1) {
+    if (name === '--request') {
+      options.request = value;
+      continue;
+    }
+    options.iterations = Number(value);
+    if (!Number.isSafeInteger(options.iterations) || options.iterations < 1) {
       console.error(`node_overhead: --iterations must be a positive integer, got ${value}`);
       process.exit(2);
     }
   }
-  return iterations;
+  return options;
 }
 
-const iterations = iterationsFromArgs(process.argv.slice(2));
+const {iterations, request: requestFile} = optionsFromArgs(process.argv.slice(2));
 const example = path.join(root, 'examples', 'agent-runtime');
 const engine = ward.Engine.fromFiles(
     [path.join(example, 'schema.ward'), path.join(example, 'rules.ward')],
     {entities: path.join(example, 'entities.json')});
 
-const text = fs.readFileSync(path.join(example, 'request.json'), 'utf8');
+const text = fs.readFileSync(requestFile, 'utf8');
 const parsed = JSON.parse(text);
 // The same request with the binding's field names.
 const request = {subject: parsed.subject, action: parsed.action, resource: parsed.resource,
-                 context: parsed.context, onBehalfOf: parsed.on_behalf_of, now: parsed.now};
+                 context: parsed.context, args: parsed.args, onBehalfOf: parsed.on_behalf_of,
+                 now: parsed.now};
 
 // The decision both calls must reach, in its canonical JSON form.
 const expected = JSON.stringify(JSON.parse(engine.decideJson(text)));

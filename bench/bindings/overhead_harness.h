@@ -17,9 +17,13 @@ namespace ward::bench {
 struct OverheadOptions {
   long iterations = 200000;
   std::string dir = "examples/agent-runtime";
+  // An allowed tool call of that example (two principals, obligations): the request every
+  // binding decides.
+  std::string request = "bench/bindings/request.json";
 };
 
-// `--iterations N` and `--dir DIR`; false on anything else, or a count below 1.
+// `--iterations N`, `--dir DIR` and `--request FILE`; false on anything else, or a count
+// below 1.
 inline bool ParseOverheadOptions(int argc, char** argv, OverheadOptions* options) {
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
@@ -27,6 +31,8 @@ inline bool ParseOverheadOptions(int argc, char** argv, OverheadOptions* options
       options->iterations = std::strtol(argv[++i], nullptr, 10);
     } else if (std::strcmp(argv[i], "--dir") == 0 && has_value) {
       options->dir = argv[++i];
+    } else if (std::strcmp(argv[i], "--request") == 0 && has_value) {
+      options->request = argv[++i];
     } else {
       return false;
     }

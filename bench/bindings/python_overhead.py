@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """What a decision costs through the Python binding.
 
-Decides the agent-runtime example's request (examples/agent-runtime/request.json) over and
-over, through the structured call (engine.decide) and through the JSON call
-(engine.decide_json), and prints one JSON line per call:
+Decides an allowed tool call of the agent-runtime example (bench/bindings/request.json, the
+request every binding's benchmark decides) over and over, through the structured call
+(engine.decide) and through the JSON call (engine.decide_json), and prints one JSON line per
+call:
 
   {"binding":"python","call":"decide","request":"request.json","effect":"ALLOW",
    "ns_per_decision":N,"decisions":N}
@@ -11,7 +12,7 @@ over, through the structured call (engine.decide) and through the JSON call
 Run from the repository root with the package on the path:
 
   PYTHONPATH=build/bindings/python python3 bench/bindings/python_overhead.py \
-      [--iterations N] [--dir DIR]
+      [--iterations N] [--dir DIR] [--request FILE]
 """
 
 import argparse
@@ -22,7 +23,9 @@ import time
 
 import ward
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "agent-runtime"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "agent-runtime"
+REQUEST = ROOT / "bench" / "bindings" / "request.json"
 
 
 def measure(call, iterations):
@@ -40,8 +43,10 @@ def main(argv):
     parser.add_argument("--iterations", type=int, default=200_000,
                         help="decisions per call form, after a warm-up (default 200000)")
     parser.add_argument("--dir", type=pathlib.Path, default=EXAMPLE,
-                        help="the folder of schema.ward, rules.ward, entities.json and "
-                             "request.json (default examples/agent-runtime)")
+                        help="the folder of schema.ward, rules.ward and entities.json "
+                             "(default examples/agent-runtime)")
+    parser.add_argument("--request", type=pathlib.Path, default=REQUEST,
+                        help="the request to decide (default bench/bindings/request.json)")
     args = parser.parse_args(argv)
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")
@@ -49,7 +54,7 @@ def main(argv):
     folder = args.dir
     engine = ward.Engine.from_files([folder / "schema.ward", folder / "rules.ward"],
                                     entities=folder / "entities.json")
-    text = (folder / "request.json").read_text()
+    text = args.request.read_text()
     request = json.loads(text)
     expected = engine.decide_json(text)
     effect = json.loads(expected)["effect"]
@@ -61,12 +66,13 @@ def main(argv):
     resource = (request["resource"]["type"], request["resource"]["id"])
     chain = [(i["kind"], i["id"]) for i in request.get("on_behalf_of", [])]
     context = request.get("context")
+    call_args = request.get("args")
     action = request["action"]
     now = request.get("now")
 
     def decide():
         return engine.decide(subject=subject, action=action, resource=resource, context=context,
-                             on_behalf_of=chain, now=now)
+                             on_behalf_of=chain, now=now, args=call_args)
 
     def decide_json():
         return engine.decide_json(text)

@@ -3,7 +3,7 @@
  *   ward_engine* engine = NULL;
  *   ward_error* error = NULL;
  *   const char* files[] = {"schema.ward", "rules.ward"};
- *   if (ward_engine_from_files(files, 2, "entities.json", &engine, &error) != WARD_OK) {
+ *   if (ward_engine_from_files(files, 2, "entities.json", NULL, &engine, &error) != WARD_OK) {
  *     fprintf(stderr, "%s\n", ward_error_message(error));
  *     ward_error_free(error);
  *     return 1;
@@ -15,8 +15,13 @@
  *   ward_engine_free(engine);
  *
  * The interface is C99 and stable: handles are opaque, structures passed in are only ever
- * read during the call, enumerations have fixed values, and the shared library exports the
- * `ward_*` functions declared here and nothing else.
+ * read during the call, enumerations have fixed values (new values are only ever added at the
+ * end), and the shared library exports the `ward_*` functions declared here and nothing else.
+ * Every exported function carries a symbol version (ward.map): WARD_0 for the functions of
+ * 0.1 that are unchanged, WARD_0.2 for those added in 0.2 and for those whose parameters or
+ * structures changed (the engine constructors, bundle loading, deciding). A program built
+ * against 0.1 that calls one of the changed functions is refused by the dynamic loader
+ * instead of calling it with the old layout.
  *
  * Conventions, which every function below follows:
  *
@@ -64,7 +69,7 @@ extern "C" {
 
 /* The version of this header; ward_version() gives the library's. */
 #define WARD_VERSION_MAJOR 0
-#define WARD_VERSION_MINOR 1
+#define WARD_VERSION_MINOR 2
 #define WARD_VERSION_PATCH 0
 
 /* ---------------------------------------------------------------------------------------- */
@@ -91,7 +96,14 @@ typedef enum ward_status {
   /* A file could not be read (missing, a directory, too large). */
   WARD_ERR_IO = 7,
   /* Out of memory, or a failure inside the library. */
-  WARD_ERR_INTERNAL = 8
+  WARD_ERR_INTERNAL = 8,
+  /* A key is unusable: not PEM, not Ed25519, a private key where a public one is expected (or
+   * the other way round), an encrypted private key. */
+  WARD_ERR_KEY = 9,
+  /* Redacting failed: a redaction of the decision cannot be applied (its pattern does not
+   * compile, or its replacement names a group the pattern lacks), a stream would have to hold
+   * more text than it may, or the stream already failed or finished. Release nothing. */
+  WARD_ERR_REDACT = 10
 } ward_status;
 
 /* The effect of a decision, from least to most strict. */
@@ -106,7 +118,12 @@ typedef enum ward_reason {
   WARD_REASON_UNKNOWN_IDENTITY = 4,
   WARD_REASON_LIFECYCLE = 5,
   WARD_REASON_UNOWNED = 6,
-  WARD_REASON_INTERNAL_ERROR = 7
+  WARD_REASON_INTERNAL_ERROR = 7,
+  /* The engine refused the request: a field contradicts the inventory or the schema (inline
+   * attributes of a stored resource, a wrongly typed declared context or args entry, an id
+   * that is not a normalized path for a resource type used with `under`). The decision names
+   * the subject in denied_by and has one error entry, with rule "", naming the field. */
+  WARD_REASON_INVALID_REQUEST = 8
 } ward_reason;
 
 /* The log level an ALLOW decision's obligations ask for. */
@@ -203,16 +220,31 @@ WARD_API ward_status ward_policy_compile(const ward_source* sources, size_t coun
 /* As ward_policy_compile, reading each file and naming its source by the path as given. */
 WARD_API ward_status ward_policy_compile_files(const char* const* paths, size_t count,
                                                ward_policy** out, ward_error** error);
-/* Loads a bundle written by `ward compile -o` or ward_policy_write_bundle. Every part of it
- * is verified first: a truncated, corrupted or hand-made bundle gives WARD_ERR_BUNDLE. */
-WARD_API ward_status ward_policy_load_bundle(const void* bytes, size_t len, ward_policy** out,
-                                             ward_error** error);
-WARD_API ward_status ward_policy_load_bundle_file(const char* path, ward_policy** out,
+/* Loads a bundle written by `ward compile -o` or ward_policy_write_bundle(_signed). Every
+ * part of it is verified first: a truncated, corrupted or hand-made bundle gives
+ * WARD_ERR_BUNDLE. `trusted_keys` are public keys (SPKI PEM, Ed25519, as ward_keygen writes
+ * them): when `trusted_key_count` is not 0, a bundle that is unsigned, signed by another key
+ * or whose signature does not verify is refused with WARD_ERR_BUNDLE, and a trusted key that
+ * is not an Ed25519 public key gives WARD_ERR_KEY. With no trusted keys (NULL, 0), any bundle
+ * that verifies loads, signed or not. */
+WARD_API ward_status ward_policy_load_bundle(const void* bytes, size_t len,
+                                             const ward_str* trusted_keys, size_t trusted_key_count,
+                                             ward_policy** out, ward_error** error);
+WARD_API ward_status ward_policy_load_bundle_file(const char* path, const ward_str* trusted_keys,
+                                                  size_t trusted_key_count, ward_policy** out,
                                                   ward_error** error);
 /* Writes the policy's compiled form as a bundle: `*bytes` (freed with ward_string_free)
  * holds `*len` bytes. The same policy always gives the same bytes. */
 WARD_API ward_status ward_policy_write_bundle(const ward_policy* policy, char** bytes, size_t* len,
                                               ward_error** error);
+/* As ward_policy_write_bundle, signed with an Ed25519 private key (PKCS#8 PEM, as ward_keygen
+ * writes it): a loader that trusts the matching public key accepts it. Ed25519 signatures are
+ * deterministic, so the bytes are too. WARD_ERR_KEY when the key is not an unencrypted
+ * Ed25519 private key. */
+WARD_API ward_status ward_policy_write_bundle_signed(const ward_policy* policy,
+                                                     const char* private_key_pem,
+                                                     size_t private_key_len, char** bytes,
+                                                     size_t* len, ward_error** error);
 /* Identifies the compiled policy; decisions carry it. The same for a policy compiled from
  * text and for its bundle. 0 for NULL. */
 WARD_API uint64_t ward_policy_hash(const ward_policy* policy);
@@ -228,25 +260,54 @@ WARD_API void ward_policy_free(ward_policy* policy);
 
 typedef struct ward_engine ward_engine;
 
+/* What an engine trusts, for every engine constructor. Pass NULL for the defaults (no key of
+ * either kind, the default capacity), or zero-initialise it (`ward_engine_options o = {0};`)
+ * and set what you need. Read during the call only. A key is given as its PEM text; a key
+ * that is not an Ed25519 public key (SPKI PEM, as ward_keygen writes it) is WARD_ERR_KEY, and
+ * a NULL array with a non-zero count is WARD_ERR_INVALID_ARGUMENT. */
+typedef struct ward_engine_options {
+  /* The public keys of the approvers' signing keys: a grant (ward_grant_mint) signed by one
+   * of them can satisfy the require_approval rules of the request it names. None: no grant
+   * is ever accepted, each is refused with an error entry. */
+  const ward_str* approval_keys;
+  size_t approval_key_count;
+  /* The public keys a bundle must be signed by, for the constructors that load a bundle
+   * (ward_engine_from_bundle, ward_engine_from_bundle_file): with any, an unsigned or badly
+   * signed bundle is refused with WARD_ERR_BUNDLE (see ward_policy_load_bundle). The
+   * constructors that compile policy text have no signature to check and only check that
+   * these are keys. */
+  const ward_str* trusted_bundle_keys;
+  size_t trusted_bundle_key_count;
+  /* The most used grants the engine remembers at once (each until it expires: a grant is
+   * good for one decision); while it holds that many, further grants are refused. 0: the
+   * default, 1048576. */
+  size_t max_used_grants;
+} ward_engine_options;
+
 /* An engine for `policy` with the entities of an entity file's JSON text (docs/semantics.md
  * #entities), validated against the policy's schema. `entities_json` NULL means no entities
- * at all. */
+ * at all. `options` NULL means the defaults. */
 WARD_API ward_status ward_engine_new(const ward_policy* policy, const char* entities_json,
-                                     size_t entities_len, ward_engine** out, ward_error** error);
+                                     size_t entities_len, const ward_engine_options* options,
+                                     ward_engine** out, ward_error** error);
 /* Shortcuts: compile (or load) and create in one call. `entities_path` and `entities_json`
- * may be NULL (no entities). */
+ * may be NULL (no entities); `options` may be NULL (the defaults). */
 WARD_API ward_status ward_engine_from_files(const char* const* policy_paths, size_t count,
-                                            const char* entities_path, ward_engine** out,
+                                            const char* entities_path,
+                                            const ward_engine_options* options, ward_engine** out,
                                             ward_error** error);
 WARD_API ward_status ward_engine_from_texts(const ward_source* sources, size_t count,
                                             const char* entities_json, size_t entities_len,
-                                            ward_engine** out, ward_error** error);
+                                            const ward_engine_options* options, ward_engine** out,
+                                            ward_error** error);
 WARD_API ward_status ward_engine_from_bundle(const void* bundle, size_t bundle_len,
                                              const char* entities_json, size_t entities_len,
-                                             ward_engine** out, ward_error** error);
+                                             const ward_engine_options* options, ward_engine** out,
+                                             ward_error** error);
 WARD_API ward_status ward_engine_from_bundle_file(const char* bundle_path,
-                                                  const char* entities_path, ward_engine** out,
-                                                  ward_error** error);
+                                                  const char* entities_path,
+                                                  const ward_engine_options* options,
+                                                  ward_engine** out, ward_error** error);
 /* Frees the engine. No call on it may be running or start afterwards. */
 WARD_API void ward_engine_free(ward_engine* engine);
 
@@ -256,6 +317,8 @@ WARD_API ward_status ward_engine_reload(ward_engine* engine, const ward_policy* 
                                         ward_error** error);
 /* The hash of the policy currently in place (0 for NULL). */
 WARD_API uint64_t ward_engine_policy_hash(const ward_engine* engine);
+/* How many used grants the engine remembers now (0 for NULL): see max_used_grants. */
+WARD_API size_t ward_engine_used_grant_count(const ward_engine* engine);
 
 /* Entity updates. Each is validated against the current schema and takes effect on the next
  * decision; a failed update changes nothing. */
@@ -287,7 +350,8 @@ WARD_API ward_status ward_engine_remove_resource(ward_engine* engine, const char
 /* ---------------------------------------------------------------------------------------- */
 /* Requests                                                                                  */
 
-/* The types of a context entry or an inline resource attribute. 0 is no type: invalid. */
+/* The types of a context or args entry or an inline resource attribute. 0 is no type:
+ * invalid. */
 typedef enum ward_value_type {
   WARD_VALUE_STRING = 1,     /* `string` */
   WARD_VALUE_INT = 2,        /* `integer` */
@@ -312,8 +376,8 @@ typedef struct ward_value {
   size_t count;
 } ward_value;
 
-/* A named value: a context entry or an inline resource attribute. A name may occur once per
- * list (as a key may once per JSON object). */
+/* A named value: a context or args entry or an inline resource attribute. A name may occur
+ * once per list (as a key may once per JSON object). */
 typedef struct ward_attr {
   ward_str name;
   ward_value value;
@@ -331,15 +395,23 @@ typedef struct ward_identity_ref {
  * (`ward_request r = {0};`) and set what the request has. A pointer that is NULL with a
  * non-zero length or count is WARD_ERR_INVALID_ARGUMENT; every other mistake (an empty or
  * missing field, an unknown kind or value type, a repeated name, a chain longer than 8,
- * invalid JSON in a WARD_VALUE_JSON value) is WARD_ERR_REQUEST, as in the JSON format. */
+ * invalid JSON in a WARD_VALUE_JSON value or in `args_json`, both forms of args, a grant
+ * token longer than 16 KiB) is WARD_ERR_REQUEST, as in the JSON format. A request the engine
+ * refuses on the strength of its inventory or schema is not an error: it is decided DENY with
+ * reason WARD_REASON_INVALID_REQUEST. */
 typedef struct ward_request {
   ward_identity_ref subject;
   ward_str action;
   ward_str resource_type;
   ward_str resource_id;
-  /* Inline resource attributes, merged over the stored ones (inline wins). */
+  /* Attributes of a resource that is not in the store (validated against the schema). A
+   * resource in the store takes its attributes from the store only: inline attributes on it
+   * make the decision DENY invalid_request. */
   const ward_attr* resource_attrs;
   size_t resource_attr_count;
+  /* What the host asserts about the call (session, channel, ...): never what the model
+   * produced, which goes in args. Declared entries of the wrong type make the decision DENY
+   * invalid_request; undeclared ones are ignored. */
   const ward_attr* context;
   size_t context_count;
   /* The identities the subject acts for, nearest first; at most 8. */
@@ -351,6 +423,22 @@ typedef struct ward_request {
   int has_now;
   int64_t now_unix_seconds;
   ward_str now_rfc3339;
+  /* The tool call's arguments as the model produced them (the policy's `args`), validated as
+   * context is. Give them in one of two forms, not both (WARD_ERR_REQUEST):
+   * - `args_json`: the text of one JSON object (`null` or empty: no args), converted as the
+   *   request JSON's `args` is. The approval digest hashes that object in RFC 8785 canonical
+   *   form, so key order and spacing never change it, and it equals the digest of the same
+   *   request given as JSON. Parses JSON: not for the hot path.
+   * - `args` / `args_count`: a list as `context` is. The digest hashes the values written as
+   *   a canonical JSON object: strings, integers and booleans as such, a timestamp as its
+   *   RFC 3339 text, a set as the sorted list of its distinct members, a WARD_VALUE_JSON value
+   *   as its JSON. So a set given in another order, or with repeats, hashes the same. */
+  const ward_attr* args;
+  size_t args_count;
+  ward_str args_json;
+  /* A grant (ward_grant_mint): a person's signed approval of exactly this request. Empty for
+   * none. It is verified on every decision that carries it; see ward_decision_approved_by. */
+  ward_str approval;
 } ward_request;
 
 /* ---------------------------------------------------------------------------------------- */
@@ -361,17 +449,21 @@ typedef struct ward_trace ward_trace;
 
 /* A decision to decide into, reusable from call to call: after the first few decisions of a
  * kind, deciding a structured request into the same object allocates no memory, except for
- * evaluation error messages, context or attribute values that hold sets or JSON, strings
- * longer than 15 bytes among those values, a set of context names that differs from the
- * previous request's, and a time given as RFC 3339 text (give `now_unix_seconds` on hot
- * paths). Keep one per thread. It reads DENY (internal_error) until a decision is made into
- * it. NULL when out of memory. */
+ * evaluation error messages, context, args or attribute values that hold sets or JSON,
+ * strings longer than 15 bytes among those values, a set of context or args names that
+ * differs from the previous request's, args given as `args_json`, the digest of a
+ * NEEDS_APPROVAL decision whose request has typed `args` (written canonically for it), a
+ * grant to verify, and a time given as RFC 3339 text (give `now_unix_seconds` on hot paths).
+ * Keep one per thread. It reads DENY (internal_error) until a decision is made into it. NULL
+ * when out of memory. */
 WARD_API ward_decision* ward_decision_new(void);
 WARD_API void ward_decision_free(ward_decision* decision);
 
 /* Decides `request` into `out`. WARD_OK means a decision was made, whatever its effect;
  * check the effect. WARD_ERR_REQUEST (the request is invalid) and the other failures leave
- * `out` reading DENY with reason internal_error and no denied_by. */
+ * `out` reading DENY with reason internal_error and no denied_by. A grant in the request's
+ * `approval` is verified; when it is accepted and the decision is ALLOW, it is used up (one
+ * decision per grant and engine: the same token again is refused). */
 WARD_API ward_status ward_decide(const ward_engine* engine, const ward_request* request,
                                  ward_decision* out, ward_error** error);
 /* As ward_decide, for a request in the JSON exchange format (the command-line tool's), at
@@ -380,7 +472,8 @@ WARD_API ward_status ward_decide_json(const ward_engine* engine, const char* jso
                                       ward_decision* out, ward_error** error);
 /* As ward_decide, and `*trace` (when `trace` is not NULL) receives the explanation: every
  * candidate rule of every principal, whether it held and why. Costs more than deciding. On
- * failure `*trace` is NULL. */
+ * failure `*trace` is NULL. Explaining a request that carries a grant uses the grant up as
+ * deciding does. */
 WARD_API ward_status ward_explain(const ward_engine* engine, const ward_request* request,
                                   ward_decision* out, ward_trace** trace, ward_error** error);
 WARD_API ward_status ward_explain_json(const ward_engine* engine, const char* json, size_t len,
@@ -427,18 +520,110 @@ typedef struct ward_eval_error {
 WARD_API size_t ward_decision_error_count(const ward_decision* decision);
 WARD_API int ward_decision_error(const ward_decision* decision, size_t index, ward_eval_error* out);
 
+/* On NEEDS_APPROVAL: the approval digest, what a grant for this request must name (64
+ * lowercase hex digits: the SHA-256 of the request's subject, chain, action, resource, args
+ * and the policy hash, in canonical form; not the context or the time). Empty on every other
+ * effect. */
+WARD_API ward_str ward_decision_approval_digest(const ward_decision* decision);
+/* On an ALLOW that an accepted grant made possible: the user who approved. Returns 1 and
+ * fills `out` when there is one, else 0. A refused grant leaves the decision as without it,
+ * with an error entry (rule "", first in the list) saying why. */
+WARD_API int ward_decision_approved_by(const ward_decision* decision, ward_identity_ref* out);
+
 /* The hash of the policy that made the decision; 0 when none did. */
 WARD_API uint64_t ward_decision_policy_hash(const ward_decision* decision);
-/* The decision's canonical JSON (docs/semantics.md), as the command-line tool prints it.
- * Built on first call after each decision; valid until the next decision into the object. */
+/* The decision's canonical JSON (docs/semantics.md), as the command-line tool prints it,
+ * with `approval` ({"digest": ...}) on NEEDS_APPROVAL and `approved_by` after a grant. Built
+ * on first call after each decision; valid until the next decision into the object. */
 WARD_API ward_str ward_decision_json(const ward_decision* decision);
 
 /* Applies the decision's redactions to `text`, in order, each to the output of the one
  * before: the text a caller is about to release. `*out` (freed with ward_string_free) holds
- * `*out_len` bytes and a terminating NUL. A decision without redactions gives a copy. */
+ * `*out_len` bytes and a terminating NUL. A decision without redactions gives a copy. Fails
+ * closed: when a redaction cannot be applied, WARD_ERR_REDACT and no text (`*out` NULL). */
 WARD_API ward_status ward_decision_redact(const ward_decision* decision, const char* text,
                                           size_t len, char** out, size_t* out_len,
                                           ward_error** error);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Redacting a stream                                                                        */
+
+/* Applies a decision's redactions to output that arrives in chunks (a model's streamed
+ * response), releasing each piece once no redaction can change it any more:
+ *
+ *   ward_redactor* r = NULL;
+ *   if (ward_redactor_new(decision, &r, NULL) != WARD_OK) { refuse; }
+ *   for each chunk:  ward_redactor_write(r, chunk, n, &piece, &piece_len, NULL)  -> send piece
+ *   at the end:      ward_redactor_finish(r, &rest, &rest_len, NULL)             -> send rest
+ *   ward_redactor_free(r);
+ *
+ * Whatever the split into chunks, the pieces put together are exactly what
+ * ward_decision_redact gives for the whole text, also when a match spans chunks; each piece
+ * ends with a whole UTF-8 character. The redactor holds back only as much text as the longest
+ * match of the patterns (computed from them, at most 4 KiB in all); when a pattern can match
+ * unboundedly long text (`sk-[A-Za-z0-9]+`), it holds everything until finish, up to 16 MiB,
+ * and fails beyond. It fails closed: after any failed call (WARD_ERR_REDACT, or a NULL
+ * argument), every further call fails and nothing more is released; so do calls after finish.
+ * The redactor compiles its own copy of the redactions: the decision may be reused or freed
+ * once it is made. A decision other than ALLOW has no redactions: the text passes unchanged.
+ * A redactor belongs to one thread at a time. */
+typedef struct ward_redactor ward_redactor;
+
+/* A redactor for the redactions of `decision`. WARD_ERR_REDACT when one cannot be applied. */
+WARD_API ward_status ward_redactor_new(const ward_decision* decision, ward_redactor** out,
+                                       ward_error** error);
+/* Takes the next chunk (NULL only with length 0); `*out` (freed with ward_string_free, never
+ * NULL on success) receives the `*out_len` bytes that are now final, possibly none, and a
+ * terminating NUL. */
+WARD_API ward_status ward_redactor_write(ward_redactor* redactor, const char* chunk, size_t len,
+                                         char** out, size_t* out_len, ward_error** error);
+/* Ends the stream: `*out` receives the rest. Every call after it fails. */
+WARD_API ward_status ward_redactor_finish(ward_redactor* redactor, char** out, size_t* out_len,
+                                          ward_error** error);
+WARD_API void ward_redactor_free(ward_redactor* redactor);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Approvals: keys, digests and grants                                                       */
+
+/* A NEEDS_APPROVAL decision carries a digest of the request. A person approves it through an
+ * approval service, which mints a grant: a token naming the digest and the approver, signed
+ * with the service's Ed25519 private key. The request is sent again with the grant in
+ * `approval`; an engine that trusts the matching public key (ward_engine_options) accepts it
+ * once, if the approver is a known, active user whom the policy ALLOWs action `approve` on
+ * the resource. Nothing in the request can stand in for a grant: the digest covers the args,
+ * so a changed argument needs a new approval. */
+
+/* A new Ed25519 key pair from the system's random source, as PEM text: `*private_key_pem`
+ * (PKCS#8: keep it secret; it signs grants and bundles) and `*public_key_pem` (SPKI: give it
+ * to engines and bundle loaders to trust). Both NUL-terminated, freed with ward_string_free. */
+WARD_API ward_status ward_keygen(char** private_key_pem, char** public_key_pem, ward_error** error);
+
+/* Signs a grant approving the request whose approval digest is `digest` (64 lowercase hex
+ * digits, from ward_decision_approval_digest or ward_approval_digest), by the user
+ * `approver_id`, valid from `*issued_at_unix` (Unix seconds; NULL: now) for `ttl_seconds`
+ * (0: the default, 15 minutes). `jti`, the grant's unique id (at most 128 bytes, or engines
+ * refuse the grant), may be empty for 128 random bits. `*token` (NUL-terminated, freed with
+ * ward_string_free) is a JWS compact token (EdDSA) to put in a request's `approval`.
+ * WARD_ERR_KEY when the key is not an unencrypted Ed25519 private key (PKCS#8 PEM);
+ * WARD_ERR_INVALID_ARGUMENT for a malformed digest, an empty approver or a negative TTL. An
+ * engine refuses the grant before `issued_at`, from `issued_at + ttl` on (by the request's
+ * time or its own clock), and once used. */
+WARD_API ward_status ward_grant_mint(const char* private_key_pem, size_t private_key_len,
+                                     ward_str digest, ward_str approver_id, int64_t ttl_seconds,
+                                     const int64_t* issued_at_unix, ward_str jti, char** token,
+                                     ward_error** error);
+
+/* The approval digest of `request` under the engine's current policy: what its decision
+ * carries on NEEDS_APPROVAL, computed without deciding, for an approval service that shows a
+ * person the request itself and must mint the grant for exactly that request rather than for
+ * a digest it is handed. `*hex` (64 lowercase hex digits and a NUL) is freed with
+ * ward_string_free. Fails as ward_decide fails on an invalid request; the request's context,
+ * time, inline attributes and grant play no part. */
+WARD_API ward_status ward_approval_digest(const ward_engine* engine, const ward_request* request,
+                                          char** hex, ward_error** error);
+/* As ward_approval_digest, for a request in the JSON exchange format. */
+WARD_API ward_status ward_approval_digest_json(const ward_engine* engine, const char* json,
+                                               size_t len, char** hex, ward_error** error);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 // a C caller cannot handle one, and an exception crossing the boundary would terminate the
 // process.
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -19,15 +20,20 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "bindings/c/ward.h"
+#include "lib/approval.h"
 #include "lib/bundle.h"
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
+#include "lib/internal/canonical_json.h"
+#include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
 #include "lib/policy.h"
 #include "lib/redact.h"
 #include "lib/request.h"
+#include "lib/schema.h"
 #include "lib/value.h"
+#include "nlohmann/json.hpp"
 #include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
 
@@ -90,6 +96,13 @@ struct ward_decision {
 
 struct ward_trace {
   std::string text;
+};
+
+struct ward_redactor {
+  std::optional<ward::RedactionStream> stream;
+  // Set by the first failed call, or by finish: every later call fails (fail closed).
+  bool failed = false;
+  bool finished = false;
 };
 
 namespace {
@@ -182,6 +195,8 @@ void SetFailClosed(ward_decision* d) {
   decision.obligations.limits.clear();
   decision.obligations.log = ward::LogLevel::kNone;
   decision.errors.clear();
+  decision.approval_digest.clear();
+  decision.approved_by.reset();
   decision.policy_hash = 0;
   d->json_valid = false;
 }
@@ -270,8 +285,66 @@ std::shared_ptr<const ward::Policy> CompileFiles(const char* const* paths, size_
   return CompileSources(*sources, warnings, failure);
 }
 
-std::shared_ptr<const ward::Policy> LoadBundleBytes(absl::string_view bytes, Failure* failure) {
-  absl::StatusOr<std::shared_ptr<const ward::Policy>> policy = ward::LoadBundle(bytes);
+// Public keys (SPKI PEM) from C, each checked to be an Ed25519 public key, so that a bad key is
+// WARD_ERR_KEY whatever the call would have done with it. `field` names the list in messages.
+bool PublicKeysFromC(const ward_str* keys, size_t count, absl::string_view field,
+                     std::vector<std::string>* out, Failure* failure) {
+  if (keys == nullptr && count != 0) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+         absl::StrCat("`", field, "` is NULL with a non-zero count"));
+    return false;
+  }
+  out->clear();
+  out->reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (!ValidText(keys[i].data, keys[i].len)) {
+      Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+           absl::StrCat("`", field, "[", i, "]` is NULL with a non-zero length"));
+      return false;
+    }
+    absl::StatusOr<ward::internal::Ed25519PublicKey> key =
+        ward::internal::Ed25519PublicKey::FromPem(View(keys[i]));
+    if (!key.ok()) {
+      Fail(failure, WARD_ERR_KEY, absl::StrCat("`", field, "[", i, "]`: ", key.status().message()));
+      return false;
+    }
+    out->emplace_back(View(keys[i]));
+  }
+  return true;
+}
+
+// A private key (PKCS#8 PEM) from C, checked to be usable; WARD_ERR_KEY when it is not.
+bool PrivateKeyFromC(const char* pem, size_t len, Failure* failure) {
+  if (!ValidText(pem, len)) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`private_key_pem` is NULL with a non-zero length");
+    return false;
+  }
+  absl::StatusOr<std::string> public_key = ward::PublicKeyOf(View(pem, len));
+  if (!public_key.ok()) {
+    Fail(failure, WARD_ERR_KEY, absl::StrCat("the private key: ", public_key.status().message()));
+    return false;
+  }
+  return true;
+}
+
+// Engine options from C (NULL: the defaults); the trusted bundle keys go to `bundle`.
+bool OptionsFromC(const ward_engine_options* in, ward::EngineOptions* engine,
+                  ward::BundleLoadOptions* bundle, Failure* failure) {
+  if (in == nullptr) return true;
+  if (!PublicKeysFromC(in->approval_keys, in->approval_key_count, "approval_keys",
+                       &engine->approval_keys, failure) ||
+      !PublicKeysFromC(in->trusted_bundle_keys, in->trusted_bundle_key_count, "trusted_bundle_keys",
+                       &bundle->trusted_keys, failure)) {
+    return false;
+  }
+  if (in->max_used_grants != 0) engine->max_used_grants = in->max_used_grants;
+  return true;
+}
+
+std::shared_ptr<const ward::Policy> LoadBundleBytes(absl::string_view bytes,
+                                                    const ward::BundleLoadOptions& options,
+                                                    Failure* failure) {
+  absl::StatusOr<std::shared_ptr<const ward::Policy>> policy = ward::LoadBundle(bytes, options);
   if (!policy.ok()) {
     FailWith(failure, policy.status(), WARD_ERR_BUNDLE);
     return nullptr;
@@ -279,10 +352,12 @@ std::shared_ptr<const ward::Policy> LoadBundleBytes(absl::string_view bytes, Fai
   return *std::move(policy);
 }
 
-std::shared_ptr<const ward::Policy> LoadBundlePath(const char* path, Failure* failure) {
+std::shared_ptr<const ward::Policy> LoadBundlePath(const char* path,
+                                                   const ward::BundleLoadOptions& options,
+                                                   Failure* failure) {
   std::string bytes;
   if (!ReadFileInto(path, ward::kMaxBundleBytes, &bytes, failure)) return nullptr;
-  std::shared_ptr<const ward::Policy> policy = LoadBundleBytes(bytes, failure);
+  std::shared_ptr<const ward::Policy> policy = LoadBundleBytes(bytes, options, failure);
   if (policy == nullptr) failure->message = absl::StrCat(path, ": ", failure->message);
   return policy;
 }
@@ -320,9 +395,10 @@ std::optional<ward::EntityStore> EntitiesFromPath(const char* path, const ward::
 }
 
 ward_engine* MakeEngine(std::shared_ptr<const ward::Policy> policy, ward::EntityStore store,
-                        Failure* failure) {
+                        const ward::EngineOptions& options, Failure* failure) {
+  // The keys were checked by OptionsFromC: what fails here is the entities.
   absl::StatusOr<std::unique_ptr<ward::Engine>> engine =
-      ward::Engine::Create(std::move(policy), std::move(store));
+      ward::Engine::Create(std::move(policy), std::move(store), options);
   if (!engine.ok()) {
     FailWith(failure, engine.status(), WARD_ERR_ENTITIES);
     return nullptr;
@@ -332,31 +408,63 @@ ward_engine* MakeEngine(std::shared_ptr<const ward::Policy> policy, ward::Entity
   return out;
 }
 
-// Request conversion ------------------------------------------------------------------------
+// Enumerations ------------------------------------------------------------------------------
+//
+// The C enumerations mirror the library's: the same enumerators in the same order, so that
+// converting is arithmetic (checked here at compile time), and the names are the library's own
+// (EffectName, ReasonName, ...), so that no table of names is repeated in the binding. Only
+// the status names, which the library has no counterpart of, are listed here (ward_status_name).
+
+static_assert(WARD_ALLOW == static_cast<int>(ward::Effect::kAllow) &&
+              WARD_NEEDS_APPROVAL == static_cast<int>(ward::Effect::kNeedsApproval) &&
+              WARD_DENY == static_cast<int>(ward::Effect::kDeny));
+static_assert(WARD_REASON_PERMITTED == static_cast<int>(ward::Reason::kPermitted) &&
+              WARD_REASON_FORBIDDEN == static_cast<int>(ward::Reason::kForbidden) &&
+              WARD_REASON_APPROVAL_REQUIRED == static_cast<int>(ward::Reason::kApprovalRequired) &&
+              WARD_REASON_NO_MATCHING_PERMIT == static_cast<int>(ward::Reason::kNoMatchingPermit) &&
+              WARD_REASON_UNKNOWN_IDENTITY == static_cast<int>(ward::Reason::kUnknownIdentity) &&
+              WARD_REASON_LIFECYCLE == static_cast<int>(ward::Reason::kLifecycle) &&
+              WARD_REASON_UNOWNED == static_cast<int>(ward::Reason::kUnowned) &&
+              WARD_REASON_INTERNAL_ERROR == static_cast<int>(ward::Reason::kInternalError) &&
+              WARD_REASON_INVALID_REQUEST == static_cast<int>(ward::Reason::kInvalidRequest));
+static_assert(WARD_LOG_NONE == static_cast<int>(ward::LogLevel::kNone) &&
+              WARD_LOG_SUMMARY == static_cast<int>(ward::LogLevel::kSummary) &&
+              WARD_LOG_FULL == static_cast<int>(ward::LogLevel::kFull));
+// ward_kind starts at 1 (0 is "no kind"); the library's SubjectKind at 0.
+static_assert(WARD_KIND_USER == 1 + static_cast<int>(ward::SubjectKind::kUser) &&
+              WARD_KIND_AGENT == 1 + static_cast<int>(ward::SubjectKind::kAgent) &&
+              WARD_KIND_BUILDER == 1 + static_cast<int>(ward::SubjectKind::kBuilder) &&
+              WARD_KIND_BUILDER == ward::kNumSubjectKinds);
+
+// The library enumerator of a C value; nullopt when the value is not one of `count`
+// enumerators starting at `first`.
+template <typename Cpp, typename C>
+std::optional<Cpp> FromC(const C& value, int first, int count) {
+  const auto raw = static_cast<long long>(Raw(value));
+  if (raw < first || raw >= first + count) return std::nullopt;
+  return static_cast<Cpp>(raw - first);
+}
 
 std::optional<ward::SubjectKind> KindFromC(const ward_kind& kind) {
-  switch (Raw(kind)) {
-    case WARD_KIND_USER:
-      return ward::SubjectKind::kUser;
-    case WARD_KIND_AGENT:
-      return ward::SubjectKind::kAgent;
-    case WARD_KIND_BUILDER:
-      return ward::SubjectKind::kBuilder;
-  }
-  return std::nullopt;
+  return FromC<ward::SubjectKind>(kind, WARD_KIND_USER, ward::kNumSubjectKinds);
 }
 
 ward_kind KindToC(ward::SubjectKind kind) {
-  switch (kind) {
-    case ward::SubjectKind::kUser:
-      return WARD_KIND_USER;
-    case ward::SubjectKind::kAgent:
-      return WARD_KIND_AGENT;
-    case ward::SubjectKind::kBuilder:
-      return WARD_KIND_BUILDER;
-  }
-  return WARD_KIND_USER;
+  return static_cast<ward_kind>(WARD_KIND_USER + static_cast<int>(kind));
 }
+
+// The library's name of each of `count` enumerators, kept NUL-terminated for C; built once.
+template <typename Cpp, int kCount>
+const char* LibraryName(std::optional<Cpp> value, absl::string_view (*name)(Cpp)) {
+  static const std::array<std::string, kCount>* const names = [name] {
+    auto* all = new std::array<std::string, kCount>;
+    for (int i = 0; i < kCount; ++i) (*all)[i] = std::string(name(static_cast<Cpp>(i)));
+    return all;
+  }();
+  return value.has_value() ? (*names)[static_cast<int>(*value)].c_str() : "unknown";
+}
+
+// Request conversion ------------------------------------------------------------------------
 
 // Field names are passed in pieces and joined only for a message, so that a valid request
 // builds no string.
@@ -508,6 +616,103 @@ bool AttrsFromC(const ward_attr* attrs, size_t count, absl::string_view field,
   return true;
 }
 
+// The canonical JSON object of typed args of which some are WARD_VALUE_JSON: each of those as
+// its JSON (so that the digest covers what the library could only hold as an opaque value: an
+// object, a float, a mixed list), the others as the library writes typed args (a timestamp as
+// RFC 3339 text, a set as its sorted distinct members). JSON null entries are left out, as
+// they are from `args`.
+bool ArgsJsonFromTypedArgs(const ward_attr* attrs, size_t count, const ward::AttributeMap& args,
+                           std::string* out, Failure* failure) {
+  nlohmann::json object = nlohmann::json::object();
+  for (size_t i = 0; i < count; ++i) {
+    const std::string name(View(attrs[i].name));
+    auto it = args.find(name);
+    if (it == args.end()) continue;  // JSON null: absent
+    if (Raw(attrs[i].value.type) == WARD_VALUE_JSON) {
+      // Already parsed once by ParseJsonValue, so it parses.
+      object[name] = nlohmann::json::parse(View(attrs[i].value.string));
+      continue;
+    }
+    const ward::Value& value = it->second;
+    switch (value.kind()) {
+      case ward::Value::Kind::kString:
+        object[name] = value.string_value();
+        break;
+      case ward::Value::Kind::kInt:
+        object[name] = value.int_value();
+        break;
+      case ward::Value::Kind::kBool:
+        object[name] = value.bool_value();
+        break;
+      case ward::Value::Kind::kTimestamp:
+        object[name] = ward::FormatTimestamp(value.timestamp_value());
+        break;
+      case ward::Value::Kind::kStringSet:
+        object[name] = value.string_set();
+        break;
+      case ward::Value::Kind::kIntSet:
+        object[name] = value.int_set();
+        break;
+      case ward::Value::Kind::kOpaque:
+        break;  // only JSON values are opaque, and those are handled above
+    }
+  }
+  absl::StatusOr<std::string> canonical = ward::internal::CanonicalJson(object);
+  if (!canonical.ok()) {
+    FailWith(failure, canonical.status(), WARD_ERR_REQUEST, "`args`: ");
+    return false;
+  }
+  *out = *std::move(canonical);
+  return true;
+}
+
+// `args` or `args_json`, and `approval`.
+bool ArgsAndGrantFromC(const ward_request& in, ward::Request* out, Failure* failure) {
+  if (!ValidText(in.args_json.data, in.args_json.len)) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`args_json` is NULL with a non-zero length");
+    return false;
+  }
+  if (in.args_json.len != 0 && in.args_count != 0) {
+    Fail(failure, WARD_ERR_REQUEST, "give the args as `args` or as `args_json`, not both");
+    return false;
+  }
+  if (in.args_json.len != 0) {
+    absl::Status status = ward::SetArgsJson(View(in.args_json), out);
+    if (!status.ok()) {
+      FailWith(failure, status, WARD_ERR_REQUEST, "`args_json`: ");
+      return false;
+    }
+  } else {
+    if (!AttrsFromC(in.args, in.args_count, "args", &out->args, failure)) return false;
+    out->args_json.clear();
+    bool any_json = false;
+    for (size_t i = 0; i < in.args_count; ++i) {
+      any_json = any_json || Raw(in.args[i].value.type) == WARD_VALUE_JSON;
+    }
+    if (any_json &&
+        !ArgsJsonFromTypedArgs(in.args, in.args_count, out->args, &out->args_json, failure)) {
+      return false;
+    }
+  }
+
+  if (!ValidText(in.approval.data, in.approval.len)) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`approval` is NULL with a non-zero length");
+    return false;
+  }
+  if (in.approval.len > ward::kMaxApprovalTokenBytes) {
+    Fail(failure, WARD_ERR_REQUEST,
+         absl::StrCat("`approval` is ", in.approval.len, " bytes; a grant token has at most ",
+                      ward::kMaxApprovalTokenBytes));
+    return false;
+  }
+  if (in.approval.len == 0) {
+    out->approval.clear();
+  } else {
+    out->approval.assign(in.approval.data, in.approval.len);
+  }
+  return true;
+}
+
 bool RequestFromC(const ward_request& in, ward::Request* out, Failure* failure) {
   if (!IdentityFromC(in.subject, "subject", &out->subject, failure)) return false;
   if (!RequiredText(in.action, "action", "", failure)) return false;
@@ -538,7 +743,8 @@ bool RequestFromC(const ward_request& in, ward::Request* out, Failure* failure) 
 
   if (!AttrsFromC(in.resource_attrs, in.resource_attr_count, "resource.attrs", &out->resource.attrs,
                   failure) ||
-      !AttrsFromC(in.context, in.context_count, "context", &out->context, failure)) {
+      !AttrsFromC(in.context, in.context_count, "context", &out->context, failure) ||
+      !ArgsAndGrantFromC(in, out, failure)) {
     return false;
   }
 
@@ -615,6 +821,66 @@ bool HasObligations(const ward_decision* d) {
   return d != nullptr && d->decision.effect == ward::Effect::kAllow;
 }
 
+// Write (chunk given) or finish (chunk nullopt), failing closed.
+ward_status RedactorStep(ward_redactor* redactor, std::optional<absl::string_view> chunk,
+                         char** out, size_t* out_len, ward_error** error) {
+  if (out != nullptr) *out = nullptr;
+  if (out_len != nullptr) *out_len = 0;
+  const ward_status status = Guard(error, [&](Failure* failure) {
+    if (redactor == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`redactor` is NULL");
+    if (redactor->failed) {
+      return Fail(failure, WARD_ERR_REDACT, "the redactor failed before: it releases nothing more");
+    }
+    if (redactor->finished) {
+      return Fail(failure, WARD_ERR_REDACT, "the redactor is finished");
+    }
+    if (out == nullptr || out_len == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` and `out_len` are required");
+    }
+    absl::StatusOr<std::string> piece =
+        chunk.has_value() ? redactor->stream->Write(*chunk) : redactor->stream->Finish();
+    // Every failure of the stream (more text than it may hold included) is a redaction
+    // failure, never "internal": the caller must release nothing more.
+    if (!piece.ok()) return Fail(failure, WARD_ERR_REDACT, piece.status().message());
+    if (!chunk.has_value()) redactor->finished = true;
+    *out = CopyOut(*piece);
+    *out_len = piece->size();
+  });
+  if (status != WARD_OK && redactor != nullptr) {
+    // Whatever went wrong (the text was not taken, or more would have to be held than the
+    // stream may), the rest of the stream is never released.
+    if (!redactor->finished) redactor->failed = true;
+    if (out != nullptr && *out != nullptr) {
+      std::free(*out);
+      *out = nullptr;
+    }
+  }
+  return status;
+}
+
+ward_status DigestImpl(const ward_engine* engine, const ward_request* request, const char* json,
+                       size_t json_len, bool from_json, char** hex, ward_error** error) {
+  if (hex != nullptr) *hex = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (engine == nullptr || hex == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`engine` and `hex` must not be NULL");
+    }
+    ward::Request parsed;
+    if (from_json) {
+      if (!ValidText(json, json_len)) {
+        return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`json` is NULL with a non-zero length");
+      }
+      absl::StatusOr<ward::Request> r = ward::ParseRequestJson(View(json, json_len));
+      if (!r.ok()) return FailWith(failure, r.status(), WARD_ERR_REQUEST);
+      parsed = *std::move(r);
+    } else {
+      if (request == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`request` is NULL");
+      if (!RequestFromC(*request, &parsed, failure)) return;
+    }
+    *hex = CopyOut(ward::ApprovalDigest(parsed, engine->engine->policy()->hash()));
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -647,66 +913,49 @@ const char* ward_status_name(ward_status status) {
       return "io";
     case WARD_ERR_INTERNAL:
       return "internal";
+    case WARD_ERR_KEY:
+      return "key";
+    case WARD_ERR_REDACT:
+      return "redact";
   }
   return "unknown";
 }
 
 const char* ward_effect_name(ward_effect effect) {
-  switch (Raw(effect)) {
-    case WARD_ALLOW:
-      return "ALLOW";
-    case WARD_NEEDS_APPROVAL:
-      return "NEEDS_APPROVAL";
-    case WARD_DENY:
-      return "DENY";
+  try {
+    return LibraryName<ward::Effect, 3>(FromC<ward::Effect>(effect, WARD_ALLOW, 3),
+                                        ward::EffectName);
+  } catch (...) {
+    return "unknown";
   }
-  return "unknown";
 }
 
 const char* ward_reason_name(ward_reason reason) {
-  switch (Raw(reason)) {
-    case WARD_REASON_PERMITTED:
-      return "permitted";
-    case WARD_REASON_FORBIDDEN:
-      return "forbidden";
-    case WARD_REASON_APPROVAL_REQUIRED:
-      return "approval_required";
-    case WARD_REASON_NO_MATCHING_PERMIT:
-      return "no_matching_permit";
-    case WARD_REASON_UNKNOWN_IDENTITY:
-      return "unknown_identity";
-    case WARD_REASON_LIFECYCLE:
-      return "lifecycle";
-    case WARD_REASON_UNOWNED:
-      return "unowned";
-    case WARD_REASON_INTERNAL_ERROR:
-      return "internal_error";
+  constexpr int kCount = WARD_REASON_INVALID_REQUEST + 1;
+  try {
+    return LibraryName<ward::Reason, kCount>(
+        FromC<ward::Reason>(reason, WARD_REASON_PERMITTED, kCount), ward::ReasonName);
+  } catch (...) {
+    return "unknown";
   }
-  return "unknown";
 }
 
 const char* ward_log_level_name(ward_log_level level) {
-  switch (Raw(level)) {
-    case WARD_LOG_NONE:
-      return "none";
-    case WARD_LOG_SUMMARY:
-      return "summary";
-    case WARD_LOG_FULL:
-      return "full";
+  try {
+    return LibraryName<ward::LogLevel, 3>(FromC<ward::LogLevel>(level, WARD_LOG_NONE, 3),
+                                          ward::LogLevelName);
+  } catch (...) {
+    return "unknown";
   }
-  return "unknown";
 }
 
 const char* ward_kind_name(ward_kind kind) {
-  switch (Raw(kind)) {
-    case WARD_KIND_USER:
-      return "user";
-    case WARD_KIND_AGENT:
-      return "agent";
-    case WARD_KIND_BUILDER:
-      return "builder";
+  try {
+    return LibraryName<ward::SubjectKind, ward::kNumSubjectKinds>(KindFromC(kind),
+                                                                  ward::SubjectKindName);
+  } catch (...) {
+    return "unknown";
   }
-  return "unknown";
 }
 
 void ward_string_free(char* s) { std::free(s); }
@@ -759,7 +1008,8 @@ ward_status ward_policy_compile_files(const char* const* paths, size_t count, wa
   });
 }
 
-ward_status ward_policy_load_bundle(const void* bytes, size_t len, ward_policy** out,
+ward_status ward_policy_load_bundle(const void* bytes, size_t len, const ward_str* trusted_keys,
+                                    size_t trusted_key_count, ward_policy** out,
                                     ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
@@ -767,18 +1017,30 @@ ward_status ward_policy_load_bundle(const void* bytes, size_t len, ward_policy**
       return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
                   "`out` is NULL, or `bytes` is NULL with a non-zero length");
     }
+    ward::BundleLoadOptions options;
+    if (!PublicKeysFromC(trusted_keys, trusted_key_count, "trusted_keys", &options.trusted_keys,
+                         failure)) {
+      return;
+    }
     auto policy = std::make_unique<ward_policy>();
-    policy->policy = LoadBundleBytes(View(static_cast<const char*>(bytes), len), failure);
+    policy->policy = LoadBundleBytes(View(static_cast<const char*>(bytes), len), options, failure);
     if (policy->policy != nullptr) *out = policy.release();
   });
 }
 
-ward_status ward_policy_load_bundle_file(const char* path, ward_policy** out, ward_error** error) {
+ward_status ward_policy_load_bundle_file(const char* path, const ward_str* trusted_keys,
+                                         size_t trusted_key_count, ward_policy** out,
+                                         ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (out == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` is NULL");
+    ward::BundleLoadOptions options;
+    if (!PublicKeysFromC(trusted_keys, trusted_key_count, "trusted_keys", &options.trusted_keys,
+                         failure)) {
+      return;
+    }
     auto policy = std::make_unique<ward_policy>();
-    policy->policy = LoadBundlePath(path, failure);
+    policy->policy = LoadBundlePath(path, options, failure);
     if (policy->policy != nullptr) *out = policy.release();
   });
 }
@@ -794,6 +1056,24 @@ ward_status ward_policy_write_bundle(const ward_policy* policy, char** bytes, si
     const std::string serialized = ward::SerializeBundle(*policy->policy);
     *bytes = CopyOut(serialized);
     *len = serialized.size();
+  });
+}
+
+ward_status ward_policy_write_bundle_signed(const ward_policy* policy, const char* private_key_pem,
+                                            size_t private_key_len, char** bytes, size_t* len,
+                                            ward_error** error) {
+  if (bytes != nullptr) *bytes = nullptr;
+  if (len != nullptr) *len = 0;
+  return Guard(error, [&](Failure* failure) {
+    if (policy == nullptr || bytes == nullptr || len == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`policy`, `bytes` and `len` are required");
+    }
+    if (!PrivateKeyFromC(private_key_pem, private_key_len, failure)) return;
+    absl::StatusOr<std::string> serialized =
+        ward::SerializeSignedBundle(*policy->policy, View(private_key_pem, private_key_len));
+    if (!serialized.ok()) return FailWith(failure, serialized.status(), WARD_ERR_KEY);
+    *bytes = CopyOut(*serialized);
+    *len = serialized->size();
   });
 }
 
@@ -816,41 +1096,52 @@ void ward_policy_free(ward_policy* policy) { delete policy; }
 // Engines -----------------------------------------------------------------------------------
 
 ward_status ward_engine_new(const ward_policy* policy, const char* entities_json,
-                            size_t entities_len, ward_engine** out, ward_error** error) {
+                            size_t entities_len, const ward_engine_options* options,
+                            ward_engine** out, ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (policy == nullptr || out == nullptr) {
       return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`policy` and `out` must not be NULL");
     }
+    ward::EngineOptions engine_options;
+    ward::BundleLoadOptions bundle_options;
+    if (!OptionsFromC(options, &engine_options, &bundle_options, failure)) return;
     std::optional<ward::EntityStore> store =
         EntitiesFromText(entities_json, entities_len, policy->policy->schema(), failure);
     if (!store.has_value()) return;
-    *out = MakeEngine(policy->policy, *std::move(store), failure);
+    *out = MakeEngine(policy->policy, *std::move(store), engine_options, failure);
   });
 }
 
 ward_status ward_engine_from_files(const char* const* policy_paths, size_t count,
-                                   const char* entities_path, ward_engine** out,
-                                   ward_error** error) {
+                                   const char* entities_path, const ward_engine_options* options,
+                                   ward_engine** out, ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (out == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` is NULL");
+    ward::EngineOptions engine_options;
+    ward::BundleLoadOptions bundle_options;
+    if (!OptionsFromC(options, &engine_options, &bundle_options, failure)) return;
     std::shared_ptr<const ward::Policy> policy =
         CompileFiles(policy_paths, count, nullptr, failure);
     if (policy == nullptr) return;
     std::optional<ward::EntityStore> store =
         EntitiesFromPath(entities_path, policy->schema(), failure);
     if (!store.has_value()) return;
-    *out = MakeEngine(std::move(policy), *std::move(store), failure);
+    *out = MakeEngine(std::move(policy), *std::move(store), engine_options, failure);
   });
 }
 
 ward_status ward_engine_from_texts(const ward_source* sources, size_t count,
                                    const char* entities_json, size_t entities_len,
-                                   ward_engine** out, ward_error** error) {
+                                   const ward_engine_options* options, ward_engine** out,
+                                   ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (out == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` is NULL");
+    ward::EngineOptions engine_options;
+    ward::BundleLoadOptions bundle_options;
+    if (!OptionsFromC(options, &engine_options, &bundle_options, failure)) return;
     std::vector<ward::SourceFile> files;
     if (!SourcesFromC(sources, count, &files, failure)) return;
     std::shared_ptr<const ward::Policy> policy = CompileSources(files, nullptr, failure);
@@ -858,40 +1149,49 @@ ward_status ward_engine_from_texts(const ward_source* sources, size_t count,
     std::optional<ward::EntityStore> store =
         EntitiesFromText(entities_json, entities_len, policy->schema(), failure);
     if (!store.has_value()) return;
-    *out = MakeEngine(std::move(policy), *std::move(store), failure);
+    *out = MakeEngine(std::move(policy), *std::move(store), engine_options, failure);
   });
 }
 
 ward_status ward_engine_from_bundle(const void* bundle, size_t bundle_len,
                                     const char* entities_json, size_t entities_len,
-                                    ward_engine** out, ward_error** error) {
+                                    const ward_engine_options* options, ward_engine** out,
+                                    ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (out == nullptr || !ValidText(bundle, bundle_len)) {
       return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
                   "`out` is NULL, or `bundle` is NULL with a non-zero length");
     }
-    std::shared_ptr<const ward::Policy> policy =
-        LoadBundleBytes(View(static_cast<const char*>(bundle), bundle_len), failure);
+    ward::EngineOptions engine_options;
+    ward::BundleLoadOptions bundle_options;
+    if (!OptionsFromC(options, &engine_options, &bundle_options, failure)) return;
+    std::shared_ptr<const ward::Policy> policy = LoadBundleBytes(
+        View(static_cast<const char*>(bundle), bundle_len), bundle_options, failure);
     if (policy == nullptr) return;
     std::optional<ward::EntityStore> store =
         EntitiesFromText(entities_json, entities_len, policy->schema(), failure);
     if (!store.has_value()) return;
-    *out = MakeEngine(std::move(policy), *std::move(store), failure);
+    *out = MakeEngine(std::move(policy), *std::move(store), engine_options, failure);
   });
 }
 
 ward_status ward_engine_from_bundle_file(const char* bundle_path, const char* entities_path,
-                                         ward_engine** out, ward_error** error) {
+                                         const ward_engine_options* options, ward_engine** out,
+                                         ward_error** error) {
   if (out != nullptr) *out = nullptr;
   return Guard(error, [&](Failure* failure) {
     if (out == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` is NULL");
-    std::shared_ptr<const ward::Policy> policy = LoadBundlePath(bundle_path, failure);
+    ward::EngineOptions engine_options;
+    ward::BundleLoadOptions bundle_options;
+    if (!OptionsFromC(options, &engine_options, &bundle_options, failure)) return;
+    std::shared_ptr<const ward::Policy> policy =
+        LoadBundlePath(bundle_path, bundle_options, failure);
     if (policy == nullptr) return;
     std::optional<ward::EntityStore> store =
         EntitiesFromPath(entities_path, policy->schema(), failure);
     if (!store.has_value()) return;
-    *out = MakeEngine(std::move(policy), *std::move(store), failure);
+    *out = MakeEngine(std::move(policy), *std::move(store), engine_options, failure);
   });
 }
 
@@ -911,6 +1211,15 @@ uint64_t ward_engine_policy_hash(const ward_engine* engine) {
   if (engine == nullptr) return 0;
   try {
     return engine->engine->policy()->hash();
+  } catch (...) {
+    return 0;
+  }
+}
+
+size_t ward_engine_used_grant_count(const ward_engine* engine) {
+  if (engine == nullptr) return 0;
+  try {
+    return engine->engine->used_grant_count();
   } catch (...) {
     return 0;
   }
@@ -1141,6 +1450,22 @@ int ward_decision_error(const ward_decision* decision, size_t index, ward_eval_e
   return 1;
 }
 
+ward_str ward_decision_approval_digest(const ward_decision* decision) {
+  if (decision == nullptr || decision->decision.effect != ward::Effect::kNeedsApproval) {
+    return EmptyStr();
+  }
+  return StrOf(decision->decision.approval_digest);
+}
+
+int ward_decision_approved_by(const ward_decision* decision, ward_identity_ref* out) {
+  if (decision == nullptr || out == nullptr || !decision->decision.approved_by.has_value()) {
+    return 0;
+  }
+  out->kind = KindToC(decision->decision.approved_by->kind);
+  out->id = StrOf(decision->decision.approved_by->id);
+  return 1;
+}
+
 uint64_t ward_decision_policy_hash(const ward_decision* decision) {
   return decision == nullptr ? 0 : decision->decision.policy_hash;
 }
@@ -1174,12 +1499,113 @@ ward_status ward_decision_redact(const ward_decision* decision, const char* text
                   "length 0");
     }
     const absl::string_view input = View(text, len);
-    const std::string redacted = HasObligations(decision)
-                                     ? ward::ApplyRedactions(decision->decision, input)
-                                     : std::string(input);
-    *out = CopyOut(redacted);
-    *out_len = redacted.size();
+    absl::StatusOr<std::string> redacted = std::string(input);
+    if (HasObligations(decision)) redacted = ward::ApplyRedactions(decision->decision, input);
+    // A redaction that cannot be applied: refuse, never return the text as is.
+    if (!redacted.ok()) return Fail(failure, WARD_ERR_REDACT, redacted.status().message());
+    *out = CopyOut(*redacted);
+    *out_len = redacted->size();
   });
+}
+
+// Redacting a stream -------------------------------------------------------------------------
+
+ward_status ward_redactor_new(const ward_decision* decision, ward_redactor** out,
+                              ward_error** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (decision == nullptr || out == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`decision` and `out` must not be NULL");
+    }
+    // Only an ALLOW has obligations; any other decision's are not meaningful.
+    const ward::Obligations none;
+    absl::StatusOr<ward::RedactionStream> stream = ward::RedactionStream::Create(
+        HasObligations(decision) ? decision->decision.obligations : none);
+    if (!stream.ok()) return Fail(failure, WARD_ERR_REDACT, stream.status().message());
+    auto redactor = std::make_unique<ward_redactor>();
+    redactor->stream.emplace(*std::move(stream));
+    *out = redactor.release();
+  });
+}
+
+ward_status ward_redactor_write(ward_redactor* redactor, const char* chunk, size_t len, char** out,
+                                size_t* out_len, ward_error** error) {
+  if (!ValidText(chunk, len)) {
+    if (out != nullptr) *out = nullptr;
+    if (out_len != nullptr) *out_len = 0;
+    if (redactor != nullptr) redactor->failed = true;
+    return Report(error, WARD_ERR_INVALID_ARGUMENT, "`chunk` is NULL with a non-zero length");
+  }
+  return RedactorStep(redactor, View(chunk, len), out, out_len, error);
+}
+
+ward_status ward_redactor_finish(ward_redactor* redactor, char** out, size_t* out_len,
+                                 ward_error** error) {
+  return RedactorStep(redactor, std::nullopt, out, out_len, error);
+}
+
+void ward_redactor_free(ward_redactor* redactor) { delete redactor; }
+
+// Approvals ---------------------------------------------------------------------------------
+
+ward_status ward_keygen(char** private_key_pem, char** public_key_pem, ward_error** error) {
+  if (private_key_pem != nullptr) *private_key_pem = nullptr;
+  if (public_key_pem != nullptr) *public_key_pem = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (private_key_pem == nullptr || public_key_pem == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+                  "`private_key_pem` and `public_key_pem` must not be NULL");
+    }
+    absl::StatusOr<ward::SigningKeyPair> pair = ward::GenerateSigningKey();
+    if (!pair.ok()) return FailWith(failure, pair.status(), WARD_ERR_INTERNAL);
+    char* private_out = CopyOut(pair->private_key_pem);
+    try {
+      *public_key_pem = CopyOut(pair->public_key_pem);
+    } catch (...) {
+      std::free(private_out);
+      throw;
+    }
+    *private_key_pem = private_out;
+  });
+}
+
+ward_status ward_grant_mint(const char* private_key_pem, size_t private_key_len, ward_str digest,
+                            ward_str approver_id, int64_t ttl_seconds,
+                            const int64_t* issued_at_unix, ward_str jti, char** token,
+                            ward_error** error) {
+  if (token != nullptr) *token = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (token == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`token` is NULL");
+    if (!ValidText(digest.data, digest.len) || !ValidText(approver_id.data, approver_id.len) ||
+        !ValidText(jti.data, jti.len)) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+                  "`digest`, `approver_id` or `jti` is NULL with a non-zero length");
+    }
+    if (ttl_seconds < 0) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`ttl_seconds` must not be negative");
+    }
+    if (!PrivateKeyFromC(private_key_pem, private_key_len, failure)) return;
+    ward::GrantRequest grant;
+    grant.digest = std::string(View(digest));
+    grant.approver_id = std::string(View(approver_id));
+    if (ttl_seconds != 0) grant.ttl = absl::Seconds(ttl_seconds);
+    if (issued_at_unix != nullptr) grant.issued_at = absl::FromUnixSeconds(*issued_at_unix);
+    grant.jti = std::string(View(jti));
+    absl::StatusOr<std::string> minted =
+        ward::MintGrant(grant, View(private_key_pem, private_key_len));
+    if (!minted.ok()) return FailWith(failure, minted.status(), WARD_ERR_INVALID_ARGUMENT);
+    *token = CopyOut(*minted);
+  });
+}
+
+ward_status ward_approval_digest(const ward_engine* engine, const ward_request* request, char** hex,
+                                 ward_error** error) {
+  return DigestImpl(engine, request, nullptr, 0, /*from_json=*/false, hex, error);
+}
+
+ward_status ward_approval_digest_json(const ward_engine* engine, const char* json, size_t len,
+                                      char** hex, ward_error** error) {
+  return DigestImpl(engine, nullptr, json, len, /*from_json=*/true, hex, error);
 }
 
 }  // extern "C"

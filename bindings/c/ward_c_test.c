@@ -1,6 +1,6 @@
-/* Tests of the C interface, written in C: every entry point, with good input and bad.
- * Run from the repository root (it reads examples/agent-runtime). Prints every failed
- * check and exits non-zero when any failed. */
+/* Tests of the C interface, written in C: every entry point, with good input and bad. Needs
+ * nothing but ward.h and libward.so (the policies are here; files go to $TMPDIR or /tmp).
+ * Prints every failed check and exits non-zero when any failed. */
 
 #define _POSIX_C_SOURCE 200809L
 
@@ -8,14 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ward.h"
 
 static int failures = 0;
+static int checks = 0;
 
 #define CHECK(cond)                                                            \
   do {                                                                         \
+    ++checks;                                                                  \
     if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
       ++failures;                                                              \
@@ -25,6 +28,7 @@ static int failures = 0;
 #define CHECK_STATUS(expr, expected)                                                 \
   do {                                                                               \
     ward_status got_ = (expr);                                                       \
+    ++checks;                                                                        \
     if (got_ != (expected)) {                                                        \
       fprintf(stderr, "%s:%d: %s gave %s, expected %s\n", __FILE__, __LINE__, #expr, \
               ward_status_name(got_), ward_status_name(expected));                   \
@@ -63,12 +67,13 @@ static const char kRules[] =
     "permit agent to read on doc when resource.id in subject.scope;\n"
     "@id(\"secret-needs-approval\")\n"
     "require_approval any to read on doc when resource.label == \"secret\"\n"
-    "  unless context.approved;\n"
+    "  unless context has approved and context.approved;\n"
     "@id(\"any-cleared\")\n"
     "permit any to read on doc \"d3\" when subject.clearance >= 1;\n"
     "@id(\"tagged\")\n"
-    "permit user to read on doc \"d4\" when \"ok\" in context.tags and context.level == 7\n"
-    "  and context.at < \"2030-01-01T00:00:00Z\";\n";
+    "permit user to read on doc \"d4\" when context has tags and \"ok\" in context.tags\n"
+    "  and context has level and context.level == 7\n"
+    "  and context has at and context.at < \"2030-01-01T00:00:00Z\";\n";
 
 static const char kEntities[] =
     "{\"identities\": ["
@@ -90,8 +95,9 @@ static ward_engine* make_engine(void) {
   sources[0].text = ward_str_of(kSchema);
   sources[1].name = ward_str_of("rules.ward");
   sources[1].text = ward_str_of(kRules);
-  CHECK_STATUS(ward_engine_from_texts(sources, 2, kEntities, strlen(kEntities), &engine, &error),
-               WARD_OK);
+  CHECK_STATUS(
+      ward_engine_from_texts(sources, 2, kEntities, strlen(kEntities), NULL, &engine, &error),
+      WARD_OK);
   if (error != NULL) fprintf(stderr, "%s\n", ward_error_message(error));
   CHECK(error == NULL);
   ward_error_free(error);
@@ -131,6 +137,23 @@ static void test_names(void) {
   CHECK(strcmp(ward_effect_name((ward_effect)-1), "unknown") == 0);
   CHECK(strcmp(ward_reason_name(WARD_REASON_NO_MATCHING_PERMIT), "no_matching_permit") == 0);
   CHECK(strcmp(ward_reason_name((ward_reason)42), "unknown") == 0);
+  CHECK(strcmp(ward_reason_name(WARD_REASON_PERMITTED), "permitted") == 0);
+  CHECK(strcmp(ward_reason_name(WARD_REASON_INTERNAL_ERROR), "internal_error") == 0);
+  CHECK(strcmp(ward_reason_name(WARD_REASON_INVALID_REQUEST), "invalid_request") == 0);
+  CHECK(WARD_REASON_INVALID_REQUEST == 8); /* added at the end: the others keep their values */
+  CHECK(strcmp(ward_reason_name((ward_reason)9), "unknown") == 0);
+  CHECK(strcmp(ward_reason_name((ward_reason)-1), "unknown") == 0);
+  CHECK(strcmp(ward_effect_name(WARD_ALLOW), "ALLOW") == 0);
+  CHECK(strcmp(ward_effect_name(WARD_DENY), "DENY") == 0);
+  CHECK(strcmp(ward_effect_name((ward_effect)3), "unknown") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_KEY), "key") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_REDACT), "redact") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_INTERNAL), "internal") == 0);
+  CHECK(strcmp(ward_log_level_name(WARD_LOG_FULL), "full") == 0);
+  CHECK(strcmp(ward_log_level_name((ward_log_level)3), "unknown") == 0);
+  CHECK(strcmp(ward_kind_name(WARD_KIND_USER), "user") == 0);
+  CHECK(strcmp(ward_kind_name(WARD_KIND_BUILDER), "builder") == 0);
+  CHECK(strcmp(ward_kind_name((ward_kind)4), "unknown") == 0);
   CHECK(strcmp(ward_log_level_name(WARD_LOG_SUMMARY), "summary") == 0);
   CHECK(strcmp(ward_kind_name(WARD_KIND_AGENT), "agent") == 0);
   CHECK(strcmp(ward_kind_name((ward_kind)0), "unknown") == 0);
@@ -174,6 +197,10 @@ static void test_null_handles(void) {
   json = ward_decision_json(NULL);
   CHECK(contains(json.data, json.len, "internal_error"));
   CHECK(ward_trace_text(NULL).len == 0);
+  CHECK(ward_decision_approval_digest(NULL).len == 0);
+  CHECK(ward_decision_approved_by(NULL, &who) == 0);
+  CHECK(ward_engine_used_grant_count(NULL) == 0);
+  ward_redactor_free(NULL);
 }
 
 static void test_null_arguments(void) {
@@ -204,15 +231,21 @@ static void test_null_arguments(void) {
   bad_source.text.len = 5;
   CHECK_STATUS(ward_policy_compile(&bad_source, 1, &policy, NULL), WARD_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(ward_policy_compile_files(NULL, 2, &policy, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_policy_load_bundle(NULL, 10, &policy, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_policy_load_bundle_file(NULL, &policy, NULL), WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_policy_load_bundle(NULL, 10, NULL, 0, &policy, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_policy_load_bundle_file(NULL, NULL, 0, &policy, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(ward_policy_write_bundle(NULL, &bytes, &len, NULL), WARD_ERR_INVALID_ARGUMENT);
   CHECK(bytes == NULL && len == 0);
-  CHECK_STATUS(ward_engine_new(NULL, NULL, 0, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_engine_from_files(NULL, 1, NULL, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_engine_from_texts(NULL, 1, NULL, 0, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_engine_from_bundle(NULL, 3, NULL, 0, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(ward_engine_from_bundle_file(NULL, NULL, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_new(NULL, NULL, 0, NULL, &engine, NULL), WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_from_files(NULL, 1, NULL, NULL, &engine, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_from_texts(NULL, 1, NULL, 0, NULL, &engine, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_from_bundle(NULL, 3, NULL, 0, NULL, &engine, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_from_bundle_file(NULL, NULL, NULL, &engine, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
   CHECK(engine == NULL);
   CHECK_STATUS(ward_engine_reload(NULL, NULL, NULL), WARD_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(ward_engine_load_entities(NULL, "{}", 2, NULL), WARD_ERR_INVALID_ARGUMENT);
@@ -243,6 +276,59 @@ static void test_null_arguments(void) {
                WARD_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(ward_decision_redact(NULL, "abc", 3, &bytes, &len, NULL), WARD_ERR_INVALID_ARGUMENT);
   CHECK(bytes == NULL);
+
+  /* Revision 2 entry points. */
+  {
+    ward_redactor* redactor = (ward_redactor*)&error; /* must be overwritten with NULL */
+    char* other = (char*)&error;
+    ward_engine* unused = NULL;
+    ward_engine_options options;
+    memset(&options, 0, sizeof options);
+    CHECK_STATUS(ward_redactor_new(NULL, &redactor, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK(redactor == NULL);
+    CHECK_STATUS(ward_redactor_new(decision, NULL, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_redactor_write(NULL, "a", 1, &bytes, &len, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_redactor_finish(NULL, &bytes, &len, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK(bytes == NULL && len == 0);
+    CHECK_STATUS(ward_keygen(NULL, &other, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK(other == NULL);
+    CHECK_STATUS(ward_grant_mint(NULL, 0, ward_str_of(""), ward_str_of("u"), 0, NULL,
+                                 ward_str_of(""), NULL, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_grant_mint(NULL, 5, ward_str_of(""), ward_str_of("u"), 0, NULL,
+                                 ward_str_of(""), &bytes, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_approval_digest(NULL, &request, &bytes, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_approval_digest(engine, NULL, &bytes, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_approval_digest(engine, &request, NULL, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_approval_digest_json(engine, NULL, 3, &bytes, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_policy_write_bundle_signed(NULL, "k", 1, &bytes, &len, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK(bytes == NULL);
+    /* Options with a NULL key array and a count. */
+    options.approval_key_count = 1;
+    CHECK_STATUS(ward_engine_from_texts(NULL, 0, NULL, 0, &options, &unused, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    options.approval_key_count = 0;
+    options.trusted_bundle_key_count = 2;
+    CHECK_STATUS(ward_engine_from_texts(NULL, 0, NULL, 0, &options, &unused, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(ward_policy_load_bundle("x", 1, NULL, 1, &policy, NULL),
+                 WARD_ERR_INVALID_ARGUMENT);
+    CHECK(policy == NULL && unused == NULL);
+    /* A request with args or a grant that is NULL with a length. */
+    request.args_json.len = 2;
+    CHECK_STATUS(ward_decide(engine, &request, decision, NULL), WARD_ERR_INVALID_ARGUMENT);
+    request.args_json.len = 0;
+    request.args_count = 1;
+    CHECK_STATUS(ward_decide(engine, &request, decision, NULL), WARD_ERR_INVALID_ARGUMENT);
+    request.args_count = 0;
+    request.approval.len = 10;
+    CHECK_STATUS(ward_decide(engine, &request, decision, NULL), WARD_ERR_INVALID_ARGUMENT);
+    CHECK(is_failed_closed(decision));
+    request.approval.len = 0;
+  }
 
   /* A decision after all these failures still works. */
   CHECK_STATUS(ward_decide(engine, &request, decision, NULL), WARD_OK);
@@ -376,17 +462,23 @@ static void test_decisions(void) {
   context[1].value.integer = 8;
   CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
   CHECK(ward_decision_effect(d) == WARD_DENY);
-  /* A context value of the wrong type is an evaluation error, reported with the decision. */
+  /* A declared context entry of the wrong type: the engine refuses the request, naming the
+   * field in an error entry without a rule. */
   context[1].value.type = WARD_VALUE_STRING;
   context[1].value.string = ward_str_of("seven");
   CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
   CHECK(ward_decision_effect(d) == WARD_DENY);
+  CHECK(ward_decision_reason(d) == WARD_REASON_INVALID_REQUEST);
+  CHECK(ward_decision_denied_by(d, &who) == 1 && str_eq(who.id, "u2"));
+  CHECK(ward_decision_rule_count(d) == 0);
   CHECK(ward_decision_error_count(d) == 1);
   CHECK(ward_decision_error(d, 0, &eval_error) == 1);
-  CHECK(str_eq(eval_error.rule, "tagged"));
+  CHECK(str_eq(eval_error.rule, ""));
   CHECK(eval_error.principal.kind == WARD_KIND_USER && str_eq(eval_error.principal.id, "u2"));
-  CHECK(eval_error.message.len > 0);
+  CHECK(contains(eval_error.message.data, eval_error.message.len, "level"));
   CHECK(ward_decision_error(d, 1, &eval_error) == 0);
+  json = ward_decision_json(d);
+  CHECK(contains(json.data, json.len, "\"reason\":\"invalid_request\""));
 
   /* A rule reading an attribute the agent kind lacks: an evaluation error. */
   r = request_of(WARD_KIND_AGENT, "a1", "d3");
@@ -702,7 +794,8 @@ static void test_compile_errors(void) {
   /* The same through the engine shortcut. */
   {
     ward_engine* engine = NULL;
-    CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &engine, &error), WARD_ERR_COMPILE);
+    CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, NULL, &engine, &error),
+                 WARD_ERR_COMPILE);
     CHECK(engine == NULL && ward_error_issue_count(error) >= 2);
     ward_error_free(error);
     error = NULL;
@@ -721,10 +814,27 @@ static void test_compile_errors(void) {
   ward_policy_free(policy);
 }
 
+/* Writes `text` to `path`; 1 on success. */
+static int write_file(const char* path, const char* text) {
+  FILE* f = fopen(path, "wb");
+  size_t len = strlen(text);
+  int ok;
+  if (f == NULL) return 0;
+  ok = fwrite(text, 1, len, f) == len;
+  return fclose(f) == 0 && ok;
+}
+
 static void test_files_and_bundles(void) {
-  const char* paths[] = {"examples/agent-runtime/schema.ward", "examples/agent-runtime/rules.ward"};
-  const char* missing[] = {"examples/agent-runtime/no-such-file.ward"};
-  const char* entities = "examples/agent-runtime/entities.json";
+  /* The test policy written to files of its own, named after this process. */
+  char dir_prefix[200];
+  char schema_path[256], rules_path[256], entities_path[256], missing_path[256], none_path[256];
+  const char* paths[2];
+  const char* missing[1];
+  const char* entities = entities_path;
+  const char* request =
+      "{\"subject\": {\"kind\": \"user\", \"id\": \"u1\"}, \"action\": \"read\","
+      " \"resource\": {\"type\": \"doc\", \"id\": \"d1\"}, \"now\": \"2026-12-01T00:00:00Z\"}";
+  const size_t request_len = strlen(request);
   ward_policy* policy = NULL;
   ward_policy* loaded = NULL;
   ward_engine* from_files = NULL;
@@ -737,38 +847,41 @@ static void test_files_and_bundles(void) {
   char* bytes = NULL;
   char* again = NULL;
   size_t len = 0, again_len = 0;
-  char request[4096];
-  size_t request_len;
   char bundle_path[256];
   FILE* f;
   ward_str j1, j2;
 
-  f = fopen("examples/agent-runtime/request.json", "rb");
-  CHECK(f != NULL);
-  if (f == NULL) return;
-  request_len = fread(request, 1, sizeof request - 1, f);
-  fclose(f);
-  request[request_len] = '\0';
+  snprintf(dir_prefix, sizeof dir_prefix, "%s/ward_c_test_%ld",
+           getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid());
+  snprintf(schema_path, sizeof schema_path, "%s_schema.ward", dir_prefix);
+  snprintf(rules_path, sizeof rules_path, "%s_rules.ward", dir_prefix);
+  snprintf(entities_path, sizeof entities_path, "%s_entities.json", dir_prefix);
+  snprintf(missing_path, sizeof missing_path, "%s_no-such-file.ward", dir_prefix);
+  snprintf(none_path, sizeof none_path, "%s_none.json", dir_prefix);
+  paths[0] = schema_path;
+  paths[1] = rules_path;
+  missing[0] = missing_path;
+  CHECK(write_file(schema_path, kSchema) && write_file(rules_path, kRules) &&
+        write_file(entities_path, kEntities));
 
-  CHECK_STATUS(ward_engine_from_files(paths, 2, entities, &from_files, &error), WARD_OK);
+  CHECK_STATUS(ward_engine_from_files(paths, 2, entities, NULL, &from_files, &error), WARD_OK);
   CHECK(from_files != NULL);
   CHECK_STATUS(ward_decide_json(from_files, request, request_len, d1, NULL), WARD_OK);
   CHECK(ward_decision_effect(d1) == WARD_ALLOW);
-  CHECK(ward_decision_redaction_count(d1) == 1 && ward_decision_log(d1) == WARD_LOG_SUMMARY);
+  CHECK(ward_decision_redaction_count(d1) == 1 && ward_decision_log(d1) == WARD_LOG_FULL);
 
-  CHECK_STATUS(ward_engine_from_files(missing, 1, NULL, &from_bundle, &error), WARD_ERR_IO);
+  CHECK_STATUS(ward_engine_from_files(missing, 1, NULL, NULL, &from_bundle, &error), WARD_ERR_IO);
   CHECK(strstr(ward_error_message(error), "no-such-file.ward") != NULL);
+  CHECK(strstr(ward_error_message(error), missing_path) != NULL);
   ward_error_free(error);
   error = NULL;
-  CHECK_STATUS(
-      ward_engine_from_files(paths, 2, "examples/agent-runtime/none.json", &from_bundle, &error),
-      WARD_ERR_IO);
+  CHECK_STATUS(ward_engine_from_files(paths, 2, none_path, NULL, &from_bundle, &error),
+               WARD_ERR_IO);
   ward_error_free(error);
   error = NULL;
   /* An entity file that does not fit the schema. */
-  CHECK_STATUS(
-      ward_engine_from_files(paths, 2, "examples/agent-runtime/schema.ward", &from_bundle, &error),
-      WARD_ERR_ENTITIES);
+  CHECK_STATUS(ward_engine_from_files(paths, 2, schema_path, NULL, &from_bundle, &error),
+               WARD_ERR_ENTITIES);
   ward_error_free(error);
   error = NULL;
 
@@ -780,7 +893,7 @@ static void test_files_and_bundles(void) {
   CHECK_STATUS(ward_policy_write_bundle(policy, &again, &again_len, NULL), WARD_OK);
   CHECK(again_len == len && memcmp(bytes, again, len) == 0); /* deterministic */
   ward_string_free(again);
-  CHECK_STATUS(ward_policy_load_bundle(bytes, len, &loaded, NULL), WARD_OK);
+  CHECK_STATUS(ward_policy_load_bundle(bytes, len, NULL, 0, &loaded, NULL), WARD_OK);
   CHECK(ward_policy_hash(loaded) == ward_policy_hash(policy));
   CHECK(ward_policy_warning_count(loaded) == 0);
   ward_policy_free(loaded);
@@ -795,12 +908,14 @@ static void test_files_and_bundles(void) {
       entity_len = fread(entity_text, 1, sizeof entity_text, ef);
       fclose(ef);
     }
-    CHECK_STATUS(ward_engine_from_bundle(bytes, len, entity_text, entity_len, &from_bundle, NULL),
-                 WARD_OK);
+    CHECK_STATUS(
+        ward_engine_from_bundle(bytes, len, entity_text, entity_len, NULL, &from_bundle, NULL),
+        WARD_OK);
     /* An engine from the policy object; the policy may be freed right away. */
     {
       ward_engine* from_policy = NULL;
-      CHECK_STATUS(ward_engine_new(policy, entity_text, entity_len, &from_policy, NULL), WARD_OK);
+      CHECK_STATUS(ward_engine_new(policy, entity_text, entity_len, NULL, &from_policy, NULL),
+                   WARD_OK);
       ward_policy_free(policy);
       policy = NULL;
       CHECK_STATUS(ward_decide_json(from_policy, request, request_len, d2, NULL), WARD_OK);
@@ -828,17 +943,17 @@ static void test_files_and_bundles(void) {
   if (f != NULL) {
     CHECK(fwrite(bytes, 1, len, f) == len);
     fclose(f);
-    CHECK_STATUS(ward_engine_from_bundle_file(bundle_path, entities, &from_bundle_file, NULL),
+    CHECK_STATUS(ward_engine_from_bundle_file(bundle_path, entities, NULL, &from_bundle_file, NULL),
                  WARD_OK);
     CHECK_STATUS(ward_decide_json(from_bundle_file, request, request_len, d2, NULL), WARD_OK);
     j2 = ward_decision_json(d2);
     CHECK(j1.len == j2.len && memcmp(j1.data, j2.data, j1.len) == 0);
-    CHECK_STATUS(ward_policy_load_bundle_file(bundle_path, &loaded, NULL), WARD_OK);
+    CHECK_STATUS(ward_policy_load_bundle_file(bundle_path, NULL, 0, &loaded, NULL), WARD_OK);
     ward_policy_free(loaded);
     loaded = NULL;
     remove(bundle_path);
   }
-  CHECK_STATUS(ward_policy_load_bundle_file(bundle_path, &loaded, &error), WARD_ERR_IO);
+  CHECK_STATUS(ward_policy_load_bundle_file(bundle_path, NULL, 0, &loaded, &error), WARD_ERR_IO);
   ward_error_free(error);
   error = NULL;
 
@@ -853,20 +968,24 @@ static void test_files_and_bundles(void) {
     for (k = 0; k < 3; ++k) {
       memcpy(copy, bytes, len);
       copy[positions[k]] ^= 0x5a;
-      CHECK_STATUS(ward_policy_load_bundle(copy, len, &loaded, &error), WARD_ERR_BUNDLE);
+      CHECK_STATUS(ward_policy_load_bundle(copy, len, NULL, 0, &loaded, &error), WARD_ERR_BUNDLE);
       CHECK(loaded == NULL && strlen(ward_error_message(error)) > 0);
       ward_error_free(error);
       error = NULL;
     }
-    CHECK_STATUS(ward_policy_load_bundle(bytes, len / 3, &loaded, NULL), WARD_ERR_BUNDLE);
-    CHECK_STATUS(ward_policy_load_bundle("", 0, &loaded, NULL), WARD_ERR_BUNDLE);
-    CHECK_STATUS(ward_engine_from_bundle("not a bundle", 12, NULL, 0, &rejected, NULL),
+    CHECK_STATUS(ward_policy_load_bundle(bytes, len / 3, NULL, 0, &loaded, NULL), WARD_ERR_BUNDLE);
+    CHECK_STATUS(ward_policy_load_bundle("", 0, NULL, 0, &loaded, NULL), WARD_ERR_BUNDLE);
+    CHECK_STATUS(ward_engine_from_bundle("not a bundle", 12, NULL, 0, NULL, &rejected, NULL),
                  WARD_ERR_BUNDLE);
-    CHECK_STATUS(ward_engine_from_bundle_file(paths[0], NULL, &rejected, NULL), WARD_ERR_BUNDLE);
+    CHECK_STATUS(ward_engine_from_bundle_file(paths[0], NULL, NULL, &rejected, NULL),
+                 WARD_ERR_BUNDLE);
     CHECK(rejected == NULL);
     free(copy);
   }
 
+  remove(schema_path);
+  remove(rules_path);
+  remove(entities_path);
   ward_string_free(bytes);
   ward_engine_free(from_files);
   ward_engine_free(from_bundle);
@@ -927,7 +1046,7 @@ static void test_entity_updates(void) {
   CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
   CHECK_STATUS(ward_engine_upsert_resource(engine, "{\"type\": \"car\", \"id\": \"c\"}", 26, NULL),
                WARD_ERR_ENTITIES);
-  CHECK(ward_decision_error_count(d) == 1); /* `context.approved` is absent */
+  CHECK(ward_decision_error_count(d) == 0); /* `context.approved` is absent: guarded */
   CHECK_STATUS(ward_engine_remove_resource(engine, "doc", 3, "d9", 2, NULL), WARD_OK);
   /* The approval rule cannot read the label of a resource that is gone: it fails closed. */
   CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
@@ -994,6 +1113,921 @@ static void test_reload(void) {
   ward_engine_free(engine);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Revision 2: args, invalid requests, approvals, signed bundles, stream redaction           */
+
+static const char kToolsPolicy[] =
+    "schema {\n"
+    "  user { clearance: int }\n"
+    "  agent { }\n"
+    "  resource tool { risk: string }\n"
+    "  resource file { }\n"
+    "  action invoke, approve on tool\n"
+    "  action read on file\n"
+    "  context { channel: string }\n"
+    "  args { amount: int, to: string, labels: set<string> }\n"
+    "}\n"
+    "@id(\"cleared-invoke\")\n"
+    "permit user to invoke on tool when subject.clearance >= 1;\n"
+    "@id(\"mail-alice\")\n"
+    "permit user to invoke on tool \"mail\" when args has to and args.to == \"alice\";\n"
+    "@id(\"high-risk-needs-approval\")\n"
+    "require_approval any to invoke on tool when resource.risk == \"high\";\n"
+    "@id(\"big-payments-forbidden\")\n"
+    "forbid any to invoke on tool \"pay\" when args has amount and args.amount > 100000;\n"
+    "@id(\"leads-approve\")\n"
+    "permit user to approve on tool when subject.clearance >= 5;\n"
+    "@id(\"docs\")\n"
+    "permit user to read on file under \"docs/\";\n";
+
+static const char kToolsEntities[] =
+    "{\"identities\": ["
+    " {\"kind\": \"user\", \"id\": \"u1\", \"status\": \"active\", \"attrs\": {\"clearance\": 2}},"
+    " {\"kind\": \"user\", \"id\": \"u0\", \"status\": \"active\", \"attrs\": {\"clearance\": 0}},"
+    " {\"kind\": \"user\", \"id\": \"lead\", \"status\": \"active\", \"attrs\": {\"clearance\": "
+    "5}}],"
+    " \"resources\": ["
+    " {\"type\": \"tool\", \"id\": \"pay\", \"attrs\": {\"risk\": \"high\"}},"
+    " {\"type\": \"tool\", \"id\": \"mail\", \"attrs\": {\"risk\": \"low\"}}]}";
+
+/* An engine of kToolsPolicy trusting the approval keys given (none when count is 0). */
+static ward_engine* make_tools_engine(const char* const* approval_keys, size_t count) {
+  ward_source source;
+  ward_engine* engine = NULL;
+  ward_error* error = NULL;
+  ward_engine_options options;
+  ward_str keys[4];
+  size_t i;
+  memset(&options, 0, sizeof options);
+  for (i = 0; i < count && i < 4; ++i) keys[i] = ward_str_of(approval_keys[i]);
+  options.approval_keys = keys;
+  options.approval_key_count = count;
+  source.name = ward_str_of("tools.ward");
+  source.text = ward_str_of(kToolsPolicy);
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, kToolsEntities, strlen(kToolsEntities),
+                                      count == 0 ? NULL : &options, &engine, &error),
+               WARD_OK);
+  if (error != NULL) fprintf(stderr, "%s\n", ward_error_message(error));
+  ward_error_free(error);
+  return engine;
+}
+
+/* A request of user `user` to invoke tool `tool` at `now` (Unix seconds). */
+static ward_request tool_request(const char* user, const char* tool, int64_t now) {
+  ward_request r;
+  memset(&r, 0, sizeof r);
+  r.subject.kind = WARD_KIND_USER;
+  r.subject.id = ward_str_of(user);
+  r.action = ward_str_of("invoke");
+  r.resource_type = ward_str_of("tool");
+  r.resource_id = ward_str_of(tool);
+  r.has_now = 1;
+  r.now_unix_seconds = now;
+  return r;
+}
+
+/* Whether the decision is DENY invalid_request for `user`, with one error entry without a
+ * rule whose message mentions `field`. */
+static int is_invalid_request(const ward_decision* d, const char* user, const char* field) {
+  ward_identity_ref who;
+  ward_eval_error e;
+  return ward_decision_effect(d) == WARD_DENY &&
+         ward_decision_reason(d) == WARD_REASON_INVALID_REQUEST &&
+         ward_decision_denied_by(d, &who) == 1 && str_eq(who.id, user) &&
+         ward_decision_rule_count(d) == 0 && ward_decision_error_count(d) == 1 &&
+         ward_decision_error(d, 0, &e) == 1 && e.rule.len == 0 &&
+         contains(e.message.data, e.message.len, field);
+}
+
+/* Whether the first error entry of the decision is a refused grant (rule ""). */
+static int grant_refused(const ward_decision* d, const char* why) {
+  ward_eval_error e;
+  ward_identity_ref approver;
+  if (ward_decision_approved_by(d, &approver) != 0 || ward_decision_error(d, 0, &e) != 1 ||
+      e.rule.len != 0 || !contains(e.message.data, e.message.len, why)) {
+    fprintf(stderr, "expected a refused grant (\"%s\"), got: %s\n", why,
+            ward_decision_json(d).data);
+    return 0;
+  }
+  return 1;
+}
+
+static int is_hex_digest(ward_str s) {
+  size_t i;
+  if (s.len != 64) return 0;
+  for (i = 0; i < s.len; ++i) {
+    if (!((s.data[i] >= '0' && s.data[i] <= '9') || (s.data[i] >= 'a' && s.data[i] <= 'f'))) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void test_args(void) {
+  ward_engine* engine = make_tools_engine(NULL, 0);
+  ward_decision* d = ward_decision_new();
+  ward_request r;
+  ward_attr args[3];
+  ward_str labels[2];
+  ward_error* error = NULL;
+  ward_identity_ref who;
+  const int64_t now = 1796083200; /* 2026-12-01T00:00:00Z */
+
+  /* Typed args read by a rule: u0 is not cleared, only `mail-alice` can permit. */
+  memset(args, 0, sizeof args);
+  args[0].name = ward_str_of("to");
+  args[0].value.type = WARD_VALUE_STRING;
+  args[0].value.string = ward_str_of("alice");
+  r = tool_request("u0", "mail", now);
+  r.args = args;
+  r.args_count = 1;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  CHECK(ward_decision_rule_count(d) == 1 && str_eq(ward_decision_rule(d, 0), "mail-alice"));
+  args[0].value.string = ward_str_of("bob");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
+  /* The same through a WARD_VALUE_JSON value. */
+  args[0].value.type = WARD_VALUE_JSON;
+  args[0].value.string = ward_str_of("\"alice\"");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+
+  /* The same as JSON text. */
+  r = tool_request("u0", "mail", now);
+  r.args_json = ward_str_of("{\"to\": \"alice\", \"extra\": {\"undeclared\": [1.5]}}");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  r.args_json = ward_str_of("{\"to\": \"bob\"}");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
+  r.args_json = ward_str_of("null"); /* no args */
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
+
+  /* A forbid reading an int arg; sets of strings. */
+  labels[0] = ward_str_of("b");
+  labels[1] = ward_str_of("a");
+  memset(args, 0, sizeof args);
+  args[0].name = ward_str_of("amount");
+  args[0].value.type = WARD_VALUE_INT;
+  args[0].value.integer = 200000;
+  args[1].name = ward_str_of("labels");
+  args[1].value.type = WARD_VALUE_STRING_SET;
+  args[1].value.strings = labels;
+  args[1].value.count = 2;
+  r = tool_request("u1", "pay", now);
+  r.args = args;
+  r.args_count = 2;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_FORBIDDEN);
+  CHECK(str_eq(ward_decision_rule(d, 0), "big-payments-forbidden"));
+  args[0].value.integer = 5;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+
+  /* A declared arg of the wrong type: decided invalid_request, typed or as JSON. */
+  args[0].value.type = WARD_VALUE_STRING;
+  args[0].value.string = ward_str_of("ten");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(is_invalid_request(d, "u1", "amount"));
+  r.args = NULL;
+  r.args_count = 0;
+  r.args_json = ward_str_of("{\"amount\": \"ten\"}");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(is_invalid_request(d, "u1", "amount"));
+  CHECK(ward_decision_approval_digest(d).len == 0);
+
+  /* Both forms, or args JSON that is not an object: request errors. */
+  r.args = args;
+  r.args_count = 1;
+  CHECK_STATUS(ward_decide(engine, &r, d, &error), WARD_ERR_REQUEST);
+  CHECK(error != NULL &&
+        contains(ward_error_message(error), strlen(ward_error_message(error)), "args_json"));
+  CHECK(is_failed_closed(d));
+  ward_error_free(error);
+  error = NULL;
+  r.args = NULL;
+  r.args_count = 0;
+  r.args_json = ward_str_of("[1, 2]");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_ERR_REQUEST);
+  r.args_json = ward_str_of("{\"to\": ");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_ERR_REQUEST);
+  r.args_json = ward_str_of("");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+
+  /* Inline attributes on a stored resource: the inventory wins, the request is refused. */
+  memset(args, 0, sizeof args);
+  args[0].name = ward_str_of("risk");
+  args[0].value.type = WARD_VALUE_STRING;
+  args[0].value.string = ward_str_of("low");
+  r = tool_request("u1", "pay", now);
+  r.resource_attrs = args;
+  r.resource_attr_count = 1;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(is_invalid_request(d, "u1", ""));
+  /* On a resource absent from the store they are its attributes. */
+  r.resource_id = ward_str_of("new-tool");
+  args[0].value.string = ward_str_of("high");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+
+  /* A path id that is not normalized, for a type used with `under`. */
+  r = tool_request("u1", "x", now);
+  r.action = ward_str_of("read");
+  r.resource_type = ward_str_of("file");
+  r.resource_id = ward_str_of("docs/a.txt");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  r.resource_id = ward_str_of("docs/../secret.txt");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(is_invalid_request(d, "u1", ""));
+  CHECK(ward_decision_denied_by(d, &who) == 1 && who.kind == WARD_KIND_USER);
+  r.resource_id = ward_str_of("docsx/a.txt"); /* whole segments: not under "docs/" */
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
+
+  /* A chain longer than 8 stays a request error in the structured form. */
+  ward_decision_free(d);
+  ward_engine_free(engine);
+}
+
+static void test_approvals(void) {
+  char* private_pem = NULL;
+  char* public_pem = NULL;
+  char* other_private = NULL;
+  char* other_public = NULL;
+  char* token = NULL;
+  char* token2 = NULL;
+  char* hex = NULL;
+  char digest[65];
+  ward_engine* engine;
+  ward_engine* keyless;
+  ward_decision* d = ward_decision_new();
+  ward_request r;
+  ward_attr args[2];
+  ward_identity_ref who;
+  ward_eval_error e;
+  ward_error* error = NULL;
+  ward_str json;
+  /* The requests are decided at the time of the test, and the grants issued then (a grant
+   * issued after the request's time is refused). */
+  const int64_t now = (int64_t)time(NULL);
+  const char* keys[1];
+
+  CHECK_STATUS(ward_keygen(&private_pem, &public_pem, &error), WARD_OK);
+  CHECK(error == NULL && private_pem != NULL && public_pem != NULL);
+  if (private_pem == NULL || public_pem == NULL) return;
+  CHECK(strstr(private_pem, "-----BEGIN PRIVATE KEY-----") == private_pem);
+  CHECK(strstr(public_pem, "-----BEGIN PUBLIC KEY-----") == public_pem);
+  CHECK_STATUS(ward_keygen(&other_private, &other_public, NULL), WARD_OK);
+  CHECK(strcmp(private_pem, other_private) != 0);
+
+  keys[0] = public_pem;
+  engine = make_tools_engine(keys, 1);
+  keyless = make_tools_engine(NULL, 0);
+
+  /* NEEDS_APPROVAL carries the digest of the request. */
+  memset(args, 0, sizeof args);
+  args[0].name = ward_str_of("amount");
+  args[0].value.type = WARD_VALUE_INT;
+  args[0].value.integer = 10;
+  args[1].name = ward_str_of("to");
+  args[1].value.type = WARD_VALUE_STRING;
+  args[1].value.string = ward_str_of("acme");
+  r = tool_request("u1", "pay", now);
+  r.args = args;
+  r.args_count = 2;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(is_hex_digest(ward_decision_approval_digest(d)));
+  CHECK(ward_decision_approval_digest(d).data[64] == '\0');
+  memcpy(digest, ward_decision_approval_digest(d).data, 65);
+  json = ward_decision_json(d);
+  CHECK(contains(json.data, json.len, "\"approval\":{\"digest\":\""));
+  CHECK(contains(json.data, json.len, digest));
+  /* The digest without deciding, structured or as JSON, equals the decision's. */
+  CHECK_STATUS(ward_approval_digest(engine, &r, &hex, NULL), WARD_OK);
+  CHECK(hex != NULL && strcmp(hex, digest) == 0);
+  ward_string_free(hex);
+  {
+    const char* as_json =
+        "{\"subject\": {\"kind\": \"user\", \"id\": \"u1\"}, \"action\": \"invoke\","
+        " \"resource\": {\"type\": \"tool\", \"id\": \"pay\"},"
+        " \"args\": {\"to\": \"acme\", \"amount\": 10}, \"context\": {\"channel\": \"x\"}}";
+    CHECK_STATUS(ward_approval_digest_json(engine, as_json, strlen(as_json), &hex, NULL), WARD_OK);
+    CHECK(hex != NULL && strcmp(hex, digest) == 0);
+    ward_string_free(hex);
+    CHECK_STATUS(ward_approval_digest_json(engine, "{", 1, &hex, NULL), WARD_ERR_REQUEST);
+    CHECK(hex == NULL);
+  }
+  /* Key order and spacing of args_json never change the digest. */
+  r.args = NULL;
+  r.args_count = 0;
+  r.args_json = ward_str_of("{\"to\":\"acme\",\"amount\":10}");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(str_eq(ward_decision_approval_digest(d), digest));
+  r.args_json = ward_str_of(" { \"amount\" : 10 ,\n \"to\" : \"acme\" } ");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(str_eq(ward_decision_approval_digest(d), digest));
+  /* Nor do the context and the time; the args and the resource do. */
+  r.now_unix_seconds = now - 60;
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(str_eq(ward_decision_approval_digest(d), digest));
+  r.now_unix_seconds = now;
+  r.args_json = ward_str_of("{\"to\":\"acme\",\"amount\":11}");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(is_hex_digest(ward_decision_approval_digest(d)));
+  CHECK(!str_eq(ward_decision_approval_digest(d), digest));
+  /* An args value given as JSON that rules cannot read (a float) is still covered. */
+  {
+    ward_attr odd[1];
+    char first[65];
+    memset(odd, 0, sizeof odd);
+    odd[0].name = ward_str_of("rate");
+    odd[0].value.type = WARD_VALUE_JSON;
+    odd[0].value.string = ward_str_of("1.5");
+    r.args_json = ward_str_of("");
+    r.args = odd;
+    r.args_count = 1;
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    CHECK(is_hex_digest(ward_decision_approval_digest(d)));
+    memcpy(first, ward_decision_approval_digest(d).data, 65);
+    odd[0].value.string = ward_str_of("99.5");
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    CHECK(!str_eq(ward_decision_approval_digest(d), first));
+    /* ... and hashes as the same args given as JSON text. */
+    r.args = NULL;
+    r.args_count = 0;
+    r.args_json = ward_str_of("{\"rate\": 99.5}");
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    odd[0].value.string = ward_str_of("99.5");
+    r.args = odd;
+    r.args_count = 1;
+    r.args_json = ward_str_of("");
+    CHECK_STATUS(ward_approval_digest(engine, &r, &hex, NULL), WARD_OK);
+    CHECK(hex != NULL && str_eq(ward_decision_approval_digest(d), hex));
+    ward_string_free(hex);
+    hex = NULL;
+  }
+
+  /* A person approves: the grant makes the same request ALLOW, once. */
+  r = tool_request("u1", "pay", now);
+  r.args = args;
+  r.args_count = 2;
+  CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                               ward_str_of("lead"), 0, &now, ward_str_of(""), &token, &error),
+               WARD_OK);
+  CHECK(error == NULL && token != NULL);
+  if (token == NULL) return;
+  CHECK(strchr(token, '.') != NULL);
+  r.approval = ward_str_of(token);
+  CHECK(ward_engine_used_grant_count(engine) == 0);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  CHECK(ward_decision_reason(d) == WARD_REASON_PERMITTED);
+  CHECK(ward_decision_error_count(d) == 0);
+  CHECK(ward_decision_approved_by(d, &who) == 1);
+  CHECK(who.kind == WARD_KIND_USER && str_eq(who.id, "lead"));
+  CHECK(ward_decision_approval_digest(d).len == 0);
+  json = ward_decision_json(d);
+  CHECK(contains(json.data, json.len, "\"approved_by\":{\"kind\":\"user\",\"id\":\"lead\"}"));
+  CHECK(ward_engine_used_grant_count(engine) == 1);
+  /* The same token again: refused, the decision as without it plus an error entry. */
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(grant_refused(d, "used"));
+  CHECK(ward_decision_error(d, 0, &e) == 1 && str_eq(e.principal.id, "u1"));
+  CHECK(str_eq(ward_decision_approval_digest(d), digest));
+  CHECK(ward_engine_used_grant_count(engine) == 1);
+
+  /* A grant for one argument value does not approve another. */
+  CHECK_STATUS(
+      ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest), ward_str_of("lead"),
+                      600, &now, ward_str_of("grant-2"), &token2, NULL),
+      WARD_OK);
+  args[0].value.integer = 20;
+  r.approval = ward_str_of(token2);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(grant_refused(d, "digest"));
+  /* ... and is still good for its own request, given as JSON this time. */
+  args[0].value.integer = 10;
+  {
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"subject\": {\"kind\": \"user\", \"id\": \"u1\"}, \"action\": \"invoke\","
+             " \"resource\": {\"type\": \"tool\", \"id\": \"pay\"},"
+             " \"args\": {\"to\": \"acme\", \"amount\": 10}, \"approval\": \"%s\"}",
+             token2);
+    /* An engine without approval keys refuses every grant. */
+    CHECK_STATUS(ward_decide_json(keyless, text, strlen(text), d, NULL), WARD_OK);
+    CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+    CHECK(grant_refused(d, "key"));
+    CHECK_STATUS(ward_decide_json(engine, text, strlen(text), d, NULL), WARD_OK);
+    CHECK(ward_decision_effect(d) == WARD_ALLOW);
+    CHECK(ward_decision_approved_by(d, &who) == 1 && str_eq(who.id, "lead"));
+  }
+  ward_string_free(token2);
+  token2 = NULL;
+
+  /* A grant signed by a key the engine does not trust. */
+  CHECK_STATUS(ward_grant_mint(other_private, strlen(other_private), ward_str_of(digest),
+                               ward_str_of("lead"), 0, &now, ward_str_of(""), &token2, NULL),
+               WARD_OK);
+  r.approval = ward_str_of(token2);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(grant_refused(d, "trust"));
+  ward_string_free(token2);
+  token2 = NULL;
+
+  /* An approver the policy does not allow to approve (u1 is not a lead). */
+  CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                               ward_str_of("u1"), 0, &now, ward_str_of(""), &token2, NULL),
+               WARD_OK);
+  r.approval = ward_str_of(token2);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(grant_refused(d, "approve"));
+  ward_string_free(token2);
+  token2 = NULL;
+
+  /* A grant issued for a window that has passed, and one not yet valid. */
+  {
+    int64_t long_ago = now - 3600;
+    int64_t later = now + 3600;
+    CHECK_STATUS(
+        ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest), ward_str_of("lead"),
+                        60, &long_ago, ward_str_of(""), &token2, NULL),
+        WARD_OK);
+    r.approval = ward_str_of(token2);
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    CHECK(grant_refused(d, "expired"));
+    ward_string_free(token2);
+    token2 = NULL;
+    CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                                 ward_str_of("lead"), 60, &later, ward_str_of(""), &token2, NULL),
+                 WARD_OK);
+    r.approval = ward_str_of(token2);
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    CHECK(grant_refused(d, "before"));
+    ward_string_free(token2);
+    token2 = NULL;
+  }
+  /* A token that is not one, and one too long to be one. */
+  r.approval = ward_str_of("not-a-token");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_NEEDS_APPROVAL);
+  CHECK(grant_refused(d, ""));
+  {
+    static char huge[20000];
+    memset(huge, 'a', sizeof huge - 1);
+    r.approval = ward_str_of(huge);
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_ERR_REQUEST);
+    CHECK(is_failed_closed(d));
+  }
+
+  /* The same grant minted twice with a fixed time and id is the same token (Ed25519 is
+   * deterministic). */
+  {
+    int64_t at = now;
+    CHECK_STATUS(
+        ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest), ward_str_of("lead"),
+                        900, &at, ward_str_of("fixed"), &token2, NULL),
+        WARD_OK);
+    CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                                 ward_str_of("lead"), 0, &at, ward_str_of("fixed"), &hex, NULL),
+                 WARD_OK);
+    CHECK(token2 != NULL && hex != NULL && strcmp(token2, hex) == 0);
+    ward_string_free(token2);
+    ward_string_free(hex);
+    token2 = NULL;
+    hex = NULL;
+  }
+
+  /* Mistakes when minting. */
+  CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of("abc"),
+                               ward_str_of("lead"), 0, &now, ward_str_of(""), &token2, &error),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK(token2 == NULL && strstr(ward_error_message(error), "digest") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                               ward_str_of(""), 0, NULL, ward_str_of(""), &token2, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_grant_mint(private_pem, strlen(private_pem), ward_str_of(digest),
+                               ward_str_of("lead"), -5, NULL, ward_str_of(""), &token2, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK(token2 == NULL);
+
+  ward_string_free(token);
+  ward_string_free(private_pem);
+  ward_string_free(public_pem);
+  ward_string_free(other_private);
+  ward_string_free(other_public);
+  ward_engine_free(engine);
+  ward_engine_free(keyless);
+  ward_decision_free(d);
+}
+
+static void test_bad_keys(void) {
+  const char* not_pem = "this is not a key";
+  const char* broken = "-----BEGIN PUBLIC KEY-----\nAAAAAAAA\n-----END PUBLIC KEY-----\n";
+  char* private_pem = NULL;
+  char* public_pem = NULL;
+  char* token = NULL;
+  char* bytes = NULL;
+  size_t len = 0;
+  ward_engine* engine = NULL;
+  ward_policy* policy = NULL;
+  ward_engine_options options;
+  ward_str key;
+  ward_source source;
+  ward_error* error = NULL;
+  const char* digest = "0000000000000000000000000000000000000000000000000000000000000000";
+
+  CHECK_STATUS(ward_keygen(&private_pem, &public_pem, NULL), WARD_OK);
+  if (private_pem == NULL) return;
+  source.name = ward_str_of("tools.ward");
+  source.text = ward_str_of(kToolsPolicy);
+  memset(&options, 0, sizeof options);
+  options.approval_keys = &key;
+  options.approval_key_count = 1;
+
+  /* Approval keys that are not Ed25519 public keys. */
+  key = ward_str_of(not_pem);
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &options, &engine, &error),
+               WARD_ERR_KEY);
+  CHECK(engine == NULL && ward_error_status(error) == WARD_ERR_KEY);
+  CHECK(strstr(ward_error_message(error), "approval_keys[0]") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  key = ward_str_of(broken);
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &options, &engine, &error),
+               WARD_ERR_KEY);
+  CHECK(strlen(ward_error_message(error)) > 0);
+  ward_error_free(error);
+  error = NULL;
+  key = ward_str_of(private_pem); /* a private key where a public one belongs */
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &options, &engine, NULL), WARD_ERR_KEY);
+  /* The same for trusted bundle keys, also on a constructor that compiles text. */
+  options.approval_key_count = 0;
+  options.trusted_bundle_keys = &key;
+  options.trusted_bundle_key_count = 1;
+  key = ward_str_of(not_pem);
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &options, &engine, &error),
+               WARD_ERR_KEY);
+  CHECK(strstr(ward_error_message(error), "trusted_bundle_keys[0]") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_policy_load_bundle("x", 1, &key, 1, &policy, NULL), WARD_ERR_KEY);
+  key = ward_str_of(public_pem);
+  CHECK_STATUS(ward_engine_from_texts(&source, 1, NULL, 0, &options, &engine, NULL), WARD_OK);
+  ward_engine_free(engine);
+  engine = NULL;
+
+  /* Private keys that are not: refused when minting and signing. */
+  CHECK_STATUS(ward_grant_mint(not_pem, strlen(not_pem), ward_str_of(digest), ward_str_of("lead"),
+                               0, NULL, ward_str_of(""), &token, &error),
+               WARD_ERR_KEY);
+  CHECK(token == NULL && strlen(ward_error_message(error)) > 0);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_grant_mint(public_pem, strlen(public_pem), ward_str_of(digest),
+                               ward_str_of("lead"), 0, NULL, ward_str_of(""), &token, NULL),
+               WARD_ERR_KEY);
+  CHECK_STATUS(ward_policy_compile(&source, 1, &policy, NULL), WARD_OK);
+  CHECK_STATUS(
+      ward_policy_write_bundle_signed(policy, public_pem, strlen(public_pem), &bytes, &len, &error),
+      WARD_ERR_KEY);
+  CHECK(bytes == NULL && len == 0 && strlen(ward_error_message(error)) > 0);
+  ward_error_free(error);
+  CHECK_STATUS(ward_policy_write_bundle_signed(policy, NULL, 0, &bytes, &len, NULL), WARD_ERR_KEY);
+
+  ward_policy_free(policy);
+  ward_string_free(private_pem);
+  ward_string_free(public_pem);
+}
+
+static void test_signed_bundles(void) {
+  char* private_pem = NULL;
+  char* public_pem = NULL;
+  char* other_private = NULL;
+  char* other_public = NULL;
+  char* signed_bytes = NULL;
+  char* unsigned_bytes = NULL;
+  char* foreign_bytes = NULL;
+  size_t signed_len = 0, unsigned_len = 0, foreign_len = 0;
+  ward_policy* policy = NULL;
+  ward_policy* loaded = NULL;
+  ward_engine* engine = NULL;
+  ward_engine_options options;
+  ward_str trusted[2];
+  ward_source source;
+  ward_error* error = NULL;
+  ward_decision* d = ward_decision_new();
+  ward_request r = tool_request("u1", "mail", 1796083200);
+  char path[256];
+  FILE* f;
+
+  CHECK_STATUS(ward_keygen(&private_pem, &public_pem, NULL), WARD_OK);
+  CHECK_STATUS(ward_keygen(&other_private, &other_public, NULL), WARD_OK);
+  if (private_pem == NULL || other_private == NULL) return;
+  trusted[0] = ward_str_of(other_public);
+  trusted[1] = ward_str_of(public_pem);
+  source.name = ward_str_of("tools.ward");
+  source.text = ward_str_of(kToolsPolicy);
+  CHECK_STATUS(ward_policy_compile(&source, 1, &policy, NULL), WARD_OK);
+  CHECK_STATUS(ward_policy_write_bundle_signed(policy, private_pem, strlen(private_pem),
+                                               &signed_bytes, &signed_len, &error),
+               WARD_OK);
+  CHECK(error == NULL && signed_bytes != NULL && signed_len > 0);
+  CHECK_STATUS(ward_policy_write_bundle(policy, &unsigned_bytes, &unsigned_len, NULL), WARD_OK);
+  CHECK_STATUS(ward_policy_write_bundle_signed(policy, other_private, strlen(other_private),
+                                               &foreign_bytes, &foreign_len, NULL),
+               WARD_OK);
+  if (signed_bytes == NULL || unsigned_bytes == NULL || foreign_bytes == NULL) return;
+
+  /* Signed by a trusted key: loads, the same policy. */
+  CHECK_STATUS(ward_policy_load_bundle(signed_bytes, signed_len, trusted + 1, 1, &loaded, &error),
+               WARD_OK);
+  if (error != NULL) fprintf(stderr, "%s\n", ward_error_message(error));
+  ward_error_free(error);
+  error = NULL;
+  CHECK(ward_policy_hash(loaded) == ward_policy_hash(policy));
+  ward_policy_free(loaded);
+  loaded = NULL;
+  CHECK_STATUS(ward_policy_load_bundle(signed_bytes, signed_len, trusted, 2, &loaded, NULL),
+               WARD_OK);
+  ward_policy_free(loaded);
+  loaded = NULL;
+  /* Without trusted keys any bundle that verifies loads, signed or not. */
+  CHECK_STATUS(ward_policy_load_bundle(signed_bytes, signed_len, NULL, 0, &loaded, NULL), WARD_OK);
+  ward_policy_free(loaded);
+  loaded = NULL;
+  CHECK_STATUS(ward_policy_load_bundle(unsigned_bytes, unsigned_len, NULL, 0, &loaded, NULL),
+               WARD_OK);
+  ward_policy_free(loaded);
+  loaded = NULL;
+
+  /* Unsigned, signed by another key, or changed after signing: refused. */
+  CHECK_STATUS(
+      ward_policy_load_bundle(unsigned_bytes, unsigned_len, trusted + 1, 1, &loaded, &error),
+      WARD_ERR_BUNDLE);
+  CHECK(loaded == NULL && strstr(ward_error_message(error), "not signed") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_policy_load_bundle(foreign_bytes, foreign_len, trusted + 1, 1, &loaded, &error),
+               WARD_ERR_BUNDLE);
+  CHECK(loaded == NULL && strstr(ward_error_message(error), "not trusted") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  {
+    char* copy = (char*)malloc(signed_len);
+    size_t k;
+    size_t positions[2];
+    positions[0] = signed_len / 2;
+    positions[1] = signed_len - 1;
+    for (k = 0; copy != NULL && k < 2; ++k) {
+      memcpy(copy, signed_bytes, signed_len);
+      copy[positions[k]] ^= 0x01;
+      CHECK_STATUS(ward_policy_load_bundle(copy, signed_len, trusted + 1, 1, &loaded, &error),
+                   WARD_ERR_BUNDLE);
+      CHECK(loaded == NULL && strlen(ward_error_message(error)) > 0);
+      ward_error_free(error);
+      error = NULL;
+    }
+    free(copy);
+  }
+
+  /* The engine constructors that load a bundle check it with the trusted bundle keys. */
+  memset(&options, 0, sizeof options);
+  options.trusted_bundle_keys = trusted + 1;
+  options.trusted_bundle_key_count = 1;
+  CHECK_STATUS(ward_engine_from_bundle(signed_bytes, signed_len, kToolsEntities,
+                                       strlen(kToolsEntities), &options, &engine, NULL),
+               WARD_OK);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  ward_engine_free(engine);
+  engine = NULL;
+  CHECK_STATUS(ward_engine_from_bundle(unsigned_bytes, unsigned_len, kToolsEntities,
+                                       strlen(kToolsEntities), &options, &engine, &error),
+               WARD_ERR_BUNDLE);
+  CHECK(engine == NULL && strstr(ward_error_message(error), "not signed") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  snprintf(path, sizeof path, "%s/ward_c_test_signed_%ld.bundle",
+           getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid());
+  f = fopen(path, "wb");
+  CHECK(f != NULL);
+  if (f != NULL) {
+    CHECK(fwrite(foreign_bytes, 1, foreign_len, f) == foreign_len);
+    fclose(f);
+    CHECK_STATUS(ward_engine_from_bundle_file(path, NULL, &options, &engine, &error),
+                 WARD_ERR_BUNDLE);
+    CHECK(engine == NULL && strstr(ward_error_message(error), path) != NULL);
+    ward_error_free(error);
+    error = NULL;
+    CHECK_STATUS(ward_policy_load_bundle_file(path, trusted, 1, &loaded, NULL), WARD_OK);
+    ward_policy_free(loaded);
+    loaded = NULL;
+    CHECK_STATUS(ward_policy_load_bundle_file(path, trusted + 1, 1, &loaded, NULL),
+                 WARD_ERR_BUNDLE);
+    remove(path);
+  }
+
+  ward_string_free(signed_bytes);
+  ward_string_free(unsigned_bytes);
+  ward_string_free(foreign_bytes);
+  ward_string_free(private_pem);
+  ward_string_free(public_pem);
+  ward_string_free(other_private);
+  ward_string_free(other_public);
+  ward_policy_free(policy);
+  ward_decision_free(d);
+}
+
+/* Writes `text` to `redactor` in chunks of `chunk` bytes and finishes; returns what was
+ * released, concatenated (malloc'd), or NULL when a call failed. */
+static char* redact_in_chunks(ward_redactor* redactor, const char* text, size_t chunk) {
+  size_t len = strlen(text);
+  size_t done = 0, used = 0;
+  char* all = (char*)malloc(4 * len + 64);
+  char* piece = NULL;
+  size_t piece_len = 0;
+  if (all == NULL) return NULL;
+  while (done < len) {
+    size_t n = len - done < chunk ? len - done : chunk;
+    if (ward_redactor_write(redactor, text + done, n, &piece, &piece_len, NULL) != WARD_OK) {
+      free(all);
+      return NULL;
+    }
+    CHECK(piece != NULL && piece[piece_len] == '\0');
+    memcpy(all + used, piece, piece_len);
+    used += piece_len;
+    ward_string_free(piece);
+    done += n;
+  }
+  if (ward_redactor_finish(redactor, &piece, &piece_len, NULL) != WARD_OK) {
+    free(all);
+    return NULL;
+  }
+  memcpy(all + used, piece, piece_len);
+  used += piece_len;
+  ward_string_free(piece);
+  all[used] = '\0';
+  return all;
+}
+
+static void test_stream_redaction(void) {
+  ward_engine* engine = make_engine();
+  ward_decision* d = ward_decision_new();
+  ward_request r = request_of(WARD_KIND_USER, "u1", "d1");
+  ward_redactor* redactor = NULL;
+  ward_error* error = NULL;
+  char* piece = NULL;
+  char* whole = NULL;
+  char* streamed;
+  size_t piece_len = 0, whole_len = 0;
+  char released[64];
+  const char* text = "ids 123-45-6789 and 987-65-4321, call 555-12-3456; not 12-34-5678 x";
+  size_t chunk;
+
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+
+  /* An SSN split across two writes is redacted. */
+  CHECK_STATUS(ward_redactor_new(d, &redactor, &error), WARD_OK);
+  CHECK(error == NULL && redactor != NULL);
+  if (redactor == NULL) return;
+  CHECK_STATUS(ward_redactor_write(redactor, "call 555-12-", 12, &piece, &piece_len, NULL),
+               WARD_OK);
+  CHECK(piece != NULL && piece_len < sizeof released);
+  memcpy(released, piece, piece_len);
+  released[piece_len] = '\0';
+  CHECK(strstr(released, "555") == NULL || strstr(released, "555-12-") == NULL ||
+        piece_len < 9); /* the digits that may start a match are held back */
+  ward_string_free(piece);
+  CHECK_STATUS(ward_redactor_write(redactor, "3456 now", 8, &piece, &piece_len, NULL), WARD_OK);
+  CHECK(strlen(released) + piece_len < sizeof released);
+  strncat(released, piece, piece_len);
+  ward_string_free(piece);
+  CHECK_STATUS(ward_redactor_finish(redactor, &piece, &piece_len, NULL), WARD_OK);
+  CHECK(strlen(released) + piece_len < sizeof released);
+  strncat(released, piece, piece_len);
+  ward_string_free(piece);
+  CHECK(strcmp(released, "call [SSN] now") == 0);
+  /* Finished: every further call fails. */
+  CHECK_STATUS(ward_redactor_write(redactor, "x", 1, &piece, &piece_len, &error), WARD_ERR_REDACT);
+  CHECK(piece == NULL && piece_len == 0 && strlen(ward_error_message(error)) > 0);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_redactor_finish(redactor, &piece, &piece_len, NULL), WARD_ERR_REDACT);
+  ward_redactor_free(redactor);
+  redactor = NULL;
+
+  /* Whatever the chunks, the same text as redacting it whole. */
+  CHECK_STATUS(ward_decision_redact(d, text, strlen(text), &whole, &whole_len, NULL), WARD_OK);
+  for (chunk = 1; chunk <= 13; chunk += 3) {
+    CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+    streamed = redact_in_chunks(redactor, text, chunk);
+    CHECK(streamed != NULL && whole != NULL && strcmp(streamed, whole) == 0);
+    free(streamed);
+    ward_redactor_free(redactor);
+    redactor = NULL;
+  }
+
+  /* The redactor outlives its decision, which may be reused at once. */
+  CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+  r = request_of(WARD_KIND_USER, "u2", "d1");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK); /* a DENY now */
+  streamed = redact_in_chunks(redactor, text, 5);
+  CHECK(streamed != NULL && whole != NULL && strcmp(streamed, whole) == 0);
+  free(streamed);
+  ward_redactor_free(redactor);
+  redactor = NULL;
+  /* A decision without redactions passes the text through. */
+  CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+  streamed = redact_in_chunks(redactor, text, 7);
+  CHECK(streamed != NULL && strcmp(streamed, text) == 0);
+  free(streamed);
+  ward_redactor_free(redactor);
+  redactor = NULL;
+
+  /* Fail closed: a call that fails, even for a missing argument, stops the stream. */
+  r = request_of(WARD_KIND_USER, "u1", "d1");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+  CHECK_STATUS(ward_redactor_write(redactor, "abc", 3, NULL, &piece_len, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_redactor_write(redactor, "def", 3, &piece, &piece_len, &error),
+               WARD_ERR_REDACT);
+  CHECK(piece == NULL && strstr(ward_error_message(error), "failed") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_redactor_finish(redactor, &piece, &piece_len, NULL), WARD_ERR_REDACT);
+  ward_redactor_free(redactor);
+  redactor = NULL;
+  CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+  CHECK_STATUS(ward_redactor_write(redactor, NULL, 4, &piece, &piece_len, NULL),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_redactor_finish(redactor, &piece, &piece_len, NULL), WARD_ERR_REDACT);
+  ward_redactor_free(redactor);
+  redactor = NULL;
+  ward_string_free(whole);
+  ward_decision_free(d);
+  ward_engine_free(engine);
+
+  /* A pattern that can match unboundedly long text: everything is held until finish, up to
+   * 16 MiB; beyond, the redactor fails and releases nothing more. */
+  {
+    ward_source source;
+    const size_t big = (size_t)17 << 20;
+    char* buffer = (char*)malloc(big);
+    source.name = ward_str_of("keys.ward");
+    source.text = ward_str_of(
+        "schema { user {} resource doc {} action read on doc }\n"
+        "permit user to read on doc with redact(/sk-[a-z]+/, \"[KEY]\");\n");
+    CHECK_STATUS(ward_engine_from_texts(&source, 1,
+                                        "{\"identities\": [{\"kind\": \"user\", \"id\": \"u1\","
+                                        " \"status\": \"active\"}]}",
+                                        68, NULL, &engine, NULL),
+                 WARD_OK);
+    d = ward_decision_new();
+    CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+    CHECK(ward_decision_effect(d) == WARD_ALLOW);
+    CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+    CHECK_STATUS(ward_redactor_write(redactor, "key sk-abc", 10, &piece, &piece_len, NULL),
+                 WARD_OK);
+    CHECK(piece != NULL && piece_len == 0); /* held */
+    ward_string_free(piece);
+    CHECK(buffer != NULL);
+    if (buffer != NULL) {
+      memset(buffer, 'q', big);
+      CHECK_STATUS(ward_redactor_write(redactor, buffer, big, &piece, &piece_len, &error),
+                   WARD_ERR_REDACT);
+      CHECK(piece == NULL && strlen(ward_error_message(error)) > 0);
+      ward_error_free(error);
+      error = NULL;
+      CHECK_STATUS(ward_redactor_finish(redactor, &piece, &piece_len, NULL), WARD_ERR_REDACT);
+      CHECK(piece == NULL);
+      free(buffer);
+    }
+    ward_redactor_free(redactor);
+    redactor = NULL;
+    /* Under the limit the whole text is redacted at finish. */
+    CHECK_STATUS(ward_redactor_new(d, &redactor, NULL), WARD_OK);
+    streamed = redact_in_chunks(redactor, "a sk-abcdef b sk-x", 4);
+    CHECK(streamed != NULL && strcmp(streamed, "a [KEY] b [KEY]") == 0);
+    free(streamed);
+    ward_redactor_free(redactor);
+    ward_decision_free(d);
+    ward_engine_free(engine);
+  }
+}
+
 int main(void) {
   test_names();
   test_null_handles();
@@ -1007,10 +2041,15 @@ int main(void) {
   test_files_and_bundles();
   test_entity_updates();
   test_reload();
+  test_args();
+  test_approvals();
+  test_bad_keys();
+  test_signed_bundles();
+  test_stream_redaction();
   if (failures != 0) {
-    fprintf(stderr, "%d check(s) failed\n", failures);
+    fprintf(stderr, "%d of %d check(s) failed\n", failures, checks);
     return 1;
   }
-  printf("all checks passed\n");
+  printf("all %d checks passed\n", checks);
   return 0;
 }

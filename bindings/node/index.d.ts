@@ -3,7 +3,7 @@
 export type SubjectKind = 'user' | 'agent' | 'builder';
 export type Effect = 'ALLOW' | 'DENY' | 'NEEDS_APPROVAL';
 export type Reason = 'permitted' | 'forbidden' | 'approval_required' | 'no_matching_permit' |
-    'unknown_identity' | 'lifecycle' | 'unowned' | 'internal_error';
+    'unknown_identity' | 'lifecycle' | 'unowned' | 'internal_error' | 'invalid_request';
 
 /** An identity named by a request or a decision. */
 export interface IdentityRef {
@@ -18,12 +18,25 @@ export interface IdentityRef {
  */
 export type AttributeValue = unknown;
 
+/**
+ * A JSON value as a tool call's arguments may hold: written strictly (a function, a symbol,
+ * NaN, a Map, a class instance without toJSON throw a TypeError instead of being dropped).
+ */
+export type JsonValue = string | number | bigint | boolean | null | Date | JsonValue[] |
+    {[key: string]: JsonValue | undefined};
+
 /** A decision request. */
 export interface Request {
   subject: IdentityRef;
   action: string;
+  /** Inline `attrs` only for a resource that is not in the store (else invalid_request). */
   resource: {type: string; id: string; attrs?: Record<string, AttributeValue>};
+  /** What the host asserts (session, channel, ...): never what the model produced. */
   context?: Record<string, AttributeValue>;
+  /** The tool call's arguments as the model produced them; sent as JSON. */
+  args?: Record<string, JsonValue | undefined>;
+  /** A grant token (mintGrant / Engine.approve): a person's approval of exactly this request. */
+  approval?: string;
   /** The identities the subject acts for, nearest first; at most 8. */
   onBehalfOf?: IdentityRef[];
   /** The time of the decision (RFC 3339 text or a Date); the clock when absent. */
@@ -42,6 +55,7 @@ export interface Obligations {
 }
 
 export interface EvaluationError {
+  /** The rule's name; "" for an error about the request itself (a refused grant, say). */
   rule: string;
   principal: IdentityRef;
   message: string;
@@ -59,15 +73,51 @@ export class Decision {
   /** On ALLOW only; null otherwise. */
   readonly obligations: Obligations | null;
   readonly errors: EvaluationError[];
+  /** On NEEDS_APPROVAL: the digest (64 hex digits) a grant must name; null otherwise. */
+  readonly approvalDigest: string | null;
+  /** On an ALLOW that a grant made possible: the approver; null otherwise. */
+  readonly approvedBy: IdentityRef | null;
   /** The policy hash in hex, or null. */
   readonly policy: string | null;
   /** Whether the effect is ALLOW. */
   readonly allowed: boolean;
-  /** `text` with the redactions applied; throws WardError unless the effect is ALLOW. */
+  /** `text` with the redactions applied; throws RedactionError unless the effect is ALLOW. */
   redact(text: string): string;
-  /** The contract's JSON form (snake_case keys). */
+  /** A Redactor for streamed output (RedactionError unless the effect is ALLOW). */
+  redactor(options?: RedactorOptions): Redactor;
+  /** The contract's JSON form (snake_case keys: `approval`, `approved_by`). */
   toJSON(): object;
 }
+
+export interface RedactorOptions {
+  /** Matches up to this many bytes are found across chunks (default 4096). */
+  window?: number;
+  /** The most a non-incremental stream holds before it fails (default 16 MiB). */
+  maxBuffered?: number;
+}
+
+/**
+ * A decision's redactions applied to output that arrives in chunks; the pieces add up to
+ * decision.redact() of the whole text. Strings in, strings out; bytes (UTF-8) in, bytes (a
+ * Buffer) out.
+ */
+export class Redactor {
+  constructor(decision: Decision, options?: RedactorOptions);
+  write(chunk: string): string;
+  write(chunk: Uint8Array): Uint8Array;
+  finish(): string | Uint8Array;
+  /** False when a pattern can match unboundedly long text: everything is held until finish. */
+  readonly incremental: boolean;
+  readonly heldBytes: number;
+}
+
+/**
+ * `value` with an ALLOW decision's redactions applied: strings, bytes (as UTF-8), arrays,
+ * plain objects (keys too), Maps, Sets, numbers whose text matches, Promises, sync iterators
+ * and async iterables (as generators, chunk by chunk). Anything else throws RedactionError.
+ * No redactions: `value` untouched.
+ */
+export function redact(decision: Decision, value: unknown): any;
 
 export interface TraceRule {
   rule: string;
@@ -109,41 +159,87 @@ export interface Source {
   text: string;
 }
 
-export interface EntityOptions {
+export interface EngineOptions {
   /** The path of an entity file. */
   entities?: string;
   /** The entity file's content, as text or as an object. */
   entitiesJson?: string | object;
+  /** Public keys (SPKI PEM, Ed25519) whose grants the engine accepts; none: no grant is. */
+  approvalKeys?: string[];
+  /** Public keys every bundle the engine loads (fromBundle, reload) must be signed by. */
+  trustedKeys?: string[];
+  /** How many used grants the engine remembers at once (default 1048576). */
+  maxUsedGrants?: number;
 }
+
+/** @deprecated the name before 0.2 */
+export type EntityOptions = EngineOptions;
 
 export type PolicySpec = string | string[] | {files: string[]} | {sources: Source[]} |
     {bundle: string | Uint8Array};
 
+export interface GrantOptions {
+  /** The approving user's id. */
+  approver: string;
+  /** The approval service's private key (PKCS#8 PEM). */
+  key: string;
+  /** Seconds the grant may be used (default 900). */
+  ttl?: number;
+  /** When it was issued (default now): a Date, RFC 3339 text or Unix seconds. */
+  issuedAt?: Date | string | number;
+  /** The grant's unique id (default 128 random bits). */
+  jti?: string;
+}
+
 export class Engine {
   private constructor();
-  static fromFiles(files: string | string[], options?: EntityOptions): Engine;
-  static fromSources(sources: Source[], options?: EntityOptions): Engine;
-  static fromBundle(pathOrBuffer: string | Uint8Array, options?: EntityOptions): Engine;
+  static fromFiles(files: string | string[], options?: EngineOptions): Engine;
+  static fromSources(sources: Source[], options?: EngineOptions): Engine;
+  static fromBundle(pathOrBuffer: string | Uint8Array, options?: EngineOptions): Engine;
   decide(request: Request): Decision;
   /** A request as JSON text in; the decision as JSON text out (as `ward eval` prints it). */
   decideJson(text: string): string;
   explain(request: Request | string): Explanation;
+  /** The approval digest of a request (object or JSON text), without deciding it. */
+  approvalDigest(request: Request | string): string;
+  /** Signs a grant for `digest` (the approval service's part). */
+  approve(digest: string, options: GrantOptions): string;
+  readonly usedGrantCount: number;
   upsertIdentity(identity: object | string): void;
   upsertResource(resource: object | string): void;
+  /** Replaces every entity (an entity file's content, as text or as an object). */
+  replaceEntities(entities: object | string): void;
   revoke(id: string): void;
   removeIdentity(id: string): void;
   removeResource(type: string, id: string): void;
   reload(policy: PolicySpec): void;
+  /** The current policy as bundle bytes (a Buffer), signed with `options.key` when given. */
+  toBundle(options?: {key?: string}): Uint8Array;
   readonly warnings: Issue[];
   close(): void;
   readonly closed: boolean;
 }
 
+/** Signs a grant approving the request whose approval digest is `digest`. */
+export function mintGrant(digest: string, options: GrantOptions): string;
+/** A new Ed25519 key pair in PEM. */
+export function generateSigningKey(): {privateKey: string; publicKey: string};
+/** The public key (SPKI PEM) of a private key (PKCS#8 PEM). */
+export function publicKeyOf(privateKey: string): string;
+
 type Chain = IdentityRef[] | null | undefined;
+type Context = Record<string, AttributeValue> | null | undefined;
 
 export interface GuardOptions<Args extends unknown[]> {
   subject: IdentityRef | ((...args: Args) => IdentityRef | Promise<IdentityRef>);
   onBehalfOf?: IdentityRef[] | null | ((...args: Args) => Chain | Promise<Chain>);
+  /** The host's facts (never the model's arguments): an object or a function of the call. */
+  context?: Context | ((...args: Args) => Context | Promise<Context>);
+  /**
+   * The names of the function's positional parameters: the request's args are then
+   * {name: argument}. Without it, the first argument is the tool's arguments object.
+   */
+  params?: string[];
   /** The resource id: the tool's name; the function's own name by default. */
   tool?: string;
   /** Default "invoke". */
@@ -154,13 +250,19 @@ export interface GuardOptions<Args extends unknown[]> {
   onDecision?: (decision: Decision, args: Args) => void;
 }
 
+/** A guarded function: decided before every call; withApproval(token) carries a grant. */
+export interface Guarded<Args extends unknown[], Result> {
+  (...args: Args): Promise<Result>;
+  withApproval(token: string): (...args: Args) => Promise<Result>;
+}
+
 /** Wraps a tool function so that every call is decided first (see README.md). */
 export function guard<Args extends unknown[], Result>(
     engine: Engine, options: GuardOptions<Args>,
-    fn: (...args: Args) => Result | Promise<Result>): (...args: Args) => Promise<Result>;
+    fn: (...args: Args) => Result | Promise<Result>): Guarded<Args, Result>;
 
-/** The context attributes the guard derives from a tool call's argument object. */
-export function contextFromArguments(args: unknown): Record<string, AttributeValue>;
+/** The binding's version ("0.2.0"). */
+export const version: string;
 
 export class WardError extends Error {
   code: string;
@@ -168,14 +270,19 @@ export class WardError extends Error {
 export class PolicyError extends WardError {
   issues: Issue[];
 }
+export class BundleError extends PolicyError {}
 export class RequestError extends WardError {}
 export class EntityError extends WardError {}
-export class BundleError extends WardError {}
 export class NotFoundError extends WardError {}
 export class ClosedError extends WardError {}
+export {ClosedError as EngineClosedError};
+export class SigningKeyError extends WardError {}
+export class RedactionError extends WardError {}
 export class DeniedError extends WardError {
   decision: Decision;
 }
 export class ApprovalRequiredError extends WardError {
   decision: Decision;
+  /** What a grant for exactly this call must name. */
+  digest: string | null;
 }

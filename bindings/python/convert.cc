@@ -1,5 +1,6 @@
 #include "bindings/python/convert.h"
 
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -174,7 +175,61 @@ bool TryListValue(py::handle list, std::optional<Value>* out) {
   return false;
 }
 
+// Checks that `value` has a JSON form that json.dumps writes faithfully (see ArgsJsonText).
+void CheckJsonLike(py::handle value, const std::string& path, size_t depth) {
+  PyObject* object = value.ptr();
+  if (object == Py_None || PyBool_Check(object) || PyLong_Check(object) ||
+      PyUnicode_Check(object)) {
+    return;
+  }
+  if (PyFloat_Check(object)) {
+    const double number = PyFloat_AS_DOUBLE(object);
+    if (!std::isfinite(number)) {
+      TypeError(absl::StrCat("`", path, "` is ", py::repr(value).cast<std::string>(),
+                             ", which has no JSON form"));
+    }
+    return;
+  }
+  if (depth >= RequestLimits().max_json_depth) {
+    RequestError(absl::StrCat("`", path, "` is nested more than ", RequestLimits().max_json_depth,
+                              " deep"));
+  }
+  if (PyList_Check(object) || PyTuple_Check(object)) {
+    // An owned copy: the list may change while its items are checked.
+    py::tuple items = py::reinterpret_steal<py::tuple>(PySequence_Tuple(object));
+    if (!items) throw py::error_already_set();
+    for (size_t i = 0; i < items.size(); ++i) {
+      CheckJsonLike(items[i], absl::StrCat(path, "[", i, "]"), depth + 1);
+    }
+    return;
+  }
+  if (PyDict_Check(object)) {
+    py::list items = py::reinterpret_steal<py::list>(PyDict_Items(object));
+    if (!items) throw py::error_already_set();
+    for (py::handle item : items) {
+      py::handle key = PyTuple_GET_ITEM(item.ptr(), 0);
+      if (!PyUnicode_Check(key.ptr())) {
+        // json.dumps would write 1 as "1" and True as "true": a key the model never wrote.
+        TypeError(absl::StrCat("the keys of `", path, "` must be str, not ", DescribeType(key)));
+      }
+      CheckJsonLike(PyTuple_GET_ITEM(item.ptr(), 1),
+                    absl::StrCat(path, ".", RequireStr(key, path, false)), depth + 1);
+    }
+    return;
+  }
+  TypeError(absl::StrCat("`", path, "` has no JSON form (", DescribeType(value),
+                         "): give None, bool, int, float, str, list, tuple or dict"));
+}
+
 }  // namespace
+
+std::string ArgsJsonText(py::handle args, const std::string& path) {
+  if (!PyDict_Check(args.ptr())) {
+    TypeError(absl::StrCat("`", path, "` must be a dict, not ", DescribeType(args)));
+  }
+  CheckJsonLike(args, path, 0);
+  return JsonText(args, path);
+}
 
 void InitConversions() {
   g_datetime_type = new py::object(py::module_::import("datetime").attr("datetime"));
@@ -264,6 +319,18 @@ Request BuildRequest(const RequestArgs& args) {
     for (size_t i = 0; i < size; ++i) {
       request.on_behalf_of.push_back(
           ToIdentityRef(args.on_behalf_of[py::int_(i)], absl::StrCat("on_behalf_of[", i, "]")));
+    }
+  }
+  if (!args.args.is_none()) {
+    const std::string text = ArgsJsonText(args.args, "args");
+    absl::Status status = SetArgsJson(text, &request);
+    if (!status.ok()) RequestError(absl::StrCat("`args`: ", status.message()));
+  }
+  if (!args.approval.is_none()) {
+    request.approval = RequireStr(args.approval, "approval", false);
+    if (request.approval.size() > kMaxApprovalTokenBytes) {
+      RequestError(absl::StrCat("`approval` is ", request.approval.size(),
+                                " bytes; a grant token has at most ", kMaxApprovalTokenBytes));
     }
   }
   if (!args.now.is_none()) {

@@ -36,13 +36,22 @@ struct RequestArgs {
   py::handle context;
   py::handle on_behalf_of;
   py::handle now;
+  py::handle args;
+  py::handle approval;
 };
 
 // Builds the request of Engine.decide: `subject` a (kind, id) pair or {"kind", "id"} dict,
 // `action` a str, `resource` a (type, id) pair or {"type", "id", "attrs"} dict, `context` a
-// mapping with str keys, `on_behalf_of` a sequence of identities, `now` None, an RFC 3339 str
-// or an aware datetime.
+// mapping with str keys (what the host asserts), `on_behalf_of` a sequence of identities,
+// `now` None, an RFC 3339 str or an aware datetime, `args` a dict (the tool call's arguments:
+// sent as its JSON text, see ArgsJsonText), `approval` a grant token (str).
 Request BuildRequest(const RequestArgs& args);
+
+// The JSON text of a tool call's arguments: a dict with str keys whose values are JSON-like
+// (None, bool, int, finite float, str, list, tuple, dict with str keys, nested at most as
+// deep as a JSON request may be). TypeError naming the path of the first value that has no
+// JSON form (an object, a set, bytes, a NaN, a non-str key): nothing is ever stringified.
+std::string ArgsJsonText(py::handle args, const std::string& path);
 
 // A context entry or inline attribute; nullopt for None. `path` names it in messages.
 std::optional<Value> ToValue(py::handle value, const std::string& path);

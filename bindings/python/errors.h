@@ -19,11 +19,14 @@ class WardError : public std::runtime_error {
  public:
   // Each kind names an exception class of the package (ward/_errors.py).
   enum class Kind {
-    kPolicy,    // PolicyError: the policy set does not compile, or the bundle is invalid
-    kEntity,    // EntityError: entities that do not load or do not fit the schema
-    kRequest,   // RequestError: a request the exchange format rejects
-    kNotFound,  // NotFoundError: an entity update names an entity that does not exist
-    kClosed,    // EngineClosedError: a call on a closed engine
+    kPolicy,     // PolicyError: the policy set does not compile
+    kBundle,     // BundleError (a PolicyError): an invalid, unsigned or badly signed bundle
+    kEntity,     // EntityError: entities that do not load or do not fit the schema
+    kRequest,    // RequestError: a request the exchange format rejects
+    kNotFound,   // NotFoundError: an entity update names an entity that does not exist
+    kClosed,     // EngineClosedError: a call on a closed engine
+    kKey,        // SigningKeyError: a key that is not an Ed25519 key of the expected half
+    kRedaction,  // RedactionError: a redaction that cannot be applied; release nothing
   };
 
   WardError(Kind kind, const std::string& message, std::vector<Diagnostic> issues = {})

@@ -1,22 +1,31 @@
-// The extension module `ward._ward`: the engine, its decisions and the policy loaders, over
-// the C++ API (lib/engine.h, policy_lang/compiler.h, lib/bundle.h). The package `ward`
-// (ward/__init__.py) re-exports these and adds the pure-Python parts: the exception classes
-// and the guard decorator. Every decision is made by the C++ engine; nothing here decides.
+// The extension module `ward._ward`: the engine, its decisions, the policy loaders, the
+// stream redactor and the approval primitives (keys, digests, grants), over the C++ API
+// (lib/engine.h, policy_lang/compiler.h, lib/bundle.h, lib/redact.h, lib/approval.h). The
+// package `ward` (ward/__init__.py) re-exports these and adds the pure-Python parts: the
+// exception classes, the trace types, redaction of structured and streamed results, and the
+// guard decorator. Every decision is made by the C++ engine; nothing here decides.
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bindings/python/convert.h"
 #include "bindings/python/errors.h"
+#include "lib/approval.h"
 #include "lib/bundle.h"
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
+#include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
 #include "lib/redact.h"
 #include "lib/request.h"
@@ -46,6 +55,78 @@ using py::literals::operator""_a;
 py::tuple IdentityTuple(const IdentityRef& ref) {
   return py::make_tuple(std::string(SubjectKindName(ref.kind)), ref.id);
 }
+
+// ---- Keys ----------------------------------------------------------------------------------
+
+// The text of a PEM given as a str or bytes.
+std::string PemText(py::handle value, const std::string& what) {
+  if (!(PyUnicode_Check(value.ptr()) || PyBytes_Check(value.ptr()) ||
+        PyByteArray_Check(value.ptr()))) {
+    throw py::type_error(
+        absl::StrCat("`", what, "` must be a PEM text (str or bytes), not ", DescribeType(value)));
+  }
+  std::string storage;
+  return std::string(TextOf(value, what.c_str(), &storage));
+}
+
+// Public keys (SPKI PEM, Ed25519) from a list or tuple of PEM texts; SigningKeyError naming
+// the entry that is not one.
+std::vector<std::string> PublicKeys(py::handle keys, const char* what) {
+  std::vector<std::string> out;
+  if (keys.is_none()) return out;
+  if (!(PyList_Check(keys.ptr()) || PyTuple_Check(keys.ptr()))) {
+    throw py::type_error(absl::StrCat("`", what, "` must be a list of public key PEM texts, not ",
+                                      DescribeType(keys)));
+  }
+  size_t index = 0;
+  for (py::handle key : keys) {
+    const std::string where = absl::StrCat(what, "[", index++, "]");
+    std::string pem = PemText(key, where);
+    absl::StatusOr<internal::Ed25519PublicKey> parsed = internal::Ed25519PublicKey::FromPem(pem);
+    if (!parsed.ok()) {
+      throw WardError(WardError::Kind::kKey, absl::StrCat("`", where, "`: ",
+                                                          parsed.status().message()));
+    }
+    out.push_back(std::move(pem));
+  }
+  return out;
+}
+
+// A private key (PKCS#8 PEM, Ed25519), checked to be usable; SigningKeyError when it is not.
+std::string PrivateKey(py::handle key, const char* what) {
+  std::string pem = PemText(key, what);
+  absl::StatusOr<std::string> public_key = PublicKeyOf(pem);
+  if (!public_key.ok()) {
+    throw WardError(WardError::Kind::kKey,
+                    absl::StrCat("`", what, "`: ", public_key.status().message()));
+  }
+  return pem;
+}
+
+// What an engine trusts: the approval keys, the keys every bundle it loads must be signed by,
+// and how many used grants it remembers.
+struct Trust {
+  EngineOptions engine;
+  std::vector<std::string> bundle_keys;
+};
+
+Trust TrustOf(py::handle approval_keys, py::handle trusted_keys, py::handle max_used_grants) {
+  Trust trust;
+  trust.engine.approval_keys = PublicKeys(approval_keys, "approval_keys");
+  trust.bundle_keys = PublicKeys(trusted_keys, "trusted_keys");
+  if (!max_used_grants.is_none()) {
+    if (!PyLong_CheckExact(max_used_grants.ptr())) {
+      throw py::type_error(absl::StrCat("`max_used_grants` must be an int, not ",
+                                        DescribeType(max_used_grants)));
+    }
+    const long long value = max_used_grants.cast<long long>();
+    if (value < 1) throw py::value_error("`max_used_grants` must be at least 1");
+    trust.engine.max_used_grants = static_cast<size_t>(value);
+  }
+  return trust;
+}
+
+// ---- Policies --------------------------------------------------------------------------------
 
 // A compiled policy, with the warnings of its compilation.
 struct LoadedPolicy {
@@ -121,7 +202,8 @@ LoadedPolicy CompileFiles(py::handle paths) {
 }
 
 // `bundle`: the bundle's bytes (bytes, bytearray, memoryview) or the path of a bundle file.
-LoadedPolicy LoadBundleFrom(py::handle bundle) {
+// With `trusted_keys`, the bundle must be signed by one of them.
+LoadedPolicy LoadBundleFrom(py::handle bundle, const std::vector<std::string>& trusted_keys) {
   std::string bytes;
   if (PyBytes_Check(bundle.ptr()) || PyByteArray_Check(bundle.ptr()) ||
       PyMemoryView_Check(bundle.ptr())) {
@@ -132,9 +214,15 @@ LoadedPolicy LoadBundleFrom(py::handle bundle) {
     if (!read.ok()) RaiseFileError(read.status());
     bytes = *std::move(read);
   }
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(bytes);
+  BundleLoadOptions options;
+  options.trusted_keys = trusted_keys;
+  absl::StatusOr<std::shared_ptr<const Policy>> policy;
+  {
+    py::gil_scoped_release release;
+    policy = LoadBundle(bytes, options);
+  }
   if (!policy.ok()) {
-    throw WardError(WardError::Kind::kPolicy,
+    throw WardError(WardError::Kind::kBundle,
                     absl::StrCat("invalid bundle: ", policy.status().message()));
   }
   return LoadedPolicy{*std::move(policy), {}};
@@ -170,18 +258,101 @@ EntityStore LoadEntities(py::handle path, py::handle json_text, const Schema& sc
   return *std::move(store);
 }
 
+// ---- Grants ----------------------------------------------------------------------------------
+
+// A TTL in seconds (int or float) or a datetime.timedelta.
+absl::Duration TtlOf(py::handle ttl) {
+  double seconds = 0;
+  if (PyFloat_Check(ttl.ptr()) || (PyLong_Check(ttl.ptr()) && !PyBool_Check(ttl.ptr()))) {
+    seconds = ttl.cast<double>();
+  } else if (PyObject_HasAttrString(ttl.ptr(), "total_seconds")) {
+    seconds = ttl.attr("total_seconds")().cast<double>();
+  } else {
+    throw py::type_error(absl::StrCat("`ttl` must be seconds (int or float) or a timedelta, not ",
+                                      DescribeType(ttl)));
+  }
+  if (!std::isfinite(seconds) || seconds < 1) {
+    throw py::value_error("`ttl` must be at least one second");
+  }
+  return absl::Seconds(seconds);
+}
+
+// None (the clock), an aware datetime, RFC 3339 text or Unix seconds.
+std::optional<absl::Time> IssuedAtOf(py::handle value) {
+  if (value.is_none()) return std::nullopt;
+  if (PyUnicode_Check(value.ptr())) {
+    absl::StatusOr<absl::Time> t = ParseTimestamp(value.cast<std::string>());
+    if (!t.ok()) throw py::value_error(absl::StrCat("`issued_at`: ", t.status().message()));
+    return *t;
+  }
+  if (IsDateTime(value)) {
+    if (value.attr("utcoffset")().is_none()) {
+      throw py::value_error("`issued_at` is a naive datetime; give it a time zone");
+    }
+    return absl::FromUnixMicros(static_cast<int64_t>(
+        std::llround(value.attr("timestamp")().cast<double>() * 1e6)));
+  }
+  if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
+    return absl::FromUnixSeconds(value.cast<int64_t>());
+  }
+  if (PyFloat_Check(value.ptr())) {
+    const double seconds = value.cast<double>();
+    if (!std::isfinite(seconds)) throw py::value_error("`issued_at` is not finite");
+    return absl::FromUnixMicros(static_cast<int64_t>(std::llround(seconds * 1e6)));
+  }
+  throw py::type_error(absl::StrCat(
+      "`issued_at` must be a datetime, RFC 3339 text or Unix seconds, not ", DescribeType(value)));
+}
+
+std::string MintGrantFrom(py::handle digest, py::handle approver, py::handle key, py::handle ttl,
+                          py::handle issued_at, py::handle jti) {
+  GrantRequest grant;
+  if (!PyUnicode_Check(digest.ptr())) {
+    throw py::type_error(absl::StrCat("`digest` must be a str, not ", DescribeType(digest)));
+  }
+  grant.digest = digest.cast<std::string>();
+  if (!PyUnicode_Check(approver.ptr())) {
+    throw py::type_error(absl::StrCat("`approver` must be the approving user's id (a str), not ",
+                                      DescribeType(approver)));
+  }
+  grant.approver_id = approver.cast<std::string>();
+  const std::string pem = PrivateKey(key, "key");
+  grant.ttl = TtlOf(ttl);
+  grant.issued_at = IssuedAtOf(issued_at);
+  if (!jti.is_none()) {
+    if (!PyUnicode_Check(jti.ptr())) {
+      throw py::type_error(absl::StrCat("`jti` must be a str, not ", DescribeType(jti)));
+    }
+    grant.jti = jti.cast<std::string>();
+    if (grant.jti.empty()) throw py::value_error("`jti` must not be empty (None: a random id)");
+    if (grant.jti.size() > kMaxGrantIdBytes) {
+      throw py::value_error(absl::StrCat("`jti` is longer than ", kMaxGrantIdBytes, " bytes"));
+    }
+  }
+  absl::StatusOr<std::string> token;
+  {
+    py::gil_scoped_release release;
+    token = MintGrant(grant, pem);
+  }
+  if (!token.ok()) throw py::value_error(std::string(token.status().message()));
+  return *std::move(token);
+}
+
+// ---- Engines ---------------------------------------------------------------------------------
+
 // The Python Engine: a handle on a ward::Engine that close() releases.
 class PyEngine {
  public:
   static std::shared_ptr<PyEngine> Create(LoadedPolicy loaded, py::handle entities_path,
-                                          py::handle entities_json) {
+                                          py::handle entities_json, Trust trust) {
     EntityStore store = LoadEntities(entities_path, entities_json, loaded.policy->schema());
     absl::StatusOr<std::unique_ptr<Engine>> engine =
-        Engine::Create(loaded.policy, std::move(store));
+        Engine::Create(loaded.policy, std::move(store), trust.engine);
     if (!engine.ok()) Raise(WardError::Kind::kEntity, engine.status());
     auto result = std::make_shared<PyEngine>();
     result->engine_ = std::shared_ptr<Engine>(*std::move(engine));
     result->warnings_ = std::move(loaded.warnings);
+    result->bundle_keys_ = std::move(trust.bundle_keys);
     return result;
   }
 
@@ -200,9 +371,22 @@ class PyEngine {
     return engine->Decide(request);
   }
 
-  std::string DecideJson(py::handle text) const {
+  // Parses a JSON request with the GIL released; RequestError when it is malformed.
+  static Request ParseJson(py::handle text) {
     std::string storage;
     // A str or bytes is viewed in place; the argument keeps it alive while the GIL is out.
+    const absl::string_view json = TextOf(text, "request", &storage);
+    absl::StatusOr<Request> request;
+    {
+      py::gil_scoped_release release;
+      request = ParseRequestJson(json);
+    }
+    if (!request.ok()) Raise(WardError::Kind::kRequest, request.status());
+    return *std::move(request);
+  }
+
+  std::string DecideJson(py::handle text) const {
+    std::string storage;
     const absl::string_view json = TextOf(text, "request", &storage);
     std::shared_ptr<Engine> engine = Get();
     absl::StatusOr<Request> request;
@@ -216,8 +400,7 @@ class PyEngine {
     return decision;
   }
 
-  py::tuple Explain(const RequestArgs& args) const {
-    const Request request = BuildRequest(args);
+  py::object Explain(const Request& request) const {
     std::shared_ptr<Engine> engine = Get();
     Trace trace;
     Decision decision;
@@ -227,7 +410,11 @@ class PyEngine {
       decision = engine->Explain(request, &trace);
       text = trace.ToText();
     }
-    return py::make_tuple(py::cast(std::move(decision)), text);
+    return ExplanationOf(std::move(decision), text, trace);
+  }
+
+  std::string Digest(const Request& request) const {
+    return ApprovalDigest(request, Get()->policy()->hash());
   }
 
   void UpsertIdentity(py::handle identity) {
@@ -267,6 +454,7 @@ class PyEngine {
         LoadEntities(entities_path, entities_json, engine->policy()->schema())));
   }
 
+  // A new policy. A bundle must be signed by one of the engine's trusted keys, when it has any.
   void Reload(py::handle files, py::handle sources, py::handle bundle) {
     std::shared_ptr<Engine> engine = Get();
     const int given = !files.is_none() + !sources.is_none() + !bundle.is_none();
@@ -275,11 +463,20 @@ class PyEngine {
     }
     LoadedPolicy loaded = !files.is_none()     ? CompileFiles(files)
                           : !sources.is_none() ? CompileSources(sources)
-                                               : LoadBundleFrom(bundle);
+                                               : LoadBundleFrom(bundle, bundle_keys_);
     if (absl::Status s = engine->Reload(loaded.policy); !s.ok()) {
       Raise(WardError::Kind::kEntity, s);
     }
     warnings_ = std::move(loaded.warnings);
+  }
+
+  py::bytes ToBundle(py::handle key) const {
+    std::shared_ptr<const Policy> policy = Get()->policy();
+    if (key.is_none()) return py::bytes(SerializeBundle(*policy));
+    const std::string pem = PrivateKey(key, "key");
+    absl::StatusOr<std::string> bytes = SerializeSignedBundle(*policy, pem);
+    if (!bytes.ok()) Raise(WardError::Kind::kKey, bytes.status());
+    return py::bytes(*bytes);
   }
 
   void Close() { std::atomic_store(&engine_, std::shared_ptr<Engine>()); }
@@ -287,9 +484,209 @@ class PyEngine {
   const std::vector<Diagnostic>& warnings() const { return warnings_; }
 
  private:
+  static py::object ExplanationOf(Decision decision, const std::string& text, const Trace& trace);
+
   std::shared_ptr<Engine> engine_;
   std::vector<Diagnostic> warnings_;
+  // The keys every bundle this engine loads must be signed by (none: any bundle that verifies).
+  std::vector<std::string> bundle_keys_;
 };
+
+// "holds", "does_not_hold", "error": the outcome of a candidate rule, as in Node's trace.
+const char* OutcomeName(TraceRule::Outcome outcome) {
+  switch (outcome) {
+    case TraceRule::Outcome::kHolds:
+      return "holds";
+    case TraceRule::Outcome::kDoesNotHold:
+      return "does_not_hold";
+    case TraceRule::Outcome::kError:
+      return "error";
+  }
+  return "error";
+}
+
+py::object OptionalText(const std::string& text) {
+  if (text.empty()) return py::none();
+  return Utf8(text);
+}
+
+// The explanation as ward._types.Explanation (which unpacks as (decision, text), as explain()
+// returned before it had the structured trace).
+py::object PyEngine::ExplanationOf(Decision decision, const std::string& text,
+                                   const Trace& trace) {
+  py::module_ types = py::module_::import("ward._types");
+  py::object rule_type = types.attr("TraceRule");
+  py::object principal_type = types.attr("TracePrincipal");
+  py::list principals;
+  for (const TracePrincipal& principal : trace.principals) {
+    py::list candidates;
+    for (const TraceRule& rule : principal.candidates) {
+      candidates.append(rule_type("rule"_a = Utf8(rule.rule), "effect"_a = rule.effect,
+                                  "source"_a = Utf8(rule.source),
+                                  "outcome"_a = OutcomeName(rule.outcome),
+                                  "when"_a = OptionalText(rule.when),
+                                  "unless"_a = OptionalText(rule.unless),
+                                  "when_condition"_a = OptionalText(rule.when_condition),
+                                  "unless_condition"_a = OptionalText(rule.unless_condition)));
+    }
+    py::list path;
+    for (const std::string& key : principal.path) path.append(Utf8(key));
+    py::object guard = py::none();
+    if (principal.guard.has_value()) guard = py::str(std::string(ReasonName(*principal.guard)));
+    principals.append(principal_type(
+        "identity"_a = IdentityTuple(principal.identity), "role"_a = principal.role,
+        "guard"_a = guard, "path"_a = path, "candidates"_a = candidates,
+        "effect"_a = std::string(EffectName(principal.effect)),
+        "reason"_a = std::string(ReasonName(principal.reason))));
+  }
+  return types.attr("Explanation")(py::cast(std::move(decision)), Utf8(text), principals);
+}
+
+// ---- Redaction -------------------------------------------------------------------------------
+
+// Refuses to release output under a decision other than ALLOW.
+void RequireAllow(const Decision& decision) {
+  if (decision.effect != Effect::kAllow) {
+    throw WardError(WardError::Kind::kRedaction,
+                    absl::StrCat("cannot release output under a ", EffectName(decision.effect),
+                                 " decision"));
+  }
+}
+
+// Validates UTF-8 that arrives in chunks (a character may be split between two).
+class Utf8Validator {
+ public:
+  // False at the first byte that cannot be part of well-formed UTF-8.
+  bool Take(absl::string_view chunk) {
+    for (const char c : chunk) {
+      const auto b = static_cast<unsigned char>(c);
+      if (need_ == 0) {
+        if (b < 0x80) continue;
+        low_ = 0x80;
+        high_ = 0xBF;
+        if (b >= 0xC2 && b <= 0xDF) {
+          need_ = 1;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+          need_ = 2;
+          if (b == 0xE0) low_ = 0xA0;   // no overlong forms
+          if (b == 0xED) high_ = 0x9F;  // no surrogates
+        } else if (b >= 0xF0 && b <= 0xF4) {
+          need_ = 3;
+          if (b == 0xF0) low_ = 0x90;
+          if (b == 0xF4) high_ = 0x8F;  // nothing above U+10FFFF
+        } else {
+          return false;
+        }
+      } else {
+        if (b < low_ || b > high_) return false;
+        --need_;
+        low_ = 0x80;
+        high_ = 0xBF;
+      }
+    }
+    return true;
+  }
+  // Whether the text so far ends with a whole character.
+  bool complete() const { return need_ == 0; }
+
+ private:
+  int need_ = 0;
+  unsigned char low_ = 0x80;
+  unsigned char high_ = 0xBF;
+};
+
+// ward.Redactor: a decision's redactions applied to output that arrives in chunks, through
+// ward::RedactionStream. The first chunk fixes the kind of text: str chunks give str pieces,
+// bytes chunks (UTF-8, checked) give bytes pieces.
+class PyRedactor {
+ public:
+  PyRedactor(const Decision& decision, size_t window, size_t max_buffered) {
+    RequireAllow(decision);
+    RedactionStreamOptions options;
+    options.window = window;
+    options.max_buffered = max_buffered;
+    absl::StatusOr<RedactionStream> stream = RedactionStream::Create(decision.obligations, options);
+    if (!stream.ok()) Raise(WardError::Kind::kRedaction, stream.status());
+    stream_.emplace(*std::move(stream));
+  }
+
+  py::object Write(py::handle chunk) {
+    const bool text = PyUnicode_Check(chunk.ptr());
+    const Mode mode = text ? Mode::kText : Mode::kBytes;
+    std::string storage;
+    const absl::string_view view = TextOf(chunk, "chunk", &storage);
+    {
+      // The mode is read and set with the GIL held, so two threads never both set it.
+      if (mode_ == Mode::kUnset) mode_ = mode;
+      if (mode_ != mode) {
+        throw py::type_error(absl::StrCat("this Redactor takes ",
+                                          mode_ == Mode::kText ? "str" : "bytes",
+                                          " chunks (the kind of its first chunk), not ",
+                                          DescribeType(chunk)));
+      }
+    }
+    absl::StatusOr<std::string> piece;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (mode == Mode::kBytes && !failed_ && !utf8_.Take(view)) {
+        failed_ = true;
+        piece = absl::InvalidArgumentError(
+            "the output is not valid UTF-8 text: nothing more is released");
+      } else if (failed_) {
+        piece = absl::FailedPreconditionError("the redactor failed: nothing more is released");
+      } else {
+        piece = stream_->Write(view);
+      }
+      if (!piece.ok()) failed_ = true;
+    }
+    return Piece(piece);
+  }
+
+  py::object Finish() {
+    absl::StatusOr<std::string> rest;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (failed_) {
+        rest = absl::FailedPreconditionError("the redactor failed: nothing more is released");
+      } else if (!utf8_.complete()) {
+        rest = absl::InvalidArgumentError(
+            "the output ends inside a UTF-8 character: nothing more is released");
+      } else {
+        rest = stream_->Finish();
+      }
+      if (!rest.ok()) failed_ = true;
+    }
+    return Piece(rest);
+  }
+
+  bool incremental() const { return stream_->incremental(); }
+  size_t held_bytes() {
+    py::gil_scoped_release release;
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stream_->held_bytes();
+  }
+
+ private:
+  enum class Mode { kUnset, kText, kBytes };
+
+  py::object Piece(const absl::StatusOr<std::string>& piece) const {
+    if (!piece.ok()) Raise(WardError::Kind::kRedaction, piece.status());
+    if (mode_ == Mode::kBytes) return py::bytes(*piece);
+    // Released text always ends with a whole character, and str chunks are valid UTF-8.
+    return py::reinterpret_steal<py::object>(
+        PyUnicode_DecodeUTF8(piece->data(), static_cast<Py_ssize_t>(piece->size()), "strict"));
+  }
+
+  std::mutex mutex_;  // serialises Write and Finish, which run with the GIL released
+  std::optional<RedactionStream> stream_;
+  Mode mode_ = Mode::kUnset;
+  Utf8Validator utf8_;
+  bool failed_ = false;
+};
+
+// ---- Module helpers --------------------------------------------------------------------------
 
 py::object MakeIssue(const Diagnostic& d) {
   py::module_ errors = py::module_::import("ward._errors");
@@ -306,10 +703,13 @@ py::list Issues(const std::vector<Diagnostic>& diagnostics) {
 // Raises the Python exception of a WardError: the class named by its kind, from
 // ward/_errors.py, with the compile issues for a PolicyError.
 void TranslateWardError(const WardError& error) {
-  const char* name = "Error";
+  const char* name = "WardError";
   switch (error.kind()) {
     case WardError::Kind::kPolicy:
       name = "PolicyError";
+      break;
+    case WardError::Kind::kBundle:
+      name = "BundleError";
       break;
     case WardError::Kind::kEntity:
       name = "EntityError";
@@ -322,6 +722,12 @@ void TranslateWardError(const WardError& error) {
       break;
     case WardError::Kind::kClosed:
       name = "EngineClosedError";
+      break;
+    case WardError::Kind::kKey:
+      name = "SigningKeyError";
+      break;
+    case WardError::Kind::kRedaction:
+      name = "RedactionError";
       break;
   }
   try {
@@ -337,11 +743,6 @@ void TranslateWardError(const WardError& error) {
   }
 }
 
-RequestArgs ArgsOf(py::handle subject, py::handle action, py::handle resource, py::handle context,
-                   py::handle on_behalf_of, py::handle now) {
-  return RequestArgs{subject, action, resource, context, on_behalf_of, now};
-}
-
 std::string DecisionRepr(const Decision& d) {
   std::string out = absl::StrFormat("Decision(effect='%s', reason='%s'", EffectName(d.effect),
                                     ReasonName(d.reason));
@@ -353,8 +754,14 @@ std::string DecisionRepr(const Decision& d) {
   for (size_t i = 0; i < d.rules.size(); ++i) {
     absl::StrAppendFormat(&out, "%s'%s'", i == 0 ? "" : ", ", d.rules[i]);
   }
-  absl::StrAppendFormat(&out, "], errors=%d)", d.errors.size());
-  return out;
+  absl::StrAppendFormat(&out, "], errors=%d", d.errors.size());
+  if (!d.approval_digest.empty()) absl::StrAppendFormat(&out, ", approval_digest='%s'",
+                                                        d.approval_digest);
+  if (d.approved_by.has_value()) {
+    absl::StrAppendFormat(&out, ", approved_by=('%s', '%s')", SubjectKindName(d.approved_by->kind),
+                          d.approved_by->id);
+  }
+  return out + ")";
 }
 
 py::dict ObligationsDict(const Obligations& o) {
@@ -367,6 +774,17 @@ py::dict ObligationsDict(const Obligations& o) {
   return py::dict("redact"_a = redact, "limits"_a = limits,
                   "log"_a = std::string(LogLevelName(o.log)));
 }
+
+// The request arguments every deciding method takes, in one place.
+#define WARD_REQUEST_PARAMS                                                                \
+  py::handle subject, py::handle action, py::handle resource, py::handle context,         \
+      py::handle on_behalf_of, py::handle now, py::handle args, py::handle approval
+#define WARD_REQUEST_ARGS \
+  RequestArgs { subject, action, resource, context, on_behalf_of, now, args, approval }
+#define WARD_REQUEST_NAMES                                                              \
+  "subject"_a, "action"_a, "resource"_a, "context"_a = py::none(),                     \
+      "on_behalf_of"_a = py::none(), "now"_a = py::none(), py::kw_only(),              \
+      "args"_a = py::none(), "approval"_a = py::none()
 
 }  // namespace
 
@@ -416,7 +834,7 @@ void DefineModule(py::module_& m) {
 
   py::class_<EvaluationError>(m, "EvaluationError",
                               "An error while evaluating a condition of a candidate rule.")
-      .def_readonly("rule", &EvaluationError::rule, "The rule's name.")
+      .def_readonly("rule", &EvaluationError::rule, "The rule's name (\"\" for the request).")
       .def_property_readonly(
           "principal", [](const EvaluationError& e) { return IdentityTuple(e.principal); },
           "The principal it was evaluated for, as (kind, id).")
@@ -436,7 +854,8 @@ void DefineModule(py::module_& m) {
       .def_property_readonly(
           "reason", [](const Decision& d) { return std::string(ReasonName(d.reason)); },
           "\"permitted\", \"forbidden\", \"approval_required\", \"no_matching_permit\", "
-          "\"unknown_identity\", \"lifecycle\", \"unowned\" or \"internal_error\".")
+          "\"unknown_identity\", \"lifecycle\", \"unowned\", \"internal_error\" or "
+          "\"invalid_request\".")
       .def_property_readonly(
           "allowed", [](const Decision& d) { return d.effect == Effect::kAllow; },
           "Whether the effect is ALLOW.")
@@ -448,9 +867,30 @@ void DefineModule(py::module_& m) {
           },
           "None on ALLOW; else the (kind, id) of the identity whose decision is final.")
       .def_readonly("rules", &Decision::rules, "The determining rules, sorted.")
-      .def_readonly("obligations", &Decision::obligations,
-                    "The obligations; empty unless the effect is ALLOW.")
+      .def_property_readonly(
+          "obligations",
+          [](py::object self) -> py::object {
+            const Decision& d = self.cast<const Decision&>();
+            if (d.effect != Effect::kAllow) return py::none();
+            // A view into the decision, which it keeps alive.
+            return py::cast(&d.obligations, py::return_value_policy::reference_internal, self);
+          },
+          "The obligations on ALLOW; None on any other effect.")
       .def_readonly("errors", &Decision::errors, "The evaluation errors, in decision order.")
+      .def_property_readonly(
+          "approval_digest",
+          [](const Decision& d) -> py::object {
+            if (d.approval_digest.empty()) return py::none();
+            return py::str(d.approval_digest);
+          },
+          "On NEEDS_APPROVAL: the digest (64 hex digits) a grant must name; else None.")
+      .def_property_readonly(
+          "approved_by",
+          [](const Decision& d) -> py::object {
+            if (!d.approved_by.has_value()) return py::none();
+            return IdentityTuple(*d.approved_by);
+          },
+          "On an ALLOW that a grant made possible: the approver's (kind, id); else None.")
       .def_readonly("policy_hash", &Decision::policy_hash,
                     "Identifies the compiled policy that decided (0 when unknown).")
       .def("to_json", &Decision::ToJson,
@@ -458,63 +898,129 @@ void DefineModule(py::module_& m) {
       .def(
           "redact",
           [](const Decision& d, py::handle text) -> py::object {
+            RequireAllow(d);
             std::string storage;
             const absl::string_view view = TextOf(text, "text", &storage);
-            std::string redacted;
+            absl::StatusOr<std::string> redacted;
             {
               py::gil_scoped_release release;
               redacted = ApplyRedactions(d, view);
             }
-            if (PyUnicode_Check(text.ptr())) return py::str(redacted);
-            return py::bytes(redacted);
+            // A redaction that cannot be applied: refuse, never return the text as is.
+            if (!redacted.ok()) Raise(WardError::Kind::kRedaction, redacted.status());
+            if (PyUnicode_Check(text.ptr())) return py::str(*redacted);
+            return py::bytes(*redacted);
           },
           "text"_a,
           "Returns `text` (str or bytes) with the decision's redact obligations applied in "
-          "order.")
+          "order. Raises ward.RedactionError on a decision other than ALLOW, or when a "
+          "redaction cannot be applied.")
       .def("__repr__", &DecisionRepr);
+
+  py::class_<PyRedactor>(m, "Redactor",
+                         "A decision's redactions applied to output that arrives in chunks.")
+      .def(py::init([](const Decision& decision, size_t window, size_t max_buffered) {
+             return std::make_unique<PyRedactor>(decision, window, max_buffered);
+           }),
+           "decision"_a, py::kw_only(), "window"_a = RedactionStreamOptions().window,
+           "max_buffered"_a = RedactionStreamOptions().max_buffered,
+           "A redactor for an ALLOW decision (ward.RedactionError otherwise).")
+      .def("write", &PyRedactor::Write, "chunk"_a,
+           "Takes the next chunk (str, or UTF-8 bytes) and returns the text that is now final "
+           "(possibly empty), of the same type.")
+      .def("finish", &PyRedactor::Finish, "Ends the stream and returns the rest.")
+      .def_property_readonly("incremental", &PyRedactor::incremental,
+                             "Whether chunks are redacted as they come (False: every chunk is "
+                             "held until finish()).")
+      .def_property_readonly("held_bytes", &PyRedactor::held_bytes,
+                             "The bytes held back now.");
 
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(
       m, "Engine", "Decides requests against a compiled policy set and an entity store.")
       .def_static(
           "from_sources",
-          [](py::handle sources, py::handle entities_json) {
-            return PyEngine::Create(CompileSources(sources), py::none(), entities_json);
+          [](py::handle sources, py::handle entities_json, py::handle approval_keys,
+             py::handle trusted_keys, py::handle max_used_grants) {
+            Trust trust = TrustOf(approval_keys, trusted_keys, max_used_grants);
+            return PyEngine::Create(CompileSources(sources), py::none(), entities_json,
+                                    std::move(trust));
           },
-          "sources"_a, "entities_json"_a = py::none(),
+          "sources"_a, "entities_json"_a = py::none(), py::kw_only(),
+          "approval_keys"_a = py::tuple(), "trusted_keys"_a = py::tuple(),
+          "max_used_grants"_a = py::none(),
           "Compiles policy sources given as (name, text) pairs (or a dict name -> text).")
       .def_static(
           "from_files",
-          [](py::handle paths, py::handle entities, py::handle entities_json) {
-            return PyEngine::Create(CompileFiles(paths), entities, entities_json);
+          [](py::handle paths, py::handle entities, py::handle entities_json,
+             py::handle approval_keys, py::handle trusted_keys, py::handle max_used_grants) {
+            Trust trust = TrustOf(approval_keys, trusted_keys, max_used_grants);
+            return PyEngine::Create(CompileFiles(paths), entities, entities_json,
+                                    std::move(trust));
           },
           "paths"_a, "entities"_a = py::none(), py::kw_only(), "entities_json"_a = py::none(),
+          "approval_keys"_a = py::tuple(), "trusted_keys"_a = py::tuple(),
+          "max_used_grants"_a = py::none(),
           "Compiles the policy files at `paths`; `entities` is the path of an entity file.")
       .def_static(
           "from_bundle",
-          [](py::handle bundle, py::handle entities, py::handle entities_json) {
-            return PyEngine::Create(LoadBundleFrom(bundle), entities, entities_json);
+          [](py::handle bundle, py::handle entities, py::handle entities_json,
+             py::handle approval_keys, py::handle trusted_keys, py::handle max_used_grants) {
+            Trust trust = TrustOf(approval_keys, trusted_keys, max_used_grants);
+            LoadedPolicy loaded = LoadBundleFrom(bundle, trust.bundle_keys);
+            return PyEngine::Create(std::move(loaded), entities, entities_json, std::move(trust));
           },
           "bundle"_a, "entities"_a = py::none(), py::kw_only(), "entities_json"_a = py::none(),
-          "Loads a compiled bundle (`ward compile`), given as bytes or as a path.")
+          "approval_keys"_a = py::tuple(), "trusted_keys"_a = py::tuple(),
+          "max_used_grants"_a = py::none(),
+          "Loads a compiled bundle (`ward compile`), given as bytes or as a path; with "
+          "`trusted_keys`, it must be signed by one of them.")
       .def(
           "decide",
-          [](const PyEngine& self, py::handle subject, py::handle action, py::handle resource,
-             py::handle context, py::handle on_behalf_of, py::handle now) {
-            return self.Decide(ArgsOf(subject, action, resource, context, on_behalf_of, now));
+          [](const PyEngine& self, WARD_REQUEST_PARAMS) {
+            return self.Decide(WARD_REQUEST_ARGS);
           },
-          "subject"_a, "action"_a, "resource"_a, "context"_a = py::none(),
-          "on_behalf_of"_a = py::none(), "now"_a = py::none(), "Decides one request.")
+          WARD_REQUEST_NAMES, "Decides one request.")
       .def("decide_json", &PyEngine::DecideJson, "request"_a,
            "Decides a request in the JSON exchange format; returns the decision's JSON text.")
       .def(
           "explain",
-          [](const PyEngine& self, py::handle subject, py::handle action, py::handle resource,
-             py::handle context, py::handle on_behalf_of, py::handle now) {
-            return self.Explain(ArgsOf(subject, action, resource, context, on_behalf_of, now));
+          [](const PyEngine& self, WARD_REQUEST_PARAMS) {
+            return self.Explain(BuildRequest(WARD_REQUEST_ARGS));
           },
-          "subject"_a, "action"_a, "resource"_a, "context"_a = py::none(),
-          "on_behalf_of"_a = py::none(), "now"_a = py::none(),
-          "Decides as decide() and returns (decision, trace text).")
+          WARD_REQUEST_NAMES,
+          "Decides as decide() and returns a ward.Explanation: .decision, .text and "
+          ".principals (it also unpacks as (decision, text)).")
+      .def(
+          "explain_json",
+          [](const PyEngine& self, py::handle text) {
+            return self.Explain(PyEngine::ParseJson(text));
+          },
+          "request"_a, "As explain(), for a request in the JSON exchange format.")
+      .def(
+          "approval_digest",
+          [](const PyEngine& self, WARD_REQUEST_PARAMS) {
+            return self.Digest(BuildRequest(WARD_REQUEST_ARGS));
+          },
+          WARD_REQUEST_NAMES,
+          "The approval digest of a request under the current policy, without deciding it: "
+          "what a grant for it must name. Context, time and grant play no part.")
+      .def(
+          "approval_digest_json",
+          [](const PyEngine& self, py::handle text) {
+            return self.Digest(PyEngine::ParseJson(text));
+          },
+          "request"_a, "As approval_digest(), for a request in the JSON exchange format.")
+      .def(
+          "approve",
+          [](const PyEngine& self, py::handle digest, py::handle approver, py::handle key,
+             py::handle ttl, py::handle issued_at, py::handle jti) {
+            self.Get();
+            return MintGrantFrom(digest, approver, key, ttl, issued_at, jti);
+          },
+          "digest"_a, "approver"_a, "key"_a, py::kw_only(), "ttl"_a = 900,
+          "issued_at"_a = py::none(), "jti"_a = py::none(),
+          "Signs a grant (the approval service's part): a token approving the request whose "
+          "digest is `digest`, by the user `approver`, with the private key `key`.")
       .def("upsert_identity", &PyEngine::UpsertIdentity, "identity"_a,
            "Inserts or replaces an identity given as a dict or JSON text (entity file format).")
       .def("upsert_resource", &PyEngine::UpsertResource, "resource"_a,
@@ -542,10 +1048,9 @@ void DefineModule(py::module_& m) {
       .def("reload", &PyEngine::Reload, "files"_a = py::none(), py::kw_only(),
            "sources"_a = py::none(), "bundle"_a = py::none(),
            "Puts a new policy in place; the old one stays when the new one fails.")
-      .def(
-          "to_bundle",
-          [](const PyEngine& self) { return py::bytes(SerializeBundle(*self.Get()->policy())); },
-          "The current policy as a bundle (as `ward compile` writes it), for from_bundle.")
+      .def("to_bundle", &PyEngine::ToBundle, py::kw_only(), "key"_a = py::none(),
+           "The current policy as a bundle (as `ward compile` writes it), for from_bundle; "
+           "signed with the private key `key` when given.")
       .def("close", &PyEngine::Close, "Releases the engine; later calls raise ward.Error.")
       .def_property_readonly("closed", &PyEngine::closed)
       .def_property_readonly(
@@ -554,6 +1059,9 @@ void DefineModule(py::module_& m) {
       .def_property_readonly(
           "policy_hash", [](const PyEngine& self) { return self.Get()->policy()->hash(); },
           "Identifies the current compiled policy.")
+      .def_property_readonly(
+          "used_grant_count", [](const PyEngine& self) { return self.Get()->used_grant_count(); },
+          "How many used grants the engine remembers now.")
       .def("__enter__", [](std::shared_ptr<PyEngine> self) { return self; })
       .def("__exit__",
            [](PyEngine& self, py::handle, py::handle, py::handle) {
@@ -563,6 +1071,30 @@ void DefineModule(py::module_& m) {
       .def("__repr__", [](const PyEngine& self) {
         return std::string(self.closed() ? "<ward.Engine closed>" : "<ward.Engine>");
       });
+
+  m.def(
+      "generate_signing_key",
+      []() {
+        absl::StatusOr<SigningKeyPair> pair;
+        {
+          py::gil_scoped_release release;
+          pair = GenerateSigningKey();
+        }
+        if (!pair.ok()) Raise(WardError::Kind::kKey, pair.status());
+        return py::make_tuple(pair->private_key_pem, pair->public_key_pem);
+      },
+      "A new Ed25519 key pair as (private_pem, public_pem): PKCS#8 and SPKI PEM text.");
+  m.def(
+      "public_key_of",
+      [](py::handle key) {
+        const std::string pem = PrivateKey(key, "key");
+        return *PublicKeyOf(pem);
+      },
+      "key"_a, "The public key (SPKI PEM) of a private key (PKCS#8 PEM).");
+  m.def("mint_grant", &MintGrantFrom, "digest"_a, "approver"_a, "key"_a, py::kw_only(),
+        "ttl"_a = 900, "issued_at"_a = py::none(), "jti"_a = py::none(),
+        "Signs a grant approving the request whose approval digest is `digest`, by the user "
+        "`approver`, with the private key `key` (PKCS#8 PEM).");
 }
 
 }  // namespace ward::python

@@ -47,6 +47,8 @@ if(DEFINED PROGRAM)
   # The policy hash identifies the compiled form, which may change without the decision
   # changing: the doc shows it as `...`.
   string(REGEX REPLACE "\"policy\":\"[0-9a-f]+\"" "\"policy\":\"...\"" output "${output}")
+  # So does an approval digest, which covers the policy hash.
+  string(REGEX REPLACE "\"digest\":\"[0-9a-f]+\"" "\"digest\":\"...\"" output "${output}")
   if(NOT shown_output STREQUAL output)
     message(FATAL_ERROR "${DOC} does not show the output of ${PROGRAM} as it is:\n${output}")
   endif()

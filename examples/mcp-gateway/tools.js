@@ -1,12 +1,13 @@
 'use strict';
 // The MCP server's own tools, unaware of any policy: a search, a calendar, a staff directory
-// whose records hold social security numbers, an email sender, a shell and a payment tool.
-// They return canned data so that the example runs anywhere; the gateway (gateway.js) decides
-// every call before one of these runs.
+// whose records hold social security numbers (as text, structured content and an embedded
+// resource), an email sender, a shell and a payment tool. They return canned data so that the
+// example runs anywhere; the gateway (gateway.js) decides every call before one of these runs,
+// and redacts what they return.
 
 const kDirectory = {
-  ada: 'Ada Lovelace, engineering, desk 4.12, SSN 123-45-6789',
-  grace: 'Grace Hopper, operations, desk 2.01, SSN 987-65-4321',
+  ada: {name: 'Ada Lovelace', department: 'engineering', desk: '4.12', ssn: '123-45-6789'},
+  grace: {name: 'Grace Hopper', department: 'operations', desk: '2.01', ssn: '987-65-4321'},
 };
 
 const kCalendar = {
@@ -16,6 +17,11 @@ const kCalendar = {
 
 function text(value) {
   return {content: [{type: 'text', text: value}]};
+}
+
+// A result the tool itself reports as failed (MCP `isError`), as opposed to a thrown error.
+function toolError(value) {
+  return {content: [{type: 'text', text: value}], isError: true};
 }
 
 function stringArgument(args, name) {
@@ -38,7 +44,9 @@ const tools = [
     description: "Lists the user's meetings on a day (YYYY-MM-DD).",
     inputSchema: {type: 'object', properties: {day: {type: 'string'}}, required: ['day']},
     run: async (args) => {
-      const events = kCalendar[stringArgument(args, 'day')] || [];
+      const day = stringArgument(args, 'day');
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return toolError(`not a day: ${day}`);
+      const events = kCalendar[day] || [];
       return text(events.length > 0 ? events.join('\n') : 'no meetings');
     },
   },
@@ -46,7 +54,32 @@ const tools = [
     name: 'directory.lookup',
     description: 'Looks up a colleague in the staff directory.',
     inputSchema: {type: 'object', properties: {name: {type: 'string'}}, required: ['name']},
-    run: async (args) => text(kDirectory[stringArgument(args, 'name')] || 'no such colleague'),
+    outputSchema: {
+      type: 'object',
+      properties: {
+        name: {type: 'string'},
+        department: {type: 'string'},
+        desk: {type: 'string'},
+        ssn: {type: 'string'},
+      },
+      required: ['name', 'department', 'desk', 'ssn'],
+    },
+    // The record three ways: as text, as structured content and as an embedded resource.
+    run: async (args) => {
+      const name = stringArgument(args, 'name');
+      const record = kDirectory[name];
+      if (record === undefined) return toolError(`no colleague named "${name}"`);
+      const line = `${record.name}, ${record.department}, desk ${record.desk}, SSN ${record.ssn}`;
+      return {
+        content: [
+          {type: 'text', text: line},
+          {type: 'resource',
+           resource: {uri: `directory://staff/${name}`, mimeType: 'application/json',
+                      text: JSON.stringify(record)}},
+        ],
+        structuredContent: {...record},
+      };
+    },
   },
   {
     name: 'send_email',

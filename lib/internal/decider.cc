@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/internal/json_util.h"
+#include "lib/internal/request_check.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
@@ -98,14 +99,27 @@ enum class Truth : uint8_t { kFalse, kTrue, kError };
 class Decider {
  public:
   Decider(const Program& program, const EntityLayout& layout, const Request& request,
-          absl::Time now, Scratch* scratch)
-      : program_(program), layout_(layout), request_(request), now_(now), scratch_(*scratch) {}
+          absl::Time now, bool approvals_satisfied, DecisionState* state)
+      : program_(program),
+        layout_(layout),
+        request_(request),
+        now_(now),
+        approvals_satisfied_(approvals_satisfied),
+        scratch_(*state->scratch()) {
+    if (state->checked_request == &request) {
+      checked_context_ = &state->context_values;
+      checked_args_ = &state->args_values;
+    }
+  }
 
   void Run(Decision* out, Trace* trace) {
     const size_t count = 1 + request_.on_behalf_of.size();
     layout_.PrefetchIdentity(request_.subject.id);
     for (const IdentityRef& ref : request_.on_behalf_of) layout_.PrefetchIdentity(ref.id);
-    layout_.PrefetchResource(request_.resource.type, request_.resource.id);
+    // A type no rule names has no candidates, and so no attribute is read of its resource.
+    type_ = program_.Find(request_.resource.type);
+    const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(type_);
+    EntityLayout::PrefetchResource(resources, request_.resource.id);
     std::array<Principal, kMaxDelegationHops + 1> principals;
     for (size_t i = 0; i < count; ++i) {
       principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
@@ -117,8 +131,7 @@ class Decider {
     }
 
     action_ = program_.Find(request_.action);
-    type_ = program_.Find(request_.resource.type);
-    resource_ = layout_.FindResource(request_.resource.type, request_.resource.id);
+    resource_ = EntityLayout::FindResource(resources, request_.resource.id);
     resource_symbol_ =
         resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
 
@@ -188,11 +201,13 @@ class Decider {
     };
     if (index.prefix_map.empty()) {
       for (const auto& [prefix, list] : index.prefixes) {
-        if (absl::StartsWith(id, prefix)) found(prefix, list);
+        if (IsUnderPath(id, prefix)) found(prefix, list);
       }
     } else {
+      // Prefixes match whole segments: only lengths that end at a `/` or at the end of the id.
       for (uint32_t length : index.prefix_lengths) {
         if (length > id.size()) break;
+        if (length < id.size() && id[length] != '/') continue;
         auto prefix = index.prefix_map.find(id.substr(0, length));
         if (prefix != index.prefix_map.end()) found(prefix->first, prefix->second);
       }
@@ -226,10 +241,12 @@ class Decider {
   void AddList(const RuleList& list) {
     const uint32_t* begin = program_.rule_lists.data() + list.begin;
     scratch_.candidates.insert(scratch_.candidates.end(), begin, begin + list.size);
+    ++lists_added_;
   }
 
   void CollectCandidates(const IdentityRecord& record, TracePrincipal* trace) {
     scratch_.candidates.clear();
+    lists_added_ = 0;
     if (action_ == kNoSymbol || type_ == kNoSymbol) {
       if (trace != nullptr) trace->path.push_back("the action or resource type is in no rule");
       return;
@@ -264,6 +281,9 @@ class Decider {
       for (Symbol group : record.group_symbols) probe_subject(SubjectSelectorKind::kGroup, group);
     }
     // Rule index order is name order; a rule under two matching prefixes appears twice.
+    // Each list is sorted and without repeats (the compiler writes them so, and the bundle
+    // loader refuses any other): one list needs nothing more.
+    if (lists_added_ <= 1) return;
     std::sort(scratch_.candidates.begin(), scratch_.candidates.end());
     scratch_.candidates.erase(std::unique(scratch_.candidates.begin(), scratch_.candidates.end()),
                               scratch_.candidates.end());
@@ -334,7 +354,8 @@ class Decider {
           scratch_.determining.push_back(index);
           break;
         case RuleEffect::kRequireApproval:
-          if (!any_forbid) {
+          // A grant satisfies every approval that holds (or errs).
+          if (!any_forbid && !approvals_satisfied_) {
             scratch_.determining.push_back(index);
             ++approvals;
           }
@@ -522,7 +543,9 @@ class Decider {
           out->text = resource.id;
           return true;
         }
-        if (!resource.attrs.empty()) {
+        // A stored resource's attributes come from the store alone; inline ones only describe
+        // a resource the store does not have.
+        if (resource_ == nullptr && !resource.attrs.empty()) {
           auto it = resource.attrs.find(ref.name);
           if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out);
         }
@@ -539,13 +562,28 @@ class Decider {
         return Fail("`resource.", ref.name, "` is absent for `",
                     absl::StrCat(resource.type, ":", resource.id), "`");
       }
-      case Root::kContext: {
-        auto it = request_.context.find(ref.name);
-        if (it == request_.context.end()) return Fail("`context.", ref.name, "` is absent");
-        return Convert(it->second, ref.type, ref, out);
+      case Root::kContext:
+      case Root::kArgs: {
+        const Value* value = RequestValue(ref);
+        if (value == nullptr) return Fail("`", RootName(ref.root), ".", ref.name, "` is absent");
+        return Convert(*value, ref.type, ref, out);
       }
     }
     return Fail("unexpected attribute");
+  }
+
+  // A context entry or argument of the request: found when the request was checked, or looked
+  // up by name when the engine did not check this request (an approver's decision).
+  const Value* RequestValue(const AttributeRef& ref) const {
+    const std::vector<const void*>* checked =
+        ref.root == Root::kContext ? checked_context_ : checked_args_;
+    if (checked != nullptr) {
+      if (ref.slot < 0 || static_cast<size_t>(ref.slot) >= checked->size()) return nullptr;
+      return static_cast<const Value*>((*checked)[ref.slot]);
+    }
+    const AttributeMap& values = ref.root == Root::kContext ? request_.context : request_.args;
+    auto it = values.find(ref.name);
+    return it == values.end() ? nullptr : &it->second;
   }
 
   bool Has(const AttributeRef& ref, const Principal& principal) const {
@@ -556,12 +594,13 @@ class Decider {
         return IdentityHas(ref, principal.delegator);
       case Root::kResource:
         if (ref.builtin == AttributeRef::Builtin::kId) return true;
-        if (request_.resource.attrs.contains(ref.name)) return true;
-        return resource_ != nullptr && ref.slot >= 0 &&
+        if (resource_ == nullptr) return request_.resource.attrs.contains(ref.name);
+        return ref.slot >= 0 &&
                static_cast<size_t>(ref.slot) < resource_->slots.size() &&
                resource_->slots[ref.slot].has_value();
       case Root::kContext:
-        return request_.context.contains(ref.name);
+      case Root::kArgs:
+        return RequestValue(ref) != nullptr;
     }
     return false;
   }
@@ -852,7 +891,12 @@ class Decider {
   const EntityLayout& layout_;
   const Request& request_;
   const absl::Time now_;
+  const bool approvals_satisfied_;
   Scratch& scratch_;
+  // The request's declared context entries and arguments by slot, when the engine checked it.
+  const std::vector<const void*>* checked_context_ = nullptr;
+  const std::vector<const void*>* checked_args_ = nullptr;
+  int lists_added_ = 0;  // rule lists added to the candidates of the current principal
   Symbol action_ = kNoSymbol;
   Symbol type_ = kNoSymbol;
   const ResourceRecord* resource_ = nullptr;
@@ -862,8 +906,8 @@ class Decider {
 }  // namespace
 
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
-                    absl::Time now, Decision* out, Trace* trace) {
-  Decider decider(program, layout, request, now, out->internal_state.scratch());
+                    absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace) {
+  Decider decider(program, layout, request, now, approvals_satisfied, &out->internal_state);
   decider.Run(out, trace);
 }
 

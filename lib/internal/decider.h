@@ -17,11 +17,12 @@
 
 namespace ward::internal {
 
-// Decides `request` at time `now` into `out`, overwriting all of its fields; fills `trace`
-// when it is not null. The request must carry at most kMaxDelegationHops identities in its
-// chain.
+// Decides `request` at time `now` into `out`, overwriting its effect, reason, denied_by, rules,
+// obligations and errors; fills `trace` when it is not null. With `approvals_satisfied` (an
+// accepted grant), require_approval rules that hold are satisfied. The request must be valid
+// (request_check.h): at most kMaxDelegationHops identities in its chain.
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
-                    absl::Time now, Decision* out, Trace* trace);
+                    absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace);
 
 }  // namespace ward::internal
 

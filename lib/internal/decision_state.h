@@ -38,6 +38,17 @@ class DecisionState {
   // Created on first use by the decider.
   Scratch* scratch();
 
+  // Reused by the engine to write the canonical request an approval digest hashes.
+  std::string digest_buffer;
+
+  // The request's declared context entries and arguments by slot (the position of their
+  // declaration; null when the request leaves one out), found once when the request is checked
+  // and read by the decider instead of looking each name up again. Valid only for
+  // `checked_request`, and only while the engine decides it.
+  const void* checked_request = nullptr;
+  std::vector<const void*> context_values;  // const Value*
+  std::vector<const void*> args_values;
+
  private:
   std::unique_ptr<Scratch> scratch_;
 };

@@ -62,6 +62,14 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
     if (type != schema.resource_types.end()) record.slots = SlotsOf(type->second, resource.attrs);
     resources_[resource.type].emplace(resource.id, std::move(record));
   }
+  // The resources of each type a rule names, by the type's symbol, so that a decision, which
+  // has the symbol, finds them without hashing the type again.
+  for (const auto& [type, of_type] : resources_) {
+    const Symbol symbol = program.Find(type);
+    if (symbol == kNoSymbol) continue;
+    if (by_type_symbol_.size() <= symbol) by_type_symbol_.resize(symbol + 1, nullptr);
+    by_type_symbol_[symbol] = &of_type;
+  }
 }
 
 }  // namespace ward::internal

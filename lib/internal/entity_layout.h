@@ -61,20 +61,32 @@ class EntityLayout {
   // Starts loading the map slots a later Find will read, so that the lookups of one request
   // (subject, chain, resource) overlap their cache misses instead of taking them in turn.
   void PrefetchIdentity(absl::string_view id) const { identities_.prefetch(id); }
-  void PrefetchResource(absl::string_view type, absl::string_view id) const {
+  // The resources of one type, or null when there are none: look the type up once, then
+  // prefetch and find ids in it.
+  using ResourcesOfType = absl::flat_hash_map<std::string, ResourceRecord>;
+  const ResourcesOfType* ResourcesOf(absl::string_view type) const {
     auto by_type = resources_.find(type);
-    if (by_type != resources_.end()) by_type->second.prefetch(id);
+    return by_type == resources_.end() ? nullptr : &by_type->second;
+  }
+  // The same by the type's symbol in the program; null for kNoSymbol.
+  const ResourcesOfType* ResourcesOf(Symbol type) const {
+    return type < by_type_symbol_.size() ? by_type_symbol_[type] : nullptr;
+  }
+  static void PrefetchResource(const ResourcesOfType* of_type, absl::string_view id) {
+    if (of_type != nullptr) of_type->prefetch(id);
+  }
+  static const ResourceRecord* FindResource(const ResourcesOfType* of_type, absl::string_view id) {
+    if (of_type == nullptr) return nullptr;
+    auto it = of_type->find(id);
+    return it == of_type->end() ? nullptr : &it->second;
+  }
+  const ResourceRecord* FindResource(absl::string_view type, absl::string_view id) const {
+    return FindResource(ResourcesOf(type), id);
   }
 
   const IdentityRecord* FindIdentity(absl::string_view id) const {
     auto it = identities_.find(id);
     return it == identities_.end() ? nullptr : &it->second;
-  }
-  const ResourceRecord* FindResource(absl::string_view type, absl::string_view id) const {
-    auto by_type = resources_.find(type);
-    if (by_type == resources_.end()) return nullptr;
-    auto it = by_type->second.find(id);
-    return it == by_type->second.end() ? nullptr : &it->second;
   }
   const EntityStore& store() const { return *entities_; }
   const std::shared_ptr<const EntityStore>& shared_store() const { return entities_; }
@@ -85,6 +97,7 @@ class EntityLayout {
   // one place); the maps are not changed after construction, so pointers to records hold.
   absl::flat_hash_map<std::string, IdentityRecord> identities_;
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, ResourceRecord>> resources_;
+  std::vector<const ResourcesOfType*> by_type_symbol_;  // derived from resources_
 };
 
 }  // namespace ward::internal

@@ -13,7 +13,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "lib/internal/ir_dump.h"
+#include "lib/internal/request_check.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
@@ -101,7 +103,7 @@ class Evaluator {
         return std::binary_search(resource.values.begin(), resource.values.end(), id);
       case ResourceSelector::Kind::kPrefixes:
         return std::any_of(resource.values.begin(), resource.values.end(),
-                           [&](const std::string& prefix) { return absl::StartsWith(id, prefix); });
+                           [&](const std::string& prefix) { return IsUnderPath(id, prefix); });
       case ResourceSelector::Kind::kPattern:
         return resource.pattern != nullptr &&
                RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *resource.pattern);
@@ -236,10 +238,13 @@ class Evaluator {
         return ReadIdentity(expr, principal.delegator_ref, principal.delegator);
       case Root::kResource:
         return ReadResource(expr);
-      case Root::kContext: {
-        auto it = request_.context.find(expr.name);
-        if (it == request_.context.end()) {
-          return EvalError(absl::StrCat("`context.", expr.name, "` is absent"));
+      case Root::kContext:
+      case Root::kArgs: {
+        const AttributeMap& values =
+            expr.root == Root::kContext ? request_.context : request_.args;
+        auto it = values.find(expr.name);
+        if (it == values.end()) {
+          return EvalError(absl::StrCat("`", RootName(expr.root), ".", expr.name, "` is absent"));
         }
         return Typed(it->second, expr);
       }
@@ -281,14 +286,10 @@ class Evaluator {
   absl::StatusOr<Value> ReadResource(const Expr& expr) const {
     const ResourceRef& resource = request_.resource;
     if (expr.name == "id") return Value::String(resource.id);
-    if (auto it = resource.attrs.find(expr.name); it != resource.attrs.end()) {
-      return Typed(it->second, expr);
-    }
-    if (stored_resource_ != nullptr) {
-      if (auto it = stored_resource_->attrs.find(expr.name); it != stored_resource_->attrs.end()) {
-        return Typed(it->second, expr);
-      }
-    }
+    // A stored resource's attributes come from the store alone; inline ones only describe a
+    // resource the store does not have.
+    const AttributeMap& attrs = stored_resource_ != nullptr ? stored_resource_->attrs : resource.attrs;
+    if (auto it = attrs.find(expr.name); it != attrs.end()) return Typed(it->second, expr);
     if (stored_resource_ == nullptr && resource.attrs.empty()) {
       return EvalError(absl::StrCat("`resource.", expr.name, "`: resource `", resource.type, ":",
                                     resource.id, "` is not in the store and has no inline "
@@ -306,10 +307,12 @@ class Evaluator {
         return IdentityHas(principal.delegator, expr.name);
       case Root::kResource:
         if (expr.name == "id") return true;
-        if (request_.resource.attrs.contains(expr.name)) return true;
-        return stored_resource_ != nullptr && stored_resource_->attrs.contains(expr.name);
+        if (stored_resource_ != nullptr) return stored_resource_->attrs.contains(expr.name);
+        return request_.resource.attrs.contains(expr.name);
       case Root::kContext:
         return request_.context.contains(expr.name);
+      case Root::kArgs:
+        return request_.args.contains(expr.name);
     }
     return false;
   }
@@ -346,7 +349,7 @@ struct PrincipalOutcome {
 
 PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& entities,
                                  const Evaluator& evaluator, const Principal& principal,
-                                 absl::Time now, TracePrincipal* trace) {
+                                 absl::Time now, bool approvals_satisfied, TracePrincipal* trace) {
   PrincipalOutcome outcome;
   if (std::optional<Reason> stopped = Guard(entities, principal.identity, now)) {
     outcome.reason = *stopped;
@@ -401,7 +404,8 @@ PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& enti
         if (holds || error) forbids.push_back(&rule);
         break;
       case RuleEffect::kRequireApproval:
-        if (holds || error) approvals.push_back(&rule);
+        // A grant satisfies every approval that holds (or errs).
+        if ((holds || error) && !approvals_satisfied) approvals.push_back(&rule);
         break;
     }
   }
@@ -485,8 +489,63 @@ std::string Role(size_t index) {
 
 }  // namespace
 
+std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const EntityStore& entities,
+                                                const Request& request) {
+  if (request.on_behalf_of.size() > kMaxDelegationHops) {
+    return absl::StrCat("`on_behalf_of` has more than ", kMaxDelegationHops, " entries");
+  }
+  const Schema& schema = policy.schema;
+  const ResourceRef& resource = request.resource;
+  // Ids of resource types selected with `under` must be normalized relative paths.
+  bool path_type = false;
+  for (const Rule& rule : policy.rules) {
+    path_type |= rule.resource.kind == ResourceSelector::Kind::kPrefixes &&
+                 rule.resource_type == resource.type;
+  }
+  if (path_type) {
+    const std::vector<std::string> segments = absl::StrSplit(resource.id, '/');
+    for (const std::string& segment : segments) {
+      if (segment.empty() || segment == "." || segment == ".." ||
+          segment.find('\\') != std::string::npos || segment.find('\0') != std::string::npos) {
+        return absl::StrCat("`resource.id` `", resource.id, "` is not a normalized path");
+      }
+    }
+  }
+  // Each entry the request gives, against its declaration (undeclared entries are ignored).
+  auto wrong_type = [](const AttributeMap& values, const AttributeTypes& declared,
+                       absl::string_view root) -> std::optional<std::string> {
+    std::vector<std::string> names;
+    for (const auto& [name, value] : values) {
+      auto it = declared.find(name);
+      if (it != declared.end() && !value.ConvertTo(it->second).ok()) names.push_back(name);
+    }
+    if (names.empty()) return std::nullopt;
+    std::sort(names.begin(), names.end());
+    return absl::StrCat("`", root, ".", names.front(), "` has the wrong type");
+  };
+  if (!resource.attrs.empty()) {
+    if (entities.FindResource(resource.type, resource.id) != nullptr) {
+      return std::string("`resource.attrs` given for a stored resource");
+    }
+    auto type = schema.resource_types.find(resource.type);
+    if (type != schema.resource_types.end()) {
+      if (auto problem = wrong_type(resource.attrs, type->second, "resource.attrs")) return problem;
+    }
+  }
+  if (auto problem = wrong_type(request.context, schema.context, "context")) return problem;
+  return wrong_type(request.args, schema.args, "args");
+}
+
 Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
-                   absl::Time now, Trace* trace) {
+                   absl::Time now, Trace* trace, bool approvals_satisfied) {
+  if (std::optional<std::string> invalid = InvalidRequestReason(policy, entities, request)) {
+    Decision decision;
+    decision.effect = Effect::kDeny;
+    decision.reason = Reason::kInvalidRequest;
+    decision.denied_by = request.subject;
+    decision.errors.push_back({"", request.subject, *std::move(invalid)});
+    return decision;
+  }
   const std::vector<Principal> principals = Principals(entities, request);
   Evaluator evaluator(policy, request, now, entities);
   std::vector<PrincipalOutcome> outcomes;
@@ -498,7 +557,8 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
       traced->identity = *principals[i].ref;
       traced->role = Role(i);
     }
-    outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principals[i], now, traced));
+    outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principals[i], now,
+                                       approvals_satisfied, traced));
     if (traced != nullptr) {
       traced->effect = outcomes.back().effect;
       traced->reason = outcomes.back().reason;
@@ -614,7 +674,7 @@ std::vector<std::string> HeadMismatches(const Rule& rule, const Identity& identi
       break;
     case ResourceSelector::Kind::kPrefixes:
       if (std::none_of(resource.values.begin(), resource.values.end(),
-                       [&](const std::string& p) { return absl::StartsWith(id, p); })) {
+                       [&](const std::string& p) { return IsUnderPath(id, p); })) {
         out.push_back(absl::StrCat("resource: `", id, "` is under none of ",
                                    QuotedList(resource.values)));
       }

@@ -20,9 +20,16 @@
 namespace ward::internal {
 
 // Decides `request` at time `now` (the request's own `now` is ignored here). `trace` may be
-// null. The request must be valid: a chain of at most kMaxDelegationHops.
+// null. An invalid request (see InvalidRequestReason) is decided invalid_request. With
+// `approvals_satisfied` (an accepted grant), require_approval rules that hold are satisfied.
+// The approval digest and grants are not this function's: see lib/internal/grants.h.
 Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
-                   absl::Time now, Trace* trace);
+                   absl::Time now, Trace* trace, bool approvals_satisfied = false);
+
+// Why `request` is invalid_request under `policy` and `entities`, or nullopt. Written
+// independently of the compiled engine's check (request_check.h), as the oracle.
+std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const EntityStore& entities,
+                                                const Request& request);
 
 // Why one rule did or did not hold for one principal of a request.
 struct RuleReport {

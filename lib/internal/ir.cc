@@ -1,5 +1,7 @@
 #include "lib/internal/ir.h"
 
+#include <algorithm>
+
 namespace ward::internal {
 
 absl::string_view RootName(Root root) {
@@ -10,6 +12,8 @@ absl::string_view RootName(Root root) {
       return "resource";
     case Root::kContext:
       return "context";
+    case Root::kArgs:
+      return "args";
     case Root::kDelegator:
       return "delegator";
   }
@@ -26,6 +30,18 @@ absl::string_view RuleEffectKeyword(RuleEffect effect) {
       return "require_approval";
   }
   return "unknown";
+}
+
+std::vector<std::string> PathResourceTypes(const std::vector<Rule>& rules) {
+  std::vector<std::string> types;
+  for (const Rule& rule : rules) {
+    if (rule.resource.kind == ResourceSelector::Kind::kPrefixes) {
+      types.push_back(rule.resource_type);
+    }
+  }
+  std::sort(types.begin(), types.end());
+  types.erase(std::unique(types.begin(), types.end()), types.end());
+  return types;
 }
 
 }  // namespace ward::internal

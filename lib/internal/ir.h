@@ -21,8 +21,9 @@ class RE2;
 
 namespace ward::internal {
 
-// The entity an attribute path starts from.
-enum class Root : uint8_t { kSubject, kResource, kContext, kDelegator };
+// The entity an attribute path starts from. `context` holds what the host asserts; `args`
+// what the model asked for (a tool call's arguments).
+enum class Root : uint8_t { kSubject, kResource, kContext, kDelegator, kArgs };
 absl::string_view RootName(Root root);
 
 struct Expr {
@@ -102,6 +103,10 @@ struct PolicyIr {
   Schema schema;
   std::vector<Rule> rules;  // in source order
 };
+
+// The resource types that `rules` select with `under`, sorted and unique: a request's resource
+// id of such a type must be a normalized path.
+std::vector<std::string> PathResourceTypes(const std::vector<Rule>& rules);
 
 }  // namespace ward::internal
 

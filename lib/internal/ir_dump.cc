@@ -154,6 +154,9 @@ std::string DumpSchema(const Schema& schema) {
   absl::StrAppend(&out, "  context ");
   AppendAttributes(&out, schema.context);
   out += "\n";
+  absl::StrAppend(&out, "  args ");
+  AppendAttributes(&out, schema.args);
+  out += "\n";
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "lib/internal/canonical_json.h"
 
 namespace ward::internal {
 namespace {
@@ -192,6 +193,11 @@ absl::StatusOr<json> ParseJson(absl::string_view text, size_t max_bytes, size_t 
 }
 
 std::optional<Value> JsonToValue(const json& j) {
+  // An opaque value keeps its JSON, canonical, for approval digests.
+  auto opaque = [&j](std::string description) {
+    absl::StatusOr<std::string> canonical = CanonicalJson(j);
+    return Value::Opaque(std::move(description), canonical.ok() ? *std::move(canonical) : "");
+  };
   switch (j.type()) {
     case json::value_t::null:
     case json::value_t::discarded:
@@ -203,14 +209,14 @@ std::optional<Value> JsonToValue(const json& j) {
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
       if (std::optional<int64_t> i = JsonInt(j)) return Value::Int(*i);
-      return Value::Opaque("an integer out of range");
+      return opaque("an integer out of range");
     case json::value_t::number_float:
-      if (IsOutOfRangeInteger(j)) return Value::Opaque("an integer out of range");
-      return Value::Opaque("a number with a fraction");
+      if (IsOutOfRangeInteger(j)) return opaque("an integer out of range");
+      return opaque("a number with a fraction");
     case json::value_t::object:
-      return Value::Opaque("an object");
+      return opaque("an object");
     case json::value_t::binary:
-      return Value::Opaque("binary data");
+      return opaque("binary data");
     case json::value_t::array:
       break;
   }
@@ -233,7 +239,7 @@ std::optional<Value> JsonToValue(const json& j) {
     for (const json& element : j) items.push_back(*JsonInt(element));
     return Value::IntSet(std::move(items));
   }
-  return Value::Opaque(ListDescription(j));
+  return opaque(ListDescription(j));
 }
 
 absl::StatusOr<Value> JsonToTypedValue(const json& j, Type type) {

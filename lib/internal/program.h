@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/decision.h"
 #include "lib/internal/ir.h"
+#include "lib/internal/request_check.h"
 #include "lib/schema.h"
 #include "lib/value.h"
 
@@ -170,6 +172,12 @@ struct Program {
   std::vector<std::string> regex_patterns;
   std::vector<std::shared_ptr<const re2::RE2>> regexes;  // compiled from regex_patterns
 
+  // Resource types some rule selects with `under` (sorted): their ids must be normalized paths.
+  std::vector<std::string> path_resource_types;
+  // The schema's context entries and arguments, for checking requests; derived.
+  std::vector<Declaration> context_declarations;
+  std::vector<Declaration> args_declarations;
+
   std::vector<uint32_t> rule_lists;
   absl::flat_hash_map<IndexKey, RuleList> exact;
   absl::flat_hash_map<IndexKey, SelectorIndex> selectors;  // resource = kAllResources
@@ -198,9 +206,69 @@ inline uint64_t BucketKey(SubjectKind kind, Symbol action, Symbol resource_type)
 // program format is exceeded.
 absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy);
 
+// A budget for a program's regular expressions: the patterns of its conditions and heads and
+// those of its redactions, together. The compiler needs none (the checker bounds each pattern
+// as it reads it); a bundle loader gives one (BundleLoadOptions).
+struct RegexBudget {
+  // The most patterns.
+  size_t max_count = std::numeric_limits<size_t>::max();
+  // The most bytes their text may take in total, and then their compiled programs, counted as
+  // kRegexInstructionBytes per instruction of RE2's ProgramSize().
+  int64_t max_total_bytes = std::numeric_limits<int64_t>::max();
+  // RE2's max_mem for each pattern (0: RE2's default); a pattern that needs more is refused.
+  int64_t max_memory_each = 0;
+};
+// The bytes an instruction of a compiled RE2 program takes (re2::Prog::Inst).
+inline constexpr int64_t kRegexInstructionBytes = 8;
+
 // Recomputes what is derived from the serialisable fields: the symbol index, the compiled
-// regular expressions (patterns of conditions, heads and redactions) and the hash.
-absl::Status FinishProgram(Program* program);
+// regular expressions (patterns of conditions, heads and redactions) and the hash. With a
+// budget, it counts the patterns and their text before compiling any, and stops compiling as
+// soon as their compiled programs exceed it. Fails on a duplicate symbol, a pattern that does
+// not compile and a redaction whose replacement does not fit its pattern
+// (RE2::CheckRewriteString), naming the rule.
+absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBudget());
+
+// Verifies a program as if an attacker wrote it, so that the decider (lib/internal/decider.cc)
+// can trust it without checking anything as it runs. The whole list of what a bundle loader
+// (lib/bundle.cc) checks, in the order it checks:
+//
+//   While reading (ProgramReader): the enums (types, roots, built-ins, opcodes, effects, log
+//   levels) are in range; schema names are unique; set literals are sorted and unique and a
+//   timestamp's nanoseconds are in [0, 1e9); every index key's symbols, every rule list and
+//   every rule index in range; prefixes sorted; head patterns in range; path types declared.
+//
+//   VerifyProgram (here), before anything is derived or can run:
+//   - attribute references: a built-in only on subject or delegator (id, owner, status:
+//     string; expires_at: timestamp; groups: set<string>) or as resource `id` (string), with
+//     that name and type and no slot; an identity attribute's slot for kind k, where not -1,
+//     is the position in kind k's declarations of an attribute of that name and type, and at
+//     least one kind has one; a resource attribute's slot is -1 or the position, in some
+//     resource type, of an attribute of that name and type (the decider also bounds it by the
+//     resource's own slots); a context or args entry is declared with that type, at `slot`.
+//     "That type" holds for the references kLoad reads, whose type is what it pushes; kHas
+//     reads no value (the compiler gives the references only it tests the type bool);
+//   - literals: never opaque; sets sorted and unique;
+//   - rules: names in (non-decreasing) order, since rule index order is output order; a valid
+//     effect and log level; obligations (redactions, limits, a log level) only on permits;
+//     limits not negative; code ranges within the code, not overlapping one another and
+//     covering it (so each instruction is checked exactly once);
+//   - each condition's code, by abstract interpretation over the static type of every stack
+//     slot (string, int, bool, timestamp, set<string>, set<int>): kLiteral pushes its
+//     literal's type, kNow a timestamp, kLoad the reference's declared type, kHas a bool;
+//     kNot needs a bool; kAnd and kOr need a bool on top and jump forward within the
+//     condition, and every jump target is reached with the same stack (heights and types)
+//     from every path; kEq and kNe need two operands of one type; kLt kLe kGt kGe two ints or
+//     two timestamps; kIn a string and a set<string> or an int and a set<int>; kStartsWith
+//     two strings; kMatches a string and a pattern index in range; every operand index in
+//     range; at most 1024 values deep; a condition ends with exactly one bool.
+//
+//   FinishProgram with the loader's RegexBudget: the number of patterns and their total text
+//   before compiling any, then each compiled with max_mem and the running total of their
+//   compiled size; each pattern compiles; each redaction's replacement fits its pattern.
+//
+//   Last, the program's hash (computed from its dump) must be the one the bundle carries.
+absl::Status VerifyProgram(const Program& program);
 
 // The 64-bit FNV-1a hash of `bytes`: stable across processes and platforms.
 uint64_t Fnv1a64(absl::string_view bytes);

@@ -30,6 +30,22 @@ inline std::vector<std::string> CaseFiles(const std::string& dir) {
   return files;
 }
 
+inline std::string ReadText(const std::string& path);
+
+// The files listed in `dir`/MANIFEST (one name per line; `#` starts a comment), in order.
+// Every runner runs exactly these and checks their number.
+inline std::vector<std::string> ManifestFiles(const std::string& dir) {
+  std::vector<std::string> files;
+  std::istringstream in(ReadText(dir + "/MANIFEST"));
+  for (std::string line; std::getline(in, line);) {
+    const size_t hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    if (!line.empty()) files.push_back(line);
+  }
+  return files;
+}
+
 inline std::string ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;

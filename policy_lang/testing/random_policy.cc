@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "lib/internal/request_check.h"
 #include "nlohmann/json.hpp"
 
 namespace ward::random_policy {
@@ -91,10 +92,13 @@ constexpr const char* kSubjectAttributeNames[] = {"dept",     "level", "trusted"
 constexpr const char* kResourceTypeNames[] = {"tool", "doc", "dataset"};
 constexpr const char* kResourceAttributeNames[] = {"risk",   "level", "open", "created",
                                                    "labels", "sizes", "team", "group"};
-constexpr const char* kActionNames[] = {"read", "write", "invoke", "delete"};
+// `approve` lets rules say who may approve (grants).
+constexpr const char* kActionNames[] = {"read", "write", "invoke", "delete", "approve"};
 // The context may declare `id` (it has no built-ins).
 constexpr const char* kContextNames[] = {"approved", "tokens", "channel", "at",
                                          "labels",   "ids",    "id"};
+// Arguments: some share names with context entries, which are other values.
+constexpr const char* kArgsNames[] = {"amount", "to", "confirm", "at", "items", "codes", "tokens"};
 
 // Identity ids. The prefix suggests the kind an id usually gets; x1 gets any.
 constexpr const char* kIdentityIds[] = {"u1", "u2", "u3", "a1", "a2", "b1", "b2", "x1"};
@@ -104,7 +108,10 @@ constexpr const char* kGroups[] = {"g1", "g2", "hr"};
 // Resource ids: shared with the head selectors below so that ids, prefixes and patterns hit.
 constexpr const char* kResourceIds[] = {"doc/a/1", "doc/a/2",  "doc/b/1",   "docs",
                                         "search",  "cal.read", "eval/x/v1", "caf\xc3\xa9"};
-constexpr const char* kPrefixes[] = {"doc/", "doc/a/", "doc/b", "eval/", "cal", "s", ""};
+// Ids that are not normalized paths: invalid_request for a type some rule uses with `under`.
+constexpr const char* kOddResourceIds[] = {"doc/../x", "doc//a", "doc/a/", "/doc", "./eval"};
+// `under` prefixes match whole segments; a trailing `/` changes nothing.
+constexpr const char* kPrefixes[] = {"doc/", "doc/a/", "doc/b", "eval/", "doc/a/1", "docs", "search/"};
 constexpr const char* kPatterns[] = {"doc/.*",       "doc/[ab]/\\d+",       ".*1",   "[a-z]+",
                                      "(?i)DOC/A/.*", "search|cal\\.read",   "caf.",  ".*",
                                      "[^/]+",        "eval/[a-z]+/v[0-9]+", "\\pL+", "(u|a)[0-9]"};
@@ -158,7 +165,9 @@ constexpr const char* kForms[] = {
     "schema.resource.empty", "schema.action.one_type", "schema.action.several_types",
     "schema.action.redeclared", "schema.action.grouped", "schema.context.string",
     "schema.context.int", "schema.context.bool", "schema.context.timestamp",
-    "schema.context.string_set", "schema.context.int_set", "schema.blocks.several",
+    "schema.context.string_set", "schema.context.int_set", "schema.args.string", "schema.args.int",
+    "schema.args.bool", "schema.args.timestamp", "schema.args.string_set", "schema.args.int_set",
+    "schema.blocks.several",
     "sources.several",
     // Rules.
     "effect.permit", "effect.forbid", "effect.require_approval", "name.id", "name.unnamed",
@@ -176,7 +185,8 @@ constexpr const char* kForms[] = {
     "literal.string_set", "literal.int_set", "literal.empty_list", "literal.escaped", "now",
     "path.subject.builtin", "path.subject.declared", "path.subject.conflicting",
     "path.any.declared", "path.delegator", "path.resource.id", "path.resource.attr", "path.context",
-    "has.subject", "has.delegator", "has.resource", "has.context", "cond.guarded",
+    "path.args", "has.subject", "has.delegator", "has.resource", "has.context", "has.args",
+    "cond.guarded",
     // Entities.
     "identity.user", "identity.agent", "identity.builder", "identity.inactive",
     "identity.expires.before", "identity.expires.equal", "identity.expires.after",
@@ -189,8 +199,10 @@ constexpr const char* kForms[] = {
     "request.resource.unstored", "request.inline.right_type", "request.inline.wrong_type",
     "request.inline.null", "request.inline.opaque", "request.context.right_type",
     "request.context.wrong_type", "request.context.null", "request.context.opaque",
-    "request.context.undeclared", "request.chain.0", "request.chain.1_to_4", "request.chain.8",
-    "request.chain.repeat"};
+    "request.context.undeclared", "request.args.right_type", "request.args.wrong_type",
+    "request.args.null", "request.args.opaque", "request.args.undeclared", "request.faulty",
+    "request.resource.odd_id", "request.inline.stored", "request.chain.0", "request.chain.1_to_4",
+    "request.chain.8", "request.chain.repeat"};
 
 // ---- The schema as the generator knows it ----
 
@@ -199,6 +211,7 @@ struct Model {
   std::map<std::string, std::map<std::string, Ty>> resources;
   std::map<std::string, std::set<std::string>> actions;  // action -> resource types
   std::map<std::string, Ty> context;
+  std::map<std::string, Ty> args;
   // Attributes readable through `any` and `delegator`: declared by some kind, with one type.
   std::map<std::string, Ty> unambiguous;
   // Attributes declared by two kinds with different types.
@@ -212,7 +225,7 @@ constexpr std::pair<const char*, Ty> kBuiltins[] = {{"id", Ty::kString},
                                                     {"expires_at", Ty::kTimestamp},
                                                     {"groups", Ty::kStringSet}};
 
-enum class Root : uint8_t { kSubject, kDelegator, kResource, kContext };
+enum class Root : uint8_t { kSubject, kDelegator, kResource, kContext, kArgs };
 
 // What a rule's head accepts, for aiming requests at it.
 struct Head {
@@ -381,6 +394,15 @@ class Generator {
       model_.context[context[i]] = type;
       Count(absl::StrCat("schema.context.", TypeForm(type)));
     }
+    // Arguments, a few of random types.
+    std::vector<std::string> args(std::begin(kArgsNames), std::end(kArgsNames));
+    Shuffle(&args);
+    args.resize(2 + Below(args.size() - 1));
+    for (const std::string& name : args) {
+      const Ty type = Pick(kTypes);
+      model_.args[name] = type;
+      Count(absl::StrCat("schema.args.", TypeForm(type)));
+    }
   }
 
   std::string AttributeBlock(const std::vector<std::pair<std::string, Ty>>& attrs) {
@@ -446,6 +468,17 @@ class Generator {
     std::vector<std::pair<std::string, Ty>> context(model_.context.begin(), model_.context.end());
     Shuffle(&context);
     items.push_back(absl::StrCat("context ", AttributeBlock(context)));
+    // Argument blocks merge like the others: sometimes split in two.
+    std::vector<std::pair<std::string, Ty>> args(model_.args.begin(), model_.args.end());
+    Shuffle(&args);
+    if (args.size() >= 2 && Chance(30)) {
+      const auto half = static_cast<ptrdiff_t>(args.size() / 2);
+      items.push_back(absl::StrCat(
+          "args ", AttributeBlock({args.begin(), args.begin() + half})));
+      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin() + half, args.end()})));
+    } else {
+      items.push_back(absl::StrCat("args ", AttributeBlock(args)));
+    }
     Shuffle(&items);
     return items;
   }
@@ -599,6 +632,9 @@ class Generator {
       case Root::kContext:
         out.assign(model_.context.begin(), model_.context.end());
         break;
+      case Root::kArgs:
+        out.assign(model_.args.begin(), model_.args.end());
+        break;
     }
     return out;
   }
@@ -613,6 +649,8 @@ class Generator {
         return "resource";
       case Root::kContext:
         return "context";
+      case Root::kArgs:
+        return "args";
     }
     return "subject";
   }
@@ -628,9 +666,10 @@ class Generator {
   // that context and delegator paths are common even though few names are declared there;
   // delegator paths are rarer, as they fail without a chain.
   std::optional<std::string> Path(const Scope& scope, Ty type) {
-    std::vector<std::pair<Root, std::string>> by_root[4];
+    std::vector<std::pair<Root, std::string>> by_root[5];
     bool any = false;
-    for (Root root : {Root::kSubject, Root::kDelegator, Root::kResource, Root::kContext}) {
+    for (Root root :
+         {Root::kSubject, Root::kDelegator, Root::kResource, Root::kContext, Root::kArgs}) {
       for (const auto& [name, declared] : Readable(root, scope)) {
         if (declared != type) continue;
         by_root[static_cast<int>(root)].emplace_back(root, name);
@@ -638,8 +677,8 @@ class Generator {
       }
     }
     if (!any) return std::nullopt;
-    // Weights of subject, delegator, resource, context.
-    constexpr int kWeights[] = {35, 10, 30, 25};
+    // Weights of subject, delegator, resource, context, args.
+    constexpr int kWeights[] = {30, 10, 25, 20, 15};
     const std::vector<std::pair<Root, std::string>>* candidates;
     do {
       int roll = static_cast<int>(Below(100));
@@ -667,6 +706,9 @@ class Generator {
         break;
       case Root::kContext:
         Count("path.context");
+        break;
+      case Root::kArgs:
+        Count("path.args");
         break;
     }
     return absl::StrCat(RootText(root), ".", name);
@@ -774,7 +816,8 @@ class Generator {
   // the way most conditions here get to hold instead of failing.
   Cond Guarded(const Scope& scope) {
     Count("cond.guarded");
-    constexpr Root kRoots[] = {Root::kSubject, Root::kResource, Root::kContext, Root::kDelegator};
+    constexpr Root kRoots[] = {Root::kSubject, Root::kResource, Root::kContext, Root::kDelegator,
+                               Root::kArgs};
     const Root root = Pick(kRoots);
     const std::vector<std::pair<std::string, Ty>> names = Readable(root, scope);
     const auto& [name, type] = Pick(names);
@@ -857,7 +900,8 @@ class Generator {
 
   Cond Has(const Scope& scope) {
     Count("op.has");
-    constexpr Root kRoots[] = {Root::kSubject, Root::kDelegator, Root::kResource, Root::kContext};
+    constexpr Root kRoots[] = {Root::kSubject, Root::kDelegator, Root::kResource, Root::kContext,
+                               Root::kArgs};
     const Root root = Pick(kRoots);
     Count(absl::StrCat("has.", RootText(root)));
     const std::vector<std::pair<std::string, Ty>> names = Readable(root, scope);
@@ -1002,11 +1046,12 @@ class Generator {
       Count("head.resource.matching");
       text = absl::StrCat(" matching ", Regex(Pick(kPatterns)));
     }
-    // Prefixes accept their own ids; an exact id is a prefix of itself.
+    // Prefixes accept the ids under them, whole segments; an exact id is under itself.
     for (const char* id : kResourceIds) {
       const bool accepted =
-          values.empty() || std::any_of(values.begin(), values.end(), [&](const std::string& v) {
-            return absl::StartsWith(id, v);
+          values.empty() || std::any_of(values.begin(), values.end(), [&](std::string v) {
+            if (!v.empty() && v.back() == '/') v.pop_back();
+            return internal::IsUnderPath(id, v);
           });
       if (accepted) ids->push_back(id);
     }
@@ -1294,9 +1339,19 @@ class Generator {
   // A context entry or inline attribute of declared type `type`: usually of that type,
   // sometimes of another (which may convert: an RFC 3339 string is a timestamp), null or
   // opaque.
-  json AttributeValue(Ty type, absl::string_view form) {
+  json AttributeValue(Ty type, absl::string_view form, bool faulty) {
     const uint64_t roll = Below(100);
-    if (roll < 72) {
+    // A valid request gives the declared type or null; a faulty one (invalid_request, unless
+    // a value happens to convert) sometimes another type or an opaque value.
+    if (!faulty) {
+      if (roll < 90) {
+        Count(absl::StrCat(form, ".right_type"));
+        return ValueJson(type);
+      }
+      Count(absl::StrCat(form, ".null"));
+      return nullptr;
+    }
+    if (roll < 40) {
       Count(absl::StrCat(form, ".right_type"));
       return ValueJson(type);
     }
@@ -1372,18 +1427,26 @@ class Generator {
     }
     request["action"] = action;
 
+    // Most requests are valid; a faulty one may carry wrongly typed values, inline
+    // attributes of a stored resource or an id that is not a normalized path (invalid_request).
+    const bool faulty = Chance(12);
+    if (faulty) Count("request.faulty");
     std::string id = Chance(95) ? Pick(kResourceIds) : "zzz";
     if (target != nullptr && !target->resource_ids.empty()) id = Pick(target->resource_ids);
-    json resource = {{"type", type}, {"id", id}};
-    if (model_.resources.count(type) == 0 || !FindStoredResource(type, id)) {
-      Count("request.resource.unstored");
+    if (faulty && Chance(30)) {
+      id = Pick(kOddResourceIds);
+      Count("request.resource.odd_id");
     }
-    if (Chance(30)) {
+    json resource = {{"type", type}, {"id", id}};
+    const bool stored = model_.resources.count(type) > 0 && FindStoredResource(type, id);
+    if (!stored) Count("request.resource.unstored");
+    if (Chance(30) && (!stored || faulty)) {
+      if (stored) Count("request.inline.stored");
       json attrs = json::object();
       auto declared = model_.resources.find(type);
       if (declared != model_.resources.end()) {
         for (const auto& [name, attr_type] : declared->second) {
-          if (Chance(50)) attrs[name] = AttributeValue(attr_type, "request.inline");
+          if (Chance(50)) attrs[name] = AttributeValue(attr_type, "request.inline", faulty);
         }
       }
       if (Chance(15)) attrs["undeclared"] = 7;
@@ -1394,13 +1457,24 @@ class Generator {
     if (Chance(85)) {
       json context = json::object();
       for (const auto& [name, entry_type] : model_.context) {
-        if (Chance(70)) context[name] = AttributeValue(entry_type, "request.context");
+        if (Chance(70)) context[name] = AttributeValue(entry_type, "request.context", faulty);
       }
       if (Chance(10)) {
         context["undeclared"] = OpaqueJson();
         Count("request.context.undeclared");
       }
       request["context"] = std::move(context);
+    }
+    if (Chance(75)) {
+      json args = json::object();
+      for (const auto& [name, arg_type] : model_.args) {
+        if (Chance(70)) args[name] = AttributeValue(arg_type, "request.args", faulty);
+      }
+      if (Chance(10)) {
+        args["undeclared"] = OpaqueJson();
+        Count("request.args.undeclared");
+      }
+      request["args"] = std::move(args);
     }
 
     const uint64_t chain_roll = Below(100);

@@ -1,5 +1,6 @@
 // The native half of the Node binding (loaded by bindings/node/index.js, which gives it its
-// public shape): an engine class over ward::Engine and a redaction function. Errors carry a
+// public shape): an engine class over ward::Engine, compiled redactions and a stream redactor
+// over ward::RedactionStream, and the approval primitives (keys, grants). Errors carry a
 // `code` ("WARD_POLICY", "WARD_REQUEST", ...) that index.js maps to its error classes.
 //
 // Every entry point runs inside Guarded(), so that no C++ exception other than the
@@ -7,24 +8,31 @@
 
 #include <napi.h>
 
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "bindings/node/src/convert.h"
+#include "lib/approval.h"
 #include "lib/bundle.h"
 #include "lib/decision.h"
 #include "lib/engine.h"
 #include "lib/entities.h"
+#include "lib/internal/crypto.h"
 #include "lib/policy.h"
 #include "lib/redact.h"
 #include "lib/request.h"
 #include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
+#include "re2/re2.h"
 
 namespace ward::node {
 namespace {
@@ -35,6 +43,8 @@ constexpr char kEntitiesErrorCode[] = "WARD_ENTITIES";
 constexpr char kNotFoundErrorCode[] = "WARD_NOT_FOUND";
 constexpr char kClosedErrorCode[] = "WARD_CLOSED";
 constexpr char kInternalErrorCode[] = "WARD_INTERNAL";
+constexpr char kKeyErrorCode[] = "WARD_KEY";
+constexpr char kRedactErrorCode[] = "WARD_REDACT";
 
 // Runs `body`, turning any std::exception (say std::bad_alloc) into a JavaScript error.
 template <typename Body>
@@ -79,19 +89,61 @@ Napi::Array IssuesToJs(Napi::Env env, const std::vector<Diagnostic>& diagnostics
   return issues;
 }
 
+// Public keys (SPKI PEM, Ed25519) from an array of strings (undefined: none); an Error with
+// code WARD_KEY naming the entry that is not one.
+std::vector<std::string> PublicKeysFromJs(Napi::Env env, const Napi::Value& value,
+                                          const char* what) {
+  std::vector<std::string> keys;
+  if (value.IsUndefined() || value.IsNull()) return keys;
+  if (!value.IsArray()) {
+    throw Napi::TypeError::New(env, absl::StrCat("`", what, "` must be an array of PEM strings"));
+  }
+  Napi::Array array = value.As<Napi::Array>();
+  for (uint32_t i = 0; i < array.Length(); ++i) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString()) {
+      throw Napi::TypeError::New(env, absl::StrCat("`", what, "[", i, "]` must be a PEM string"));
+    }
+    std::string pem = item.As<Napi::String>().Utf8Value();
+    absl::StatusOr<internal::Ed25519PublicKey> key = internal::Ed25519PublicKey::FromPem(pem);
+    if (!key.ok()) {
+      ThrowCoded(env, kKeyErrorCode, absl::StrCat("`", what, "[", i, "]`: ", key.status().message()));
+    }
+    keys.push_back(std::move(pem));
+  }
+  return keys;
+}
+
+// A private key (PKCS#8 PEM, Ed25519) checked to be usable; WARD_KEY when it is not.
+std::string PrivateKeyFromJs(Napi::Env env, const Napi::Value& value, const char* what) {
+  if (!value.IsString()) {
+    throw Napi::TypeError::New(env, absl::StrCat("`", what, "` must be a PEM string"));
+  }
+  std::string pem = value.As<Napi::String>().Utf8Value();
+  absl::StatusOr<std::string> public_key = PublicKeyOf(pem);
+  if (!public_key.ok()) {
+    ThrowCoded(env, kKeyErrorCode, absl::StrCat("`", what, "`: ", public_key.status().message()));
+  }
+  return pem;
+}
+
 // A policy from `payload`: with kind "sources", an array of {name, text} compiled together;
-// with kind "bundle", the bytes of a compiled bundle (a Buffer or Uint8Array). Compile
-// warnings go to `warnings`.
+// with kind "bundle", the bytes of a compiled bundle (a Buffer or Uint8Array), which must be
+// signed by one of `trusted_keys` when there are any. Compile warnings go to `warnings`.
 std::shared_ptr<const Policy> PolicyFromJs(Napi::Env env, const std::string& kind,
                                            const Napi::Value& payload,
+                                           const std::vector<std::string>& trusted_keys,
                                            std::vector<Diagnostic>* warnings) {
   if (kind == "bundle") {
     if (!payload.IsTypedArray() && !payload.IsBuffer()) {
       throw Napi::TypeError::New(env, "`bundle` must be a Buffer or a Uint8Array");
     }
     Napi::Uint8Array bytes = payload.As<Napi::Uint8Array>();
+    BundleLoadOptions options;
+    options.trusted_keys = trusted_keys;
     absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(
-        absl::string_view(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()));
+        absl::string_view(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()),
+        options);
     if (!policy.ok()) ThrowCoded(env, kBundleErrorCode, std::string(policy.status().message()));
     return *std::move(policy);
   }
@@ -142,6 +194,11 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                            InstanceMethod<&EngineWrap::DecideJson>("decideJson"),
                            InstanceMethod<&EngineWrap::Explain>("explain"),
                            InstanceMethod<&EngineWrap::ExplainJson>("explainJson"),
+                           InstanceMethod<&EngineWrap::ApprovalDigest>("approvalDigest"),
+                           InstanceMethod<&EngineWrap::ApprovalDigestJson>("approvalDigestJson"),
+                           InstanceMethod<&EngineWrap::UsedGrantCount>("usedGrantCount"),
+                           InstanceMethod<&EngineWrap::ReplaceEntities>("replaceEntities"),
+                           InstanceMethod<&EngineWrap::ToBundle>("toBundle"),
                            InstanceMethod<&EngineWrap::UpsertIdentity>("upsertIdentity"),
                            InstanceMethod<&EngineWrap::UpsertResource>("upsertResource"),
                            InstanceMethod<&EngineWrap::Revoke>("revoke"),
@@ -154,13 +211,26 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                        });
   }
 
-  // new NativeEngine(kind, payload, entitiesJson?): see PolicyFromJs; `entitiesJson` is the
-  // entity file's text (absent: no identities and no resources).
+  // new NativeEngine(kind, payload, entitiesJson?, approvalKeys?, trustedKeys?,
+  // maxUsedGrants?): see PolicyFromJs; `entitiesJson` is the entity file's text (absent: no
+  // identities and no resources). `trustedKeys` apply to every bundle the engine loads (this
+  // one and those of reload).
   explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
     Guarded(env, [&]() -> Napi::Value {
       const std::string kind = StringArgument(info, 0, "kind");
-      std::shared_ptr<const Policy> policy = PolicyFromJs(env, kind, info[1], &warnings_);
+      EngineOptions options;
+      options.approval_keys = PublicKeysFromJs(env, info[3], "options.approvalKeys");
+      bundle_keys_ = PublicKeysFromJs(env, info[4], "options.trustedKeys");
+      if (info.Length() > 5 && info[5].IsNumber()) {
+        const double max = info[5].As<Napi::Number>().DoubleValue();
+        if (!(max >= 1) || max != std::floor(max) || max > 0x1p53) {
+          throw Napi::TypeError::New(env, "`options.maxUsedGrants` must be a positive integer");
+        }
+        options.max_used_grants = static_cast<size_t>(max);
+      }
+      std::shared_ptr<const Policy> policy =
+          PolicyFromJs(env, kind, info[1], bundle_keys_, &warnings_);
       EntityStore entities;
       if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
         const std::string text = StringArgument(info, 2, "entities");
@@ -171,7 +241,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         }
         entities = *std::move(loaded);
       }
-      absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, std::move(entities));
+      absl::StatusOr<std::unique_ptr<Engine>> engine =
+          Engine::Create(policy, std::move(entities), options);
       if (!engine.ok()) ThrowCoded(env, kEntitiesErrorCode, std::string(engine.status().message()));
       engine_ = *std::move(engine);
       return env.Undefined();
@@ -247,6 +318,74 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     });
   }
 
+  // approvalDigest(flat request): the digest a grant for the request must name, under the
+  // current policy, without deciding.
+  Napi::Value ApprovalDigest(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      Engine& engine = Open(env);
+      Request request;
+      RequestFromArgs(info, 0, &request);
+      return Napi::String::New(env, ward::ApprovalDigest(request, engine.policy()->hash()));
+    });
+  }
+
+  Napi::Value ApprovalDigestJson(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      Engine& engine = Open(env);
+      absl::StatusOr<Request> request = ParseText(env, info);
+      if (!request.ok()) {
+        ThrowCoded(env, kRequestErrorCode, std::string(request.status().message()));
+      }
+      return Napi::String::New(env, ward::ApprovalDigest(*request, engine.policy()->hash()));
+    });
+  }
+
+  Napi::Value UsedGrantCount(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      return Napi::Number::New(env, static_cast<double>(Open(env).used_grant_count()));
+    });
+  }
+
+  // replaceEntities(json): the whole store, from an entity file's text.
+  Napi::Value ReplaceEntities(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      Engine& engine = Open(env);
+      absl::StatusOr<EntityStore> store = EntityStore::FromJson(
+          StringArgument(info, 0, "entities"), engine.policy()->schema());
+      if (!store.ok()) {
+        ThrowCoded(env, kEntitiesErrorCode, absl::StrCat("entities: ", store.status().message()));
+      }
+      absl::Status status = engine.ReplaceEntities(*std::move(store));
+      if (!status.ok()) ThrowStatus(env, status);
+      return env.Undefined();
+    });
+  }
+
+  // toBundle(privateKeyPem?): the current policy as bundle bytes (a Buffer), signed when a
+  // key is given.
+  Napi::Value ToBundle(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      std::shared_ptr<const Policy> policy = Open(env).policy();
+      std::string bytes;
+      if (info.Length() > 0 && !info[0].IsUndefined() && !info[0].IsNull()) {
+        const std::string pem = PrivateKeyFromJs(env, info[0], "options.key");
+        absl::StatusOr<std::string> signed_bytes = SerializeSignedBundle(*policy, pem);
+        if (!signed_bytes.ok()) {
+          ThrowCoded(env, kKeyErrorCode, std::string(signed_bytes.status().message()));
+        }
+        bytes = *std::move(signed_bytes);
+      } else {
+        bytes = SerializeBundle(*policy);
+      }
+      return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+    });
+  }
+
   // upsertIdentity(json): one identity in the entity file's format.
   Napi::Value UpsertIdentity(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -310,7 +449,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Engine& engine = Open(env);
       std::vector<Diagnostic> warnings;
       std::shared_ptr<const Policy> policy =
-          PolicyFromJs(env, StringArgument(info, 0, "kind"), info[1], &warnings);
+          PolicyFromJs(env, StringArgument(info, 0, "kind"), info[1], bundle_keys_, &warnings);
       absl::Status status = engine.Reload(std::move(policy));
       if (!status.ok()) ThrowCoded(env, kEntitiesErrorCode, std::string(status.message()));
       warnings_ = std::move(warnings);
@@ -340,38 +479,282 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   std::unique_ptr<Engine> engine_;
   std::vector<Diagnostic> warnings_;
+  // The keys every bundle this engine loads must be signed by (none: any bundle that verifies).
+  std::vector<std::string> bundle_keys_;
   // Reused by decide() and decideJson(); a JavaScript engine object lives on one thread.
   Request request_;
   Decision decision_;
 };
 
-// redact(redactions, text): applies [{pattern, replacement}] (a decision's obligations.redact)
-// to `text` with the library's semantics (RE2, in order, global replacement).
-Napi::Value Redact(const Napi::CallbackInfo& info) {
+// Obligations from [{pattern, replacement}] (a decision's obligations.redact), with each
+// pattern compiled as the policy compiles it (RE2's default options); WARD_REDACT when one
+// cannot be applied. `compiled` owns the patterns the obligations point to.
+Obligations ObligationsFromJs(Napi::Env env, const Napi::Value& value,
+                              std::vector<std::unique_ptr<RE2>>* compiled) {
+  if (!value.IsArray()) throw Napi::TypeError::New(env, "`redactions` must be an array");
+  Napi::Array list = value.As<Napi::Array>();
+  Obligations obligations;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) {
+      throw Napi::TypeError::New(env, "each redaction must be an object {pattern, replacement}");
+    }
+    Napi::Value pattern = item.As<Napi::Object>().Get("pattern");
+    Napi::Value replacement = item.As<Napi::Object>().Get("replacement");
+    if (!pattern.IsString() || !replacement.IsString()) {
+      throw Napi::TypeError::New(env, "a redaction's pattern and replacement must be strings");
+    }
+    Redaction redaction;
+    redaction.pattern = pattern.As<Napi::String>().Utf8Value();
+    redaction.replacement = replacement.As<Napi::String>().Utf8Value();
+    if (compiled != nullptr) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      compiled->push_back(std::make_unique<RE2>(redaction.pattern, options));
+      redaction.regex = compiled->back().get();
+    }
+    obligations.redact.push_back(std::move(redaction));
+  }
+  // Checks every pattern and replacement once, so that a bad one fails here, not on use.
+  absl::StatusOr<std::string> check = ApplyRedactions(obligations, "");
+  if (!check.ok()) ThrowCoded(env, kRedactErrorCode, std::string(check.status().message()));
+  return obligations;
+}
+
+// new NativeRedactions(redactions): a decision's redactions compiled once; apply(text) returns
+// `text` redacted (RE2, in order, global replacement: ward::ApplyRedactions).
+class RedactionsWrap : public Napi::ObjectWrap<RedactionsWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeRedactions", {InstanceMethod<&RedactionsWrap::Apply>("apply")});
+  }
+
+  explicit RedactionsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RedactionsWrap>(info) {
+    Napi::Env env = info.Env();
+    Guarded(env, [&]() -> Napi::Value {
+      obligations_ = ObligationsFromJs(env, info[0], &compiled_);
+      return env.Undefined();
+    });
+  }
+
+ private:
+  Napi::Value Apply(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      const std::string text = StringArgument(info, 0, "text");
+      absl::StatusOr<std::string> redacted = ApplyRedactions(obligations_, text);
+      // A redaction that cannot be applied: refuse, never return the text as is.
+      if (!redacted.ok()) ThrowCoded(env, kRedactErrorCode, std::string(redacted.status().message()));
+      return Napi::String::New(env, *redacted);
+    });
+  }
+
+  std::vector<std::unique_ptr<RE2>> compiled_;
+  Obligations obligations_;
+};
+
+// Validates UTF-8 that arrives in chunks (a character may be split between two).
+class Utf8Validator {
+ public:
+  // False at the first byte that cannot be part of well-formed UTF-8.
+  bool Take(absl::string_view chunk) {
+    for (const char c : chunk) {
+      const auto b = static_cast<unsigned char>(c);
+      if (need_ == 0) {
+        if (b < 0x80) continue;
+        low_ = 0x80;
+        high_ = 0xBF;
+        if (b >= 0xC2 && b <= 0xDF) {
+          need_ = 1;
+        } else if (b >= 0xE0 && b <= 0xEF) {
+          need_ = 2;
+          if (b == 0xE0) low_ = 0xA0;   // no overlong forms
+          if (b == 0xED) high_ = 0x9F;  // no surrogates
+        } else if (b >= 0xF0 && b <= 0xF4) {
+          need_ = 3;
+          if (b == 0xF0) low_ = 0x90;
+          if (b == 0xF4) high_ = 0x8F;  // nothing above U+10FFFF
+        } else {
+          return false;
+        }
+      } else {
+        if (b < low_ || b > high_) return false;
+        --need_;
+        low_ = 0x80;
+        high_ = 0xBF;
+      }
+    }
+    return true;
+  }
+  bool complete() const { return need_ == 0; }
+
+ private:
+  int need_ = 0;
+  unsigned char low_ = 0x80;
+  unsigned char high_ = 0xBF;
+};
+
+// new NativeRedactor(redactions, window?, maxBuffered?): ward::RedactionStream. write(chunk)
+// takes a string or UTF-8 bytes (a Uint8Array, checked) and returns the text that is now
+// final, as a string or a Buffer (the kind of the first chunk); finish() returns the rest.
+// After any failure (code WARD_REDACT) every call fails: nothing more is released.
+class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeRedactor",
+                       {InstanceMethod<&RedactorWrap::Write>("write"),
+                        InstanceMethod<&RedactorWrap::Finish>("finish"),
+                        InstanceMethod<&RedactorWrap::Incremental>("incremental"),
+                        InstanceMethod<&RedactorWrap::HeldBytes>("heldBytes")});
+  }
+
+  explicit RedactorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<RedactorWrap>(info) {
+    Napi::Env env = info.Env();
+    Guarded(env, [&]() -> Napi::Value {
+      Obligations obligations = ObligationsFromJs(env, info[0], nullptr);
+      RedactionStreamOptions options;
+      if (info.Length() > 1 && info[1].IsNumber()) {
+        options.window = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+      }
+      if (info.Length() > 2 && info[2].IsNumber()) {
+        options.max_buffered = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+      }
+      absl::StatusOr<RedactionStream> stream = RedactionStream::Create(obligations, options);
+      if (!stream.ok()) ThrowCoded(env, kRedactErrorCode, std::string(stream.status().message()));
+      stream_.emplace(*std::move(stream));
+      return env.Undefined();
+    });
+  }
+
+ private:
+  enum class Mode { kUnset, kText, kBytes };
+
+  Napi::Value Piece(Napi::Env env, const absl::StatusOr<std::string>& piece) {
+    if (!piece.ok()) {
+      failed_ = true;
+      ThrowCoded(env, kRedactErrorCode, std::string(piece.status().message()));
+    }
+    if (mode_ == Mode::kBytes) return Napi::Buffer<char>::Copy(env, piece->data(), piece->size());
+    return Napi::String::New(env, *piece);
+  }
+
+  Napi::Value Write(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      std::string chunk;
+      Mode mode;
+      if (info.Length() > 0 && info[0].IsString()) {
+        chunk = info[0].As<Napi::String>().Utf8Value();
+        mode = Mode::kText;
+      } else if (info.Length() > 0 && info[0].IsTypedArray() &&
+                 info[0].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+        Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+        chunk.assign(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength());
+        mode = Mode::kBytes;
+      } else {
+        throw Napi::TypeError::New(env, "`chunk` must be a string, a Buffer or a Uint8Array");
+      }
+      if (mode_ == Mode::kUnset) mode_ = mode;
+      if (mode_ != mode) {
+        throw Napi::TypeError::New(
+            env, absl::StrCat("this redactor takes ", mode_ == Mode::kText ? "string" : "byte",
+                              " chunks (the kind of its first chunk)"));
+      }
+      if (failed_) {
+        return Piece(env, absl::FailedPreconditionError(
+                              "the redactor failed: nothing more is released"));
+      }
+      if (mode == Mode::kBytes && !utf8_.Take(chunk)) {
+        return Piece(env, absl::InvalidArgumentError(
+                              "the output is not valid UTF-8 text: nothing more is released"));
+      }
+      return Piece(env, stream_->Write(chunk));
+    });
+  }
+
+  Napi::Value Finish(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      if (failed_) {
+        return Piece(env, absl::FailedPreconditionError(
+                              "the redactor failed: nothing more is released"));
+      }
+      if (!utf8_.complete()) {
+        return Piece(env, absl::InvalidArgumentError(
+                              "the output ends inside a UTF-8 character: nothing more is "
+                              "released"));
+      }
+      return Piece(env, stream_->Finish());
+    });
+  }
+
+  Napi::Value Incremental(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), stream_->incremental());
+  }
+
+  Napi::Value HeldBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(stream_->held_bytes()));
+  }
+
+  std::optional<RedactionStream> stream_;
+  Mode mode_ = Mode::kUnset;
+  Utf8Validator utf8_;
+  bool failed_ = false;
+};
+
+// generateSigningKey(): {privateKey, publicKey}, a new Ed25519 pair in PEM.
+Napi::Value GenerateSigningKeyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
-    if (info.Length() < 1 || !info[0].IsArray()) {
-      throw Napi::TypeError::New(env, "`redactions` must be an array");
+    absl::StatusOr<SigningKeyPair> pair = GenerateSigningKey();
+    if (!pair.ok()) ThrowCoded(env, kKeyErrorCode, std::string(pair.status().message()));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("privateKey", pair->private_key_pem);
+    out.Set("publicKey", pair->public_key_pem);
+    return out;
+  });
+}
+
+// publicKeyOf(privateKeyPem): the SPKI PEM of a private key.
+Napi::Value PublicKeyOfJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    const std::string pem = PrivateKeyFromJs(env, info[0], "key");
+    return Napi::String::New(env, *PublicKeyOf(pem));
+  });
+}
+
+// mintGrant(digest, approver, key, ttlSeconds, issuedAtSeconds?, jti?): a grant token.
+Napi::Value MintGrantJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return Guarded(env, [&]() -> Napi::Value {
+    GrantRequest grant;
+    grant.digest = StringArgument(info, 0, "digest");
+    grant.approver_id = StringArgument(info, 1, "options.approver");
+    const std::string pem = PrivateKeyFromJs(env, info[2], "options.key");
+    if (info.Length() <= 3 || !info[3].IsNumber()) {
+      throw Napi::TypeError::New(env, "`options.ttl` must be a number of seconds");
     }
-    const std::string text = StringArgument(info, 1, "text");
-    Napi::Array list = info[0].As<Napi::Array>();
-    Obligations obligations;
-    for (uint32_t i = 0; i < list.Length(); ++i) {
-      Napi::Value item = list.Get(i);
-      if (!item.IsObject()) {
-        throw Napi::TypeError::New(env, "each redaction must be an object {pattern, replacement}");
-      }
-      Napi::Value pattern = item.As<Napi::Object>().Get("pattern");
-      Napi::Value replacement = item.As<Napi::Object>().Get("replacement");
-      if (!pattern.IsString() || !replacement.IsString()) {
-        throw Napi::TypeError::New(env, "a redaction's pattern and replacement must be strings");
-      }
-      Redaction redaction;
-      redaction.pattern = pattern.As<Napi::String>().Utf8Value();
-      redaction.replacement = replacement.As<Napi::String>().Utf8Value();
-      obligations.redact.push_back(std::move(redaction));
+    const double ttl = info[3].As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(ttl) || ttl < 1) {
+      throw Napi::RangeError::New(env, "`options.ttl` must be at least one second");
     }
-    return Napi::String::New(env, ApplyRedactions(obligations, text));
+    grant.ttl = absl::Seconds(ttl);
+    if (info.Length() > 4 && info[4].IsNumber()) {
+      const double seconds = info[4].As<Napi::Number>().DoubleValue();
+      if (!std::isfinite(seconds)) throw Napi::RangeError::New(env, "`options.issuedAt` is invalid");
+      grant.issued_at = absl::FromUnixMicros(static_cast<int64_t>(std::llround(seconds * 1e6)));
+    }
+    if (info.Length() > 5 && info[5].IsString()) {
+      grant.jti = info[5].As<Napi::String>().Utf8Value();
+      if (grant.jti.empty() || grant.jti.size() > kMaxGrantIdBytes) {
+        throw Napi::RangeError::New(
+            env, absl::StrCat("`options.jti` must have 1 to ", kMaxGrantIdBytes, " bytes"));
+      }
+    }
+    absl::StatusOr<std::string> token = MintGrant(grant, pem);
+    if (!token.ok()) throw Napi::RangeError::New(env, std::string(token.status().message()));
+    return Napi::String::New(env, *token);
   });
 }
 
@@ -391,7 +774,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setDecisionFactory",
               Napi::Function::New<SetDecisionFactory>(env, "setDecisionFactory"));
   exports.Set("NativeEngine", EngineWrap::Define(env));
-  exports.Set("redact", Napi::Function::New<Redact>(env, "redact"));
+  exports.Set("NativeRedactions", RedactionsWrap::Define(env));
+  exports.Set("NativeRedactor", RedactorWrap::Define(env));
+  exports.Set("generateSigningKey",
+              Napi::Function::New<GenerateSigningKeyJs>(env, "generateSigningKey"));
+  exports.Set("publicKeyOf", Napi::Function::New<PublicKeyOfJs>(env, "publicKeyOf"));
+  exports.Set("mintGrant", Napi::Function::New<MintGrantJs>(env, "mintGrant"));
   exports.Set("names", NameTables(env));
   return exports;
 }

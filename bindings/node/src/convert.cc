@@ -229,6 +229,31 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
   out->now.reset();
   Napi::Value now = info[first + 8];
   if (!IsAbsent(now)) out->now = NowFromJs(env, now);
+
+  out->args.clear();
+  out->args_json.clear();
+  Napi::Value args = info[first + 9];
+  if (!IsAbsent(args)) {
+    if (!args.IsString()) throw Napi::TypeError::New(env, "the args must be JSON text");
+    absl::Status status = SetArgsJson(args.As<Napi::String>().Utf8Value(), out);
+    if (!status.ok()) {
+      ThrowCoded(env, kRequestErrorCode, absl::StrCat("`request.args`: ", status.message()));
+    }
+  }
+
+  out->approval.clear();
+  Napi::Value approval = info[first + 10];
+  if (!IsAbsent(approval)) {
+    if (!approval.IsString()) {
+      throw Napi::TypeError::New(env, "`request.approval` must be a string");
+    }
+    out->approval = approval.As<Napi::String>().Utf8Value();
+    if (out->approval.size() > kMaxApprovalTokenBytes) {
+      ThrowCoded(env, kRequestErrorCode,
+                 absl::StrCat("`request.approval` is ", out->approval.size(),
+                              " bytes; a grant token has at most ", kMaxApprovalTokenBytes));
+    }
+  }
 }
 
 Napi::Value DecisionToJs(Napi::Env env, const Decision& decision) {
@@ -241,7 +266,7 @@ Napi::Value DecisionToJs(Napi::Env env, const Decision& decision) {
     return Napi::String::New(env, value);
   };
   std::vector<napi_value> args;
-  args.reserve(8 + decision.rules.size() + 2 * decision.obligations.redact.size() +
+  args.reserve(11 + decision.rules.size() + 2 * decision.obligations.redact.size() +
                2 * decision.obligations.limits.size() + 4 * decision.errors.size());
   args.push_back(number(static_cast<int>(decision.effect)));
   args.push_back(number(static_cast<int>(decision.reason)));
@@ -282,6 +307,18 @@ Napi::Value DecisionToJs(Napi::Env env, const Decision& decision) {
     args.push_back(string(error.principal.id));
     args.push_back(string(error.message));
   }
+  if (decision.approval_digest.empty()) {
+    args.push_back(env.Null());
+  } else {
+    args.push_back(string(decision.approval_digest));
+  }
+  if (decision.approved_by.has_value()) {
+    args.push_back(number(static_cast<int>(decision.approved_by->kind)));
+    args.push_back(string(decision.approved_by->id));
+  } else {
+    args.push_back(number(-1));
+    args.push_back(env.Null());
+  }
   return data->decision_factory.Call(args);
 }
 
@@ -295,7 +332,8 @@ Napi::Object NameTables(Napi::Env env) {
   Napi::Object tables = Napi::Object::New(env);
   tables.Set("effects", table(static_cast<int>(Effect::kDeny),
                               [](int i) { return EffectName(static_cast<Effect>(i)); }));
-  tables.Set("reasons", table(static_cast<int>(Reason::kInternalError),
+  // kInvalidRequest is the last reason (lib/decision.h adds new ones at the end).
+  tables.Set("reasons", table(static_cast<int>(Reason::kInvalidRequest),
                               [](int i) { return ReasonName(static_cast<Reason>(i)); }));
   tables.Set("logLevels", table(static_cast<int>(LogLevel::kFull),
                                 [](int i) { return LogLevelName(static_cast<LogLevel>(i)); }));

@@ -35,10 +35,15 @@ inline constexpr char kRequestErrorCode[] = "WARD_REQUEST";
 //   args[first + 6]     context, likewise
 //   args[first + 7]     the chain as [kind, id, kind, id, ...] or undefined
 //   args[first + 8]     now: an RFC 3339 string, a Date, or undefined
+//   args[first + 9]     args: the tool call's arguments as the text of one JSON object (index.js
+//                       writes it strictly), or undefined; set with ward::SetArgsJson, so the
+//                       approval digest hashes exactly that object
+//   args[first + 10]    approval: a grant token (string), or undefined
 //
 // Throws a TypeError when an argument is not of that form, and an Error with code
 // kRequestErrorCode when a value is invalid (an unknown kind, a chain longer than
-// kMaxDelegationHops, an invalid `now`, an integer outside 64 bits).
+// kMaxDelegationHops, an invalid `now`, an integer outside 64 bits, args that are not a JSON
+// object, a grant token longer than kMaxApprovalTokenBytes).
 void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out);
 
 // Per-environment state of the addon.
@@ -54,14 +59,16 @@ struct AddonData {
 //   the number of rules, the rules...,
 //   -1 when there are no obligations, else: the number of redactions, (pattern,
 //   replacement)..., the number of limits, (name, limit)..., the log level;
-//   the number of errors, (rule, principal kind, principal id, message)...
+//   the number of errors, (rule, principal kind, principal id, message)...;
+//   the approval digest or null, approvedBy kind or -1, approvedBy id or null
 //
 // Values are created with Node-API calls that cost little and the object is built in
 // JavaScript, which V8 compiles: setting each element or property through Node-API would
 // cost several times more.
 Napi::Value DecisionToJs(Napi::Env env, const Decision& decision);
 
-// {effects, reasons, logLevels, kinds}: the names of the enums, indexed by their values.
+// {effects, reasons, logLevels, kinds}: the names of the enums, indexed by their values,
+// taken from the library (EffectName, ReasonName, ...): the binding's only name tables.
 Napi::Object NameTables(Napi::Env env);
 
 // The trace as an array of principals (see index.d.ts, TracePrincipal).

@@ -104,21 +104,105 @@ test('unknown identities and resources are decided, not errors', () => {
   assert.equal(noType.effect, 'DENY');
 });
 
-test('values without a type in the language are opaque: reading one is an error', () => {
+test('declared args and context of the wrong type are refused: invalid_request', () => {
   const engine = open();
-  // `approved` is a bool in the schema; an object there is an evaluation error of the
-  // approval rule, which then does not hold.
   const request = {subject: {kind: 'agent', id: 'a42'}, action: 'invoke',
                    resource: {type: 'tool', id: 'payments.transfer'},
                    onBehalfOf: [{kind: 'user', id: 'u5'}], now: '2026-12-01T00:00:00Z'};
-  for (const approved of [{yes: true}, 1.5, ['a', 1], 'true']) {
-    const decision = engine.decide({...request, context: {approved}});
+  for (const amount of [{yes: true}, 1.5, ['a', 1], '2500']) {
+    const decision = engine.decide({...request, args: {amount}});
     const viaJson = JSON.parse(engine.decideJson(JSON.stringify({
       subject: request.subject, action: request.action, resource: request.resource,
-      on_behalf_of: request.onBehalfOf, now: request.now, context: {approved}})));
-    assert.deepEqual(JSON.parse(JSON.stringify(decision)), viaJson, JSON.stringify(approved));
-    assert.ok(decision.errors.length > 0, JSON.stringify(approved));
+      on_behalf_of: request.onBehalfOf, now: request.now, args: {amount}})));
+    assert.deepEqual(JSON.parse(JSON.stringify(decision)), viaJson, JSON.stringify(amount));
+    assert.equal(decision.reason, 'invalid_request', JSON.stringify(amount));
+    assert.equal(decision.errors[0].rule, '');
+    assert.match(decision.errors[0].message, /amount/);
   }
+  // Undeclared entries are ignored by the rules, in args as in context.
+  for (const value of [{yes: true}, 1.5, ['a', 1], 2n ** 60n]) {
+    const decision = engine.decide({...request, args: {amount: 10, note: value},
+                                    context: {note: value}});
+    assert.equal(decision.effect, 'NEEDS_APPROVAL');
+  }
+});
+
+test('args without a faithful JSON form throw TypeError naming them', () => {
+  const engine = open();
+  class Point {
+    constructor() {
+      this.x = 1;
+    }
+  }
+  const cyclic = {};
+  cyclic.self = cyclic;
+  const cases = [
+    [[1, 2], /`request.args` must be an object/],
+    ['{}', /`request.args` must be an object/],
+    [{f: () => 1}, /`request.args.f` has no JSON form/],
+    [{s: Symbol('s')}, /`request.args.s` has no JSON form/],
+    [{n: NaN}, /`request.args.n` is NaN/],
+    [{n: Infinity}, /`request.args.n` is Infinity/],
+    [{list: [1, undefined]}, /`request.args.list\[1\]` has no JSON form/],
+    [{m: new Map([['a', 1]])}, /`request.args.m` has no JSON form \(a Map\)/],
+    [{s: new Set([1])}, /`request.args.s` has no JSON form/],
+    [{p: new Point()}, /`request.args.p` has no JSON form \(a Point\)/],
+    [{b: Buffer.from('x')}, /`request.args.b` has no JSON form/],
+    [{d: new Date('nope')}, /invalid Date/],
+    [cyclic, /contains itself/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => engine.decide({...kGood, args}), (error) => {
+      assert.ok(error instanceof TypeError, `${error}`);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  let deep = 1;
+  for (let i = 0; i < 40; i++) deep = [deep];
+  assert.throws(() => engine.decide({...kGood, args: {deep}}), ward.RequestError);
+  // What has a JSON form passes: a Date as its ISO text, undefined members as absent.
+  assert.equal(engine.decide({...kGood, args: {when: new Date(0), gone: undefined}}).effect,
+               'ALLOW');
+  assert.throws(() => engine.decide({...kGood, approval: 5}), /`request.approval`/);
+  assert.throws(() => engine.decide({...kGood, approval: 'x'.repeat(20000)}), ward.RequestError);
+});
+
+test('bad keys and grant options are refused', () => {
+  const {privateKey, publicKey} = ward.generateSigningKey();
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {approvalKeys: publicKey}),
+                /`options.approvalKeys` must be an array/);
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {approvalKeys: [publicKey, 'junk']}),
+                (error) => error instanceof ward.SigningKeyError &&
+                    /approvalKeys\[1\]/.test(error.message));
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {approvalKeys: [privateKey]}),
+                ward.SigningKeyError);
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {trustedKeys: [42]}), TypeError);
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {approvalkeys: [publicKey]}),
+                /unknown option `approvalkeys`/);
+  assert.throws(() => ward.Engine.fromFiles(kPolicy, {maxUsedGrants: 0}), /maxUsedGrants/);
+  const engine = open();
+  const digest = 'ab'.repeat(32);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: publicKey}),
+                ward.SigningKeyError);
+  assert.throws(() => engine.approve('nope', {approver: 'u8', key: privateKey}), RangeError);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: privateKey, ttl: 0}),
+                RangeError);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: privateKey, ttl: '15m'}),
+                TypeError);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: privateKey, issuedAt: 'x'}),
+                RangeError);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: privateKey, jti: ''}),
+                RangeError);
+  assert.throws(() => engine.approve(digest, {approver: {kind: 'user', id: 'u8'},
+                                              key: privateKey}),
+                TypeError);
+  assert.throws(() => engine.approve(digest, {approver: 'u8', key: privateKey, kid: 'x'}),
+                /unknown option `kid`/);
+  assert.throws(() => ward.publicKeyOf(publicKey), ward.SigningKeyError);
+  // A token that is not one is refused by the engine with an error entry, not an exception.
+  const decision = engine.decide({...kGood, approval: 'not.a.token'});
+  assert.equal(decision.errors[0].rule, '');
 });
 
 test('huge strings of several MB are handled', () => {
@@ -132,6 +216,7 @@ test('huge strings of several MB are handled', () => {
   assert.throws(() => engine.decideJson(JSON.stringify({...kGood, context: {note: huge}})),
                 ward.RequestError);
   const allowed = engine.decide({...kGood, onBehalfOf: [{kind: 'user', id: 'u3'}]});
+  assert.equal(allowed.effect, 'ALLOW');
   const text = `sk-${'A'.repeat(30)} `.repeat(200000);
   const redacted = allowed.redact(text);
   assert.equal(redacted, '[SECRET] '.repeat(200000));

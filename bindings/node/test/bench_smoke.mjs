@@ -14,7 +14,7 @@ for (const line of lines) {
                    ['binding', 'call', 'request', 'effect', 'ns_per_decision', 'decisions']);
   assert.equal(line.binding, 'node');
   assert.equal(line.request, 'request.json');
-  // The example's request: agent a42 moves money for u5 (finance), approved.
+  // bench/bindings/request.json: agent a42 sends email for u5, allowed.
   assert.equal(line.effect, 'ALLOW');
   assert.equal(line.decisions, 50);
   assert.equal(typeof line.ns_per_decision, 'number');

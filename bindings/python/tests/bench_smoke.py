@@ -16,7 +16,7 @@ def main():
     for line in lines:
         assert line["binding"] == "python", line
         assert line["decisions"] == 50, line
-        assert line["effect"] == "ALLOW", line  # the example's request is allowed
+        assert line["effect"] == "ALLOW", line  # bench/bindings/request.json is allowed
         assert isinstance(line["ns_per_decision"], (int, float)) and line["ns_per_decision"] > 0
     print(out, end="")
 

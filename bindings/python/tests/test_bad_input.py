@@ -6,7 +6,7 @@ import json
 import pytest
 
 import ward
-from conftest import EXAMPLE, NOW, TOOLS_POLICY
+from conftest import BENCH_REQUEST, EXAMPLE, NOW, TOOLS_POLICY
 
 MB = 1 << 20
 
@@ -69,10 +69,73 @@ def test_decide_json_argument_type(example_engine):
     (dict(now=5), TypeError, "now"),
     (dict(now="yesterday"), ward.RequestError, "now"),
     (dict(now=datetime.datetime(2026, 12, 1)), ward.RequestError, "naive"),
+    (dict(args=[1, 2]), TypeError, "`args` must be a dict"),
+    (dict(args="{}"), TypeError, "`args` must be a dict"),
+    (dict(args={1: True}), TypeError, "keys of `args`"),
+    (dict(args={"x": {True: 1}}), TypeError, "keys of `args.x`"),
+    (dict(args={"x": object()}), TypeError, r"`args.x` has no JSON form \(an object\)"),
+    (dict(args={"x": [1, {"y": {1, 2}}]}), TypeError, r"`args.x\[1\].y` has no JSON form"),
+    (dict(args={"x": b"bytes"}), TypeError, "args.x"),
+    (dict(args={"x": datetime.datetime(2026, 12, 1)}), TypeError, "args.x"),
+    (dict(args={"x": float("nan")}), TypeError, "args.x"),
+    (dict(args={"x": float("inf")}), TypeError, "args.x"),
+    (dict(args={"x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}),
+     ward.RequestError, "nested"),
+    (dict(approval=5), TypeError, "approval"),
+    (dict(approval="x" * 20000), ward.RequestError, "approval"),
 ])
 def test_wrong_request_arguments(example_engine, overrides, error, message):
     with pytest.raises(error, match=message):
         decide(example_engine, **overrides)
+
+
+def test_args_that_contain_themselves(example_engine):
+    cyclic = {"a": []}
+    cyclic["a"].append(cyclic)
+    with pytest.raises(ward.RequestError, match="nested"):
+        decide(example_engine, args=cyclic)
+
+
+def test_bad_keys_and_grants(example_engine, keys):
+    private, public = keys
+    schema = [EXAMPLE / "schema.ward", EXAMPLE / "rules.ward"]
+    with pytest.raises(TypeError, match="approval_keys"):
+        ward.Engine.from_files(schema, approval_keys=public)  # a str, not a list
+    with pytest.raises(ward.SigningKeyError, match=r"approval_keys\[1\]") as raised:
+        ward.Engine.from_files(schema, approval_keys=[public, "not a key"])
+    assert isinstance(raised.value, ValueError)
+    with pytest.raises(ward.SigningKeyError, match=r"approval_keys\[0\]"):
+        ward.Engine.from_files(schema, approval_keys=[private])  # the private half
+    with pytest.raises(TypeError, match=r"approval_keys\[0\]"):
+        ward.Engine.from_files(schema, approval_keys=[42])
+    with pytest.raises(ward.SigningKeyError, match=r"trusted_keys\[0\]"):
+        ward.Engine.from_sources([("t.ward", TOOLS_POLICY)], trusted_keys=["junk"])
+    with pytest.raises(ValueError, match="max_used_grants"):
+        ward.Engine.from_sources([("t.ward", TOOLS_POLICY)], max_used_grants=0)
+    digest = "ab" * 32
+    with pytest.raises(ward.SigningKeyError, match="key"):
+        example_engine.approve(digest, "u8", public)
+    with pytest.raises(ValueError):
+        example_engine.approve("not a digest", "u8", private)
+    with pytest.raises(ValueError, match="ttl"):
+        example_engine.approve(digest, "u8", private, ttl=0)
+    with pytest.raises(TypeError, match="ttl"):
+        example_engine.approve(digest, "u8", private, ttl="15m")
+    with pytest.raises(TypeError, match="approver"):
+        example_engine.approve(digest, ("user", "u8"), private)
+    with pytest.raises(ValueError, match="naive"):
+        example_engine.approve(digest, "u8", private, issued_at=datetime.datetime(2026, 12, 1))
+    with pytest.raises(ValueError, match="jti"):
+        example_engine.approve(digest, "u8", private, jti="x" * 129)
+    with pytest.raises(ward.SigningKeyError):
+        ward.public_key_of(public)
+    # A token that is not one is refused by the engine, with an error entry, not an exception.
+    d = decide(example_engine, approval="not.a.token")
+    assert d.effect == "ALLOW" or d.errors[0].rule == ""
+    d = decide(example_engine, approval="not.a.token", subject=("agent", "a42"),
+               resource=("tool", "payments.transfer"), on_behalf_of=[("user", "u5")],
+               args={"amount": 10})
+    assert d.effect == "NEEDS_APPROVAL" and d.errors[0].rule == ""
 
 
 def test_missing_arguments(example_engine):
@@ -140,7 +203,8 @@ def test_huge_strings(example_engine, tools_engine):
     with pytest.raises(ward.RequestError, match="limit"):
         example_engine.decide_json(json.dumps(request))
     # Redaction over several megabytes.
-    d = tools_engine.decide(("agent", "a1"), "invoke", ("tool", "search"), {"limit": 1}, now=NOW)
+    d = tools_engine.decide(("agent", "a1"), "invoke", ("tool", "search"), args={"limit": 1},
+                            now=NOW)
     text = ("ab sk-ABCDEFGH12 " * (300_000))
     redacted = d.redact(text)
     assert redacted == "ab [SECRET] " * 300_000
@@ -212,6 +276,11 @@ def test_calls_on_a_closed_engine(example_engine):
         lambda: decide(example_engine),
         lambda: example_engine.decide_json((EXAMPLE / "request.json").read_text()),
         lambda: example_engine.explain(("agent", "a17"), "invoke", ("tool", "search")),
+        lambda: example_engine.explain_json(BENCH_REQUEST.read_text()),
+        lambda: example_engine.approval_digest(("agent", "a17"), "invoke", ("tool", "search")),
+        lambda: example_engine.approval_digest_json(BENCH_REQUEST.read_text()),
+        lambda: example_engine.approve("ab" * 32, "u8", ward.generate_signing_key()[0]),
+        lambda: example_engine.used_grant_count,
         lambda: example_engine.upsert_identity({"kind": "user", "id": "u", "status": "active"}),
         lambda: example_engine.upsert_resource({"type": "tool", "id": "t"}),
         lambda: example_engine.revoke("a17"),
@@ -228,4 +297,8 @@ def test_calls_on_a_closed_engine(example_engine):
     # A decision made before keeps working: it holds its own policy.
     assert before.effect == "ALLOW"
     assert before.redact("sk-" + "Q" * 20) == "[SECRET]"
+    assert ward.redact(before, {"k": "sk-" + "Q" * 20}) == {"k": "[SECRET]"}
+    redactor = ward.Redactor(before)
+    assert redactor.write("sk-" + "Q" * 10) + redactor.write("Q" * 10) + redactor.finish() == \
+        "[SECRET]"
     assert json.loads(before.to_json())["effect"] == "ALLOW"

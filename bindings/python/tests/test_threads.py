@@ -4,7 +4,7 @@ import json
 import threading
 
 import ward
-from conftest import EXAMPLE
+from conftest import BENCH_REQUEST, EXAMPLE
 
 
 def test_threads_decide_the_same_as_one_thread(example_engine):
@@ -34,7 +34,7 @@ def test_threads_decide_the_same_as_one_thread(example_engine):
 
 
 def test_updates_and_close_while_deciding(example_engine):
-    request = (EXAMPLE / "request.json").read_text()
+    request = BENCH_REQUEST.read_text()
     outcomes = []
     stop = threading.Event()
 

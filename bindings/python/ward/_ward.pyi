@@ -4,20 +4,33 @@ import datetime
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
+from ward._types import Explanation
+
 # (kind, id): kind is "user", "agent" or "builder". A {"kind": ..., "id": ...} dict works too.
 IdentityLike = Union[Tuple[str, str], Sequence[str], Mapping[str, str]]
-# (type, id), or {"type": ..., "id": ..., "attrs": {...}} with inline attributes.
+# (type, id), or {"type": ..., "id": ..., "attrs": {...}} with inline attributes (for a
+# resource that is not in the store only: on a stored one they make the request invalid).
 ResourceLike = Union[Tuple[str, str], Sequence[str], Mapping[str, Any]]
 # Context entries and inline attributes: str, int, bool, lists of str or of int are the
 # language's values; None is absent; anything else is passed as its JSON form (opaque to
 # the language: reading it in a rule is an evaluation error).
 ContextLike = Mapping[str, Any]
+# A tool call's arguments: a dict with str keys of JSON-like values (None, bool, int, float,
+# str, list, tuple, dict), sent as JSON text; anything else raises TypeError.
+ArgsLike = Mapping[str, Any]
 # RFC 3339 text or an aware datetime; a naive datetime is rejected (ward.RequestError).
 TimeLike = Union[str, datetime.datetime]
 PathLike = Union[str, bytes, "os.PathLike[str]"]
 TextLike = Union[str, bytes, bytearray, memoryview]
 EntityLike = Union[str, bytes, Mapping[str, Any]]
 SourcesLike = Union[Sequence[Tuple[str, Union[str, bytes]]], Mapping[str, Union[str, bytes]]]
+BundleLike = Union[bytes, bytearray, memoryview, PathLike]
+# A PEM text: a public key (SPKI, "-----BEGIN PUBLIC KEY-----") or a private key (PKCS#8).
+PemLike = Union[str, bytes]
+# A grant's lifetime: seconds, or a timedelta.
+TtlLike = Union[int, float, datetime.timedelta]
+# When a grant was issued: an aware datetime, RFC 3339 text or Unix seconds.
+IssuedAtLike = Union[datetime.datetime, str, int, float]
 
 class Obligations:
     """What the caller must enforce on an ALLOW."""
@@ -34,7 +47,7 @@ class Obligations:
         """{"redact": [{"pattern", "replacement"}...], "limits": {...}, "log": ...}."""
 
 class EvaluationError:
-    """An error while evaluating a condition of a candidate rule."""
+    """An error while evaluating a condition of a candidate rule (rule "" for the request)."""
 
     @property
     def rule(self) -> str: ...
@@ -50,7 +63,7 @@ class Decision:
     @property
     def reason(self) -> str:
         """"permitted", "forbidden", "approval_required", "no_matching_permit",
-        "unknown_identity", "lifecycle", "unowned" or "internal_error"."""
+        "unknown_identity", "lifecycle", "unowned", "internal_error" or "invalid_request"."""
     @property
     def allowed(self) -> bool: ...
     @property
@@ -59,10 +72,16 @@ class Decision:
     @property
     def rules(self) -> List[str]: ...
     @property
-    def obligations(self) -> Obligations:
-        """Empty (no redactions, no limits, log "none") unless the effect is ALLOW."""
+    def obligations(self) -> Optional[Obligations]:
+        """The obligations on ALLOW; None on any other effect."""
     @property
     def errors(self) -> List[EvaluationError]: ...
+    @property
+    def approval_digest(self) -> Optional[str]:
+        """On NEEDS_APPROVAL: the digest (64 hex digits) a grant must name; else None."""
+    @property
+    def approved_by(self) -> Optional[Tuple[str, str]]:
+        """On an ALLOW that a grant made possible: the approver's (kind, id); else None."""
     @property
     def policy_hash(self) -> int: ...
     def to_json(self) -> str:
@@ -72,24 +91,67 @@ class Decision:
     @overload
     def redact(self, text: Union[bytes, bytearray, memoryview]) -> bytes: ...
 
+class Redactor:
+    """A decision's redactions applied to output that arrives in chunks.
+
+    Whatever the split into chunks, what write() and finish() return adds up to
+    Decision.redact of the whole text: a match split between chunks is still redacted. The
+    first chunk fixes the kind of text (str, or UTF-8 bytes, checked). A pattern that can
+    match unboundedly long text makes the redactor hold everything until finish()
+    (``incremental`` is False), up to ``max_buffered`` bytes. After any failure
+    (ward.RedactionError) every call fails: release nothing more.
+    """
+
+    def __init__(self, decision: Decision, *, window: int = 4096,
+                 max_buffered: int = 16777216) -> None: ...
+    @overload
+    def write(self, chunk: str) -> str: ...
+    @overload
+    def write(self, chunk: Union[bytes, bytearray, memoryview]) -> bytes: ...
+    def finish(self) -> Union[str, bytes]: ...
+    @property
+    def incremental(self) -> bool: ...
+    @property
+    def held_bytes(self) -> int: ...
+
 class Engine:
     @staticmethod
-    def from_sources(sources: SourcesLike, entities_json: Optional[EntityLike] = None) -> Engine:
-        """Compiles policy sources; raises ward.PolicyError with .issues on errors."""
+    def from_sources(
+        sources: SourcesLike,
+        entities_json: Optional[EntityLike] = None,
+        *,
+        approval_keys: Sequence[PemLike] = ...,
+        trusted_keys: Sequence[PemLike] = ...,
+        max_used_grants: Optional[int] = None,
+    ) -> Engine:
+        """Compiles policy sources; raises ward.PolicyError with .issues on errors.
+
+        approval_keys: the public keys (SPKI PEM) whose grants the engine accepts (none: every
+        grant is refused). trusted_keys: the keys every bundle the engine loads later
+        (reload(bundle=...)) must be signed by. max_used_grants: how many used grants it
+        remembers at once."""
     @staticmethod
     def from_files(
         paths: Union[PathLike, Sequence[PathLike]],
         entities: Optional[PathLike] = None,
         *,
         entities_json: Optional[EntityLike] = None,
+        approval_keys: Sequence[PemLike] = ...,
+        trusted_keys: Sequence[PemLike] = ...,
+        max_used_grants: Optional[int] = None,
     ) -> Engine: ...
     @staticmethod
     def from_bundle(
-        bundle: Union[bytes, bytearray, memoryview, PathLike],
+        bundle: BundleLike,
         entities: Optional[PathLike] = None,
         *,
         entities_json: Optional[EntityLike] = None,
-    ) -> Engine: ...
+        approval_keys: Sequence[PemLike] = ...,
+        trusted_keys: Sequence[PemLike] = ...,
+        max_used_grants: Optional[int] = None,
+    ) -> Engine:
+        """With trusted_keys, the bundle (and every later one) must be signed by one of them
+        (ward.BundleError otherwise)."""
     def decide(
         self,
         subject: IdentityLike,
@@ -98,8 +160,13 @@ class Engine:
         context: Optional[ContextLike] = None,
         on_behalf_of: Optional[Sequence[IdentityLike]] = None,
         now: Optional[TimeLike] = None,
-    ) -> Decision: ...
-    def decide_json(self, request: Union[str, bytes, bytearray, memoryview]) -> str:
+        *,
+        args: Optional[ArgsLike] = None,
+        approval: Optional[str] = None,
+    ) -> Decision:
+        """`context`: what the host asserts; `args`: the tool call's arguments as the model
+        wrote them; `approval`: a grant token."""
+    def decide_json(self, request: TextLike) -> str:
         """Decides a JSON request (exchange format); returns the JSON decision."""
     def explain(
         self,
@@ -109,8 +176,43 @@ class Engine:
         context: Optional[ContextLike] = None,
         on_behalf_of: Optional[Sequence[IdentityLike]] = None,
         now: Optional[TimeLike] = None,
-    ) -> Tuple[Decision, str]:
-        """The decision and the readable trace of every candidate rule."""
+        *,
+        args: Optional[ArgsLike] = None,
+        approval: Optional[str] = None,
+    ) -> Explanation:
+        """The decision and its trace: .decision, .text, .principals; unpacks as
+        (decision, text)."""
+    def explain_json(self, request: TextLike) -> Explanation: ...
+    def approval_digest(
+        self,
+        subject: IdentityLike,
+        action: str,
+        resource: ResourceLike,
+        context: Optional[ContextLike] = None,
+        on_behalf_of: Optional[Sequence[IdentityLike]] = None,
+        now: Optional[TimeLike] = None,
+        *,
+        args: Optional[ArgsLike] = None,
+        approval: Optional[str] = None,
+    ) -> str:
+        """The approval digest of a request, without deciding it (context, time and grant
+        play no part): what an approval service signs for the request it showed a person."""
+    def approval_digest_json(self, request: TextLike) -> str: ...
+    def approve(
+        self,
+        digest: str,
+        approver: str,
+        key: PemLike,
+        *,
+        ttl: TtlLike = 900,
+        issued_at: Optional[IssuedAtLike] = None,
+        jti: Optional[str] = None,
+    ) -> str:
+        """Signs a grant (a token for a request's `approval`): the user `approver` approves
+        the request whose digest is `digest`; `key` is the approval service's private key
+        (PKCS#8 PEM); `ttl` in seconds (default 900) or a timedelta."""
+    @property
+    def used_grant_count(self) -> int: ...
     def upsert_identity(self, identity: EntityLike) -> None: ...
     def upsert_resource(self, resource: EntityLike) -> None: ...
     def revoke(self, id: str) -> None: ...
@@ -124,10 +226,12 @@ class Engine:
         files: Optional[Union[PathLike, Sequence[PathLike]]] = None,
         *,
         sources: Optional[SourcesLike] = None,
-        bundle: Optional[Union[bytes, bytearray, memoryview, PathLike]] = None,
-    ) -> None: ...
-    def to_bundle(self) -> bytes:
-        """The current policy as bundle bytes, as `ward compile` writes them."""
+        bundle: Optional[BundleLike] = None,
+    ) -> None:
+        """A bundle must be signed by one of the engine's trusted_keys, when it has any."""
+    def to_bundle(self, *, key: Optional[PemLike] = None) -> bytes:
+        """The current policy as bundle bytes, as `ward compile` writes them; signed with the
+        private key `key` when given."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -138,3 +242,20 @@ class Engine:
     def policy_hash(self) -> int: ...
     def __enter__(self) -> Engine: ...
     def __exit__(self, *args: Any) -> bool: ...
+
+def generate_signing_key() -> Tuple[str, str]:
+    """A new Ed25519 key pair: (private_pem (PKCS#8), public_pem (SPKI))."""
+
+def public_key_of(key: PemLike) -> str:
+    """The public key (SPKI PEM) of a private key (PKCS#8 PEM)."""
+
+def mint_grant(
+    digest: str,
+    approver: str,
+    key: PemLike,
+    *,
+    ttl: TtlLike = 900,
+    issued_at: Optional[IssuedAtLike] = None,
+    jti: Optional[str] = None,
+) -> str:
+    """As Engine.approve, without an engine."""

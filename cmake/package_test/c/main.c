@@ -23,7 +23,7 @@ int main(void) {
   source.text = ward_str_of(
       "schema { user { clearance: int } resource doc {} action read on doc }\n"
       "@id(\"cleared\") permit user to read on doc when subject.clearance >= 2;\n");
-  if (ward_engine_from_texts(&source, 1, entities, strlen(entities), &engine, &error) != WARD_OK) {
+  if (ward_engine_from_texts(&source, 1, entities, strlen(entities), NULL, &engine, &error) != WARD_OK) {
     fprintf(stderr, "%s\n", ward_error_message(error));
     ward_error_free(error);
     return 1;
