@@ -12,11 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "benchmark/benchmark.h"
-#include "lib/approval.h"
-#include "lib/engine.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/grants.h"
-#include "policy_lang/compiler.h"
+#include "ward/approval.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 namespace ward {
 namespace {

@@ -24,14 +24,15 @@
 #include "absl/strings/str_cat.h"
 #include "bench/baseline.h"
 #include "bench/workload.h"
-#include "lib/bundle.h"
 #include "benchmark/benchmark.h"
-#include "lib/engine.h"
+#include "lib/internal/policy_access.h"
 #include "lib/internal/program.h"
 #include "lib/proto/bundle.pb.h"
-#include "lib/redact.h"
-#include "policy_lang/compiler.h"
 #include "re2/re2.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+#include "ward/redact.h"
 
 namespace ward::bench {
 namespace {
@@ -227,7 +228,7 @@ void BM_BundleVerify(benchmark::State& state, int scale) {
     state.SkipWithError("the bundle does not load");
     return;
   }
-  const internal::Program& program = (*loaded)->program();
+  const internal::Program& program = internal::ProgramOf(**loaded);
   for (auto _ : state) {
     absl::Status verified = internal::VerifyProgram(program);
     if (!verified.ok()) {

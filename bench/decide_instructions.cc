@@ -17,9 +17,9 @@
 
 #include "absl/strings/numbers.h"
 #include "bench/workload.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
 
 namespace ward::bench {
 

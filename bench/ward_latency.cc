@@ -29,9 +29,9 @@
 #include "absl/strings/str_format.h"
 #include "bench/baseline.h"
 #include "bench/workload.h"
-#include "lib/bundle.h"
-#include "lib/engine.h"
-#include "policy_lang/compiler.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 // ---- Heap accounting ---------------------------------------------------------------------
 //

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/request.h"
+#include "ward/request.h"
 
 namespace ward::bench {
 

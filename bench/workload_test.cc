@@ -9,8 +9,8 @@
 #include "bench/baseline.h"
 #include "bench/cedar_workload.h"
 #include "gtest/gtest.h"
-#include "lib/engine.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 namespace ward::bench {
 namespace {

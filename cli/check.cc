@@ -6,8 +6,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
 #include "policy_lang/linter.h"
+#include "ward/compile.h"
 
 namespace ward::cli {
 namespace {
@@ -62,14 +63,14 @@ int RunCheck(const std::vector<std::string>& args) {
   }
   absl::PrintF("%s", FormatDiagnostics(result.diagnostics));
 
-  const internal::PolicyIr& ir = result.policy->ir();
+  const internal::PolicyIr& ir = internal::IrOf(*result.policy);
   size_t by_effect[3] = {0, 0, 0};
   for (const internal::Rule& rule : ir.rules) by_effect[static_cast<int>(rule.effect)]++;
-  std::string summary = absl::StrCat(
-      "ok: ", Plural(sources->size(), "source"), ", ", Plural(ir.rules.size(), "rule"), " (",
-      by_effect[0], " permit, ", by_effect[1], " forbid, ", by_effect[2], " require_approval), ",
-      Plural(ir.schema.resource_types.size(), "resource type"), ", ",
-      Plural(ir.schema.actions.size(), "action"));
+  std::string summary =
+      absl::StrCat("ok: ", Plural(sources->size(), "source"), ", ", Plural(ir.rules.size(), "rule"),
+                   " (", by_effect[0], " permit, ", by_effect[1], " forbid, ", by_effect[2],
+                   " require_approval), ", Plural(ir.schema.resource_types.size(), "resource type"),
+                   ", ", Plural(ir.schema.actions.size(), "action"));
 
   // The linter's findings are warnings too (policy_lang/linter.h).
   LintInput lint;
@@ -87,7 +88,8 @@ int RunCheck(const std::vector<std::string>& args) {
       absl::PrintF("%s: warning: %s\n", path, warning);
     }
     warnings += entity_warnings.size();
-    absl::StrAppend(&summary, "; entities: ", Plural(store.identity_count(), "identity", "identities"), ", ",
+    absl::StrAppend(&summary,
+                    "; entities: ", Plural(store.identity_count(), "identity", "identities"), ", ",
                     Plural(store.resource_count(), "resource"));
     lint.entities = &store;
     lint.entities_name = path;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/entities.h"
-#include "lib/policy.h"
+#include "ward/entities.h"
+#include "ward/policy.h"
 
 namespace ward::cli {
 

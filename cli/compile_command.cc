@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "lib/bundle.h"
+#include "ward/bundle.h"
 
 namespace ward::cli {
 namespace {
@@ -74,8 +74,8 @@ int RunCompile(const std::vector<std::string>& raw_args) {
   }
   const std::string path = parsed->Get("output");
   FILE* out = std::fopen(path.c_str(), "wb");
-  const bool written = out != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), out) ==
-                                             bytes.size();
+  const bool written =
+      out != nullptr && std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
   if (out != nullptr && std::fclose(out) != 0) {
     absl::FPrintF(stderr, "ward compile: %s: cannot write the file\n", path);
     return kExitInvalidInput;

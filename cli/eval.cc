@@ -8,10 +8,10 @@
 #include "absl/strings/strip.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "lib/engine.h"
 #include "lib/internal/files.h"
 #include "lib/internal/json_util.h"
-#include "lib/request.h"
+#include "ward/engine.h"
+#include "ward/request.h"
 
 namespace ward::cli {
 namespace {
@@ -69,8 +69,8 @@ int DecideLines(const Engine& engine, const std::string& path, bool explain) {
         PrintDecision(engine, *request, explain);
       } else {
         absl::PrintF("{\"error\":%s}\n",
-                     internal::JsonQuote(absl::StrCat("line ", line_number, ": ",
-                                                      request.status().message())));
+                     internal::JsonQuote(
+                         absl::StrCat("line ", line_number, ": ", request.status().message())));
         exit_code = kExitUsage;
       }
     }
@@ -120,8 +120,7 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
     return kExitUsage;
   }
   if (parsed->Has("policy") == parsed->Has("bundle")) {
-    absl::FPrintF(stderr, "ward %s: give the policy as --policy FILE... or --bundle FILE\n",
-                  name);
+    absl::FPrintF(stderr, "ward %s: give the policy as --policy FILE... or --bundle FILE\n", name);
     return kExitUsage;
   }
   if (parsed->Has("request") == parsed->Has("requests")) {

@@ -17,8 +17,8 @@
 #include "absl/time/time.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "lib/approval.h"
-#include "lib/value.h"
+#include "ward/approval.h"
+#include "ward/value.h"
 
 namespace ward::cli {
 namespace {

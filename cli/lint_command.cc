@@ -9,8 +9,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
 #include "policy_lang/linter.h"
+#include "ward/compile.h"
 
 namespace ward::cli {
 namespace {
@@ -83,7 +84,7 @@ int RunLint(const std::vector<std::string>& args) {
     input.entities = &store;
   }
   input.sources = &*sources;
-  input.ir = &compiled.policy->ir();
+  input.ir = &internal::IrOf(*compiled.policy);
   std::vector<Diagnostic> lint = Lint(input);
   findings.insert(findings.end(), lint.begin(), lint.end());
 

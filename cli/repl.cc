@@ -33,18 +33,19 @@
 #include "cli/commands.h"
 #include "cli/repl_parse.h"
 #include "cli/test_runner.h"
-#include "lib/approval.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/files.h"
 #include "lib/internal/interpreter.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
-#include "lib/policy.h"
-#include "lib/request.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
 #include "policy_lang/diagnostics.h"
+#include "ward/approval.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/policy.h"
+#include "ward/request.h"
 
 namespace ward::cli {
 namespace {
@@ -404,15 +405,9 @@ struct LoadedEntities {
 };
 
 absl::StatusOr<LoadedEntities> LoadEntities(const std::string& path, const Schema& schema) {
-  const EntityLimits limits;
-  absl::StatusOr<std::string> text = internal::ReadFile(path, limits.max_file_bytes);
-  if (!text.ok()) return text.status();
   LoadedEntities loaded;
-  absl::StatusOr<EntityStore> store =
-      EntityStore::FromJson(*text, schema, &loaded.warnings, limits);
-  if (!store.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", store.status().message()));
-  }
+  absl::StatusOr<EntityStore> store = EntityStore::FromFile(path, schema, &loaded.warnings);
+  if (!store.ok()) return store.status();
   loaded.store = *std::move(store);
   return loaded;
 }
@@ -614,7 +609,8 @@ std::string Session::Banner() const {
 
 std::string Session::PolicySummary() const {
   size_t typed = 0;
-  for (const internal::Rule& rule : policy_->ir().rules) typed += rule.source == kTypedSource;
+  for (const internal::Rule& rule : internal::IrOf(*policy_).rules)
+    typed += rule.source == kTypedSource;
   std::string out = absl::StrCat(Plural(policy_->rule_count(), "rule", "rules"), " from ",
                                  Plural(paths_.size(), "file", "files"));
   if (!typed_text_.empty()) absl::StrAppend(&out, " and the prompt (", typed, " typed)");
@@ -783,7 +779,7 @@ void Session::AddPolicyText(const std::string& text) {
   policy_ = std::move(compiled.policy);
   typed_text_ = std::move(typed);
   bool any_rule = false;
-  for (const internal::Rule& rule : policy_->ir().rules) {
+  for (const internal::Rule& rule : internal::IrOf(*policy_).rules) {
     if (rule.source != kTypedSource || rule.line < first_line) continue;
     const std::string where = absl::StrCat(rule.source, ":", rule.line);
     Print(absl::StrCat("added ", rule.name, rule.name == where ? "" : " (" + where + ")", "\n"));
@@ -974,11 +970,11 @@ bool Session::WhyNot(absl::string_view arguments) {
     return true;
   }
   const std::string& name = names->front();
-  const internal::PolicyIr& ir = last_->policy->ir();
+  const internal::PolicyIr& ir = internal::IrOf(*last_->policy);
   auto rule = std::find_if(ir.rules.begin(), ir.rules.end(),
                            [&](const internal::Rule& r) { return r.name == name; });
   if (rule == ir.rules.end()) {
-    const auto& now_rules = policy_->ir().rules;
+    const auto& now_rules = internal::IrOf(*policy_).rules;
     if (std::any_of(now_rules.begin(), now_rules.end(),
                     [&](const internal::Rule& r) { return r.name == name; })) {
       PrintError(absl::StrCat("`", name,
@@ -1037,7 +1033,7 @@ bool Session::WhyNot(absl::string_view arguments) {
 
 bool Session::Rules(absl::string_view filter) {
   std::string out;
-  for (const internal::Rule& rule : policy_->ir().rules) {
+  for (const internal::Rule& rule : internal::IrOf(*policy_).rules) {
     const std::string where = absl::StrCat(rule.source, ":", rule.line);
     const std::string head = internal::RuleHeadToString(rule);
     if (!filter.empty() && !absl::StrContains(rule.name, filter) &&
@@ -1184,7 +1180,7 @@ Completion Session::CompleteLine(absl::string_view before_cursor) const {
   for (const auto& [key, resource] : entities_->resources()) {
     data.resources.emplace_back(resource.type, resource.id);
   }
-  for (const internal::Rule& rule : policy_->ir().rules) data.rules.push_back(rule.name);
+  for (const internal::Rule& rule : internal::IrOf(*policy_).rules) data.rules.push_back(rule.name);
   data.list_files = ListFiles;
   return Complete(before_cursor, data);
 }

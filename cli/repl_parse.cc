@@ -362,9 +362,8 @@ class RequestLineParser {
         if (word->text == kOnBehalfOf) {
           return LineError{word->begin, "`on_behalf_of` is given once, followed by the chain"};
         }
-        if (chain_.size() == kMaxDelegationHops) {
-          return LineError{word->begin, absl::StrCat("a delegation chain holds at most ",
-                                                     kMaxDelegationHops, " identities")};
+        if (absl::Status s = CheckChainLength("on_behalf_of", chain_.size() + 1); !s.ok()) {
+          return LineError{word->begin, std::string(s.message())};
         }
         std::string kind;
         std::string id;

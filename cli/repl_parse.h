@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/request.h"
-#include "lib/schema.h"
+#include "ward/request.h"
+#include "ward/schema.h"
 
 namespace ward::cli {
 

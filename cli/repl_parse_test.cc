@@ -158,7 +158,7 @@ TEST(ParseRequestLineTest, ChainIsCapped) {
   for (size_t i = 1; i <= kMaxDelegationHops; ++i) absl::StrAppend(&line, " agent:a", i);
   Parse(line);
   const int column = static_cast<int>(line.size()) + 2;
-  ExpectError(absl::StrCat(line, " user:u"), column, "at most 8 identities");
+  ExpectError(absl::StrCat(line, " user:u"), column, "at most 8 are allowed");
 }
 
 TEST(ParseRequestLineTest, ContextErrorsPointIntoTheJson) {

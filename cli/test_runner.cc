@@ -24,15 +24,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "lib/approval.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/files.h"
 #include "lib/internal/json_util.h"
-#include "lib/request.h"
+#include "lib/internal/policy_access.h"
 #include "nlohmann/json.hpp"
-#include "policy_lang/compiler.h"
 #include "policy_lang/lexer.h"
+#include "ward/approval.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/request.h"
 
 namespace ward::cli {
 namespace {
@@ -45,7 +46,7 @@ constexpr size_t kMaxTestFileBytes = size_t{64} << 20;
 constexpr size_t kMaxTestFileDepth = 64;
 
 // The decision keys an expectation may give, in the order a diff lists them.
-constexpr absl::string_view kExpectKeys[] = {"effect", "reason",      "denied_by", "rules",
+constexpr absl::string_view kExpectKeys[] = {"effect",      "reason", "denied_by",  "rules",
                                              "obligations", "errors", "approved_by"};
 
 // ---- Colours ----
@@ -693,17 +694,10 @@ class Runner {
     }
     EntityStore entities;
     if (!file.entities_path.empty()) {
-      const EntityLimits limits;
-      absl::StatusOr<std::string> text =
-          internal::ReadFile(file.entities_path, limits.max_file_bytes);
-      if (!text.ok()) {
-        errors->Add("entities", text.status().message());
-        return nullptr;
-      }
       absl::StatusOr<EntityStore> loaded =
-          EntityStore::FromJson(*text, target->policy->schema(), nullptr, limits);
+          EntityStore::FromFile(file.entities_path, target->policy->schema());
       if (!loaded.ok()) {
-        errors->Add("entities", absl::StrCat(file.entities_path, ": ", loaded.status().message()));
+        errors->Add("entities", loaded.status().message());
         return nullptr;
       }
       entities = *std::move(loaded);
@@ -754,8 +748,7 @@ class Runner {
   CaseResult RunCase(const TestCase& test_case, Target* target) {
     Trace trace;
     absl::StatusOr<Request> request = RequestOf(test_case, *target);
-    const Decision decision =
-        request.ok() ? target->engine->Explain(*request, &trace) : Decision();
+    const Decision decision = request.ok() ? target->engine->Explain(*request, &trace) : Decision();
     for (const TracePrincipal& principal : trace.principals) {
       for (const TraceRule& rule : principal.candidates) {
         if (rule.outcome != TraceRule::Outcome::kDoesNotHold) target->covered.insert(rule.rule);
@@ -799,7 +792,7 @@ class Runner {
 
   void ReportCoverage() {
     for (Target* target : order_) {
-      const std::vector<internal::Rule>& rules = target->policy->ir().rules;
+      const std::vector<internal::Rule>& rules = internal::IrOf(*target->policy).rules;
       std::vector<std::string> uncovered;
       for (const internal::Rule& rule : rules) {
         if (target->covered.count(rule.name)) continue;

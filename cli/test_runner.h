@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/policy.h"
+#include "ward/policy.h"
 
 namespace ward::cli {
 
@@ -33,8 +33,7 @@ struct TestRunSummary {
 // coverage and the summary line "N passed, N failed") to `report`. An error status means the
 // test files themselves are invalid (unreadable, malformed, naming a missing policy).
 absl::StatusOr<TestRunSummary> RunPolicyTests(const std::vector<std::string>& paths,
-                                              const TestRunOptions& options,
-                                              std::string* report);
+                                              const TestRunOptions& options, std::string* report);
 
 }  // namespace ward::cli
 

@@ -1,7 +1,6 @@
 # Installation and packaging: `cmake --install BUILD [--prefix PREFIX]` installs
 #
-#   include/ward/lib/*.h, include/ward/policy_lang/*.h   the C++ API ("lib/engine.h"), with
-#                                                        the internal headers it includes
+#   include/ward/*.h                                     the C++ API (<ward/ward.h>)
 #   include/ward.h                                       the C interface
 #   lib/libward_runtime.a, libward_lang.a, libward_bundle_proto.a, libward.so
 #   bin/ward                                             the command-line tool
@@ -29,20 +28,10 @@ install(TARGETS ${ward_installed_targets}
   PUBLIC_HEADER DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS ward RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-# The C++ headers keep their repository paths under include/ward. Public headers include a
-# few internal ones (lib/internal/), so those are installed too; the generated bundle code
-# (lib/proto/) is included by none of them and stays private.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ward/lib
-  FILES_MATCHING PATTERN "*.h"
-  PATTERN "*_test*" EXCLUDE
-  PATTERN "proto" EXCLUDE)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/policy_lang/
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/ward/policy_lang
-  FILES_MATCHING PATTERN "*.h"
-  PATTERN "*_test*" EXCLUDE
-  PATTERN "testing" EXCLUDE
-  PATTERN "fuzz" EXCLUDE)
+# Only the public headers (include/ward/): none of them includes an internal one, which the
+# package test checks by building a consumer against the installed tree alone.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ward DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h")
 
 install(EXPORT wardTargets NAMESPACE ward:: DESTINATION ${WARD_INSTALL_CMAKEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wardConfig.cmake.in

@@ -1,4 +1,4 @@
-#include "lib/approval.h"
+#include "ward/approval.h"
 
 #include <algorithm>
 #include <string>
@@ -9,9 +9,11 @@
 #include "absl/time/clock.h"
 #include "lib/internal/canonical_json.h"
 #include "lib/internal/crypto.h"
+#include "lib/internal/files.h"
 #include "lib/internal/grants.h"
 #include "nlohmann/json.hpp"
 #include "openssl/rand.h"
+#include "ward/errors.h"
 
 namespace ward {
 
@@ -22,10 +24,27 @@ absl::StatusOr<SigningKeyPair> GenerateSigningKey() {
 }
 
 absl::StatusOr<std::string> PublicKeyOf(absl::string_view private_key_pem) {
-  absl::StatusOr<internal::Ed25519PrivateKey> key =
-      internal::Ed25519PrivateKey::FromPem(private_key_pem);
-  if (!key.ok()) return key.status();
-  return key->PublicKey().ToPem();
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<internal::Ed25519PrivateKey> key =
+            internal::Ed25519PrivateKey::FromPem(private_key_pem);
+        if (!key.ok()) return key.status();
+        return key->PublicKey().ToPem();
+      }(),
+      ErrorCategory::kKey);
+}
+
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path, KeyHalf want) {
+  absl::StatusOr<std::string> pem = internal::ReadFile(path, kMaxKeyFileBytes);
+  if (!pem.ok()) return WithCategory(pem.status(), ErrorCategory::kIo);
+  absl::Status usable = want == KeyHalf::kPublic
+                            ? internal::Ed25519PublicKey::FromPem(*pem).status()
+                            : internal::Ed25519PrivateKey::FromPem(*pem).status();
+  if (!usable.ok()) {
+    return WithCategory(absl::Status(usable.code(), absl::StrCat(path, ": ", usable.message())),
+                        ErrorCategory::kKey);
+  }
+  return pem;
 }
 
 std::string ApprovalDigest(const Request& request, uint64_t policy_hash) {
@@ -36,10 +55,10 @@ std::string ApprovalDigest(const Request& request, uint64_t policy_hash) {
 
 absl::StatusOr<std::string> MintGrant(const GrantRequest& grant,
                                       absl::string_view private_key_pem) {
-  const bool hex_digest =
-      grant.digest.size() == 64 && std::all_of(grant.digest.begin(), grant.digest.end(), [](char c) {
-        return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
-      });
+  const bool hex_digest = grant.digest.size() == 64 &&
+                          std::all_of(grant.digest.begin(), grant.digest.end(), [](char c) {
+                            return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
+                          });
   if (!hex_digest) {
     return absl::InvalidArgumentError(
         "the digest must be the 64 lowercase hex digits of a NEEDS_APPROVAL decision's "
@@ -55,7 +74,7 @@ absl::StatusOr<std::string> MintGrant(const GrantRequest& grant,
   }
   absl::StatusOr<internal::Ed25519PrivateKey> key =
       internal::Ed25519PrivateKey::FromPem(private_key_pem);
-  if (!key.ok()) return key.status();
+  if (!key.ok()) return WithCategory(key.status(), ErrorCategory::kKey);
 
   std::string jti = grant.jti;
   if (jti.empty()) {

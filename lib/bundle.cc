@@ -1,4 +1,4 @@
-#include "lib/bundle.h"
+#include "ward/bundle.h"
 
 #include <algorithm>
 #include <functional>
@@ -10,9 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "lib/internal/crypto.h"
+#include "lib/internal/files.h"
 #include "lib/internal/json_util.h"
+#include "lib/internal/policy_access.h"
 #include "lib/internal/program.h"
 #include "lib/proto/bundle.pb.h"
+#include "ward/errors.h"
 
 namespace ward {
 namespace {
@@ -65,8 +68,8 @@ void WriteLiteral(const Value& value, pb::Literal* out) {
       const absl::Time time = value.timestamp_value();
       const int64_t seconds = absl::ToUnixSeconds(time);
       out->set_timestamp_seconds(seconds);
-      out->set_timestamp_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
+      out->set_timestamp_nanos(
+          static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
       break;
     }
     case Value::Kind::kStringSet:
@@ -148,7 +151,7 @@ pb::Program WriteProgram(const Program& program) {
 
   // Hash maps are written in key order, so that the bytes do not depend on hashing.
   std::vector<std::pair<internal::IndexKey, internal::RuleList>> exact(program.exact.begin(),
-                                                                      program.exact.end());
+                                                                       program.exact.end());
   std::sort(exact.begin(), exact.end(),
             [](const auto& a, const auto& b) { return KeyTuple(a.first) < KeyTuple(b.first); });
   for (const auto& [key, list] : exact) {
@@ -439,7 +442,6 @@ class ProgramReader {
   const BundleLoadOptions& options_;
 };
 
-
 // What a bundle's signature covers: a domain prefix, the format version and the program.
 std::string SignedBytes(uint32_t format_version, absl::string_view program) {
   std::string message("ward-bundle-v1");
@@ -453,7 +455,7 @@ std::string SignedBytes(uint32_t format_version, absl::string_view program) {
 
 pb::Bundle Envelope(const Policy& policy) {
   std::string program;
-  WriteProgram(policy.program()).SerializeToString(&program);
+  WriteProgram(internal::ProgramOf(policy)).SerializeToString(&program);
   pb::Bundle bundle;
   bundle.set_format_version(kBundleFormatVersion);
   bundle.set_checksum(internal::Fnv1a64(program));
@@ -474,8 +476,9 @@ absl::Status CheckSignature(const pb::Bundle& bundle, const BundleLoadOptions& o
     absl::StatusOr<internal::Ed25519PublicKey> key =
         internal::Ed25519PublicKey::FromPem(options.trusted_keys[i]);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("trusted key ", i + 1, ": ", key.status().message()));
+      return WithCategory(absl::InvalidArgumentError(
+                              absl::StrCat("trusted key ", i + 1, ": ", key.status().message())),
+                          ErrorCategory::kKey);
     }
     keys.push_back(*std::move(key));
   }
@@ -492,9 +495,9 @@ absl::Status CheckSignature(const pb::Bundle& bundle, const BundleLoadOptions& o
     return absl::PermissionDeniedError(
         "the bundle's signature does not verify (the bundle was changed after it was signed)");
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "the bundle is signed by a key that is not trusted (key id `",
-      internal::Abbreviate(bundle.key_id(), 32), "`)"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("the bundle is signed by a key that is not trusted (key id `",
+                   internal::Abbreviate(bundle.key_id(), 32), "`)"));
 }
 
 }  // namespace
@@ -503,38 +506,61 @@ std::string SerializeBundle(const Policy& policy) { return Bytes(Envelope(policy
 
 absl::StatusOr<std::string> SerializeSignedBundle(const Policy& policy,
                                                   absl::string_view private_key_pem) {
-  absl::StatusOr<internal::Ed25519PrivateKey> key =
-      internal::Ed25519PrivateKey::FromPem(private_key_pem);
-  if (!key.ok()) return key.status();
-  pb::Bundle bundle = Envelope(policy);
-  bundle.set_signature(key->Sign(SignedBytes(bundle.format_version(), bundle.program())));
-  bundle.set_key_id(key->PublicKey().KeyId());
-  return Bytes(bundle);
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<internal::Ed25519PrivateKey> key =
+            internal::Ed25519PrivateKey::FromPem(private_key_pem);
+        if (!key.ok()) return key.status();
+        pb::Bundle bundle = Envelope(policy);
+        bundle.set_signature(key->Sign(SignedBytes(bundle.format_version(), bundle.program())));
+        bundle.set_key_id(key->PublicKey().KeyId());
+        return Bytes(bundle);
+      }(),
+      ErrorCategory::kKey);
 }
 
 absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes,
                                                          const BundleLoadOptions& options) {
-  if (bytes.size() > kMaxBundleBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the bundle is ", bytes.size(),
-                                                   " bytes; the limit is ", kMaxBundleBytes));
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::shared_ptr<const Policy>> {
+        if (bytes.size() > kMaxBundleBytes) {
+          return absl::InvalidArgumentError(absl::StrCat("the bundle is ", bytes.size(),
+                                                         " bytes; the limit is ", kMaxBundleBytes));
+        }
+        pb::Bundle bundle;
+        if (!bundle.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+          return Corrupt("not a ward bundle (or truncated)");
+        }
+        if (absl::Status signed_ok = CheckSignature(bundle, options); !signed_ok.ok())
+          return signed_ok;
+        if (bundle.format_version() != kBundleFormatVersion) {
+          return Corrupt(absl::StrCat("format version ", bundle.format_version(),
+                                      "; this library reads ", kBundleFormatVersion));
+        }
+        if (internal::Fnv1a64(bundle.program()) != bundle.checksum()) {
+          return Corrupt("checksum mismatch (truncated or corrupted)");
+        }
+        pb::Program program;
+        if (!program.ParseFromString(bundle.program())) return Corrupt("unreadable program");
+        absl::StatusOr<std::shared_ptr<const Program>> loaded =
+            ProgramReader(program, options).Read();
+        if (!loaded.ok()) return loaded.status();
+        return internal::PolicyAccess::FromProgram(*std::move(loaded));
+      }(),
+      ErrorCategory::kBundle);
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> LoadBundleFile(const std::string& path,
+                                                             const BundleLoadOptions& options) {
+  absl::StatusOr<std::string> bytes = internal::ReadFile(path, kMaxBundleBytes);
+  if (!bytes.ok()) return WithCategory(bytes.status(), ErrorCategory::kIo);
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(*bytes, options);
+  if (!policy.ok()) {
+    return WithCategory(
+        absl::Status(policy.status().code(), absl::StrCat(path, ": ", policy.status().message())),
+        CategoryOf(policy.status()));
   }
-  pb::Bundle bundle;
-  if (!bundle.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Corrupt("not a ward bundle (or truncated)");
-  }
-  if (absl::Status signed_ok = CheckSignature(bundle, options); !signed_ok.ok()) return signed_ok;
-  if (bundle.format_version() != kBundleFormatVersion) {
-    return Corrupt(absl::StrCat("format version ", bundle.format_version(), "; this library reads ",
-                                kBundleFormatVersion));
-  }
-  if (internal::Fnv1a64(bundle.program()) != bundle.checksum()) {
-    return Corrupt("checksum mismatch (truncated or corrupted)");
-  }
-  pb::Program program;
-  if (!program.ParseFromString(bundle.program())) return Corrupt("unreadable program");
-  absl::StatusOr<std::shared_ptr<const Program>> loaded = ProgramReader(program, options).Read();
-  if (!loaded.ok()) return loaded.status();
-  return Policy::FromProgram(*std::move(loaded));
+  return policy;
 }
 
 }  // namespace ward

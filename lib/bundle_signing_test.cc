@@ -5,10 +5,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/approval.h"
-#include "lib/bundle.h"
 #include "lib/proto/bundle.pb.h"
-#include "policy_lang/compiler.h"
+#include "ward/approval.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
 
 namespace ward {
 namespace {

@@ -1,4 +1,4 @@
-#include "lib/bundle.h"
+#include "ward/bundle.h"
 
 #include <cstdint>
 #include <fstream>
@@ -14,12 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/engine.h"
+#include "lib/internal/policy_access.h"
 #include "lib/internal/program.h"
 #include "lib/proto/bundle.pb.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/checker.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 namespace ward {
 namespace {
@@ -134,26 +135,25 @@ TEST(BundleTest, RejectsInconsistentPrograms) {
     return LoadBundle(out);
   };
   EXPECT_TRUE(edited([](bundle::Program*) {}).ok());
-  EXPECT_THAT(std::string(edited([](bundle::Program* p) { p->set_code_args(0, 99999); })
-                              .status()
-                              .message()),
-              HasSubstr("out of range"));
+  EXPECT_THAT(
+      std::string(
+          edited([](bundle::Program* p) { p->set_code_args(0, 99999); }).status().message()),
+      HasSubstr("out of range"));
   EXPECT_FALSE(edited([](bundle::Program* p) { p->set_code_ops(0, 200); }).ok());
   EXPECT_FALSE(edited([](bundle::Program* p) { p->set_code_ops(0, 7); }).ok());  // pops empty
   EXPECT_FALSE(edited([](bundle::Program* p) { p->add_rule_lists(12345); }).ok());
   EXPECT_FALSE(edited([](bundle::Program* p) {
                  p->mutable_exact(0)->mutable_rules()->set_size(1u << 30);
                }).ok());
-  EXPECT_FALSE(edited([](bundle::Program* p) { p->mutable_rules(0)->set_when_end(1u << 30); })
-                   .ok());
+  EXPECT_FALSE(
+      edited([](bundle::Program* p) { p->mutable_rules(0)->set_when_end(1u << 30); }).ok());
   EXPECT_FALSE(edited([](bundle::Program* p) { p->add_regex_patterns("(unclosed"); }).ok());
-  EXPECT_THAT(std::string(edited([](bundle::Program* p) { p->set_hash(p->hash() + 1); })
-                              .status()
-                              .message()),
-              HasSubstr("hash"));
-  EXPECT_FALSE(edited([](bundle::Program* p) {
-                 p->mutable_attributes(0)->set_kind_slot(0, 50);
-               }).ok());
+  EXPECT_THAT(
+      std::string(
+          edited([](bundle::Program* p) { p->set_hash(p->hash() + 1); }).status().message()),
+      HasSubstr("hash"));
+  EXPECT_FALSE(
+      edited([](bundle::Program* p) { p->mutable_attributes(0)->set_kind_slot(0, 50); }).ok());
 }
 
 TEST(BundleTest, RejectsAnotherFormatVersion) {
@@ -713,7 +713,7 @@ permit builder to read on dataset under ["vision/raw", "nlp"]
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ((*loaded)->hash(), (*compiled)->hash());
   EXPECT_EQ(SerializeBundle(**loaded), bytes);
-  EXPECT_TRUE(internal::VerifyProgram((*compiled)->program()).ok());
+  EXPECT_TRUE(internal::VerifyProgram(internal::ProgramOf(**compiled)).ok());
 }
 
 // Two kinds declare `level` with different types; a rule of one kind reads it. Its reference

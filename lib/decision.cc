@@ -1,10 +1,12 @@
-#include "lib/decision.h"
+#include "ward/decision.h"
 
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "lib/internal/decision_state.h"
 #include "lib/internal/json_util.h"
 
 namespace ward {
@@ -27,6 +29,25 @@ constexpr absl::string_view kFallbackJson =
     R"({"effect":"DENY","reason":"internal_error","rules":[],"errors":[]})";
 
 }  // namespace
+
+DecisionStorage::DecisionStorage() noexcept = default;
+DecisionStorage::~DecisionStorage() = default;
+DecisionStorage::DecisionStorage(const DecisionStorage& other)
+    : state_(other.state_ == nullptr ? nullptr
+                                     : std::make_unique<internal::DecisionState>(*other.state_)) {}
+DecisionStorage& DecisionStorage::operator=(const DecisionStorage& other) {
+  if (this == &other) return *this;
+  if (other.state_ == nullptr) {
+    state_.reset();
+  } else if (state_ == nullptr) {
+    state_ = std::make_unique<internal::DecisionState>(*other.state_);
+  } else {
+    *state_ = *other.state_;  // keeps this object's buffers
+  }
+  return *this;
+}
+DecisionStorage::DecisionStorage(DecisionStorage&& other) noexcept = default;
+DecisionStorage& DecisionStorage::operator=(DecisionStorage&& other) noexcept = default;
 
 absl::string_view EffectName(Effect effect) {
   switch (effect) {
@@ -151,6 +172,10 @@ std::string Decision::ToJson() const {
 
 std::string Trace::ToText() const {
   std::string out;
+  if (!rejected.empty()) {
+    absl::StrAppend(&out, "request rejected: ", rejected, "\n  decision: DENY (",
+                    ReasonName(Reason::kInvalidRequest), ")\n");
+  }
   for (const TracePrincipal& principal : principals) {
     absl::StrAppend(&out, principal.role.empty() ? "principal" : principal.role, " ",
                     SubjectKindName(principal.identity.kind), ":", principal.identity.id, "\n");

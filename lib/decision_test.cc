@@ -1,4 +1,4 @@
-#include "lib/decision.h"
+#include "ward/decision.h"
 
 #include <string>
 

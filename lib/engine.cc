@@ -1,4 +1,4 @@
-#include "lib/engine.h"
+#include "ward/engine.h"
 
 #include <atomic>
 #include <utility>
@@ -7,16 +7,18 @@
 #include "absl/time/clock.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/decider.h"
+#include "lib/internal/decision_state.h"
 #include "lib/internal/entity_layout.h"
 #include "lib/internal/grants.h"
+#include "lib/internal/policy_access.h"
 #include "lib/internal/request_check.h"
+#include "ward/errors.h"
 
 namespace ward {
 
 struct Engine::Snapshot {
-  Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities,
-           uint64_t e)
-      : policy(std::move(p)), layout(policy->program(), std::move(entities)), epoch(e) {}
+  Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities, uint64_t e)
+      : policy(std::move(p)), layout(internal::ProgramOf(*policy), std::move(entities)), epoch(e) {}
 
   std::shared_ptr<const Policy> policy;
   internal::EntityLayout layout;
@@ -38,9 +40,7 @@ std::atomic<uint64_t> next_epoch{1};
 }  // namespace
 
 Engine::Engine(std::shared_ptr<const Snapshot> snapshot, std::unique_ptr<Approvals> approvals)
-    : snapshot_(std::move(snapshot)),
-      epoch_(snapshot_->epoch),
-      approvals_(std::move(approvals)) {}
+    : snapshot_(std::move(snapshot)), epoch_(snapshot_->epoch), approvals_(std::move(approvals)) {}
 
 Engine::~Engine() = default;
 
@@ -53,8 +53,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Pol
     absl::StatusOr<internal::Ed25519PublicKey> key =
         internal::Ed25519PublicKey::FromPem(options.approval_keys[i]);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("approval key ", i + 1, ": ", key.status().message()));
+      return WithCategory(absl::InvalidArgumentError(
+                              absl::StrCat("approval key ", i + 1, ": ", key.status().message())),
+                          ErrorCategory::kKey);
     }
     approvals->trusted_keys.push_back(*std::move(key));
   }
@@ -72,7 +73,7 @@ std::shared_ptr<const Engine::Snapshot> Engine::Load() const {
 }
 
 const Engine::Snapshot& Engine::Pin(Decision* out) const {
-  internal::DecisionState& state = out->internal_state;
+  internal::DecisionState& state = internal::DecisionState::Of(out);
   const uint64_t epoch = epoch_.load(std::memory_order_acquire);
   if (state.pinned != nullptr && state.pinned_epoch == epoch) {
     return *static_cast<const Snapshot*>(state.pinned.get());
@@ -111,7 +112,7 @@ Decision Engine::Explain(const Request& request, Trace* trace) const {
 void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) const {
   if (trace != nullptr) *trace = Trace();
   const Snapshot& snapshot = Pin(out);
-  const internal::Program& program = snapshot.policy->program();
+  const internal::Program& program = internal::ProgramOf(*snapshot.policy);
   out->policy_hash = program.hash;
   const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
 
@@ -120,7 +121,7 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
   inputs.context = &program.context_declarations;
   inputs.args = &program.args_declarations;
   inputs.path_resource_types = &program.path_resource_types;
-  internal::DecisionState& state = out->internal_state;
+  internal::DecisionState& state = internal::DecisionState::Of(out);
   internal::CheckedValues found{&state.context_values, &state.args_values};
   if (!internal::RequestIsPlainlyValid(inputs, request, &found)) {
     // Only a request with inline attributes needs to know whether the store has the resource.
@@ -128,6 +129,7 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
         !request.resource.attrs.empty() &&
         snapshot.layout.FindResource(request.resource.type, request.resource.id) != nullptr;
     if (std::optional<std::string> invalid = internal::CheckRequest(inputs, request, &found)) {
+      if (trace != nullptr) trace->rejected = *invalid;
       internal::SetInvalidRequest(request, *std::move(invalid), out);
       return;
     }
@@ -162,8 +164,10 @@ absl::Status Engine::Reload(std::shared_ptr<const Policy> policy) {
   std::shared_ptr<const Snapshot> current = Load();
   const EntityStore& entities = current->layout.store();
   if (absl::Status valid = entities.ValidateAgainst(policy->schema()); !valid.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the current entities do not fit the new policy's schema: ", valid.message()));
+    return WithCategory(
+        absl::FailedPreconditionError(absl::StrCat(
+            "the current entities do not fit the new policy's schema: ", valid.message())),
+        ErrorCategory::kEntities);
   }
   Publish(std::move(policy), current->layout.shared_store());
   return absl::OkStatus();
@@ -200,13 +204,11 @@ absl::Status Engine::UpsertResource(Resource resource) {
 }
 
 absl::Status Engine::RevokeIdentity(absl::string_view id) {
-  return EditEntities(
-      [&](const Policy&, EntityStore* store) { return store->RevokeIdentity(id); });
+  return EditEntities([&](const Policy&, EntityStore* store) { return store->RevokeIdentity(id); });
 }
 
 absl::Status Engine::RemoveIdentity(absl::string_view id) {
-  return EditEntities(
-      [&](const Policy&, EntityStore* store) { return store->RemoveIdentity(id); });
+  return EditEntities([&](const Policy&, EntityStore* store) { return store->RemoveIdentity(id); });
 }
 
 absl::Status Engine::RemoveResource(absl::string_view type, absl::string_view id) {

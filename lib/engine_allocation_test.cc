@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/engine.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 // Sanitizers replace the allocator themselves; counting is done in plain builds only.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -123,16 +123,16 @@ TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
   requests.push_back(MakeRequest(SubjectKind::kAgent, "agent-with-a-long-identifier", "invoke",
                                  "tool", "search-the-web"));
   requests.back().on_behalf_of = {{SubjectKind::kUser, "user-with-a-long-identifier"}};
-  ASSERT_TRUE(SetArgsJson(R"({"amount": 5000, "to": "a-long-recipient-name"})", &requests.back())
-                  .ok());
+  ASSERT_TRUE(
+      SetArgsJson(R"({"amount": 5000, "to": "a-long-recipient-name"})", &requests.back()).ok());
   requests.push_back(requests.back());
   requests.back().args_json.clear();
   // DENY forbidden, through a prefix index.
   requests.push_back(MakeRequest(SubjectKind::kBuilder, "builder-with-a-long-identifier", "read",
                                  "dataset", "vision/raw/shard-0017"));
   // DENY by the guard, and DENY for an unknown action.
-  requests.push_back(MakeRequest(SubjectKind::kAgent, "revoked-agent", "invoke", "tool",
-                                 "search-the-web"));
+  requests.push_back(
+      MakeRequest(SubjectKind::kAgent, "revoked-agent", "invoke", "tool", "search-the-web"));
   requests.push_back(MakeRequest(SubjectKind::kUser, "user-with-a-long-identifier", "delete",
                                  "tool", "search-the-web"));
 
@@ -147,9 +147,8 @@ TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
     effects.push_back(std::string(EffectName(decision.effect)));
   }
   // The requests cover every effect, so that the count below covers every path.
-  EXPECT_EQ(effects, (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW",
-                                                "NEEDS_APPROVAL", "NEEDS_APPROVAL", "DENY", "DENY",
-                                                "DENY"}));
+  EXPECT_EQ(effects, (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW", "NEEDS_APPROVAL",
+                                               "NEEDS_APPROVAL", "DENY", "DENY", "DENY"}));
 
   allocations = 0;
   counting = true;

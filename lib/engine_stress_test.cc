@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/engine.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 namespace ward {
 namespace {

@@ -1,16 +1,16 @@
-#include "lib/engine.h"
+#include "ward/engine.h"
 
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_format.h"
-#include "lib/redact.h"
-#include "policy_lang/compiler.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ward/compile.h"
+#include "ward/redact.h"
 
 namespace ward {
 namespace {
@@ -208,15 +208,29 @@ TEST(EngineTest, GuardStoppedPrincipalsHaveNoCandidates) {
   for (const EvaluationError& error : decision.errors) EXPECT_EQ(error.principal.id, "u1");
 }
 
+// A request refused before any rule is read still explains itself: the trace names the fault.
+TEST(EngineTest, ExplainSaysWhyARequestWasRejected) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Request request = AgentRequest("deploy");
+  request.context["approved"] = Value::Int(1);
+  Trace trace;
+  Decision decision = engine->Explain(request, &trace);
+  EXPECT_EQ(decision.reason, Reason::kInvalidRequest);
+  EXPECT_TRUE(trace.principals.empty());
+  EXPECT_THAT(trace.rejected, HasSubstr("context.approved"));
+  EXPECT_THAT(trace.ToText(), HasSubstr("request rejected: "));
+  EXPECT_THAT(trace.ToText(), HasSubstr("DENY (invalid_request)"));
+}
+
 // The longest condition the parser accepts (1,000 `and`/`or` operators, nested 64 deep)
 // compiles and decides: the checker and the evaluator recurse over it.
 TEST(EngineTest, TheLargestConditionsCompileAndDecide) {
   std::string condition = "subject.clearance >= 0";
   for (int i = 0; i < 999; ++i) condition += i % 2 ? " and subject.clearance >= 0" : " or false";
   std::string nested = std::string(63, '(') + "subject.clearance >= 0" + std::string(63, ')');
-  std::shared_ptr<const Policy> policy = MustCompile(
-      std::string(kPolicy) + "@id(\"long\") permit user to invoke on tool when " + condition +
-      " and " + nested + ";\n");
+  std::shared_ptr<const Policy> policy =
+      MustCompile(std::string(kPolicy) + "@id(\"long\") permit user to invoke on tool when " +
+                  condition + " and " + nested + ";\n");
   ASSERT_NE(policy, nullptr);
   absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, policy->schema());
   ASSERT_TRUE(entities.ok());

@@ -1,4 +1,4 @@
-#include "lib/entities.h"
+#include "ward/entities.h"
 
 #include <algorithm>
 #include <exception>
@@ -8,8 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/internal/files.h"
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
+#include "ward/errors.h"
 
 namespace ward {
 namespace {
@@ -294,129 +296,160 @@ std::optional<IdentityStatus> ParseIdentityStatus(absl::string_view name) {
 absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, const Schema& schema,
                                                   std::vector<std::string>* warnings,
                                                   const EntityLimits& limits) {
-  try {
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    const json& root = *parsed;
-    if (!root.is_object()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("an entity file must be a JSON object, found ", JsonKindDescription(root)));
-    }
-    for (auto it = root.begin(); it != root.end(); ++it) {
-      if (it.key() != "identities" && it.key() != "resources") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("unknown top-level field `", Abbreviate(it.key()), "`"));
-      }
-    }
+  return WithCategory(
+      [&]() -> absl::StatusOr<EntityStore> {
+        try {
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          const json& root = *parsed;
+          if (!root.is_object()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "an entity file must be a JSON object, found ", JsonKindDescription(root)));
+          }
+          for (auto it = root.begin(); it != root.end(); ++it) {
+            if (it.key() != "identities" && it.key() != "resources") {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("unknown top-level field `", Abbreviate(it.key()), "`"));
+            }
+          }
 
-    EntityStore store;
-    if (const json* identities = OptionalField(root, "identities")) {
-      if (!identities->is_array()) {
-        return absl::InvalidArgumentError(absl::StrCat("`identities` must be an array, found ",
-                                                       JsonKindDescription(*identities)));
-      }
-      store.identities_.reserve(identities->size());
-      for (size_t i = 0; i < identities->size(); ++i) {
-        const std::string position = absl::StrCat("identities[", i, "]");
-        absl::StatusOr<Identity> identity =
-            ParseIdentity((*identities)[i], position, schema, warnings);
-        if (!identity.ok()) return identity.status();
-        if (store.identities_.contains(identity->id)) {
-          size_t first = FirstIndexOf(*identities, i, identity->id, nullptr);
-          return ErrorAt(Label(position, identity->id),
-                         absl::StrCat("duplicate identity id (first at identities[", first,
-                                      "]); ids are unique across kinds"));
-        }
-        std::string id = identity->id;
-        store.identities_.emplace(std::move(id), *std::move(identity));
-      }
-    }
+          EntityStore store;
+          if (const json* identities = OptionalField(root, "identities")) {
+            if (!identities->is_array()) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "`identities` must be an array, found ", JsonKindDescription(*identities)));
+            }
+            store.identities_.reserve(identities->size());
+            for (size_t i = 0; i < identities->size(); ++i) {
+              const std::string position = absl::StrCat("identities[", i, "]");
+              absl::StatusOr<Identity> identity =
+                  ParseIdentity((*identities)[i], position, schema, warnings);
+              if (!identity.ok()) return identity.status();
+              if (store.identities_.contains(identity->id)) {
+                size_t first = FirstIndexOf(*identities, i, identity->id, nullptr);
+                return ErrorAt(Label(position, identity->id),
+                               absl::StrCat("duplicate identity id (first at identities[", first,
+                                            "]); ids are unique across kinds"));
+              }
+              std::string id = identity->id;
+              store.identities_.emplace(std::move(id), *std::move(identity));
+            }
+          }
 
-    if (const json* resources = OptionalField(root, "resources")) {
-      if (!resources->is_array()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("`resources` must be an array, found ", JsonKindDescription(*resources)));
-      }
-      store.resources_.reserve(resources->size());
-      for (size_t i = 0; i < resources->size(); ++i) {
-        const std::string position = absl::StrCat("resources[", i, "]");
-        absl::StatusOr<Resource> resource =
-            ParseResource((*resources)[i], position, schema, warnings);
-        if (!resource.ok()) return resource.status();
-        std::string key = ResourceKey(resource->type, resource->id);
-        if (store.resources_.contains(key)) {
-          size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
-          return ErrorAt(ResourceLabel(position, resource->type, resource->id),
-                         absl::StrCat("duplicate resource (first at resources[", first, "])"));
+          if (const json* resources = OptionalField(root, "resources")) {
+            if (!resources->is_array()) {
+              return absl::InvalidArgumentError(absl::StrCat("`resources` must be an array, found ",
+                                                             JsonKindDescription(*resources)));
+            }
+            store.resources_.reserve(resources->size());
+            for (size_t i = 0; i < resources->size(); ++i) {
+              const std::string position = absl::StrCat("resources[", i, "]");
+              absl::StatusOr<Resource> resource =
+                  ParseResource((*resources)[i], position, schema, warnings);
+              if (!resource.ok()) return resource.status();
+              std::string key = ResourceKey(resource->type, resource->id);
+              if (store.resources_.contains(key)) {
+                size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
+                return ErrorAt(
+                    ResourceLabel(position, resource->type, resource->id),
+                    absl::StrCat("duplicate resource (first at resources[", first, "])"));
+              }
+              store.resources_.emplace(std::move(key), *std::move(resource));
+            }
+          }
+          return store;
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading the entity file: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading the entity file failed");
         }
-        store.resources_.emplace(std::move(key), *std::move(resource));
-      }
-    }
-    return store;
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading the entity file: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading the entity file failed");
+      }(),
+      ErrorCategory::kEntities);
+}
+
+absl::StatusOr<EntityStore> EntityStore::FromFile(const std::string& path, const Schema& schema,
+                                                  std::vector<std::string>* warnings,
+                                                  const EntityLimits& limits) {
+  absl::StatusOr<std::string> text = internal::ReadFile(path, limits.max_file_bytes);
+  if (!text.ok()) return WithCategory(text.status(), ErrorCategory::kIo);
+  absl::StatusOr<EntityStore> store = FromJson(*text, schema, warnings, limits);
+  if (!store.ok()) {
+    return WithCategory(
+        absl::Status(store.status().code(), absl::StrCat(path, ": ", store.status().message())),
+        CategoryOf(store.status()));
   }
+  return store;
 }
 
 absl::StatusOr<Identity> EntityStore::IdentityFromJson(absl::string_view json_text,
                                                        const Schema& schema,
                                                        std::vector<std::string>* warnings) {
-  try {
-    const EntityLimits limits;
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    return ParseIdentity(*parsed, "identity", schema, warnings);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading an identity: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading an identity failed");
-  }
+  return WithCategory(
+      [&]() -> absl::StatusOr<Identity> {
+        try {
+          const EntityLimits limits;
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          return ParseIdentity(*parsed, "identity", schema, warnings);
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading an identity: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading an identity failed");
+        }
+      }(),
+      ErrorCategory::kEntities);
 }
 
 absl::StatusOr<Resource> EntityStore::ResourceFromJson(absl::string_view json_text,
                                                        const Schema& schema,
                                                        std::vector<std::string>* warnings) {
-  try {
-    const EntityLimits limits;
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    return ParseResource(*parsed, "resource", schema, warnings);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading a resource: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading a resource failed");
-  }
+  return WithCategory(
+      [&]() -> absl::StatusOr<Resource> {
+        try {
+          const EntityLimits limits;
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          return ParseResource(*parsed, "resource", schema, warnings);
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading a resource: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading a resource failed");
+        }
+      }(),
+      ErrorCategory::kEntities);
 }
 
 absl::Status EntityStore::ValidateAgainst(const Schema& schema) const {
-  std::vector<std::string> errors;
-  for (const auto& [id, identity] : identities_) {
-    CheckAttributeTypes(identity.attrs,
-                        schema.subject_attributes[static_cast<size_t>(identity.kind)],
-                        absl::StrCat("identity `", Abbreviate(id), "`"), &errors);
-  }
-  for (const auto& [key, resource] : resources_) {
-    const std::string where =
-        absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`");
-    auto type_it = schema.resource_types.find(resource.type);
-    if (type_it == schema.resource_types.end()) {
-      errors.push_back(absl::StrCat(where, ": resource type `", resource.type,
-                                    "` is not declared by the schema"));
-      continue;
-    }
-    CheckAttributeTypes(resource.attrs, type_it->second, where, &errors);
-  }
-  if (errors.empty()) return absl::OkStatus();
-  // The maps have no order; sort so that the same store always reports the same error.
-  std::sort(errors.begin(), errors.end());
-  std::string message = errors.front();
-  if (errors.size() > 1) absl::StrAppend(&message, " (and ", errors.size() - 1, " more)");
-  return absl::FailedPreconditionError(message);
+  return WithCategory(
+      [&]() -> absl::Status {
+        std::vector<std::string> errors;
+        for (const auto& [id, identity] : identities_) {
+          CheckAttributeTypes(identity.attrs,
+                              schema.subject_attributes[static_cast<size_t>(identity.kind)],
+                              absl::StrCat("identity `", Abbreviate(id), "`"), &errors);
+        }
+        for (const auto& [key, resource] : resources_) {
+          const std::string where =
+              absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`");
+          auto type_it = schema.resource_types.find(resource.type);
+          if (type_it == schema.resource_types.end()) {
+            errors.push_back(absl::StrCat(where, ": resource type `", resource.type,
+                                          "` is not declared by the schema"));
+            continue;
+          }
+          CheckAttributeTypes(resource.attrs, type_it->second, where, &errors);
+        }
+        if (errors.empty()) return absl::OkStatus();
+        // The maps have no order; sort so that the same store always reports the same error.
+        std::sort(errors.begin(), errors.end());
+        std::string message = errors.front();
+        if (errors.size() > 1) absl::StrAppend(&message, " (and ", errors.size() - 1, " more)");
+        return absl::FailedPreconditionError(message);
+      }(),
+      ErrorCategory::kEntities);
 }
 
 const Identity* EntityStore::FindIdentity(absl::string_view id) const {
@@ -443,7 +476,8 @@ void EntityStore::UpsertResource(Resource resource) {
 absl::Status EntityStore::RevokeIdentity(absl::string_view id) {
   auto it = identities_.find(id);
   if (it == identities_.end()) {
-    return absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`"));
+    return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
+                        ErrorCategory::kNotFound);
   }
   it->second.status = IdentityStatus::kRevoked;
   return absl::OkStatus();
@@ -452,7 +486,8 @@ absl::Status EntityStore::RevokeIdentity(absl::string_view id) {
 absl::Status EntityStore::RemoveIdentity(absl::string_view id) {
   auto it = identities_.find(id);
   if (it == identities_.end()) {
-    return absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`"));
+    return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
+                        ErrorCategory::kNotFound);
   }
   identities_.erase(it);
   return absl::OkStatus();
@@ -461,8 +496,9 @@ absl::Status EntityStore::RemoveIdentity(absl::string_view id) {
 absl::Status EntityStore::RemoveResource(absl::string_view type, absl::string_view id) {
   auto it = resources_.find(ResourceKey(type, id));
   if (it == resources_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no resource ", Abbreviate(type), " `", Abbreviate(id), "`"));
+    return WithCategory(absl::NotFoundError(absl::StrCat("no resource ", Abbreviate(type), " `",
+                                                         Abbreviate(id), "`")),
+                        ErrorCategory::kNotFound);
   }
   resources_.erase(it);
   return absl::OkStatus();

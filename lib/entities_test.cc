@@ -1,4 +1,4 @@
-#include "lib/entities.h"
+#include "ward/entities.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "lib/redact.h"
+#include "ward/redact.h"
 
 #include <algorithm>
 #include <array>
@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/internal/regex_bounds.h"
 #include "re2/re2.h"
+#include "ward/errors.h"
 
 namespace ward {
 namespace {
@@ -91,20 +92,24 @@ absl::StatusOr<std::string> ApplyRedactions(const Decision& decision, absl::stri
 
 absl::StatusOr<std::string> ApplyRedactions(const Obligations& obligations,
                                             absl::string_view text) {
-  std::string out(text);
-  for (const Redaction& redaction : obligations.redact) {
-    const RE2* regex = redaction.regex;
-    std::unique_ptr<RE2> compiled;
-    if (regex == nullptr) {
-      compiled = std::make_unique<RE2>(Piece(redaction.pattern), DefaultOptions());
-      regex = compiled.get();
-    }
-    if (absl::Status status = CheckRedaction(*regex, redaction.replacement); !status.ok()) {
-      return status;
-    }
-    RE2::GlobalReplace(&out, *regex, Piece(redaction.replacement));
-  }
-  return out;
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::string> {
+        std::string out(text);
+        for (const Redaction& redaction : obligations.redact) {
+          const RE2* regex = redaction.regex;
+          std::unique_ptr<RE2> compiled;
+          if (regex == nullptr) {
+            compiled = std::make_unique<RE2>(Piece(redaction.pattern), DefaultOptions());
+            regex = compiled.get();
+          }
+          if (absl::Status status = CheckRedaction(*regex, redaction.replacement); !status.ok()) {
+            return status;
+          }
+          RE2::GlobalReplace(&out, *regex, Piece(redaction.replacement));
+        }
+        return out;
+      }(),
+      ErrorCategory::kRedact);
 }
 
 // One redaction of a stream: RE2::GlobalReplace's loop, run over text as it arrives.
@@ -200,28 +205,34 @@ RedactionStream::~RedactionStream() = default;
 
 absl::StatusOr<RedactionStream> RedactionStream::Create(const Obligations& obligations,
                                                         const RedactionStreamOptions& options) {
-  RedactionStream stream;
-  stream.max_buffered_ = options.max_buffered;
-  size_t total_bound = 0;
-  for (const Redaction& redaction : obligations.redact) {
-    // The stream's own copy, with the compiled form's pattern and options when it is set.
-    std::unique_ptr<RE2> regex =
-        redaction.regex != nullptr
-            ? std::make_unique<RE2>(Piece(redaction.regex->pattern()), redaction.regex->options())
-            : std::make_unique<RE2>(Piece(redaction.pattern), DefaultOptions());
-    if (absl::Status status = CheckRedaction(*regex, redaction.replacement); !status.ok()) {
-      return status;
-    }
-    const std::optional<size_t> bound = MaxMatchLengthOf(*regex);
-    if (!bound.has_value() || *bound > options.window - std::min(total_bound, options.window)) {
-      stream.incremental_ = false;
-    } else {
-      total_bound += *bound;
-    }
-    stream.stages_.push_back(
-        std::make_unique<Stage>(std::move(regex), redaction.replacement, bound));
-  }
-  return stream;
+  return WithCategory(
+      [&]() -> absl::StatusOr<RedactionStream> {
+        RedactionStream stream;
+        stream.max_buffered_ = options.max_buffered;
+        size_t total_bound = 0;
+        for (const Redaction& redaction : obligations.redact) {
+          // The stream's own copy, with the compiled form's pattern and options when it is set.
+          std::unique_ptr<RE2> regex =
+              redaction.regex != nullptr
+                  ? std::make_unique<RE2>(Piece(redaction.regex->pattern()),
+                                          redaction.regex->options())
+                  : std::make_unique<RE2>(Piece(redaction.pattern), DefaultOptions());
+          if (absl::Status status = CheckRedaction(*regex, redaction.replacement); !status.ok()) {
+            return status;
+          }
+          const std::optional<size_t> bound = MaxMatchLengthOf(*regex);
+          if (!bound.has_value() ||
+              *bound > options.window - std::min(total_bound, options.window)) {
+            stream.incremental_ = false;
+          } else {
+            total_bound += *bound;
+          }
+          stream.stages_.push_back(
+              std::make_unique<Stage>(std::move(regex), redaction.replacement, bound));
+        }
+        return stream;
+      }(),
+      ErrorCategory::kRedact);
 }
 
 size_t RedactionStream::held_bytes() const {
@@ -241,52 +252,63 @@ absl::Status RedactionStream::Fail(absl::Status status) {
 }
 
 absl::StatusOr<std::string> RedactionStream::Write(absl::string_view chunk) {
-  if (!status_.ok()) return status_;
-  if (finished_) return Fail(absl::FailedPreconditionError("the redaction stream has finished"));
-  if (!incremental_) {
-    if (chunk.size() > max_buffered_ - std::min(held_.size(), max_buffered_)) {
-      return Fail(absl::ResourceExhaustedError(absl::StrCat(
-          "redaction stream: a redaction pattern can match text longer than the window, so the "
-          "whole text must be held until the end, and it exceeds the limit of ",
-          max_buffered_, " bytes")));
-    }
-    held_.append(chunk.data(), chunk.size());
-    return std::string();
-  }
-  std::string text(chunk);
-  for (const auto& stage : stages_) text = stage->Push(text, /*at_end=*/false);
-  // Release whole characters only.
-  partial_.append(text);
-  std::string out = std::move(partial_);
-  const size_t tail = IncompleteTail(out);
-  partial_ = out.substr(out.size() - tail);
-  out.resize(out.size() - tail);
-  if (held_bytes() > max_buffered_) {
-    return Fail(
-        absl::ResourceExhaustedError(absl::StrCat("redaction stream: more than the limit of ",
-                                                  max_buffered_, " bytes would have to be held")));
-  }
-  return out;
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::string> {
+        if (!status_.ok()) return status_;
+        if (finished_)
+          return Fail(absl::FailedPreconditionError("the redaction stream has finished"));
+        if (!incremental_) {
+          if (chunk.size() > max_buffered_ - std::min(held_.size(), max_buffered_)) {
+            return Fail(absl::ResourceExhaustedError(
+                absl::StrCat("redaction stream: a redaction pattern can match text longer than the "
+                             "window, so the "
+                             "whole text must be held until the end, and it exceeds the limit of ",
+                             max_buffered_, " bytes")));
+          }
+          held_.append(chunk.data(), chunk.size());
+          return std::string();
+        }
+        std::string text(chunk);
+        for (const auto& stage : stages_) text = stage->Push(text, /*at_end=*/false);
+        // Release whole characters only.
+        partial_.append(text);
+        std::string out = std::move(partial_);
+        const size_t tail = IncompleteTail(out);
+        partial_ = out.substr(out.size() - tail);
+        out.resize(out.size() - tail);
+        if (held_bytes() > max_buffered_) {
+          return Fail(absl::ResourceExhaustedError(
+              absl::StrCat("redaction stream: more than the limit of ", max_buffered_,
+                           " bytes would have to be held")));
+        }
+        return out;
+      }(),
+      ErrorCategory::kRedact);
 }
 
 absl::StatusOr<std::string> RedactionStream::Finish() {
-  if (!status_.ok()) return status_;
-  if (finished_) return Fail(absl::FailedPreconditionError("the redaction stream has finished"));
-  finished_ = true;
-  if (!incremental_) {
-    std::string text = std::move(held_);
-    held_.clear();
-    for (const auto& stage : stages_) {
-      RE2::GlobalReplace(&text, stage->regex(), Piece(stage->rewrite()));
-    }
-    return text;
-  }
-  std::string text;
-  for (const auto& stage : stages_) text = stage->Push(text, /*at_end=*/true);
-  std::string out = std::move(partial_);
-  partial_.clear();
-  out.append(text);
-  return out;
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::string> {
+        if (!status_.ok()) return status_;
+        if (finished_)
+          return Fail(absl::FailedPreconditionError("the redaction stream has finished"));
+        finished_ = true;
+        if (!incremental_) {
+          std::string text = std::move(held_);
+          held_.clear();
+          for (const auto& stage : stages_) {
+            RE2::GlobalReplace(&text, stage->regex(), Piece(stage->rewrite()));
+          }
+          return text;
+        }
+        std::string text;
+        for (const auto& stage : stages_) text = stage->Push(text, /*at_end=*/true);
+        std::string out = std::move(partial_);
+        partial_.clear();
+        out.append(text);
+        return out;
+      }(),
+      ErrorCategory::kRedact);
 }
 
 }  // namespace ward

@@ -1,4 +1,4 @@
-#include "lib/redact.h"
+#include "ward/redact.h"
 
 #include <algorithm>
 #include <cstddef>

@@ -1,4 +1,4 @@
-#include "lib/request.h"
+#include "ward/request.h"
 
 #include <algorithm>
 #include <exception>
@@ -11,6 +11,7 @@
 #include "lib/internal/canonical_json.h"
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
+#include "ward/errors.h"
 
 namespace ward {
 namespace {
@@ -64,7 +65,7 @@ absl::StatusOr<std::string> RequiredString(const json& object, absl::string_view
                                 JsonKindDescription(**field)));
   }
   const std::string& value = (*field)->get_ref<const std::string&>();
-  if (value.empty()) return Invalid(absl::StrCat("`", Path(parent, name), "` must not be empty"));
+  if (absl::Status s = CheckRequestText(Path(parent, name), value); !s.ok()) return s;
   return value;
 }
 
@@ -80,11 +81,8 @@ absl::StatusOr<IdentityRef> ParseIdentityRef(const json& value, absl::string_vie
   if (absl::Status s = CheckFields(value, {"kind", "id"}, path); !s.ok()) return s;
   absl::StatusOr<std::string> kind = RequiredString(value, path, "kind");
   if (!kind.ok()) return kind.status();
-  std::optional<SubjectKind> parsed_kind = ParseSubjectKind(*kind);
-  if (!parsed_kind.has_value()) {
-    return Invalid(absl::StrCat("unknown subject kind `", Abbreviate(*kind), "` in `",
-                                Path(path, "kind"), "`; expected user, agent or builder"));
-  }
+  absl::StatusOr<SubjectKind> parsed_kind = SubjectKindAt(Path(path, "kind"), *kind);
+  if (!parsed_kind.ok()) return parsed_kind.status();
   absl::StatusOr<std::string> id = RequiredString(value, path, "id");
   if (!id.ok()) return id.status();
   IdentityRef ref;
@@ -172,11 +170,7 @@ absl::StatusOr<Request> ParseRequestObject(const json& root) {
                                   JsonKindDescription(*approval)));
     }
     const std::string& token = approval->get_ref<const std::string&>();
-    if (token.empty()) return Invalid("`approval` must not be empty");
-    if (token.size() > kMaxApprovalTokenBytes) {
-      return Invalid(absl::StrCat("`approval` is ", token.size(), " bytes; a grant token has at most ",
-                                  kMaxApprovalTokenBytes));
-    }
+    if (absl::Status s = CheckApprovalToken("approval", token); !s.ok()) return s;
     request.approval = token;
   }
 
@@ -185,10 +179,7 @@ absl::StatusOr<Request> ParseRequestObject(const json& root) {
       return Invalid(
           absl::StrCat("`on_behalf_of` must be an array, found ", JsonKindDescription(*chain)));
     }
-    if (chain->size() > kMaxDelegationHops) {
-      return Invalid(absl::StrCat("`on_behalf_of` has ", chain->size(), " entries; at most ",
-                                  kMaxDelegationHops, " are allowed"));
-    }
+    if (absl::Status s = CheckChainLength("on_behalf_of", chain->size()); !s.ok()) return s;
     request.on_behalf_of.reserve(chain->size());
     for (size_t i = 0; i < chain->size(); ++i) {
       absl::StatusOr<IdentityRef> ref =
@@ -212,48 +203,95 @@ absl::StatusOr<Request> ParseRequestObject(const json& root) {
 
 }  // namespace
 
-absl::StatusOr<Request> ParseRequestJson(absl::string_view json_text, const RequestLimits& limits) {
-  try {
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    return ParseRequestObject(*parsed);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading the request: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading the request failed");
+absl::Status CheckRequestText(absl::string_view field, absl::string_view value) {
+  if (!value.empty()) return absl::OkStatus();
+  return WithCategory(Invalid(absl::StrCat("`", field, "` must not be empty")),
+                      ErrorCategory::kRequest);
+}
+
+absl::Status CheckChainLength(absl::string_view field, size_t hops) {
+  if (hops <= kMaxDelegationHops) return absl::OkStatus();
+  return WithCategory(Invalid(absl::StrCat("`", field, "` has ", hops, " entries; at most ",
+                                           kMaxDelegationHops, " are allowed")),
+                      ErrorCategory::kRequest);
+}
+
+absl::StatusOr<SubjectKind> SubjectKindAt(absl::string_view field, absl::string_view name) {
+  std::optional<SubjectKind> kind = ParseSubjectKind(name);
+  if (kind.has_value()) return *kind;
+  return WithCategory(Invalid(absl::StrCat("unknown subject kind `", Abbreviate(name), "` in `",
+                                           field, "`; expected user, agent or builder")),
+                      ErrorCategory::kRequest);
+}
+
+absl::Status CheckApprovalToken(absl::string_view field, absl::string_view token) {
+  if (token.empty()) {
+    return WithCategory(Invalid(absl::StrCat("`", field, "` must not be empty")),
+                        ErrorCategory::kRequest);
   }
+  if (token.size() > kMaxApprovalTokenBytes) {
+    return WithCategory(
+        Invalid(absl::StrCat("`", field, "` is ", token.size(),
+                             " bytes; a grant token has at most ", kMaxApprovalTokenBytes)),
+        ErrorCategory::kRequest);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Request> ParseRequestJson(absl::string_view json_text, const RequestLimits& limits) {
+  return WithCategory(
+      [&]() -> absl::StatusOr<Request> {
+        try {
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          return ParseRequestObject(*parsed);
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading the request: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading the request failed");
+        }
+      }(),
+      ErrorCategory::kRequest);
 }
 
 absl::Status SetArgsJson(absl::string_view json_text, Request* request,
                          const RequestLimits& limits) {
-  try {
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    request->args.clear();
-    request->args_json.clear();
-    if (parsed->is_null()) return absl::OkStatus();
-    return ParseArgsObject(*parsed, request);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading the args: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading the args failed");
-  }
+  return WithCategory(
+      [&]() -> absl::Status {
+        try {
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          request->args.clear();
+          request->args_json.clear();
+          if (parsed->is_null()) return absl::OkStatus();
+          return ParseArgsObject(*parsed, request);
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading the args: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading the args failed");
+        }
+      }(),
+      ErrorCategory::kRequest);
 }
 
 absl::StatusOr<std::optional<Value>> ParseJsonValue(absl::string_view json_text) {
-  try {
-    const RequestLimits limits;
-    absl::StatusOr<json> parsed =
-        internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
-    if (!parsed.ok()) return parsed.status();
-    return internal::JsonToValue(*parsed);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("reading a JSON value: ", e.what()));
-  } catch (...) {
-    return absl::InternalError("reading a JSON value failed");
-  }
+  return WithCategory(
+      [&]() -> absl::StatusOr<std::optional<Value>> {
+        try {
+          const RequestLimits limits;
+          absl::StatusOr<json> parsed =
+              internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+          if (!parsed.ok()) return parsed.status();
+          return internal::JsonToValue(*parsed);
+        } catch (const std::exception& e) {
+          return absl::InternalError(absl::StrCat("reading a JSON value: ", e.what()));
+        } catch (...) {
+          return absl::InternalError("reading a JSON value failed");
+        }
+      }(),
+      ErrorCategory::kRequest);
 }
 
 }  // namespace ward

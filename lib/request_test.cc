@@ -1,4 +1,4 @@
-#include "lib/request.h"
+#include "ward/request.h"
 
 #include <string>
 

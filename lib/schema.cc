@@ -1,4 +1,4 @@
-#include "lib/schema.h"
+#include "ward/schema.h"
 
 namespace ward {
 

@@ -1,4 +1,4 @@
-#include "lib/value.h"
+#include "ward/value.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,4 +1,4 @@
-#include "lib/value.h"
+#include "ward/value.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/internal/ir.h"
-#include "lib/schema.h"
+#include "ward/schema.h"
 
 namespace ward {
 namespace {

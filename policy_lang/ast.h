@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward::ast {
 

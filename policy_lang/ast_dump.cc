@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward {
 namespace {

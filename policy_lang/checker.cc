@@ -13,8 +13,8 @@
 #include "absl/strings/str_join.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/request_check.h"
-#include "lib/value.h"
 #include "re2/re2.h"
+#include "ward/value.h"
 
 namespace ward {
 namespace {
@@ -810,8 +810,9 @@ class Checker {
       case ast::PathRoot::kArgs: {
         auto it = schema_.args.find(name.name);
         if (it != schema_.args.end()) return it->second;
-        Error(name.span.begin, absl::StrCat("unknown argument `", name.name, "`; declare it in `args { ... }`",
-                                            DidYouMean(name.name, Keys(schema_.args))));
+        Error(name.span.begin,
+              absl::StrCat("unknown argument `", name.name, "`; declare it in `args { ... }`",
+                           DidYouMean(name.name, Keys(schema_.args))));
         return std::nullopt;
       }
     }

@@ -15,14 +15,9 @@
 #include "lib/internal/ir.h"
 #include "policy_lang/ast.h"
 #include "policy_lang/diagnostics.h"
+#include "ward/compile.h"
 
 namespace ward {
-
-struct CheckOptions {
-  // Memory budget of each compiled regular expression (RE2's max_mem); a pattern over it is
-  // a compile error.
-  int64_t max_regex_memory = int64_t{1} << 20;
-};
 
 // One parsed source and its text (for the source lines of diagnostics).
 struct CheckInput {

@@ -5,7 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
+#include "ward/compile.h"
 
 namespace ward {
 namespace {
@@ -57,7 +58,7 @@ TEST(CheckerTest, AcceptsEveryHeadAndConditionForm) {
   with redact(/\d{3}-\d{2}-\d{4}/, "[SSN]"), limit(output_tokens, 10), log(summary);
 )");
   ASSERT_NE(result.policy, nullptr) << FormatDiagnostics(result.diagnostics);
-  const internal::PolicyIr& ir = result.policy->ir();
+  const internal::PolicyIr& ir = internal::IrOf(*result.policy);
   ASSERT_THAT(ir.rules, SizeIs(5));
   EXPECT_THAT(ir.rules[1].actions, ElementsAre("read", "write"));
   // `under` prefixes are kept without their trailing `/`: they match whole segments.
@@ -71,7 +72,7 @@ TEST(CheckerTest, AcceptsEveryHeadAndConditionForm) {
 TEST(CheckerTest, NamesUnnamedRulesBySourceAndLine) {
   CompileResult result = CompileRules("\n\npermit user to invoke on tool;\n");
   ASSERT_NE(result.policy, nullptr);
-  EXPECT_EQ(result.policy->ir().rules.front().name, "rules.ward:3");
+  EXPECT_EQ(internal::IrOf(*result.policy).rules.front().name, "rules.ward:3");
 }
 
 TEST(CheckerTest, SuggestsTheClosestName) {
@@ -100,8 +101,9 @@ TEST(CheckerTest, RendersFileLineColumnAndCaret) {
 }
 
 TEST(CheckerTest, ReportsTypeErrors) {
-  EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when subject.clearance == \"2\";")),
-              ElementsAre("`==` compares values of the same type, found an int and a string"));
+  EXPECT_THAT(
+      Errors(CompileRules("permit user to invoke on tool when subject.clearance == \"2\";")),
+      ElementsAre("`==` compares values of the same type, found an int and a string"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when subject.department < 2;")),
               ElementsAre(HasSubstr("compares two ints or two timestamps")));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when subject.clearance;")),
@@ -110,10 +112,12 @@ TEST(CheckerTest, ReportsTypeErrors) {
               ElementsAre(HasSubstr("`in` needs a string or an int")));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when [1, \"a\"] == [];")),
               ElementsAre("a list must hold only strings or only integers"));
-  EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when subject.clearance matches /1/;")),
-              ElementsAre(HasSubstr("`matches` needs a string")));
-  EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when context.deadline < \"soon\";")),
-              ElementsAre(HasSubstr("`soon` is not an RFC 3339 timestamp")));
+  EXPECT_THAT(
+      Errors(CompileRules("permit user to invoke on tool when subject.clearance matches /1/;")),
+      ElementsAre(HasSubstr("`matches` needs a string")));
+  EXPECT_THAT(
+      Errors(CompileRules("permit user to invoke on tool when context.deadline < \"soon\";")),
+      ElementsAre(HasSubstr("`soon` is not an RFC 3339 timestamp")));
 }
 
 TEST(CheckerTest, ReportsSchemaProblems) {
@@ -173,7 +177,8 @@ TEST(CheckerTest, ObligationsOnlyOnPermits) {
 }
 
 TEST(CheckerTest, AnyRulesWarnAboutAttributesSomeKindsLack) {
-  CompileResult result = CompileRules("permit any to invoke on tool when subject.department == \"hr\";");
+  CompileResult result =
+      CompileRules("permit any to invoke on tool when subject.department == \"hr\";");
   ASSERT_NE(result.policy, nullptr);
   EXPECT_THAT(Messages(result, Diagnostic::Severity::kWarning),
               ElementsAre(HasSubstr("attribute `department` is not declared for agent, builder")));

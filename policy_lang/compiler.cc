@@ -1,9 +1,12 @@
-#include "policy_lang/compiler.h"
-
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/internal/files.h"
+#include "lib/internal/policy_access.h"
+#include "policy_lang/checker.h"
+#include "policy_lang/parser.h"
+#include "ward/compile.h"
+#include "ward/errors.h"
 
 namespace ward {
 
@@ -31,7 +34,8 @@ CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptio
   std::optional<internal::PolicyIr> ir =
       CheckPolicy(inputs, options.check_options, &result.diagnostics);
   if (!ir.has_value()) return result;
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = Policy::Create(std::move(*ir));
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      internal::PolicyAccess::FromIr(std::move(*ir));
   if (!policy.ok()) {
     Diagnostic d;
     d.source = "<policy set>";
@@ -51,7 +55,30 @@ absl::StatusOr<std::shared_ptr<const Policy>> CompilePolicy(const std::vector<So
   for (Diagnostic& d : result.diagnostics) {
     if (d.severity == Diagnostic::Severity::kError) errors.push_back(std::move(d));
   }
-  return absl::InvalidArgumentError(FormatDiagnostics(errors));
+  return WithCategory(absl::InvalidArgumentError(FormatDiagnostics(errors)),
+                      ErrorCategory::kPolicy);
+}
+
+absl::StatusOr<std::shared_ptr<const Policy>> LoadPolicyFiles(const std::vector<std::string>& paths,
+                                                              std::vector<Diagnostic>* diagnostics,
+                                                              const CompileOptions& options) {
+  absl::StatusOr<std::vector<SourceFile>> sources =
+      ReadSourceFiles(paths, options.parse_limits.max_source_bytes);
+  if (!sources.ok()) return sources.status();
+  CompileResult result = Compile(*sources, options);
+  const bool failed = result.policy == nullptr;
+  absl::Status error;
+  if (failed) {
+    std::vector<Diagnostic> errors;
+    for (const Diagnostic& d : result.diagnostics) {
+      if (d.severity == Diagnostic::Severity::kError) errors.push_back(d);
+    }
+    error =
+        WithCategory(absl::InvalidArgumentError(FormatDiagnostics(errors)), ErrorCategory::kPolicy);
+  }
+  if (diagnostics != nullptr) *diagnostics = std::move(result.diagnostics);
+  if (failed) return error;
+  return result.policy;
 }
 
 absl::StatusOr<std::vector<SourceFile>> ReadSourceFiles(const std::vector<std::string>& paths,
@@ -60,7 +87,7 @@ absl::StatusOr<std::vector<SourceFile>> ReadSourceFiles(const std::vector<std::s
   sources.reserve(paths.size());
   for (const std::string& path : paths) {
     absl::StatusOr<std::string> text = internal::ReadFile(path, max_bytes);
-    if (!text.ok()) return text.status();
+    if (!text.ok()) return WithCategory(text.status(), ErrorCategory::kIo);
     sources.push_back({path, *std::move(text)});
   }
   return sources;

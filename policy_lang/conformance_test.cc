@@ -10,15 +10,15 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/time/time.h"
-#include "lib/approval.h"
-#include "lib/engine.h"
-#include "lib/request.h"
 #include "nlohmann/json.hpp"
-#include "policy_lang/compiler.h"
 #include "policy_lang/testing/conformance_files.h"
+#include "ward/approval.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+#include "ward/request.h"
 
 namespace ward {
 namespace {
@@ -94,11 +94,11 @@ class ConformanceTest : public testing::TestWithParam<std::string> {};
 TEST_P(ConformanceTest, File) {
   const std::string file = GetParam();
   const json spec = json::parse(ReadText(std::string(kConformanceDir) + "/" + file));
-  CheckKeys(spec,
-            {"description", "sources", "entities", "entities_text", "expect_compile_errors",
-             "expect_warnings", "expect_entity_error", "cases", "keys", "approval_keys",
-             "shared_engine"},
-            file);
+  CheckKeys(
+      spec,
+      {"description", "sources", "entities", "entities_text", "expect_compile_errors",
+       "expect_warnings", "expect_entity_error", "cases", "keys", "approval_keys", "shared_engine"},
+      file);
 
   std::vector<SourceFile> sources;
   for (const json& source : spec.at("sources")) {

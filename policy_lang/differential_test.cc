@@ -33,17 +33,18 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
-#include "lib/approval.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/grants.h"
 #include "lib/internal/interpreter.h"
-#include "lib/request.h"
+#include "lib/internal/policy_access.h"
 #include "nlohmann/json.hpp"
-#include "policy_lang/compiler.h"
 #include "policy_lang/testing/random_policy.h"
+#include "ward/approval.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/request.h"
 
 namespace ward {
 namespace {
@@ -196,7 +197,7 @@ struct Stats {
   int64_t with_errors = 0;
   int64_t with_redactions = 0;
   int64_t with_limits = 0;
-  int64_t delegated_allows = 0;  // ALLOW with a chain
+  int64_t delegated_allows = 0;           // ALLOW with a chain
   std::map<std::string, int64_t> grants;  // how requests with a grant were decided
   int64_t mismatches = 0;
 };
@@ -226,8 +227,8 @@ class Reference {
   }
 
   Decision Decide(const Request& request, absl::Time now, Trace* trace) {
-    if (internal::InvalidRequestReason(policy_.ir(), entities_, request).has_value()) {
-      return internal::Interpret(policy_.ir(), entities_, request, now, trace);
+    if (internal::InvalidRequestReason(internal::IrOf(policy_), entities_, request).has_value()) {
+      return internal::Interpret(internal::IrOf(policy_), entities_, request, now, trace);
     }
     internal::ApprovalSettings settings;
     settings.trusted_keys = trusted_;
@@ -238,8 +239,8 @@ class Reference {
         [&](const Request& decided, bool approvals_satisfied, Decision* out) {
           Trace* traced = &decided == &request ? trace : nullptr;
           if (traced != nullptr) *traced = Trace();
-          Decision result = internal::Interpret(policy_.ir(), entities_, decided, now, traced,
-                                                approvals_satisfied);
+          Decision result = internal::Interpret(internal::IrOf(policy_), entities_, decided, now,
+                                                traced, approvals_satisfied);
           out->effect = result.effect;
           out->reason = result.reason;
           out->denied_by = std::move(result.denied_by);
@@ -427,8 +428,8 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     if (expected.effect != Effect::kNeedsApproval && !grant_rng.Chance(10)) continue;
     Request granted = *request;
     std::string kind;
-    granted.approval = DrawGrant(granted, ApprovalDigest(granted, policy->hash()), now,
-                                 *entities, &grant_rng, &kind);
+    granted.approval = DrawGrant(granted, ApprovalDigest(granted, policy->hash()), now, *entities,
+                                 &grant_rng, &kind);
     const int times = grant_rng.Chance(30) ? 2 : 1;
     for (int time = 0; time < times; ++time) {
       const Decision with_grant = reference.Decide(granted, now, nullptr);
@@ -436,9 +437,10 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
       const Decision actual = (*engine)->Decide(granted);
       if (Rendered(actual) != want_granted &&
           Comparable(actual.ToJson()) != Comparable(with_grant.ToJson())) {
-        ReportMismatch(random_case, i, absl::StrCat(request_json, " with a grant (", kind,
-                                                    time == 0 ? ")" : ", used again)"),
-                       "Engine::Decide", with_grant.ToJson(), actual.ToJson(), stats);
+        ReportMismatch(
+            random_case, i,
+            absl::StrCat(request_json, " with a grant (", kind, time == 0 ? ")" : ", used again)"),
+            "Engine::Decide", with_grant.ToJson(), actual.ToJson(), stats);
         break;
       }
       ++stats->grants[absl::StrCat(kind, time == 0 ? "" : " again", ": ",
@@ -457,8 +459,8 @@ std::string Summary(const Stats& stats) {
   }
   absl::StrAppend(&out, "; decisions with errors=", stats.with_errors,
                   ", ALLOW with redactions=", stats.with_redactions,
-                  ", with limits=", stats.with_limits,
-                  ", delegated ALLOW=", stats.delegated_allows, "; grants:");
+                  ", with limits=", stats.with_limits, ", delegated ALLOW=", stats.delegated_allows,
+                  "; grants:");
   for (const auto& [kind, count] : stats.grants) absl::StrAppend(&out, " [", kind, "]=", count);
   return out;
 }
@@ -503,9 +505,10 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
   EXPECT_GE(stats.with_limits * 100, stats.requests);
   EXPECT_GE(stats.delegated_allows * 200, stats.requests);
   // Grants that were used, and grants refused for each fault.
-  for (const char* kind : {"well-formed: used", "well-formed: not used", "well-formed again: not used",
-                           "other digest: not used", "untrusted key: not used",
-                           "expired: not used", "not yet valid: not used"}) {
+  for (const char* kind :
+       {"well-formed: used", "well-formed: not used", "well-formed again: not used",
+        "other digest: not used", "untrusted key: not used", "expired: not used",
+        "not yet valid: not used"}) {
     EXPECT_GT(stats.grants[kind], 0) << "no grant decided as " << kind;
   }
 }

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
 
 namespace ward {
 namespace {

@@ -21,12 +21,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "lib/schema.h"
-#include "lib/value.h"
 #include "policy_lang/ast.h"
 #include "policy_lang/diagnostics.h"
 #include "policy_lang/lexer.h"
 #include "policy_lang/parser.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward {
 namespace {

@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "lib/entities.h"
 #include "lib/internal/ir.h"
-#include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
+#include "ward/compile.h"
+#include "ward/entities.h"
 
 namespace ward {
 

@@ -13,7 +13,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/internal/files.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
+#include "ward/compile.h"
 
 namespace ward {
 namespace {
@@ -45,7 +46,7 @@ std::vector<Diagnostic> LintRules(const std::string& rules, const std::string& e
   if (compiled.policy == nullptr) return {};
   LintInput input;
   input.sources = &sources;
-  input.ir = &compiled.policy->ir();
+  input.ir = &internal::IrOf(*compiled.policy);
   EntityStore store;
   if (!entities.empty()) {
     absl::StatusOr<EntityStore> loaded = EntityStore::FromJson(entities, compiled.policy->schema());
@@ -86,16 +87,17 @@ std::string Permit(const std::string& conditions) {
 // ---- Exemptions the model controls ----
 
 TEST(LinterModelControlledTest, WarnsWhereAnArgumentCanSwitchOffAGuard) {
-  for (const char* rule : {
-           // The model sets the flag it is exempted by.
-           R"(@id("r") require_approval user to invoke on tool unless args.confirmed;)",
-           // Any argument read in `unless`.
-           R"(@id("r") forbid user to invoke on tool unless args.to == "team";)",
-           // A bool argument in `when`, whichever way it is tested.
-           R"(@id("r") forbid user to invoke on tool when not args.confirmed;)",
-           // The rule needs an argument the model can leave out.
-           R"(@id("r") require_approval user to invoke on tool when args has amount and args.amount > 10;)",
-       }) {
+  for (
+      const char* rule : {
+          // The model sets the flag it is exempted by.
+          R"(@id("r") require_approval user to invoke on tool unless args.confirmed;)",
+          // Any argument read in `unless`.
+          R"(@id("r") forbid user to invoke on tool unless args.to == "team";)",
+          // A bool argument in `when`, whichever way it is tested.
+          R"(@id("r") forbid user to invoke on tool when not args.confirmed;)",
+          // The rule needs an argument the model can leave out.
+          R"(@id("r") require_approval user to invoke on tool when args has amount and args.amount > 10;)",
+      }) {
     const std::vector<std::string> findings =
         Findings(LintRules(rule), "model-controlled-exemption");
     EXPECT_THAT(findings, ElementsAre(AllOf(HasSubstr("`r` can be switched off by `args."),
@@ -105,16 +107,17 @@ TEST(LinterModelControlledTest, WarnsWhereAnArgumentCanSwitchOffAGuard) {
 }
 
 TEST(LinterModelControlledTest, QuietWhereTheArgumentDescribesTheAction) {
-  for (const char* rule : {
-           // The amount is what the tool will use: lowering it changes the action itself.
-           R"(@id("r") require_approval user to invoke on tool when args.amount > 10;)",
-           // Leaving the argument out makes the rule hold: it fails closed.
-           R"(@id("r") forbid user to invoke on tool when not (args has amount and args.amount <= 10);)",
-           // Permits may read arguments as they like: they grant, they do not exempt.
-           R"(@id("r") permit user to invoke on tool when args.confirmed unless args has to;)",
-           // The host's facts are not the model's.
-           R"(@id("r") require_approval user to invoke on tool unless context.approved;)",
-       }) {
+  for (
+      const char* rule : {
+          // The amount is what the tool will use: lowering it changes the action itself.
+          R"(@id("r") require_approval user to invoke on tool when args.amount > 10;)",
+          // Leaving the argument out makes the rule hold: it fails closed.
+          R"(@id("r") forbid user to invoke on tool when not (args has amount and args.amount <= 10);)",
+          // Permits may read arguments as they like: they grant, they do not exempt.
+          R"(@id("r") permit user to invoke on tool when args.confirmed unless args has to;)",
+          // The host's facts are not the model's.
+          R"(@id("r") require_approval user to invoke on tool unless context.approved;)",
+      }) {
     EXPECT_THAT(Findings(LintRules(rule), "model-controlled-exemption"), IsEmpty()) << rule;
   }
 }
@@ -452,7 +455,7 @@ TEST(LinterExamplesTest, NoRuleFindingsOnTheExamples) {
     ASSERT_TRUE(store.ok()) << store.status();
     LintInput input;
     input.sources = &*sources;
-    input.ir = &compiled.policy->ir();
+    input.ir = &internal::IrOf(*compiled.policy);
     input.entities = &*store;
     input.entities_name = entities_path;
     input.entities_text = *text;

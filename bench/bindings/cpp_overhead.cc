@@ -15,12 +15,12 @@
 
 #include "absl/status/statusor.h"
 #include "bench/bindings/overhead_harness.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/files.h"
-#include "lib/request.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/request.h"
 
 namespace {
 
@@ -36,7 +36,8 @@ void Print(const char* call, const ward::Decision& decision, double ns, long ite
 int main(int argc, char** argv) {
   ward::bench::OverheadOptions options;
   if (!ward::bench::ParseOverheadOptions(argc, argv, &options)) {
-    std::fprintf(stderr, "usage: binding_overhead_cpp [--iterations N] [--dir DIR] [--request FILE]\n");
+    std::fprintf(stderr,
+                 "usage: binding_overhead_cpp [--iterations N] [--dir DIR] [--request FILE]\n");
     return 2;
   }
   absl::StatusOr<std::vector<ward::SourceFile>> sources =

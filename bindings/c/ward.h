@@ -48,7 +48,7 @@
  * Do not load this library into a process that also links ward's static C++ libraries: both
  * would register the bundle format with the one protobuf runtime of the process, and
  * protobuf stops the process when a format is registered twice. C++ programs use the C++
- * API (lib/engine.h) instead.
+ * API (ward/engine.h) instead.
  */
 
 #ifndef WARD_H_
@@ -80,8 +80,10 @@ typedef enum ward_status {
   /* A required argument is NULL, a count or an index is out of range, an enumeration value
    * is not one of its constants: a mistake in the calling code. */
   WARD_ERR_INVALID_ARGUMENT = 1,
-  /* The policy set has errors; the error object lists them as issues. */
-  WARD_ERR_COMPILE = 2,
+  /* The policy set has errors; the error object lists them as issues. (WARD_ERR_COMPILE is
+   * its former name.) */
+  WARD_ERR_POLICY = 2,
+  WARD_ERR_COMPILE = WARD_ERR_POLICY,
   /* An entity file or entity does not parse, or does not fit the policy's schema (also: a
    * reload whose schema the current entities do not fit). */
   WARD_ERR_ENTITIES = 3,

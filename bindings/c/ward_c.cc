@@ -20,22 +20,23 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "bindings/c/ward.h"
-#include "lib/approval.h"
-#include "lib/bundle.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/canonical_json.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
-#include "lib/policy.h"
-#include "lib/redact.h"
-#include "lib/request.h"
-#include "lib/schema.h"
-#include "lib/value.h"
 #include "nlohmann/json.hpp"
-#include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
+#include "ward/approval.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/errors.h"
+#include "ward/policy.h"
+#include "ward/redact.h"
+#include "ward/request.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace {
 
@@ -157,13 +158,29 @@ void Fail(Failure* failure, ward_status status, absl::string_view message) {
   failure->message = std::string(message);
 }
 
-// A status from the C++ API: `category` unless the library reports an internal failure.
-void FailWith(Failure* failure, const absl::Status& status, ward_status category,
+// The status codes are the library's error categories (ward/errors.h), number for number.
+constexpr bool SameNumber(ward_status status, ward::ErrorCategory category) {
+  return static_cast<int>(status) == static_cast<int>(category);
+}
+static_assert(SameNumber(WARD_ERR_INVALID_ARGUMENT, ward::ErrorCategory::kInvalidArgument) &&
+              SameNumber(WARD_ERR_COMPILE, ward::ErrorCategory::kPolicy) &&
+              SameNumber(WARD_ERR_ENTITIES, ward::ErrorCategory::kEntities) &&
+              SameNumber(WARD_ERR_REQUEST, ward::ErrorCategory::kRequest) &&
+              SameNumber(WARD_ERR_NOT_FOUND, ward::ErrorCategory::kNotFound) &&
+              SameNumber(WARD_ERR_BUNDLE, ward::ErrorCategory::kBundle) &&
+              SameNumber(WARD_ERR_IO, ward::ErrorCategory::kIo) &&
+              SameNumber(WARD_ERR_INTERNAL, ward::ErrorCategory::kInternal) &&
+              SameNumber(WARD_ERR_KEY, ward::ErrorCategory::kKey) &&
+              SameNumber(WARD_ERR_REDACT, ward::ErrorCategory::kRedact) &&
+              SameNumber(WARD_ERR_REDACT, ward::kLastErrorCategory));
+
+// A status from the C++ API, reported with its category; `fallback` for one the library left
+// uncategorised.
+void FailWith(Failure* failure, const absl::Status& status, ward_status fallback,
               absl::string_view prefix = "") {
-  ward_status code = category;
-  if (absl::IsInternal(status) || absl::IsResourceExhausted(status)) code = WARD_ERR_INTERNAL;
-  if (absl::IsNotFound(status) && category == WARD_ERR_NOT_FOUND) code = WARD_ERR_NOT_FOUND;
-  Fail(failure, code, absl::StrCat(prefix, status.message()));
+  const ward::ErrorCategory category =
+      ward::CategoryOf(ward::WithCategory(status, static_cast<ward::ErrorCategory>(fallback)));
+  Fail(failure, static_cast<ward_status>(category), absl::StrCat(prefix, status.message()));
 }
 
 // The value of an enumeration argument as its underlying integer, read without an enum-typed
@@ -208,20 +225,6 @@ char* CopyOut(absl::string_view bytes) {
   if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
   out[bytes.size()] = '\0';
   return out;
-}
-
-bool ReadFileInto(const char* path, size_t max_bytes, std::string* out, Failure* failure) {
-  if (path == nullptr) {
-    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "the path is NULL");
-    return false;
-  }
-  absl::StatusOr<std::string> text = ward::internal::ReadFile(path, max_bytes);
-  if (!text.ok()) {
-    FailWith(failure, text.status(), WARD_ERR_IO);
-    return false;
-  }
-  *out = *std::move(text);
-  return true;
 }
 
 std::shared_ptr<const ward::Policy> CompileSources(const std::vector<ward::SourceFile>& sources,
@@ -355,11 +358,16 @@ std::shared_ptr<const ward::Policy> LoadBundleBytes(absl::string_view bytes,
 std::shared_ptr<const ward::Policy> LoadBundlePath(const char* path,
                                                    const ward::BundleLoadOptions& options,
                                                    Failure* failure) {
-  std::string bytes;
-  if (!ReadFileInto(path, ward::kMaxBundleBytes, &bytes, failure)) return nullptr;
-  std::shared_ptr<const ward::Policy> policy = LoadBundleBytes(bytes, options, failure);
-  if (policy == nullptr) failure->message = absl::StrCat(path, ": ", failure->message);
-  return policy;
+  if (path == nullptr) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "the path is NULL");
+    return nullptr;
+  }
+  absl::StatusOr<std::shared_ptr<const ward::Policy>> policy = ward::LoadBundleFile(path, options);
+  if (!policy.ok()) {
+    FailWith(failure, policy.status(), WARD_ERR_BUNDLE);
+    return nullptr;
+  }
+  return *std::move(policy);
 }
 
 // Entities from JSON text; `json` NULL means none.
@@ -384,14 +392,12 @@ std::optional<ward::EntityStore> EntitiesFromText(const char* json, size_t len,
 std::optional<ward::EntityStore> EntitiesFromPath(const char* path, const ward::Schema& schema,
                                                   Failure* failure) {
   if (path == nullptr) return ward::EntityStore();
-  std::string text;
-  if (!ReadFileInto(path, ward::EntityLimits().max_file_bytes, &text, failure)) {
+  absl::StatusOr<ward::EntityStore> store = ward::EntityStore::FromFile(path, schema);
+  if (!store.ok()) {
+    FailWith(failure, store.status(), WARD_ERR_ENTITIES);
     return std::nullopt;
   }
-  std::optional<ward::EntityStore> store =
-      EntitiesFromText(text.data(), text.size(), schema, failure);
-  if (!store.has_value()) failure->message = absl::StrCat(path, ": ", failure->message);
-  return store;
+  return *std::move(store);
 }
 
 ward_engine* MakeEngine(std::shared_ptr<const ward::Policy> policy, ward::EntityStore store,
@@ -412,8 +418,8 @@ ward_engine* MakeEngine(std::shared_ptr<const ward::Policy> policy, ward::Entity
 //
 // The C enumerations mirror the library's: the same enumerators in the same order, so that
 // converting is arithmetic (checked here at compile time), and the names are the library's own
-// (EffectName, ReasonName, ...), so that no table of names is repeated in the binding. Only
-// the status names, which the library has no counterpart of, are listed here (ward_status_name).
+// (EffectName, ReasonName, ErrorCategoryName, ...), so that no table of names is repeated in
+// the binding.
 
 static_assert(WARD_ALLOW == static_cast<int>(ward::Effect::kAllow) &&
               WARD_NEEDS_APPROVAL == static_cast<int>(ward::Effect::kNeedsApproval) &&
@@ -476,7 +482,7 @@ bool RequiredText(ward_str s, absl::string_view field, absl::string_view subfiel
     return false;
   }
   if (s.len == 0) {
-    Fail(failure, WARD_ERR_REQUEST, absl::StrCat("`", field, subfield, "` must not be empty"));
+    FailWith(failure, ward::CheckRequestText(absl::StrCat(field, subfield), ""), WARD_ERR_REQUEST);
     return false;
   }
   return true;
@@ -700,9 +706,10 @@ bool ArgsAndGrantFromC(const ward_request& in, ward::Request* out, Failure* fail
     return false;
   }
   if (in.approval.len > ward::kMaxApprovalTokenBytes) {
-    Fail(failure, WARD_ERR_REQUEST,
-         absl::StrCat("`approval` is ", in.approval.len, " bytes; a grant token has at most ",
-                      ward::kMaxApprovalTokenBytes));
+    FailWith(
+        failure,
+        ward::CheckApprovalToken("approval", absl::string_view(in.approval.data, in.approval.len)),
+        WARD_ERR_REQUEST);
     return false;
   }
   if (in.approval.len == 0) {
@@ -726,10 +733,8 @@ bool RequestFromC(const ward_request& in, ward::Request* out, Failure* failure) 
     Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`on_behalf_of` is NULL with a non-zero count");
     return false;
   }
-  if (in.on_behalf_of_count > ward::kMaxDelegationHops) {
-    Fail(failure, WARD_ERR_REQUEST,
-         absl::StrCat("`on_behalf_of` has ", in.on_behalf_of_count, " entries; at most ",
-                      ward::kMaxDelegationHops, " are allowed"));
+  if (absl::Status s = ward::CheckChainLength("on_behalf_of", in.on_behalf_of_count); !s.ok()) {
+    FailWith(failure, s, WARD_ERR_REQUEST);
     return false;
   }
   out->on_behalf_of.resize(in.on_behalf_of_count);
@@ -894,31 +899,11 @@ const char* ward_version(void) {
 }
 
 const char* ward_status_name(ward_status status) {
-  switch (Raw(status)) {
-    case WARD_OK:
-      return "ok";
-    case WARD_ERR_INVALID_ARGUMENT:
-      return "invalid_argument";
-    case WARD_ERR_COMPILE:
-      return "compile";
-    case WARD_ERR_ENTITIES:
-      return "entities";
-    case WARD_ERR_REQUEST:
-      return "request";
-    case WARD_ERR_NOT_FOUND:
-      return "not_found";
-    case WARD_ERR_BUNDLE:
-      return "bundle";
-    case WARD_ERR_IO:
-      return "io";
-    case WARD_ERR_INTERNAL:
-      return "internal";
-    case WARD_ERR_KEY:
-      return "key";
-    case WARD_ERR_REDACT:
-      return "redact";
-  }
-  return "unknown";
+  const int code = Raw(status);
+  if (code == WARD_OK) return "ok";
+  if (code < 1 || code > static_cast<int>(ward::kLastErrorCategory)) return "unknown";
+  // The names are string literals of the library, so the pointer stays valid.
+  return ward::ErrorCategoryName(static_cast<ward::ErrorCategory>(code)).data();
 }
 
 const char* ward_effect_name(ward_effect effect) {

@@ -131,7 +131,10 @@ static void test_names(void) {
            WARD_VERSION_PATCH);
   CHECK(strcmp(ward_version(), expected) == 0);
   CHECK(strcmp(ward_status_name(WARD_OK), "ok") == 0);
-  CHECK(strcmp(ward_status_name(WARD_ERR_COMPILE), "compile") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_POLICY), "policy") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_ENTITIES), "entities") == 0);
+  CHECK(strcmp(ward_status_name(WARD_ERR_REDACT), "redact") == 0);
+  CHECK(strcmp(ward_status_name((ward_status)11), "unknown") == 0);
   CHECK(strcmp(ward_status_name((ward_status)99), "unknown") == 0);
   CHECK(strcmp(ward_effect_name(WARD_NEEDS_APPROVAL), "NEEDS_APPROVAL") == 0);
   CHECK(strcmp(ward_effect_name((ward_effect)-1), "unknown") == 0);

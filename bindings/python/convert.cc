@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "bindings/python/errors.h"
-#include "lib/schema.h"
+#include "ward/schema.h"
 
 namespace ward::python {
 namespace {
@@ -20,7 +20,7 @@ py::object* g_json_dumps = nullptr;
 py::object* g_fspath = nullptr;
 
 [[noreturn]] void RequestError(const std::string& message) {
-  throw WardError(WardError::Kind::kRequest, message);
+  throw WardError(ErrorCategory::kRequest, message);
 }
 
 [[noreturn]] void TypeError(const std::string& message) { throw py::type_error(message); }
@@ -33,7 +33,9 @@ std::string RequireStr(py::handle value, const std::string& path, bool non_empty
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
   if (data == nullptr) throw py::error_already_set();  // lone surrogates
-  if (non_empty && size == 0) RequestError(absl::StrCat("`", path, "` must not be empty"));
+  if (non_empty && size == 0) {
+    RequestError(std::string(CheckRequestText(path, "").message()));
+  }
   return std::string(data, static_cast<size_t>(size));
 }
 
@@ -83,11 +85,8 @@ IdentityRef ToIdentityRef(py::handle value, const std::string& path) {
                            DescribeType(value)));
   }
   const std::string kind_name = RequireStr(kind, path + ".kind", true);
-  std::optional<SubjectKind> parsed = ParseSubjectKind(kind_name);
-  if (!parsed.has_value()) {
-    RequestError(absl::StrCat("unknown subject kind `", kind_name, "` in `", path,
-                              ".kind`; expected user, agent or builder"));
-  }
+  absl::StatusOr<SubjectKind> parsed = SubjectKindAt(path + ".kind", kind_name);
+  if (!parsed.ok()) RequestError(std::string(parsed.status().message()));
   IdentityRef ref;
   ref.kind = *parsed;
   ref.id = RequireStr(id, path + ".id", true);
@@ -191,8 +190,8 @@ void CheckJsonLike(py::handle value, const std::string& path, size_t depth) {
     return;
   }
   if (depth >= RequestLimits().max_json_depth) {
-    RequestError(absl::StrCat("`", path, "` is nested more than ", RequestLimits().max_json_depth,
-                              " deep"));
+    RequestError(
+        absl::StrCat("`", path, "` is nested more than ", RequestLimits().max_json_depth, " deep"));
   }
   if (PyList_Check(object) || PyTuple_Check(object)) {
     // An owned copy: the list may change while its items are checked.
@@ -311,9 +310,8 @@ Request BuildRequest(const RequestArgs& args) {
           "`on_behalf_of` must be a list of identities, e.g. [(\"user\", \"u3\")], not a "
           "single identity");
     }
-    if (size > kMaxDelegationHops) {
-      RequestError(absl::StrCat("`on_behalf_of` has ", size, " entries; at most ",
-                                kMaxDelegationHops, " are allowed"));
+    if (absl::Status s = CheckChainLength("on_behalf_of", size); !s.ok()) {
+      RequestError(std::string(s.message()));
     }
     request.on_behalf_of.reserve(size);
     for (size_t i = 0; i < size; ++i) {
@@ -328,9 +326,11 @@ Request BuildRequest(const RequestArgs& args) {
   }
   if (!args.approval.is_none()) {
     request.approval = RequireStr(args.approval, "approval", false);
-    if (request.approval.size() > kMaxApprovalTokenBytes) {
-      RequestError(absl::StrCat("`approval` is ", request.approval.size(),
-                                " bytes; a grant token has at most ", kMaxApprovalTokenBytes));
+    // An empty token means none, as in the other bindings.
+    if (!request.approval.empty()) {
+      if (absl::Status s = CheckApprovalToken("approval", request.approval); !s.ok()) {
+        RequestError(std::string(s.message()));
+      }
     }
   }
   if (!args.now.is_none()) {

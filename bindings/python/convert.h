@@ -16,9 +16,9 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/request.h"
-#include "lib/value.h"
 #include "pybind11/pybind11.h"
+#include "ward/request.h"
+#include "ward/value.h"
 
 namespace ward::python {
 

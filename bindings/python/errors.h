@@ -11,33 +11,33 @@
 #include <utility>
 #include <vector>
 
-#include "policy_lang/diagnostics.h"
+#include "ward/diagnostics.h"
+#include "ward/errors.h"
 
 namespace ward::python {
 
 class WardError : public std::runtime_error {
  public:
-  // Each kind names an exception class of the package (ward/_errors.py).
-  enum class Kind {
-    kPolicy,     // PolicyError: the policy set does not compile
-    kBundle,     // BundleError (a PolicyError): an invalid, unsigned or badly signed bundle
-    kEntity,     // EntityError: entities that do not load or do not fit the schema
-    kRequest,    // RequestError: a request the exchange format rejects
-    kNotFound,   // NotFoundError: an entity update names an entity that does not exist
-    kClosed,     // EngineClosedError: a call on a closed engine
-    kKey,        // SigningKeyError: a key that is not an Ed25519 key of the expected half
-    kRedaction,  // RedactionError: a redaction that cannot be applied; release nothing
-  };
+  // An error of the library's category `category` (ward/errors.h); the translator in
+  // ward_module.cc raises the package's class for it (ExceptionClassName).
+  WardError(ErrorCategory category, const std::string& message, std::vector<Diagnostic> issues = {})
+      : std::runtime_error(message), category_(category), issues_(std::move(issues)) {}
 
-  WardError(Kind kind, const std::string& message, std::vector<Diagnostic> issues = {})
-      : std::runtime_error(message), kind_(kind), issues_(std::move(issues)) {}
+  // EngineClosedError: a call on a closed engine (no library error has this meaning).
+  static WardError Closed() {
+    WardError error(ErrorCategory::kInvalidArgument, "the engine is closed");
+    error.closed_ = true;
+    return error;
+  }
 
-  Kind kind() const { return kind_; }
+  ErrorCategory category() const { return category_; }
+  bool closed() const { return closed_; }
   // Compile diagnostics (errors and warnings), for kPolicy.
   const std::vector<Diagnostic>& issues() const { return issues_; }
 
  private:
-  Kind kind_;
+  ErrorCategory category_;
+  bool closed_ = false;
   std::vector<Diagnostic> issues_;
 };
 

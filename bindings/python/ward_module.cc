@@ -1,6 +1,6 @@
 // The extension module `ward._ward`: the engine, its decisions, the policy loaders, the
 // stream redactor and the approval primitives (keys, digests, grants), over the C++ API
-// (lib/engine.h, policy_lang/compiler.h, lib/bundle.h, lib/redact.h, lib/approval.h). The
+// (ward/engine.h, ward/compile.h, ward/bundle.h, ward/redact.h, ward/approval.h). The
 // package `ward` (ward/__init__.py) re-exports these and adds the pure-Python parts: the
 // exception classes, the trace types, redaction of structured and streamed results, and the
 // guard decorator. Every decision is made by the C++ engine; nothing here decides.
@@ -20,19 +20,19 @@
 #include "absl/strings/str_format.h"
 #include "bindings/python/convert.h"
 #include "bindings/python/errors.h"
-#include "lib/approval.h"
-#include "lib/bundle.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
-#include "lib/redact.h"
-#include "lib/request.h"
-#include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
 #include "pybind11/pybind11.h"
 #include "pybind11/stl.h"
+#include "ward/approval.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/redact.h"
+#include "ward/request.h"
 
 namespace ward::python {
 namespace {
@@ -48,8 +48,13 @@ using py::literals::operator""_a;
   throw py::error_already_set();
 }
 
-[[noreturn]] void Raise(WardError::Kind kind, const absl::Status& status) {
-  throw WardError(kind, std::string(status.message()));
+// Raises the error of a failed library call as the package's exception for its category
+// (`fallback` when the library left it uncategorised); files that cannot be read raise OSError.
+[[noreturn]] void Raise(ErrorCategory fallback, const absl::Status& status,
+                        absl::string_view prefix = "") {
+  const ErrorCategory category = CategoryOf(WithCategory(status, fallback));
+  if (category == ErrorCategory::kIo) RaiseFileError(status);
+  throw WardError(category, absl::StrCat(prefix, status.message()));
 }
 
 py::tuple IdentityTuple(const IdentityRef& ref) {
@@ -84,8 +89,8 @@ std::vector<std::string> PublicKeys(py::handle keys, const char* what) {
     std::string pem = PemText(key, where);
     absl::StatusOr<internal::Ed25519PublicKey> parsed = internal::Ed25519PublicKey::FromPem(pem);
     if (!parsed.ok()) {
-      throw WardError(WardError::Kind::kKey, absl::StrCat("`", where, "`: ",
-                                                          parsed.status().message()));
+      throw WardError(ErrorCategory::kKey,
+                      absl::StrCat("`", where, "`: ", parsed.status().message()));
     }
     out.push_back(std::move(pem));
   }
@@ -97,7 +102,7 @@ std::string PrivateKey(py::handle key, const char* what) {
   std::string pem = PemText(key, what);
   absl::StatusOr<std::string> public_key = PublicKeyOf(pem);
   if (!public_key.ok()) {
-    throw WardError(WardError::Kind::kKey,
+    throw WardError(ErrorCategory::kKey,
                     absl::StrCat("`", what, "`: ", public_key.status().message()));
   }
   return pem;
@@ -116,8 +121,8 @@ Trust TrustOf(py::handle approval_keys, py::handle trusted_keys, py::handle max_
   trust.bundle_keys = PublicKeys(trusted_keys, "trusted_keys");
   if (!max_used_grants.is_none()) {
     if (!PyLong_CheckExact(max_used_grants.ptr())) {
-      throw py::type_error(absl::StrCat("`max_used_grants` must be an int, not ",
-                                        DescribeType(max_used_grants)));
+      throw py::type_error(
+          absl::StrCat("`max_used_grants` must be an int, not ", DescribeType(max_used_grants)));
     }
     const long long value = max_used_grants.cast<long long>();
     if (value < 1) throw py::value_error("`max_used_grants` must be at least 1");
@@ -144,7 +149,7 @@ LoadedPolicy CompileOrThrow(const std::vector<SourceFile>& sources) {
     std::string message = FormatDiagnostics(errors);
     while (!message.empty() && message.back() == '\n') message.pop_back();
     if (message.empty()) message = "the policy set does not compile";
-    throw WardError(WardError::Kind::kPolicy, message, std::move(result.diagnostics));
+    throw WardError(ErrorCategory::kPolicy, message, std::move(result.diagnostics));
   }
   LoadedPolicy loaded;
   loaded.policy = std::move(result.policy);
@@ -179,7 +184,7 @@ LoadedPolicy CompileSources(py::handle sources) {
     absl::string_view text = TextOf(item[py::int_(1)], "source text", &storage);
     files.push_back({name.cast<std::string>(), std::string(text)});
   }
-  if (files.empty()) throw WardError(WardError::Kind::kPolicy, "no policy sources given");
+  if (files.empty()) throw WardError(ErrorCategory::kPolicy, "no policy sources given");
   return CompileOrThrow(files);
 }
 
@@ -195,7 +200,7 @@ LoadedPolicy CompileFiles(py::handle paths) {
     throw py::type_error(
         absl::StrCat("`paths` must be a list of paths, not ", DescribeType(paths)));
   }
-  if (names.empty()) throw WardError(WardError::Kind::kPolicy, "no policy files given");
+  if (names.empty()) throw WardError(ErrorCategory::kPolicy, "no policy files given");
   absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(names);
   if (!sources.ok()) RaiseFileError(sources.status());
   return CompileOrThrow(*sources);
@@ -204,27 +209,22 @@ LoadedPolicy CompileFiles(py::handle paths) {
 // `bundle`: the bundle's bytes (bytes, bytearray, memoryview) or the path of a bundle file.
 // With `trusted_keys`, the bundle must be signed by one of them.
 LoadedPolicy LoadBundleFrom(py::handle bundle, const std::vector<std::string>& trusted_keys) {
-  std::string bytes;
-  if (PyBytes_Check(bundle.ptr()) || PyByteArray_Check(bundle.ptr()) ||
-      PyMemoryView_Check(bundle.ptr())) {
-    bytes = std::string(TextOf(bundle, "bundle", &bytes));
-  } else {
-    const std::string path = PathOf(bundle, "bundle");
-    absl::StatusOr<std::string> read = internal::ReadFile(path, kMaxBundleBytes);
-    if (!read.ok()) RaiseFileError(read.status());
-    bytes = *std::move(read);
-  }
   BundleLoadOptions options;
   options.trusted_keys = trusted_keys;
   absl::StatusOr<std::shared_ptr<const Policy>> policy;
-  {
+  if (PyBytes_Check(bundle.ptr()) || PyByteArray_Check(bundle.ptr()) ||
+      PyMemoryView_Check(bundle.ptr())) {
+    // A copy: another thread may change a bytearray while the GIL is released.
+    std::string storage;
+    const std::string bytes(TextOf(bundle, "bundle", &storage));
     py::gil_scoped_release release;
     policy = LoadBundle(bytes, options);
+  } else {
+    const std::string path = PathOf(bundle, "bundle");
+    py::gil_scoped_release release;
+    policy = LoadBundleFile(path, options);
   }
-  if (!policy.ok()) {
-    throw WardError(WardError::Kind::kBundle,
-                    absl::StrCat("invalid bundle: ", policy.status().message()));
-  }
+  if (!policy.ok()) Raise(ErrorCategory::kBundle, policy.status(), "invalid bundle: ");
   return LoadedPolicy{*std::move(policy), {}};
 }
 
@@ -239,22 +239,16 @@ EntityStore LoadEntities(py::handle path, py::handle json_text, const Schema& sc
   if (!path.is_none() && !json_text.is_none()) {
     throw py::value_error("give the entities as `entities` (a path) or `entities_json`, not both");
   }
-  std::string text;
-  std::string where = "entities_json";
+  absl::StatusOr<EntityStore> store;
   if (!path.is_none()) {
-    where = PathOf(path, "entities");
-    absl::StatusOr<std::string> read = internal::ReadFile(where, EntityLimits().max_file_bytes);
-    if (!read.ok()) RaiseFileError(read.status());
-    text = *std::move(read);
+    store = EntityStore::FromFile(PathOf(path, "entities"), schema);
   } else if (!json_text.is_none()) {
-    text = EntityJsonText(json_text, "entities_json");
+    store = EntityStore::FromJson(EntityJsonText(json_text, "entities_json"), schema);
+    if (!store.ok()) Raise(ErrorCategory::kEntities, store.status(), "entities_json: ");
   } else {
     return EntityStore();
   }
-  absl::StatusOr<EntityStore> store = EntityStore::FromJson(text, schema);
-  if (!store.ok()) {
-    throw WardError(WardError::Kind::kEntity, absl::StrCat(where, ": ", store.status().message()));
-  }
+  if (!store.ok()) Raise(ErrorCategory::kEntities, store.status());
   return *std::move(store);
 }
 
@@ -289,8 +283,8 @@ std::optional<absl::Time> IssuedAtOf(py::handle value) {
     if (value.attr("utcoffset")().is_none()) {
       throw py::value_error("`issued_at` is a naive datetime; give it a time zone");
     }
-    return absl::FromUnixMicros(static_cast<int64_t>(
-        std::llround(value.attr("timestamp")().cast<double>() * 1e6)));
+    return absl::FromUnixMicros(
+        static_cast<int64_t>(std::llround(value.attr("timestamp")().cast<double>() * 1e6)));
   }
   if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
     return absl::FromUnixSeconds(value.cast<int64_t>());
@@ -348,7 +342,7 @@ class PyEngine {
     EntityStore store = LoadEntities(entities_path, entities_json, loaded.policy->schema());
     absl::StatusOr<std::unique_ptr<Engine>> engine =
         Engine::Create(loaded.policy, std::move(store), trust.engine);
-    if (!engine.ok()) Raise(WardError::Kind::kEntity, engine.status());
+    if (!engine.ok()) Raise(ErrorCategory::kEntities, engine.status());
     auto result = std::make_shared<PyEngine>();
     result->engine_ = std::shared_ptr<Engine>(*std::move(engine));
     result->warnings_ = std::move(loaded.warnings);
@@ -360,7 +354,7 @@ class PyEngine {
   // handle meanwhile: a decision in flight always finishes on a live engine.
   std::shared_ptr<Engine> Get() const {
     std::shared_ptr<Engine> engine = std::atomic_load(&engine_);
-    if (engine == nullptr) throw WardError(WardError::Kind::kClosed, "the engine is closed");
+    if (engine == nullptr) throw WardError::Closed();
     return engine;
   }
 
@@ -381,7 +375,7 @@ class PyEngine {
       py::gil_scoped_release release;
       request = ParseRequestJson(json);
     }
-    if (!request.ok()) Raise(WardError::Kind::kRequest, request.status());
+    if (!request.ok()) Raise(ErrorCategory::kRequest, request.status());
     return *std::move(request);
   }
 
@@ -396,7 +390,7 @@ class PyEngine {
       request = ParseRequestJson(json);
       if (request.ok()) decision = engine->Decide(*request).ToJson();
     }
-    if (!request.ok()) Raise(WardError::Kind::kRequest, request.status());
+    if (!request.ok()) Raise(ErrorCategory::kRequest, request.status());
     return decision;
   }
 
@@ -422,9 +416,9 @@ class PyEngine {
     const std::string text = EntityJsonText(identity, "identity");
     absl::StatusOr<Identity> parsed =
         EntityStore::IdentityFromJson(text, engine->policy()->schema());
-    if (!parsed.ok()) Raise(WardError::Kind::kEntity, parsed.status());
+    if (!parsed.ok()) Raise(ErrorCategory::kEntities, parsed.status());
     if (absl::Status s = engine->UpsertIdentity(*std::move(parsed)); !s.ok()) {
-      Raise(WardError::Kind::kEntity, s);
+      Raise(ErrorCategory::kEntities, s);
     }
   }
 
@@ -433,16 +427,16 @@ class PyEngine {
     const std::string text = EntityJsonText(resource, "resource");
     absl::StatusOr<Resource> parsed =
         EntityStore::ResourceFromJson(text, engine->policy()->schema());
-    if (!parsed.ok()) Raise(WardError::Kind::kEntity, parsed.status());
+    if (!parsed.ok()) Raise(ErrorCategory::kEntities, parsed.status());
     if (absl::Status s = engine->UpsertResource(*std::move(parsed)); !s.ok()) {
-      Raise(WardError::Kind::kEntity, s);
+      Raise(ErrorCategory::kEntities, s);
     }
   }
 
   // The result of an entity edit: NotFound as NotFoundError, anything else as EntityError.
   static void CheckEdit(const absl::Status& status) {
     if (status.ok()) return;
-    Raise(absl::IsNotFound(status) ? WardError::Kind::kNotFound : WardError::Kind::kEntity, status);
+    Raise(absl::IsNotFound(status) ? ErrorCategory::kNotFound : ErrorCategory::kEntities, status);
   }
 
   void ReplaceEntities(py::handle entities_path, py::handle entities_json) {
@@ -465,7 +459,7 @@ class PyEngine {
                           : !sources.is_none() ? CompileSources(sources)
                                                : LoadBundleFrom(bundle, bundle_keys_);
     if (absl::Status s = engine->Reload(loaded.policy); !s.ok()) {
-      Raise(WardError::Kind::kEntity, s);
+      Raise(ErrorCategory::kEntities, s);
     }
     warnings_ = std::move(loaded.warnings);
   }
@@ -475,7 +469,7 @@ class PyEngine {
     if (key.is_none()) return py::bytes(SerializeBundle(*policy));
     const std::string pem = PrivateKey(key, "key");
     absl::StatusOr<std::string> bytes = SerializeSignedBundle(*policy, pem);
-    if (!bytes.ok()) Raise(WardError::Kind::kKey, bytes.status());
+    if (!bytes.ok()) Raise(ErrorCategory::kKey, bytes.status());
     return py::bytes(*bytes);
   }
 
@@ -512,8 +506,7 @@ py::object OptionalText(const std::string& text) {
 
 // The explanation as ward._types.Explanation (which unpacks as (decision, text), as explain()
 // returned before it had the structured trace).
-py::object PyEngine::ExplanationOf(Decision decision, const std::string& text,
-                                   const Trace& trace) {
+py::object PyEngine::ExplanationOf(Decision decision, const std::string& text, const Trace& trace) {
   py::module_ types = py::module_::import("ward._types");
   py::object rule_type = types.attr("TraceRule");
   py::object principal_type = types.attr("TracePrincipal");
@@ -521,23 +514,22 @@ py::object PyEngine::ExplanationOf(Decision decision, const std::string& text,
   for (const TracePrincipal& principal : trace.principals) {
     py::list candidates;
     for (const TraceRule& rule : principal.candidates) {
-      candidates.append(rule_type("rule"_a = Utf8(rule.rule), "effect"_a = rule.effect,
-                                  "source"_a = Utf8(rule.source),
-                                  "outcome"_a = OutcomeName(rule.outcome),
-                                  "when"_a = OptionalText(rule.when),
-                                  "unless"_a = OptionalText(rule.unless),
-                                  "when_condition"_a = OptionalText(rule.when_condition),
-                                  "unless_condition"_a = OptionalText(rule.unless_condition)));
+      candidates.append(
+          rule_type("rule"_a = Utf8(rule.rule), "effect"_a = rule.effect,
+                    "source"_a = Utf8(rule.source), "outcome"_a = OutcomeName(rule.outcome),
+                    "when"_a = OptionalText(rule.when), "unless"_a = OptionalText(rule.unless),
+                    "when_condition"_a = OptionalText(rule.when_condition),
+                    "unless_condition"_a = OptionalText(rule.unless_condition)));
     }
     py::list path;
     for (const std::string& key : principal.path) path.append(Utf8(key));
     py::object guard = py::none();
     if (principal.guard.has_value()) guard = py::str(std::string(ReasonName(*principal.guard)));
-    principals.append(principal_type(
-        "identity"_a = IdentityTuple(principal.identity), "role"_a = principal.role,
-        "guard"_a = guard, "path"_a = path, "candidates"_a = candidates,
-        "effect"_a = std::string(EffectName(principal.effect)),
-        "reason"_a = std::string(ReasonName(principal.reason))));
+    principals.append(principal_type("identity"_a = IdentityTuple(principal.identity),
+                                     "role"_a = principal.role, "guard"_a = guard, "path"_a = path,
+                                     "candidates"_a = candidates,
+                                     "effect"_a = std::string(EffectName(principal.effect)),
+                                     "reason"_a = std::string(ReasonName(principal.reason))));
   }
   return types.attr("Explanation")(py::cast(std::move(decision)), Utf8(text), principals);
 }
@@ -547,9 +539,8 @@ py::object PyEngine::ExplanationOf(Decision decision, const std::string& text,
 // Refuses to release output under a decision other than ALLOW.
 void RequireAllow(const Decision& decision) {
   if (decision.effect != Effect::kAllow) {
-    throw WardError(WardError::Kind::kRedaction,
-                    absl::StrCat("cannot release output under a ", EffectName(decision.effect),
-                                 " decision"));
+    throw WardError(ErrorCategory::kRedact, absl::StrCat("cannot release output under a ",
+                                                         EffectName(decision.effect), " decision"));
   }
 }
 
@@ -606,7 +597,7 @@ class PyRedactor {
     options.window = window;
     options.max_buffered = max_buffered;
     absl::StatusOr<RedactionStream> stream = RedactionStream::Create(decision.obligations, options);
-    if (!stream.ok()) Raise(WardError::Kind::kRedaction, stream.status());
+    if (!stream.ok()) Raise(ErrorCategory::kRedact, stream.status());
     stream_.emplace(*std::move(stream));
   }
 
@@ -619,10 +610,9 @@ class PyRedactor {
       // The mode is read and set with the GIL held, so two threads never both set it.
       if (mode_ == Mode::kUnset) mode_ = mode;
       if (mode_ != mode) {
-        throw py::type_error(absl::StrCat("this Redactor takes ",
-                                          mode_ == Mode::kText ? "str" : "bytes",
-                                          " chunks (the kind of its first chunk), not ",
-                                          DescribeType(chunk)));
+        throw py::type_error(
+            absl::StrCat("this Redactor takes ", mode_ == Mode::kText ? "str" : "bytes",
+                         " chunks (the kind of its first chunk), not ", DescribeType(chunk)));
       }
     }
     absl::StatusOr<std::string> piece;
@@ -672,7 +662,7 @@ class PyRedactor {
   enum class Mode { kUnset, kText, kBytes };
 
   py::object Piece(const absl::StatusOr<std::string>& piece) const {
-    if (!piece.ok()) Raise(WardError::Kind::kRedaction, piece.status());
+    if (!piece.ok()) Raise(ErrorCategory::kRedact, piece.status());
     if (mode_ == Mode::kBytes) return py::bytes(*piece);
     // Released text always ends with a whole character, and str chunks are valid UTF-8.
     return py::reinterpret_steal<py::object>(
@@ -700,39 +690,39 @@ py::list Issues(const std::vector<Diagnostic>& diagnostics) {
   return issues;
 }
 
-// Raises the Python exception of a WardError: the class named by its kind, from
-// ward/_errors.py, with the compile issues for a PolicyError.
-void TranslateWardError(const WardError& error) {
-  const char* name = "WardError";
-  switch (error.kind()) {
-    case WardError::Kind::kPolicy:
-      name = "PolicyError";
-      break;
-    case WardError::Kind::kBundle:
-      name = "BundleError";
-      break;
-    case WardError::Kind::kEntity:
-      name = "EntityError";
-      break;
-    case WardError::Kind::kRequest:
-      name = "RequestError";
-      break;
-    case WardError::Kind::kNotFound:
-      name = "NotFoundError";
-      break;
-    case WardError::Kind::kClosed:
-      name = "EngineClosedError";
-      break;
-    case WardError::Kind::kKey:
-      name = "SigningKeyError";
-      break;
-    case WardError::Kind::kRedaction:
-      name = "RedactionError";
+// The package's exception class (ward/_errors.py) for each library error category. kIo never
+// gets here (Raise turns it into OSError); invalid_argument and internal have no class of
+// their own.
+const char* ExceptionClassName(ErrorCategory category) {
+  switch (category) {
+    case ErrorCategory::kPolicy:
+      return "PolicyError";
+    case ErrorCategory::kBundle:
+      return "BundleError";
+    case ErrorCategory::kEntities:
+      return "EntityError";
+    case ErrorCategory::kRequest:
+      return "RequestError";
+    case ErrorCategory::kNotFound:
+      return "NotFoundError";
+    case ErrorCategory::kKey:
+      return "SigningKeyError";
+    case ErrorCategory::kRedact:
+      return "RedactionError";
+    case ErrorCategory::kInvalidArgument:
+    case ErrorCategory::kIo:
+    case ErrorCategory::kInternal:
       break;
   }
+  return "WardError";
+}
+
+// Raises the Python exception of a WardError, with the compile issues for a PolicyError.
+void TranslateWardError(const WardError& error) {
+  const char* name = error.closed() ? "EngineClosedError" : ExceptionClassName(error.category());
   try {
     py::object cls = py::module_::import("ward._errors").attr(name);
-    py::object exception = error.kind() == WardError::Kind::kPolicy
+    py::object exception = !error.closed() && error.category() == ErrorCategory::kPolicy
                                ? cls(Utf8(error.what()), Issues(error.issues()))
                                : cls(Utf8(error.what()));
     PyErr_SetObject(cls.ptr(), exception.ptr());
@@ -755,8 +745,8 @@ std::string DecisionRepr(const Decision& d) {
     absl::StrAppendFormat(&out, "%s'%s'", i == 0 ? "" : ", ", d.rules[i]);
   }
   absl::StrAppendFormat(&out, "], errors=%d", d.errors.size());
-  if (!d.approval_digest.empty()) absl::StrAppendFormat(&out, ", approval_digest='%s'",
-                                                        d.approval_digest);
+  if (!d.approval_digest.empty())
+    absl::StrAppendFormat(&out, ", approval_digest='%s'", d.approval_digest);
   if (d.approved_by.has_value()) {
     absl::StrAppendFormat(&out, ", approved_by=('%s', '%s')", SubjectKindName(d.approved_by->kind),
                           d.approved_by->id);
@@ -776,15 +766,15 @@ py::dict ObligationsDict(const Obligations& o) {
 }
 
 // The request arguments every deciding method takes, in one place.
-#define WARD_REQUEST_PARAMS                                                                \
-  py::handle subject, py::handle action, py::handle resource, py::handle context,         \
+#define WARD_REQUEST_PARAMS                                                       \
+  py::handle subject, py::handle action, py::handle resource, py::handle context, \
       py::handle on_behalf_of, py::handle now, py::handle args, py::handle approval
 #define WARD_REQUEST_ARGS \
   RequestArgs { subject, action, resource, context, on_behalf_of, now, args, approval }
-#define WARD_REQUEST_NAMES                                                              \
-  "subject"_a, "action"_a, "resource"_a, "context"_a = py::none(),                     \
-      "on_behalf_of"_a = py::none(), "now"_a = py::none(), py::kw_only(),              \
-      "args"_a = py::none(), "approval"_a = py::none()
+#define WARD_REQUEST_NAMES                                                                        \
+  "subject"_a, "action"_a, "resource"_a, "context"_a = py::none(), "on_behalf_of"_a = py::none(), \
+                                         "now"_a = py::none(), py::kw_only(),                     \
+                                         "args"_a = py::none(), "approval"_a = py::none()
 
 }  // namespace
 
@@ -907,7 +897,7 @@ void DefineModule(py::module_& m) {
               redacted = ApplyRedactions(d, view);
             }
             // A redaction that cannot be applied: refuse, never return the text as is.
-            if (!redacted.ok()) Raise(WardError::Kind::kRedaction, redacted.status());
+            if (!redacted.ok()) Raise(ErrorCategory::kRedact, redacted.status());
             if (PyUnicode_Check(text.ptr())) return py::str(*redacted);
             return py::bytes(*redacted);
           },
@@ -932,8 +922,7 @@ void DefineModule(py::module_& m) {
       .def_property_readonly("incremental", &PyRedactor::incremental,
                              "Whether chunks are redacted as they come (False: every chunk is "
                              "held until finish()).")
-      .def_property_readonly("held_bytes", &PyRedactor::held_bytes,
-                             "The bytes held back now.");
+      .def_property_readonly("held_bytes", &PyRedactor::held_bytes, "The bytes held back now.");
 
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(
       m, "Engine", "Decides requests against a compiled policy set and an entity store.")
@@ -954,8 +943,7 @@ void DefineModule(py::module_& m) {
           [](py::handle paths, py::handle entities, py::handle entities_json,
              py::handle approval_keys, py::handle trusted_keys, py::handle max_used_grants) {
             Trust trust = TrustOf(approval_keys, trusted_keys, max_used_grants);
-            return PyEngine::Create(CompileFiles(paths), entities, entities_json,
-                                    std::move(trust));
+            return PyEngine::Create(CompileFiles(paths), entities, entities_json, std::move(trust));
           },
           "paths"_a, "entities"_a = py::none(), py::kw_only(), "entities_json"_a = py::none(),
           "approval_keys"_a = py::tuple(), "trusted_keys"_a = py::tuple(),
@@ -976,9 +964,7 @@ void DefineModule(py::module_& m) {
           "`trusted_keys`, it must be signed by one of them.")
       .def(
           "decide",
-          [](const PyEngine& self, WARD_REQUEST_PARAMS) {
-            return self.Decide(WARD_REQUEST_ARGS);
-          },
+          [](const PyEngine& self, WARD_REQUEST_PARAMS) { return self.Decide(WARD_REQUEST_ARGS); },
           WARD_REQUEST_NAMES, "Decides one request.")
       .def("decide_json", &PyEngine::DecideJson, "request"_a,
            "Decides a request in the JSON exchange format; returns the decision's JSON text.")
@@ -1080,7 +1066,7 @@ void DefineModule(py::module_& m) {
           py::gil_scoped_release release;
           pair = GenerateSigningKey();
         }
-        if (!pair.ok()) Raise(WardError::Kind::kKey, pair.status());
+        if (!pair.ok()) Raise(ErrorCategory::kKey, pair.status());
         return py::make_tuple(pair->private_key_pem, pair->public_key_pem);
       },
       "A new Ed25519 key pair as (private_pem, public_pem): PKCS#8 and SPKI PEM text.");

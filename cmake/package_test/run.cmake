@@ -19,15 +19,19 @@ file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
 run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(installed include/ward.h include/ward/lib/engine.h include/ward/policy_lang/compiler.h
+foreach(installed include/ward.h include/ward/ward.h include/ward/engine.h include/ward/compile.h
                   bin/ward)
   if(NOT EXISTS ${prefix}/${installed})
     message(FATAL_ERROR "not installed: ${installed}")
   endif()
 endforeach()
-if(EXISTS ${prefix}/include/ward/lib/proto)
-  message(FATAL_ERROR "the generated bundle code must not be installed")
-endif()
+# Only public headers: include/ward.h (C) and include/ward/*.h, no subfolders.
+file(GLOB_RECURSE installed_headers RELATIVE ${prefix}/include ${prefix}/include/*)
+foreach(header ${installed_headers})
+  if(NOT header STREQUAL "ward.h" AND NOT header MATCHES "^ward/[a-z_]+\\.h$")
+    message(FATAL_ERROR "not a public header, but installed: include/${header}")
+  endif()
+endforeach()
 
 # C++, with find_package(ward CONFIG).
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/cpp -B ${WORK_DIR}/cpp -G ${GENERATOR}

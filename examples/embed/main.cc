@@ -6,34 +6,33 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <vector>
 
-#include "lib/approval.h"
-#include "lib/engine.h"
-#include "lib/redact.h"
-#include "policy_lang/compiler.h"
+#include "ward/ward.h"
 
 static int Fail(const std::string& what) {
   std::cerr << "embed_example: " << what << "\n";
   return 1;
 }
 
+static std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 int main(int argc, char** argv) {
   const std::string dir = argc > 1 ? argv[1] : "examples/agent-runtime";
-  auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
 
-  // Compile the policy set: its files form one set. Errors come formatted as file:line:col.
-  auto sources = ward::ReadSourceFiles({dir + "/schema.ward", dir + "/rules.ward"});
-  if (!sources.ok()) return Fail(std::string(sources.status().message()));
-  auto policy = ward::CompilePolicy(*sources);
+  // Compile the policy set: its files form one set. Errors come formatted as file:line:col;
+  // ward::CategoryOf(status) tells an unreadable file (kIo) from a policy error (kPolicy).
+  const std::vector<std::string> policy_files = {dir + "/schema.ward", dir + "/rules.ward"};
+  auto policy = ward::LoadPolicyFiles(policy_files);
   if (!policy.ok()) return Fail(std::string(policy.status().message()));
 
   // Load the identities and resources, validated against the policy's schema.
-  auto entities = ward::EntityStore::FromJson(read(dir + "/entities.json"), (*policy)->schema());
+  auto entities = ward::EntityStore::FromFile(dir + "/entities.json", (*policy)->schema());
   if (!entities.ok()) return Fail(std::string(entities.status().message()));
   // The approval service's key pair. Its private key stays with the service (here, in this
   // process for the example); the engine is given the public key, and accepts grants signed
@@ -89,7 +88,7 @@ int main(int argc, char** argv) {
 
   // The same request as JSON, the exchange format of the CLI and the bindings: the same
   // digest, whatever the order of its keys.
-  auto parsed = ward::ParseRequestJson(read(dir + "/request.json"));
+  auto parsed = ward::ParseRequestJson(ReadText(dir + "/request.json"));
   if (!parsed.ok()) return Fail(std::string(parsed.status().message()));
   if ((*engine)->Decide(*parsed).approval_digest != grant.digest) return Fail("request.json");
 
@@ -101,7 +100,7 @@ int main(int argc, char** argv) {
 
   // When the policy files change: recompile and put the new set in place. Decisions in
   // flight finish with the snapshot they started with.
-  auto updated = ward::CompilePolicy(*sources);
+  auto updated = ward::LoadPolicyFiles(policy_files);
   if (!updated.ok() || !(*engine)->Reload(*updated).ok()) return Fail("reload");
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "lib/internal/decision_state.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/request_check.h"
 #include "re2/re2.h"
@@ -61,6 +62,12 @@ DecisionState& DecisionState::operator=(const DecisionState& other) {
 }
 DecisionState::DecisionState(DecisionState&& other) noexcept = default;
 DecisionState& DecisionState::operator=(DecisionState&& other) noexcept = default;
+
+DecisionState& DecisionState::Of(Decision* decision) {
+  std::unique_ptr<DecisionState>& state = decision->storage.state_;
+  if (state == nullptr) state = std::make_unique<DecisionState>();
+  return *state;
+}
 
 Scratch* DecisionState::scratch() {
   if (scratch_ == nullptr) scratch_ = std::make_unique<Scratch>();
@@ -181,9 +188,9 @@ class Decider {
     AddList(it->second);
     if (trace != nullptr) {
       trace->path.push_back(absl::StrCat(
-          KeyDescription(key), " resource=",
-          key.resource == kAllResources ? "*" : JsonQuote(request_.resource.id), " -> ",
-          it->second.size, it->second.size == 1 ? " rule" : " rules"));
+          KeyDescription(key),
+          " resource=", key.resource == kAllResources ? "*" : JsonQuote(request_.resource.id),
+          " -> ", it->second.size, it->second.size == 1 ? " rule" : " rules"));
     }
   }
 
@@ -387,8 +394,7 @@ class Decider {
   void SortTraceBySource(TracePrincipal* trace) const {
     std::vector<std::pair<const ProgramRule*, TraceRule>> traced;
     for (size_t i = 0; i < trace->candidates.size(); ++i) {
-      traced.emplace_back(&program_.rules[scratch_.candidates[i]],
-                          std::move(trace->candidates[i]));
+      traced.emplace_back(&program_.rules[scratch_.candidates[i]], std::move(trace->candidates[i]));
     }
     std::stable_sort(traced.begin(), traced.end(), [](const auto& a, const auto& b) {
       return std::tie(a.first->source, a.first->line) < std::tie(b.first->source, b.first->line);
@@ -475,12 +481,11 @@ class Decider {
         break;
     }
     return Fail("`", RootName(ref.root), ".", ref.name,
-                absl::StrCat("`: expected ", TypeName(type), ", found "),
-                value.KindDescription());
+                absl::StrCat("`: expected ", TypeName(type), ", found "), value.KindDescription());
   }
 
-  bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who,
-                    const IdentityRecord* record, Operand* out) {
+  bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who, const IdentityRecord* record,
+                    Operand* out) {
     if (record == nullptr) {
       return Fail("`", RootName(ref.root), ".", ref.name,
                   absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
@@ -595,8 +600,7 @@ class Decider {
       case Root::kResource:
         if (ref.builtin == AttributeRef::Builtin::kId) return true;
         if (resource_ == nullptr) return request_.resource.attrs.contains(ref.name);
-        return ref.slot >= 0 &&
-               static_cast<size_t>(ref.slot) < resource_->slots.size() &&
+        return ref.slot >= 0 && static_cast<size_t>(ref.slot) < resource_->slots.size() &&
                resource_->slots[ref.slot].has_value();
       case Root::kContext:
       case Root::kArgs:
@@ -726,9 +730,9 @@ class Decider {
         }
         case OpCode::kMatches: {
           Operand& operand = stack[top - 1];
-          const bool matched = RE2::FullMatch(
-              re2::StringPiece(operand.text.data(), operand.text.size()),
-              *program_.regexes[instruction.arg]);
+          const bool matched =
+              RE2::FullMatch(re2::StringPiece(operand.text.data(), operand.text.size()),
+                             *program_.regexes[instruction.arg]);
           operand.kind = Value::Kind::kBool;
           operand.boolean = matched;
           break;
@@ -770,9 +774,8 @@ class Decider {
       case OpCode::kIn:
         if (left.kind == Value::Kind::kString) {
           if (right.strings == nullptr) return false;
-          return std::binary_search(
-              right.strings->begin(), right.strings->end(), left.text,
-              [](absl::string_view a, absl::string_view b) { return a < b; });
+          return std::binary_search(right.strings->begin(), right.strings->end(), left.text,
+                                    [](absl::string_view a, absl::string_view b) { return a < b; });
         }
         return right.ints != nullptr &&
                std::binary_search(right.ints->begin(), right.ints->end(), left.integer);
@@ -907,7 +910,7 @@ class Decider {
 
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
                     absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace) {
-  Decider decider(program, layout, request, now, approvals_satisfied, &out->internal_state);
+  Decider decider(program, layout, request, now, approvals_satisfied, &DecisionState::Of(out));
   decider.Run(out, trace);
 }
 

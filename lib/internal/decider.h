@@ -10,10 +10,10 @@
 #define WARD_LIB_INTERNAL_DECIDER_H_
 
 #include "absl/time/time.h"
-#include "lib/decision.h"
 #include "lib/internal/entity_layout.h"
 #include "lib/internal/program.h"
-#include "lib/request.h"
+#include "ward/decision.h"
+#include "ward/request.h"
 
 namespace ward::internal {
 

@@ -11,10 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace ward {
-struct Redaction;
-struct EvaluationError;
-}  // namespace ward
+#include "ward/decision.h"
 
 namespace ward::internal {
 
@@ -34,6 +31,9 @@ class DecisionState {
   std::shared_ptr<const void> pinned;  // the snapshot the decision came from
   const void* pinned_engine = nullptr;
   uint64_t pinned_epoch = 0;
+
+  // The state of `decision`, created on first use.
+  static DecisionState& Of(Decision* decision);
 
   // Created on first use by the decider.
   Scratch* scratch();

@@ -16,8 +16,8 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/entities.h"
 #include "lib/internal/program.h"
+#include "ward/entities.h"
 
 namespace ward::internal {
 
@@ -34,9 +34,9 @@ struct IdentityRecord {
   bool owner_has_expiry = false;
   absl::Time expires_at;
   absl::Time owner_expires_at;
-  Symbol id_symbol = kNoSymbol;       // kNoSymbol when no rule head names this id
-  std::vector<Symbol> group_symbols;  // the groups rule heads name, ascending
-  Slots slots;                        // by the kind's attribute slot
+  Symbol id_symbol = kNoSymbol;        // kNoSymbol when no rule head names this id
+  std::vector<Symbol> group_symbols;   // the groups rule heads name, ascending
+  Slots slots;                         // by the kind's attribute slot
   const Identity* identity = nullptr;  // the rest (id, groups, owner) as stored
 
   bool Expired(absl::Time now) const { return has_expiry && expires_at <= now; }

@@ -3,17 +3,19 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <system_error>
-#include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "ward/errors.h"
 
 namespace ward::internal {
 
-absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_bytes) {
-  const std::string name(path);
+namespace {
+
+absl::StatusOr<std::string> ReadFileUncategorized(const std::string& name, size_t max_bytes) {
   FILE* file = stdin;
   std::unique_ptr<FILE, int (*)(FILE*)> owned(nullptr, &std::fclose);
   if (name != "-") {
@@ -33,9 +35,9 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_bytes) {
     const size_t n = std::fread(buffer, 1, sizeof buffer, file);
     if (n == 0) break;
     if (text.size() + n > max_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name == "-" ? "standard input" : name, ": larger than the limit of ",
-                       max_bytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(name == "-" ? "standard input" : name,
+                                                     ": larger than the limit of ", max_bytes,
+                                                     " bytes"));
     }
     text.append(buffer, n);
   }
@@ -43,6 +45,12 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": read error"));
   }
   return text;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_bytes) {
+  return WithCategory(ReadFileUncategorized(std::string(path), max_bytes), ErrorCategory::kIo);
 }
 
 }  // namespace ward::internal

@@ -12,7 +12,8 @@
 namespace ward::internal {
 
 // Reads the file at `path`; `-` reads standard input. Errors name the path: a missing file, a
-// directory, a read failure, or more than `max_bytes` bytes (read no further than the cap).
+// directory, a read failure, or more than `max_bytes` bytes (read no further than the cap),
+// all of category kIo.
 absl::StatusOr<std::string> ReadFile(absl::string_view path, size_t max_bytes);
 
 }  // namespace ward::internal

@@ -10,11 +10,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "lib/approval.h"
 #include "lib/internal/canonical_json.h"
+#include "lib/internal/decision_state.h"
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
 #include "openssl/rand.h"
+#include "ward/approval.h"
 
 namespace ward::internal {
 namespace {
@@ -69,7 +70,8 @@ void AppendCanonicalValue(const Value& value, std::string* out) {
     case Value::Kind::kIntSet: {
       out->push_back('[');
       const char* separator = "";
-      for (int64_t item : value.int_set()) absl::StrAppend(out, std::exchange(separator, ","), item);
+      for (int64_t item : value.int_set())
+        absl::StrAppend(out, std::exchange(separator, ","), item);
       out->push_back(']');
       return;
     }
@@ -88,9 +90,8 @@ void AppendCanonicalValue(const Value& value, std::string* out) {
 void AppendCanonicalArgs(const AttributeMap& args, std::string* out) {
   absl::InlinedVector<const std::pair<const std::string, Value>*, 16> entries;
   for (const auto& entry : args) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(), [](const auto* a, const auto* b) {
-    return CanonicalKeyLess(a->first, b->first);
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const auto* a, const auto* b) { return CanonicalKeyLess(a->first, b->first); });
   out->push_back('{');
   const char* separator = "";
   for (const auto* entry : entries) {
@@ -112,7 +113,8 @@ absl::StatusOr<int64_t> ReadSeconds(const json& payload, const char* name) {
 
 absl::StatusOr<GrantClaims> ReadClaims(absl::string_view payload_text) {
   absl::StatusOr<json> parsed = ParseJson(payload_text, 4096, 4);
-  if (!parsed.ok()) return Refused(absl::StrCat("the grant's payload: ", parsed.status().message()));
+  if (!parsed.ok())
+    return Refused(absl::StrCat("the grant's payload: ", parsed.status().message()));
   const json& payload = *parsed;
   if (!payload.is_object()) return Refused("the grant's payload is not a JSON object");
   for (const auto& [key, value] : payload.items()) {
@@ -154,8 +156,8 @@ absl::StatusOr<GrantClaims> ReadClaims(absl::string_view payload_text) {
   auto jti = payload.find("jti");
   if (jti == payload.end() || !jti->is_string() || jti->get_ref<const std::string&>().empty() ||
       jti->get_ref<const std::string&>().size() > kMaxJtiBytes) {
-    return Refused(absl::StrCat("the grant's `jti` is missing, empty or longer than ",
-                                kMaxJtiBytes, " bytes"));
+    return Refused(absl::StrCat("the grant's `jti` is missing, empty or longer than ", kMaxJtiBytes,
+                                " bytes"));
   }
   claims.jti = jti->get<std::string>();
   return claims;
@@ -168,8 +170,7 @@ std::string Time(int64_t unix_seconds) {
 // Everything about the grant that does not need a decision: the signature, the fields, the
 // time window, the digest and whether it was used.
 absl::StatusOr<GrantClaims> CheckGrant(const Request& request, absl::Time now,
-                                       absl::string_view digest,
-                                       const ApprovalSettings& settings) {
+                                       absl::string_view digest, const ApprovalSettings& settings) {
   if (settings.trusted_keys.empty()) {
     return Refused("this engine trusts no approval key (give it the approver's public key)");
   }
@@ -198,8 +199,8 @@ absl::StatusOr<GrantClaims> CheckGrant(const Request& request, absl::Time now,
 std::string ApproverRefusal(absl::string_view approver, const ResourceRef& resource,
                             const Decision& decision) {
   const std::string who = absl::StrCat("user `", Abbreviate(approver), "`");
-  const std::string what = absl::StrCat("`", Abbreviate(resource.type), ":",
-                                        Abbreviate(resource.id), "`");
+  const std::string what =
+      absl::StrCat("`", Abbreviate(resource.type), ":", Abbreviate(resource.id), "`");
   switch (decision.reason) {
     case Reason::kUnknownIdentity:
       return absl::StrCat("the approver `", Abbreviate(approver), "` is not a known user");
@@ -214,11 +215,9 @@ std::string ApproverRefusal(absl::string_view approver, const ResourceRef& resou
     case Reason::kApprovalRequired:
       return absl::StrCat(who, " needs an approval of their own to approve ", what);
     default:
-      return absl::StrCat(who, " may not approve ", what, " (", ReasonName(decision.reason),
-                          ")");
+      return absl::StrCat(who, " may not approve ", what, " (", ReasonName(decision.reason), ")");
   }
 }
-
 
 void AddRefusal(const Request& request, absl::string_view why, Decision* out) {
   out->errors.insert(out->errors.begin(),
@@ -229,7 +228,7 @@ void AddRefusal(const Request& request, absl::string_view why, Decision* out) {
 
 void SetApprovalDigest(const Request& request, uint64_t policy_hash, Decision* out) {
   if (out->effect == Effect::kNeedsApproval) {
-    ComputeApprovalDigest(request, policy_hash, &out->internal_state.digest_buffer,
+    ComputeApprovalDigest(request, policy_hash, &DecisionState::Of(out).digest_buffer,
                           &out->approval_digest);
   } else {
     out->approval_digest.clear();
@@ -290,10 +289,10 @@ absl::Status ConsumedGrants::CheckUnusedLocked(absl::string_view jti, int64_t ex
         absl::StrCat("the grant `", Abbreviate(jti), "` was already used"));
   }
   if (expires_at <= forgotten_through_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the grant expired at ", Time(expires_at),
-        ", before the engine's clock reached ", Time(forgotten_through_),
-        "; grants that old are no longer tracked, so it may have been used"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the grant expired at ", Time(expires_at),
+                     ", before the engine's clock reached ", Time(forgotten_through_),
+                     "; grants that old are no longer tracked, so it may have been used"));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,5 @@
 // Grant verification and the decision flow around it (docs/approvals.md): the engine's side
-// of lib/approval.h. Shared by every engine, so that the compiled engine and the reference
+// of ward/approval.h. Shared by every engine, so that the compiled engine and the reference
 // interpreter treat grants alike; each engine supplies its own way of deciding.
 
 #ifndef WARD_LIB_INTERNAL_GRANTS_H_
@@ -18,9 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "lib/decision.h"
 #include "lib/internal/crypto.h"
-#include "lib/request.h"
+#include "ward/decision.h"
+#include "ward/request.h"
 
 namespace ward::internal {
 

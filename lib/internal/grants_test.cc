@@ -7,8 +7,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/approval.h"
 #include "lib/internal/crypto.h"
+#include "ward/approval.h"
 
 namespace ward::internal {
 namespace {
@@ -18,9 +18,7 @@ using ::testing::SizeIs;
 
 const absl::Time kNow = absl::FromUnixSeconds(1796083200);  // 2026-12-01T00:00:00Z
 
-Ed25519PrivateKey Key(char seed) {
-  return *Ed25519PrivateKey::FromRawSeed(std::string(32, seed));
-}
+Ed25519PrivateKey Key(char seed) { return *Ed25519PrivateKey::FromRawSeed(std::string(32, seed)); }
 
 Request TransferRequest() {
   Request request;
@@ -76,8 +74,8 @@ TEST(ApprovalDigestTest, ArgsBuiltInCodeHashAsTheirJsonWould) {
 
   // Values the language cannot read (a fraction, an object) keep the JSON they came from.
   Request fraction = TransferRequest();
-  ASSERT_TRUE(SetArgsJson(R"({"memo": {"b": [1.5, null], "a": "\u00e9"}, "rate": 1.5})",
-                          &fraction).ok());
+  ASSERT_TRUE(
+      SetArgsJson(R"({"memo": {"b": [1.5, null], "a": "\u00e9"}, "rate": 1.5})", &fraction).ok());
   Request fraction_in_code = fraction;
   fraction_in_code.args_json.clear();
   EXPECT_EQ(ApprovalDigest(fraction, 3), ApprovalDigest(fraction_in_code, 3));

@@ -41,8 +41,7 @@ bool Expired(const Identity& identity, absl::Time now) {
 }
 
 // The lifecycle guard of one principal; nullopt when it passes.
-std::optional<Reason> Guard(const EntityStore& entities, const Identity* identity,
-                            absl::Time now) {
+std::optional<Reason> Guard(const EntityStore& entities, const Identity* identity, absl::Time now) {
   if (identity == nullptr) return Reason::kUnknownIdentity;
   if (identity->status != IdentityStatus::kActive || Expired(*identity, now)) {
     return Reason::kLifecycle;
@@ -84,8 +83,7 @@ class Evaluator {
         if (principal.id != subject.value) return false;
         break;
       case SubjectSelector::Kind::kGroup:
-        if (!std::binary_search(principal.groups.begin(), principal.groups.end(),
-                                subject.value)) {
+        if (!std::binary_search(principal.groups.begin(), principal.groups.end(), subject.value)) {
           return false;
         }
         break;
@@ -202,8 +200,8 @@ class Evaluator {
       comparison = (left.timestamp_value() > right.timestamp_value()) -
                    (left.timestamp_value() < right.timestamp_value());
     } else {
-      return EvalError(absl::StrCat("cannot order ", left.KindDescription(), " and ",
-                                    right.KindDescription()));
+      return EvalError(
+          absl::StrCat("cannot order ", left.KindDescription(), " and ", right.KindDescription()));
     }
     switch (op) {
       case Expr::Op::kLt:
@@ -232,16 +230,15 @@ class Evaluator {
         return ReadIdentity(expr, principal.ref, principal.identity);
       case Root::kDelegator:
         if (principal.delegator_ref == nullptr) {
-          return EvalError(absl::StrCat("`delegator.", expr.name,
-                                        "`: the request has no delegator here"));
+          return EvalError(
+              absl::StrCat("`delegator.", expr.name, "`: the request has no delegator here"));
         }
         return ReadIdentity(expr, principal.delegator_ref, principal.delegator);
       case Root::kResource:
         return ReadResource(expr);
       case Root::kContext:
       case Root::kArgs: {
-        const AttributeMap& values =
-            expr.root == Root::kContext ? request_.context : request_.args;
+        const AttributeMap& values = expr.root == Root::kContext ? request_.context : request_.args;
         auto it = values.find(expr.name);
         if (it == values.end()) {
           return EvalError(absl::StrCat("`", RootName(expr.root), ".", expr.name, "` is absent"));
@@ -288,15 +285,17 @@ class Evaluator {
     if (expr.name == "id") return Value::String(resource.id);
     // A stored resource's attributes come from the store alone; inline ones only describe a
     // resource the store does not have.
-    const AttributeMap& attrs = stored_resource_ != nullptr ? stored_resource_->attrs : resource.attrs;
+    const AttributeMap& attrs =
+        stored_resource_ != nullptr ? stored_resource_->attrs : resource.attrs;
     if (auto it = attrs.find(expr.name); it != attrs.end()) return Typed(it->second, expr);
     if (stored_resource_ == nullptr && resource.attrs.empty()) {
       return EvalError(absl::StrCat("`resource.", expr.name, "`: resource `", resource.type, ":",
-                                    resource.id, "` is not in the store and has no inline "
+                                    resource.id,
+                                    "` is not in the store and has no inline "
                                     "attributes"));
     }
-    return EvalError(absl::StrCat("`resource.", expr.name, "` is absent for `", resource.type,
-                                  ":", resource.id, "`"));
+    return EvalError(absl::StrCat("`resource.", expr.name, "` is absent for `", resource.type, ":",
+                                  resource.id, "`"));
   }
 
   bool Has(const Expr& expr, const Principal& principal) const {
@@ -409,8 +408,9 @@ PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& enti
         break;
     }
   }
-  std::stable_sort(outcome.errors.begin(), outcome.errors.end(),
-                   [](const EvaluationError& a, const EvaluationError& b) { return a.rule < b.rule; });
+  std::stable_sort(
+      outcome.errors.begin(), outcome.errors.end(),
+      [](const EvaluationError& a, const EvaluationError& b) { return a.rule < b.rule; });
 
   if (!forbids.empty()) {
     outcome.effect = Effect::kDeny;
@@ -539,6 +539,7 @@ std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const En
 Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
                    absl::Time now, Trace* trace, bool approvals_satisfied) {
   if (std::optional<std::string> invalid = InvalidRequestReason(policy, entities, request)) {
+    if (trace != nullptr) trace->rejected = *invalid;
     Decision decision;
     decision.effect = Effect::kDeny;
     decision.reason = Reason::kInvalidRequest;
@@ -572,8 +573,7 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
   if (strictest == Effect::kAllow) {
     std::vector<const Rule*> permits;
     for (const PrincipalOutcome& outcome : outcomes) {
-      permits.insert(permits.end(), outcome.holding_permits.begin(),
-                     outcome.holding_permits.end());
+      permits.insert(permits.end(), outcome.holding_permits.begin(), outcome.holding_permits.end());
     }
     decision.reason = Reason::kPermitted;
     decision.rules = SortedNames(permits);
@@ -639,13 +639,13 @@ std::vector<std::string> HeadMismatches(const Rule& rule, const Identity& identi
   const SubjectSelector& subject = rule.subject;
   if (subject.subject_kind && *subject.subject_kind != identity.kind) {
     out.push_back(absl::StrCat("subject kind: the rule is for ",
-                               SubjectKindName(*subject.subject_kind), ", `", identity.id,
-                               "` is ", SubjectKindName(identity.kind) == "agent" ? "an " : "a ",
+                               SubjectKindName(*subject.subject_kind), ", `", identity.id, "` is ",
+                               SubjectKindName(identity.kind) == "agent" ? "an " : "a ",
                                SubjectKindName(identity.kind)));
   }
   if (subject.kind == SubjectSelector::Kind::kId && identity.id != subject.value) {
-    out.push_back(absl::StrCat("subject: the rule is for `", subject.value, "`, not `",
-                               identity.id, "`"));
+    out.push_back(
+        absl::StrCat("subject: the rule is for `", subject.value, "`, not `", identity.id, "`"));
   }
   if (subject.kind == SubjectSelector::Kind::kGroup &&
       !std::binary_search(identity.groups.begin(), identity.groups.end(), subject.value)) {
@@ -653,13 +653,13 @@ std::vector<std::string> HeadMismatches(const Rule& rule, const Identity& identi
                                "` (its groups: ", QuotedList(identity.groups), ")"));
   }
   if (!std::binary_search(rule.actions.begin(), rule.actions.end(), request.action)) {
-    out.push_back(absl::StrCat("action: the rule covers ", QuotedList(rule.actions),
-                               ", not `", request.action, "`"));
+    out.push_back(absl::StrCat("action: the rule covers ", QuotedList(rule.actions), ", not `",
+                               request.action, "`"));
   }
   const std::string& id = request.resource.id;
   if (rule.resource_type != request.resource.type) {
-    out.push_back(absl::StrCat("resource type: the rule is on `", rule.resource_type,
-                               "`, not `", request.resource.type, "`"));
+    out.push_back(absl::StrCat("resource type: the rule is on `", rule.resource_type, "`, not `",
+                               request.resource.type, "`"));
     return out;
   }
   const ResourceSelector& resource = rule.resource;
@@ -668,22 +668,22 @@ std::vector<std::string> HeadMismatches(const Rule& rule, const Identity& identi
       break;
     case ResourceSelector::Kind::kIds:
       if (!std::binary_search(resource.values.begin(), resource.values.end(), id)) {
-        out.push_back(absl::StrCat("resource: `", id, "` is not one of ",
-                                   QuotedList(resource.values)));
+        out.push_back(
+            absl::StrCat("resource: `", id, "` is not one of ", QuotedList(resource.values)));
       }
       break;
     case ResourceSelector::Kind::kPrefixes:
       if (std::none_of(resource.values.begin(), resource.values.end(),
                        [&](const std::string& p) { return IsUnderPath(id, p); })) {
-        out.push_back(absl::StrCat("resource: `", id, "` is under none of ",
-                                   QuotedList(resource.values)));
+        out.push_back(
+            absl::StrCat("resource: `", id, "` is under none of ", QuotedList(resource.values)));
       }
       break;
     case ResourceSelector::Kind::kPattern:
       if (resource.pattern == nullptr ||
           !RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *resource.pattern)) {
-        out.push_back(absl::StrCat("resource: `", id, "` does not match /",
-                                   resource.pattern_text, "/"));
+        out.push_back(
+            absl::StrCat("resource: `", id, "` does not match /", resource.pattern_text, "/"));
       }
       break;
   }
@@ -724,7 +724,7 @@ std::vector<RuleReport> ExplainRule(const PolicyIr& policy, const EntityStore& e
       error = !unless.ok();
       holds = unless.ok() && !*unless;
     }
-    report.outcome = error ? TraceRule::Outcome::kError
+    report.outcome = error   ? TraceRule::Outcome::kError
                      : holds ? TraceRule::Outcome::kHolds
                              : TraceRule::Outcome::kDoesNotHold;
   }

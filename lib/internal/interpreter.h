@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "lib/decision.h"
-#include "lib/entities.h"
 #include "lib/internal/ir.h"
-#include "lib/request.h"
+#include "ward/decision.h"
+#include "ward/entities.h"
+#include "ward/request.h"
 
 namespace ward::internal {
 

@@ -4,7 +4,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "policy_lang/compiler.h"
+#include "lib/internal/policy_access.h"
+#include "ward/compile.h"
 
 namespace ward::internal {
 namespace {
@@ -46,15 +47,15 @@ class ExplainRuleTest : public testing::Test {
   }
 
   const Rule& RuleNamed(const std::string& name) {
-    for (const Rule& rule : policy_->ir().rules) {
+    for (const Rule& rule : IrOf(*policy_).rules) {
       if (rule.name == name) return rule;
     }
     ADD_FAILURE() << name;
-    return policy_->ir().rules.front();
+    return IrOf(*policy_).rules.front();
   }
 
   std::vector<RuleReport> Explain(const std::string& rule) {
-    return ExplainRule(policy_->ir(), entities_, request_, absl::Now(), RuleNamed(rule));
+    return ExplainRule(IrOf(*policy_), entities_, request_, absl::Now(), RuleNamed(rule));
   }
 
   std::shared_ptr<const Policy> policy_;
@@ -66,9 +67,8 @@ TEST_F(ExplainRuleTest, NamesEveryPartOfTheHeadThatDoesNotMatch) {
   std::vector<RuleReport> reports = Explain("scoped");
   ASSERT_THAT(reports, SizeIs(2));
   EXPECT_EQ(reports[0].role, "subject");
-  EXPECT_THAT(reports[0].head_mismatches,
-              ElementsAre("subject: the rule is for `a1`, not `a2`",
-                          "resource: `deploy` is not one of [search]"));
+  EXPECT_THAT(reports[0].head_mismatches, ElementsAre("subject: the rule is for `a1`, not `a2`",
+                                                      "resource: `deploy` is not one of [search]"));
   EXPECT_THAT(reports[1].head_mismatches,
               ElementsAre("subject kind: the rule is for agent, `u1` is a user",
                           "subject: the rule is for `a1`, not `u1`",

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "lib/decision.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/decision.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace re2 {
 class RE2;
@@ -79,9 +79,9 @@ struct ResourceSelector {
 };
 
 struct Rule {
-  std::string name;         // the @id, or SOURCE:LINE
-  std::string source;       // the source name the caller gave
-  int line = 0;             // of the effect keyword
+  std::string name;    // the @id, or SOURCE:LINE
+  std::string source;  // the source name the caller gave
+  int line = 0;        // of the effect keyword
   RuleEffect effect = RuleEffect::kPermit;
   std::vector<std::pair<std::string, std::string>> annotations;  // in source order
   SubjectSelector subject;

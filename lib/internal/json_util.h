@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/value.h"
 #include "nlohmann/json.hpp"
+#include "ward/value.h"
 
 namespace ward::internal {
 

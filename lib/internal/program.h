@@ -31,11 +31,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
-#include "lib/decision.h"
 #include "lib/internal/ir.h"
 #include "lib/internal/request_check.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/decision.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace re2 {
 class RE2;
@@ -181,7 +181,7 @@ struct Program {
   std::vector<uint32_t> rule_lists;
   absl::flat_hash_map<IndexKey, RuleList> exact;
   absl::flat_hash_map<IndexKey, SelectorIndex> selectors;  // resource = kAllResources
-  absl::flat_hash_map<uint64_t, BucketInfo> buckets;  // by BucketKey
+  absl::flat_hash_map<uint64_t, BucketInfo> buckets;       // by BucketKey
 
   // Identifies the program: the same for the same compiled policy, however it was obtained.
   uint64_t hash = 0;

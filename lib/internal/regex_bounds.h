@@ -3,7 +3,7 @@
 // RE2 does not install its parse tree, so this is a small analyser of RE2's syntax of its
 // own. It is conservative: whatever it does not understand makes the answer "unknown", and it
 // never answers a bound smaller than the longest text the pattern can match. Redaction streams
-// (lib/redact.h) rely on that: a match can only be found across a chunk boundary when enough
+// (ward/redact.h) rely on that: a match can only be found across a chunk boundary when enough
 // text is held back.
 
 #ifndef WARD_LIB_INTERNAL_REGEX_BOUNDS_H_

@@ -6,8 +6,8 @@
 
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
-#include "lib/decision.h"
 #include "lib/internal/json_util.h"
+#include "ward/decision.h"
 
 namespace ward::internal {
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "lib/request.h"
-#include "lib/schema.h"
+#include "ward/request.h"
+#include "ward/schema.h"
 
 namespace ward {
 struct Decision;

@@ -1,4 +1,4 @@
-// libFuzzer target: bundles as an attacker could write them (lib/bundle.h). LoadBundle must
+// libFuzzer target: bundles as an attacker could write them (ward/bundle.h). LoadBundle must
 // refuse a bundle with an error or load one that the engine can run: never a crash, an
 // out-of-bounds read or undefined behaviour, in loading or in deciding.
 //
@@ -41,12 +41,13 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
-#include "lib/bundle.h"
-#include "lib/engine.h"
+#include "lib/internal/policy_access.h"
 #include "lib/internal/program.h"
 #include "lib/proto/bundle.pb.h"
 #include "nlohmann/json.hpp"
-#include "policy_lang/compiler.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
 
 namespace {
 
@@ -663,7 +664,7 @@ void Prime(ward::Decision* decision) {
 }
 
 void Decide(const std::shared_ptr<const ward::Policy>& policy) {
-  const ward::internal::Program& program = policy->program();
+  const ward::internal::Program& program = ward::internal::ProgramOf(*policy);
   const ward::Schema& schema = policy->schema();
   // Identities: u1, a1 and b1, and one per symbol of the first few, of every kind in turn.
   std::vector<ward::IdentityRef> identities = {{ward::SubjectKind::kUser, "u1"},

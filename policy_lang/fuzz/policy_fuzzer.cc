@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ward::SourceFile source{"fuzz.ward", std::string(reinterpret_cast<const char*>(data), size)};

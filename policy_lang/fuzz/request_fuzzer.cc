@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "lib/engine.h"
-#include "lib/request.h"
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+#include "ward/request.h"
 
 namespace {
 

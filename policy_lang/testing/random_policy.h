@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "policy_lang/compiler.h"
+#include "ward/compile.h"
 
 namespace ward::random_policy {
 

@@ -21,30 +21,21 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "bindings/node/src/convert.h"
-#include "lib/approval.h"
-#include "lib/bundle.h"
-#include "lib/decision.h"
-#include "lib/engine.h"
-#include "lib/entities.h"
 #include "lib/internal/crypto.h"
-#include "lib/policy.h"
-#include "lib/redact.h"
-#include "lib/request.h"
-#include "policy_lang/compiler.h"
 #include "policy_lang/diagnostics.h"
 #include "re2/re2.h"
+#include "ward/approval.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+#include "ward/decision.h"
+#include "ward/engine.h"
+#include "ward/entities.h"
+#include "ward/policy.h"
+#include "ward/redact.h"
+#include "ward/request.h"
 
 namespace ward::node {
 namespace {
-
-constexpr char kPolicyErrorCode[] = "WARD_POLICY";
-constexpr char kBundleErrorCode[] = "WARD_BUNDLE";
-constexpr char kEntitiesErrorCode[] = "WARD_ENTITIES";
-constexpr char kNotFoundErrorCode[] = "WARD_NOT_FOUND";
-constexpr char kClosedErrorCode[] = "WARD_CLOSED";
-constexpr char kInternalErrorCode[] = "WARD_INTERNAL";
-constexpr char kKeyErrorCode[] = "WARD_KEY";
-constexpr char kRedactErrorCode[] = "WARD_REDACT";
 
 // Runs `body`, turning any std::exception (say std::bad_alloc) into a JavaScript error.
 template <typename Body>
@@ -54,9 +45,9 @@ Napi::Value Guarded(Napi::Env env, Body body) {
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
-    ThrowCoded(env, kInternalErrorCode, absl::StrCat("internal error: ", e.what()));
+    ThrowCoded(env, ErrorCategory::kInternal, absl::StrCat("internal error: ", e.what()));
   } catch (...) {
-    ThrowCoded(env, kInternalErrorCode, "internal error");
+    ThrowCoded(env, ErrorCategory::kInternal, "internal error");
   }
 }
 
@@ -67,10 +58,9 @@ std::string StringArgument(const Napi::CallbackInfo& info, size_t index, const c
   return info[index].As<Napi::String>().Utf8Value();
 }
 
-// Maps a failed entity edit to its error: NotFound keeps its own code.
-void ThrowStatus(Napi::Env env, const absl::Status& status) {
-  ThrowCoded(env, absl::IsNotFound(status) ? kNotFoundErrorCode : kEntitiesErrorCode,
-             std::string(status.message()));
+// A failed entity edit: not found, or entities that do not fit the schema.
+void ThrowEditError(Napi::Env env, const absl::Status& status) {
+  ThrowStatus(env, status, ErrorCategory::kEntities);
 }
 
 Napi::Array IssuesToJs(Napi::Env env, const std::vector<Diagnostic>& diagnostics,
@@ -107,7 +97,8 @@ std::vector<std::string> PublicKeysFromJs(Napi::Env env, const Napi::Value& valu
     std::string pem = item.As<Napi::String>().Utf8Value();
     absl::StatusOr<internal::Ed25519PublicKey> key = internal::Ed25519PublicKey::FromPem(pem);
     if (!key.ok()) {
-      ThrowCoded(env, kKeyErrorCode, absl::StrCat("`", what, "[", i, "]`: ", key.status().message()));
+      ThrowCoded(env, ErrorCategory::kKey,
+                 absl::StrCat("`", what, "[", i, "]`: ", key.status().message()));
     }
     keys.push_back(std::move(pem));
   }
@@ -122,7 +113,8 @@ std::string PrivateKeyFromJs(Napi::Env env, const Napi::Value& value, const char
   std::string pem = value.As<Napi::String>().Utf8Value();
   absl::StatusOr<std::string> public_key = PublicKeyOf(pem);
   if (!public_key.ok()) {
-    ThrowCoded(env, kKeyErrorCode, absl::StrCat("`", what, "`: ", public_key.status().message()));
+    ThrowCoded(env, ErrorCategory::kKey,
+               absl::StrCat("`", what, "`: ", public_key.status().message()));
   }
   return pem;
 }
@@ -144,7 +136,7 @@ std::shared_ptr<const Policy> PolicyFromJs(Napi::Env env, const std::string& kin
     absl::StatusOr<std::shared_ptr<const Policy>> policy = LoadBundle(
         absl::string_view(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength()),
         options);
-    if (!policy.ok()) ThrowCoded(env, kBundleErrorCode, std::string(policy.status().message()));
+    if (!policy.ok()) ThrowStatus(env, policy.status(), ErrorCategory::kBundle);
     return *std::move(policy);
   }
   if (kind != "sources") throw Napi::TypeError::New(env, "unknown policy kind");
@@ -177,7 +169,7 @@ std::shared_ptr<const Policy> PolicyFromJs(Napi::Env env, const std::string& kin
     }
     Napi::Error error = Napi::Error::New(
         env, absl::StrCat("the policy does not compile:\n", FormatDiagnostics(errors)));
-    error.Set("code", kPolicyErrorCode);
+    error.Set("code", ErrorCode(ErrorCategory::kPolicy));
     error.Set("issues", IssuesToJs(env, compiled.diagnostics, Diagnostic::Severity::kError));
     throw error;
   }
@@ -236,14 +228,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         const std::string text = StringArgument(info, 2, "entities");
         absl::StatusOr<EntityStore> loaded = EntityStore::FromJson(text, policy->schema());
         if (!loaded.ok()) {
-          ThrowCoded(env, kEntitiesErrorCode,
+          ThrowCoded(env, ErrorCategory::kEntities,
                      absl::StrCat("entities: ", loaded.status().message()));
         }
         entities = *std::move(loaded);
       }
       absl::StatusOr<std::unique_ptr<Engine>> engine =
           Engine::Create(policy, std::move(entities), options);
-      if (!engine.ok()) ThrowCoded(env, kEntitiesErrorCode, std::string(engine.status().message()));
+      if (!engine.ok()) ThrowStatus(env, engine.status(), ErrorCategory::kEntities);
       engine_ = *std::move(engine);
       return env.Undefined();
     });
@@ -278,7 +270,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Engine& engine = Open(env);
       absl::StatusOr<Request> request = ParseText(env, info);
       if (!request.ok()) {
-        ThrowCoded(env, kRequestErrorCode, std::string(request.status().message()));
+        ThrowStatus(env, request.status(), ErrorCategory::kRequest);
       }
       engine.Decide(*request, &decision_);
       return Napi::String::New(env, decision_.ToJson());
@@ -312,7 +304,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Open(env);
       absl::StatusOr<Request> request = ParseText(env, info);
       if (!request.ok()) {
-        ThrowCoded(env, kRequestErrorCode, std::string(request.status().message()));
+        ThrowStatus(env, request.status(), ErrorCategory::kRequest);
       }
       return ExplainRequest(env, *request);
     });
@@ -336,7 +328,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Engine& engine = Open(env);
       absl::StatusOr<Request> request = ParseText(env, info);
       if (!request.ok()) {
-        ThrowCoded(env, kRequestErrorCode, std::string(request.status().message()));
+        ThrowStatus(env, request.status(), ErrorCategory::kRequest);
       }
       return Napi::String::New(env, ward::ApprovalDigest(*request, engine.policy()->hash()));
     });
@@ -354,13 +346,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     return Guarded(env, [&]() -> Napi::Value {
       Engine& engine = Open(env);
-      absl::StatusOr<EntityStore> store = EntityStore::FromJson(
-          StringArgument(info, 0, "entities"), engine.policy()->schema());
+      absl::StatusOr<EntityStore> store =
+          EntityStore::FromJson(StringArgument(info, 0, "entities"), engine.policy()->schema());
       if (!store.ok()) {
-        ThrowCoded(env, kEntitiesErrorCode, absl::StrCat("entities: ", store.status().message()));
+        ThrowCoded(env, ErrorCategory::kEntities,
+                   absl::StrCat("entities: ", store.status().message()));
       }
       absl::Status status = engine.ReplaceEntities(*std::move(store));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -376,7 +369,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         const std::string pem = PrivateKeyFromJs(env, info[0], "options.key");
         absl::StatusOr<std::string> signed_bytes = SerializeSignedBundle(*policy, pem);
         if (!signed_bytes.ok()) {
-          ThrowCoded(env, kKeyErrorCode, std::string(signed_bytes.status().message()));
+          ThrowStatus(env, signed_bytes.status(), ErrorCategory::kKey);
         }
         bytes = *std::move(signed_bytes);
       } else {
@@ -393,9 +386,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Engine& engine = Open(env);
       absl::StatusOr<Identity> identity = EntityStore::IdentityFromJson(
           StringArgument(info, 0, "identity"), engine.policy()->schema());
-      if (!identity.ok()) ThrowStatus(env, identity.status());
+      if (!identity.ok()) ThrowEditError(env, identity.status());
       absl::Status status = engine.UpsertIdentity(*std::move(identity));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -406,9 +399,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Engine& engine = Open(env);
       absl::StatusOr<Resource> resource = EntityStore::ResourceFromJson(
           StringArgument(info, 0, "resource"), engine.policy()->schema());
-      if (!resource.ok()) ThrowStatus(env, resource.status());
+      if (!resource.ok()) ThrowEditError(env, resource.status());
       absl::Status status = engine.UpsertResource(*std::move(resource));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -417,7 +410,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     return Guarded(env, [&]() -> Napi::Value {
       absl::Status status = Open(env).RevokeIdentity(StringArgument(info, 0, "id"));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -426,7 +419,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     return Guarded(env, [&]() -> Napi::Value {
       absl::Status status = Open(env).RemoveIdentity(StringArgument(info, 0, "id"));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -436,7 +429,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return Guarded(env, [&]() -> Napi::Value {
       absl::Status status =
           Open(env).RemoveResource(StringArgument(info, 0, "type"), StringArgument(info, 1, "id"));
-      if (!status.ok()) ThrowStatus(env, status);
+      if (!status.ok()) ThrowEditError(env, status);
       return env.Undefined();
     });
   }
@@ -451,7 +444,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::shared_ptr<const Policy> policy =
           PolicyFromJs(env, StringArgument(info, 0, "kind"), info[1], bundle_keys_, &warnings);
       absl::Status status = engine.Reload(std::move(policy));
-      if (!status.ok()) ThrowCoded(env, kEntitiesErrorCode, std::string(status.message()));
+      if (!status.ok()) ThrowStatus(env, status, ErrorCategory::kEntities);
       warnings_ = std::move(warnings);
       return env.Undefined();
     });
@@ -517,7 +510,7 @@ Obligations ObligationsFromJs(Napi::Env env, const Napi::Value& value,
   }
   // Checks every pattern and replacement once, so that a bad one fails here, not on use.
   absl::StatusOr<std::string> check = ApplyRedactions(obligations, "");
-  if (!check.ok()) ThrowCoded(env, kRedactErrorCode, std::string(check.status().message()));
+  if (!check.ok()) ThrowStatus(env, check.status(), ErrorCategory::kRedact);
   return obligations;
 }
 
@@ -544,7 +537,7 @@ class RedactionsWrap : public Napi::ObjectWrap<RedactionsWrap> {
       const std::string text = StringArgument(info, 0, "text");
       absl::StatusOr<std::string> redacted = ApplyRedactions(obligations_, text);
       // A redaction that cannot be applied: refuse, never return the text as is.
-      if (!redacted.ok()) ThrowCoded(env, kRedactErrorCode, std::string(redacted.status().message()));
+      if (!redacted.ok()) ThrowStatus(env, redacted.status(), ErrorCategory::kRedact);
       return Napi::String::New(env, *redacted);
     });
   }
@@ -620,7 +613,7 @@ class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
         options.max_buffered = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
       }
       absl::StatusOr<RedactionStream> stream = RedactionStream::Create(obligations, options);
-      if (!stream.ok()) ThrowCoded(env, kRedactErrorCode, std::string(stream.status().message()));
+      if (!stream.ok()) ThrowStatus(env, stream.status(), ErrorCategory::kRedact);
       stream_.emplace(*std::move(stream));
       return env.Undefined();
     });
@@ -632,7 +625,7 @@ class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
   Napi::Value Piece(Napi::Env env, const absl::StatusOr<std::string>& piece) {
     if (!piece.ok()) {
       failed_ = true;
-      ThrowCoded(env, kRedactErrorCode, std::string(piece.status().message()));
+      ThrowStatus(env, piece.status(), ErrorCategory::kRedact);
     }
     if (mode_ == Mode::kBytes) return Napi::Buffer<char>::Copy(env, piece->data(), piece->size());
     return Napi::String::New(env, *piece);
@@ -661,8 +654,8 @@ class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
                               " chunks (the kind of its first chunk)"));
       }
       if (failed_) {
-        return Piece(env, absl::FailedPreconditionError(
-                              "the redactor failed: nothing more is released"));
+        return Piece(
+            env, absl::FailedPreconditionError("the redactor failed: nothing more is released"));
       }
       if (mode == Mode::kBytes && !utf8_.Take(chunk)) {
         return Piece(env, absl::InvalidArgumentError(
@@ -676,8 +669,8 @@ class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
     Napi::Env env = info.Env();
     return Guarded(env, [&]() -> Napi::Value {
       if (failed_) {
-        return Piece(env, absl::FailedPreconditionError(
-                              "the redactor failed: nothing more is released"));
+        return Piece(
+            env, absl::FailedPreconditionError("the redactor failed: nothing more is released"));
       }
       if (!utf8_.complete()) {
         return Piece(env, absl::InvalidArgumentError(
@@ -707,7 +700,7 @@ Napi::Value GenerateSigningKeyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return Guarded(env, [&]() -> Napi::Value {
     absl::StatusOr<SigningKeyPair> pair = GenerateSigningKey();
-    if (!pair.ok()) ThrowCoded(env, kKeyErrorCode, std::string(pair.status().message()));
+    if (!pair.ok()) ThrowStatus(env, pair.status(), ErrorCategory::kKey);
     Napi::Object out = Napi::Object::New(env);
     out.Set("privateKey", pair->private_key_pem);
     out.Set("publicKey", pair->public_key_pem);
@@ -742,7 +735,8 @@ Napi::Value MintGrantJs(const Napi::CallbackInfo& info) {
     grant.ttl = absl::Seconds(ttl);
     if (info.Length() > 4 && info[4].IsNumber()) {
       const double seconds = info[4].As<Napi::Number>().DoubleValue();
-      if (!std::isfinite(seconds)) throw Napi::RangeError::New(env, "`options.issuedAt` is invalid");
+      if (!std::isfinite(seconds))
+        throw Napi::RangeError::New(env, "`options.issuedAt` is invalid");
       grant.issued_at = absl::FromUnixMicros(static_cast<int64_t>(std::llround(seconds * 1e6)));
     }
     if (info.Length() > 5 && info[5].IsString()) {

@@ -7,11 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward::node {
 namespace {
@@ -79,7 +80,7 @@ std::optional<Value> ValueFromJs(Napi::Env env, const Napi::Value& value, const 
       bool lossless = false;
       const int64_t number = value.As<Napi::BigInt>().Int64Value(&lossless);
       if (!lossless) {
-        ThrowCoded(env, kRequestErrorCode,
+        ThrowCoded(env, ErrorCategory::kRequest,
                    absl::StrCat("`", path, "` is outside the 64-bit integer range"));
       }
       return Value::Int(number);
@@ -94,7 +95,8 @@ std::optional<Value> ValueFromJs(Napi::Env env, const Napi::Value& value, const 
   if (!text.has_value()) ThrowType(env, path, "a JSON value", value);
   absl::StatusOr<std::optional<Value>> parsed = ParseJsonValue(*text);
   if (!parsed.ok()) {
-    ThrowCoded(env, kRequestErrorCode, absl::StrCat("`", path, "`: ", parsed.status().message()));
+    ThrowCoded(env, ErrorCategory::kRequest,
+               absl::StrCat("`", path, "`: ", parsed.status().message()));
   }
   return *std::move(parsed);
 }
@@ -109,12 +111,8 @@ std::string StringAt(const Napi::CallbackInfo& info, size_t index, const char* w
 }
 
 SubjectKind KindFromName(Napi::Env env, const std::string& kind, const std::string& path) {
-  std::optional<SubjectKind> parsed = ParseSubjectKind(kind);
-  if (!parsed.has_value()) {
-    ThrowCoded(env, kRequestErrorCode,
-               absl::StrCat("unknown kind `", kind, "` in `", path,
-                            ".kind`; expected user, agent or builder"));
-  }
+  absl::StatusOr<SubjectKind> parsed = SubjectKindAt(absl::StrCat(path, ".kind"), kind);
+  if (!parsed.ok()) ThrowStatus(env, parsed.status(), ErrorCategory::kRequest);
   return *parsed;
 }
 
@@ -139,7 +137,7 @@ absl::Time NowFromJs(Napi::Env env, const Napi::Value& value) {
   if (value.IsDate()) {
     const double millis = value.As<Napi::Date>().ValueOf();
     if (!std::isfinite(millis)) {
-      ThrowCoded(env, kRequestErrorCode, "`request.now` is an invalid Date");
+      ThrowCoded(env, ErrorCategory::kRequest, "`request.now` is an invalid Date");
     }
     return absl::FromUnixMillis(static_cast<int64_t>(millis));
   }
@@ -148,7 +146,8 @@ absl::Time NowFromJs(Napi::Env env, const Napi::Value& value) {
   }
   absl::StatusOr<absl::Time> parsed = ParseTimestamp(value.As<Napi::String>().Utf8Value());
   if (!parsed.ok()) {
-    ThrowCoded(env, kRequestErrorCode, absl::StrCat("`request.now`: ", parsed.status().message()));
+    ThrowCoded(env, ErrorCategory::kRequest,
+               absl::StrCat("`request.now`: ", parsed.status().message()));
   }
   return *parsed;
 }
@@ -185,10 +184,20 @@ const char* OutcomeName(TraceRule::Outcome outcome) {
 
 }  // namespace
 
-void ThrowCoded(Napi::Env env, const char* code, const std::string& message) {
+std::string ErrorCode(ErrorCategory category) {
+  return absl::StrCat("WARD_", absl::AsciiStrToUpper(ErrorCategoryName(category)));
+}
+
+void ThrowCoded(Napi::Env env, const std::string& code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", code);
   throw error;
+}
+
+void ThrowStatus(Napi::Env env, const absl::Status& status, ErrorCategory fallback,
+                 absl::string_view prefix) {
+  ThrowCoded(env, CategoryOf(WithCategory(status, fallback)),
+             absl::StrCat(prefix, status.message()));
 }
 
 void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out) {
@@ -207,10 +216,8 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
     if (!chain.IsArray()) throw Napi::TypeError::New(env, "the chain must be an array");
     Napi::Array flat = chain.As<Napi::Array>();
     const uint32_t hops = flat.Length() / 2;
-    if (hops > kMaxDelegationHops) {
-      ThrowCoded(env, kRequestErrorCode,
-                 absl::StrCat("`request.onBehalfOf` has ", hops, " entries; at most ",
-                              kMaxDelegationHops, " are allowed"));
+    if (absl::Status s = CheckChainLength("request.onBehalfOf", hops); !s.ok()) {
+      ThrowStatus(env, s, ErrorCategory::kRequest);
     }
     for (uint32_t i = 0; i < hops; ++i) {
       Napi::Value kind = flat.Get(2 * i);
@@ -237,7 +244,7 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
     if (!args.IsString()) throw Napi::TypeError::New(env, "the args must be JSON text");
     absl::Status status = SetArgsJson(args.As<Napi::String>().Utf8Value(), out);
     if (!status.ok()) {
-      ThrowCoded(env, kRequestErrorCode, absl::StrCat("`request.args`: ", status.message()));
+      ThrowCoded(env, ErrorCategory::kRequest, absl::StrCat("`request.args`: ", status.message()));
     }
   }
 
@@ -248,10 +255,11 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
       throw Napi::TypeError::New(env, "`request.approval` must be a string");
     }
     out->approval = approval.As<Napi::String>().Utf8Value();
-    if (out->approval.size() > kMaxApprovalTokenBytes) {
-      ThrowCoded(env, kRequestErrorCode,
-                 absl::StrCat("`request.approval` is ", out->approval.size(),
-                              " bytes; a grant token has at most ", kMaxApprovalTokenBytes));
+    // An empty token means none, as in the other bindings.
+    if (!out->approval.empty()) {
+      if (absl::Status s = CheckApprovalToken("request.approval", out->approval); !s.ok()) {
+        ThrowStatus(env, s, ErrorCategory::kRequest);
+      }
     }
   }
 }
@@ -332,7 +340,7 @@ Napi::Object NameTables(Napi::Env env) {
   Napi::Object tables = Napi::Object::New(env);
   tables.Set("effects", table(static_cast<int>(Effect::kDeny),
                               [](int i) { return EffectName(static_cast<Effect>(i)); }));
-  // kInvalidRequest is the last reason (lib/decision.h adds new ones at the end).
+  // kInvalidRequest is the last reason (ward/decision.h adds new ones at the end).
   tables.Set("reasons", table(static_cast<int>(Reason::kInvalidRequest),
                               [](int i) { return ReasonName(static_cast<Reason>(i)); }));
   tables.Set("logLevels", table(static_cast<int>(LogLevel::kFull),

@@ -15,17 +15,30 @@
 
 #include <string>
 
-#include "lib/decision.h"
-#include "lib/request.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "ward/decision.h"
+#include "ward/errors.h"
+#include "ward/request.h"
 
 namespace ward::node {
 
-// The `code` property of errors the addon throws; bindings/node/index.js maps each to its
-// error class.
-inline constexpr char kRequestErrorCode[] = "WARD_REQUEST";
+// The `code` property of errors the addon throws, which bindings/node/index.js maps to its
+// error classes: "WARD_" and the library's error category name in upper case (WARD_POLICY,
+// WARD_ENTITIES, WARD_REQUEST, ...; ward/errors.h), and WARD_CLOSED for a closed engine.
+std::string ErrorCode(ErrorCategory category);
+inline constexpr char kClosedErrorCode[] = "WARD_CLOSED";
 
 // Throws a JavaScript Error with `code` set (as a Napi::Error C++ exception).
-[[noreturn]] void ThrowCoded(Napi::Env env, const char* code, const std::string& message);
+[[noreturn]] void ThrowCoded(Napi::Env env, const std::string& code, const std::string& message);
+[[noreturn]] inline void ThrowCoded(Napi::Env env, ErrorCategory category,
+                                    const std::string& message) {
+  ThrowCoded(env, ErrorCode(category), message);
+}
+// Throws the error of a failed library call: its category's code (`fallback` when the library
+// left it uncategorised) and its message after `prefix`.
+[[noreturn]] void ThrowStatus(Napi::Env env, const absl::Status& status, ErrorCategory fallback,
+                              absl::string_view prefix = "");
 
 // The request in the flat form index.js passes (it has checked the JavaScript shape, the
 // field names and the types of the fixed fields, and flattened the rest):

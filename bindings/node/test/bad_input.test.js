@@ -60,7 +60,7 @@ test('wrong argument types throw TypeError naming the argument', () => {
 test('invalid requests throw RequestError saying what is wrong', () => {
   const engine = open();
   const cases = [
-    [{...kGood, subject: {kind: 'robot', id: 'r'}}, /unknown kind `robot`/],
+    [{...kGood, subject: {kind: 'robot', id: 'r'}}, /unknown subject kind `robot`/],
     [{...kGood, subject: {kind: 'agent', id: ''}}, /`request.subject.id` is empty/],
     [{...kGood, subject: {kind: 'agent', id: 'a17', name: 'x'}}, /unknown field `name`/],
     [{...kGood, on_behalf_of: [{kind: 'user', id: 'u3'}]},

@@ -1,6 +1,6 @@
 """The explanation of a decision: ``Engine.explain`` returns an :class:`Explanation`.
 
-The structure mirrors the C++ trace (lib/decision.h: Trace, TracePrincipal, TraceRule) and
+The structure mirrors the C++ trace (ward/decision.h: Trace, TracePrincipal, TraceRule) and
 the Node.js binding's ``explain().trace``, with Python names.
 """
 

@@ -5,8 +5,8 @@
 // entries and inline resource attributes keep the shape their JSON had and are checked
 // against the schema type only when a rule reads them.
 
-#ifndef WARD_LIB_VALUE_H_
-#define WARD_LIB_VALUE_H_
+#ifndef WARD_VALUE_H_
+#define WARD_VALUE_H_
 
 #include <cstdint>
 #include <string>
@@ -111,4 +111,4 @@ std::string FormatTimestamp(absl::Time t);
 
 }  // namespace ward
 
-#endif  // WARD_LIB_VALUE_H_
+#endif  // WARD_VALUE_H_

@@ -1,8 +1,8 @@
 // The schema of a policy set: subject kinds and their attributes, resource types, actions and
 // the context. It is declared in `schema { ... }` blocks and merged across files.
 
-#ifndef WARD_LIB_SCHEMA_H_
-#define WARD_LIB_SCHEMA_H_
+#ifndef WARD_SCHEMA_H_
+#define WARD_SCHEMA_H_
 
 #include <array>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "lib/value.h"
+#include "ward/value.h"
 
 namespace ward {
 
@@ -59,4 +59,4 @@ std::optional<Type> BuiltinSubjectAttributeType(absl::string_view name);
 
 }  // namespace ward
 
-#endif  // WARD_LIB_SCHEMA_H_
+#endif  // WARD_SCHEMA_H_

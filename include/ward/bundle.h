@@ -9,8 +9,8 @@
 // bundle is rejected with an error rather than trusted. A loaded policy decides exactly as
 // the policy it was written from, and has the same hash.
 
-#ifndef WARD_LIB_BUNDLE_H_
-#define WARD_LIB_BUNDLE_H_
+#ifndef WARD_BUNDLE_H_
+#define WARD_BUNDLE_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/policy.h"
+#include "ward/policy.h"
 
 namespace ward {
 
@@ -80,6 +80,12 @@ struct BundleLoadOptions {
 absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes,
                                                          const BundleLoadOptions& options = {});
 
+// Reads the bundle at `path` (`-` reads standard input, at most kMaxBundleBytes) and loads it
+// as LoadBundle. Errors: kIo (the file), kKey (a trusted key that is not an Ed25519 public
+// key) or kBundle ("PATH: what is wrong"); see ward/errors.h.
+absl::StatusOr<std::shared_ptr<const Policy>> LoadBundleFile(const std::string& path,
+                                                             const BundleLoadOptions& options = {});
+
 }  // namespace ward
 
-#endif  // WARD_LIB_BUNDLE_H_
+#endif  // WARD_BUNDLE_H_

@@ -1,8 +1,8 @@
 // A decision and its explanation: the effect, the reason, the determining rules, the merged
 // obligations, the evaluation errors and (in explain mode) a trace.
 
-#ifndef WARD_LIB_DECISION_H_
-#define WARD_LIB_DECISION_H_
+#ifndef WARD_DECISION_H_
+#define WARD_DECISION_H_
 
 #include <cstdint>
 #include <memory>
@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "lib/internal/decision_state.h"
-#include "lib/request.h"
+#include "ward/request.h"
 
 namespace re2 {
 class RE2;
@@ -57,7 +56,7 @@ struct Redaction {
 };
 
 struct Obligations {
-  std::vector<Redaction> redact;                      // sorted by (pattern, replacement)
+  std::vector<Redaction> redact;                        // sorted by (pattern, replacement)
   std::vector<std::pair<std::string, int64_t>> limits;  // sorted by name, one entry each
   LogLevel log = LogLevel::kNone;
 };
@@ -67,6 +66,28 @@ struct EvaluationError {
   std::string rule;
   IdentityRef principal;
   std::string message;
+};
+
+namespace internal {
+class DecisionState;
+}  // namespace internal
+
+// What the engine keeps in a Decision between calls: the policy snapshot the decision was
+// made against (so that what its obligations refer to stays alive as long as the decision)
+// and buffers reused by the next decision made into the same object. Copies share the
+// snapshot, not the buffers. Created on the first decision; an empty Decision holds nothing.
+class DecisionStorage {
+ public:
+  DecisionStorage() noexcept;
+  ~DecisionStorage();
+  DecisionStorage(const DecisionStorage& other);
+  DecisionStorage& operator=(const DecisionStorage& other);
+  DecisionStorage(DecisionStorage&& other) noexcept;
+  DecisionStorage& operator=(DecisionStorage&& other) noexcept;
+
+ private:
+  friend class internal::DecisionState;
+  std::unique_ptr<internal::DecisionState> state_;
 };
 
 struct Decision {
@@ -95,8 +116,8 @@ struct Decision {
   // approved_by (when a grant was used), then `policy` (the policy hash in hex) when known.
   std::string ToJson() const;
 
-  // For the engine: the pinned snapshot and storage reused across decisions.
-  internal::DecisionState internal_state;
+  // For the engine; opaque.
+  DecisionStorage storage;
 };
 
 // Why a candidate rule did or did not hold.
@@ -128,6 +149,9 @@ struct TracePrincipal {
 };
 
 struct Trace {
+  // Why the request was refused before any rule was looked at (reason `invalid_request`);
+  // empty otherwise. No principal is traced then.
+  std::string rejected;
   std::vector<TracePrincipal> principals;
   // A readable multi-line rendering.
   std::string ToText() const;
@@ -135,4 +159,4 @@ struct Trace {
 
 }  // namespace ward
 
-#endif  // WARD_LIB_DECISION_H_
+#endif  // WARD_DECISION_H_

@@ -7,8 +7,8 @@
 // Deciding is safe from many threads at once. Reload and the entity updates publish a new
 // snapshot atomically; a decision sees either the old or the new snapshot, never a mix.
 
-#ifndef WARD_LIB_ENGINE_H_
-#define WARD_LIB_ENGINE_H_
+#ifndef WARD_ENGINE_H_
+#define WARD_ENGINE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -20,10 +20,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/decision.h"
-#include "lib/entities.h"
-#include "lib/policy.h"
-#include "lib/request.h"
+#include "ward/decision.h"
+#include "ward/entities.h"
+#include "ward/policy.h"
+#include "ward/request.h"
 
 namespace ward {
 
@@ -107,4 +107,4 @@ class Engine {
 
 }  // namespace ward
 
-#endif  // WARD_LIB_ENGINE_H_
+#endif  // WARD_ENGINE_H_

@@ -16,8 +16,8 @@
 // which releases each piece once no redaction can change it any more and gives, in all, the
 // same text as ApplyRedactions on the whole output.
 
-#ifndef WARD_LIB_REDACT_H_
-#define WARD_LIB_REDACT_H_
+#ifndef WARD_REDACT_H_
+#define WARD_REDACT_H_
 
 #include <cstddef>
 #include <memory>
@@ -27,7 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/decision.h"
+#include "ward/decision.h"
 
 namespace ward {
 
@@ -140,4 +140,4 @@ class RedactionStream {
 
 }  // namespace ward
 
-#endif  // WARD_LIB_REDACT_H_
+#endif  // WARD_REDACT_H_

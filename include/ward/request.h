@@ -1,8 +1,8 @@
 // A decision request: who (subject and the identities it acts for), what (action), on what
 // (resource), in which context, and when.
 
-#ifndef WARD_LIB_REQUEST_H_
-#define WARD_LIB_REQUEST_H_
+#ifndef WARD_REQUEST_H_
+#define WARD_REQUEST_H_
 
 #include <optional>
 #include <string>
@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward {
 
@@ -72,6 +72,21 @@ struct RequestLimits {
 // The longest grant token a request may carry.
 inline constexpr size_t kMaxApprovalTokenBytes = 16 * 1024;
 
+// The exchange format's rules for the parts of a request, shared by every way of building one
+// (the JSON form, the C interface, Python, Node, Go, the REPL) so that each reports the same
+// mistake in the same words. `field` names the field in the caller's notation ("subject.id",
+// "on_behalf_of[2].id", "request.onBehalfOf"). Errors are InvalidArgument of category
+// kRequest (ward/errors.h).
+//
+// An identity id, an action, a resource type or id: not empty.
+absl::Status CheckRequestText(absl::string_view field, absl::string_view value);
+// A delegation chain: at most kMaxDelegationHops identities.
+absl::Status CheckChainLength(absl::string_view field, size_t hops);
+// A subject kind by name: user, agent or builder.
+absl::StatusOr<SubjectKind> SubjectKindAt(absl::string_view field, absl::string_view name);
+// A grant token: not empty, at most kMaxApprovalTokenBytes.
+absl::Status CheckApprovalToken(absl::string_view field, absl::string_view token);
+
 // Sets `request->args` and `request->args_json` from a JSON object text (the tool call's
 // arguments). Values convert as context entries do; `null` entries are absent. Fails on
 // invalid JSON or a value that is not an object (`null` means no arguments).
@@ -90,4 +105,4 @@ absl::StatusOr<std::optional<Value>> ParseJsonValue(absl::string_view json);
 
 }  // namespace ward
 
-#endif  // WARD_LIB_REQUEST_H_
+#endif  // WARD_REQUEST_H_

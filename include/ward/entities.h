@@ -2,8 +2,8 @@
 // decisions read. It is loaded from JSON, validated against a policy's schema, and edited by
 // upserts, revocations and removals.
 
-#ifndef WARD_LIB_ENTITIES_H_
-#define WARD_LIB_ENTITIES_H_
+#ifndef WARD_ENTITIES_H_
+#define WARD_ENTITIES_H_
 
 #include <cstdint>
 #include <optional>
@@ -15,8 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/schema.h"
-#include "lib/value.h"
+#include "ward/schema.h"
+#include "ward/value.h"
 
 namespace ward {
 
@@ -60,6 +60,13 @@ class EntityStore {
                                               std::vector<std::string>* warnings = nullptr,
                                               const EntityLimits& limits = {});
 
+  // Reads and parses the entity file at `path` (`-` reads standard input), as FromJson.
+  // Errors: kIo (the file cannot be read or is over `limits.max_file_bytes`) or kEntity
+  // ("PATH: what is wrong"); see ward/errors.h.
+  static absl::StatusOr<EntityStore> FromFile(const std::string& path, const Schema& schema,
+                                              std::vector<std::string>* warnings = nullptr,
+                                              const EntityLimits& limits = {});
+
   // Parses one identity or resource object in the entity file's format.
   static absl::StatusOr<Identity> IdentityFromJson(absl::string_view json, const Schema& schema,
                                                    std::vector<std::string>* warnings = nullptr);
@@ -99,4 +106,4 @@ class EntityStore {
 
 }  // namespace ward
 
-#endif  // WARD_LIB_ENTITIES_H_
+#endif  // WARD_ENTITIES_H_

@@ -16,8 +16,8 @@
 // Nothing the model controls can stand in for a grant: the digest covers the tool call's
 // arguments (`args`), so a changed argument needs a new approval.
 
-#ifndef WARD_LIB_APPROVAL_H_
-#define WARD_LIB_APPROVAL_H_
+#ifndef WARD_APPROVAL_H_
+#define WARD_APPROVAL_H_
 
 #include <cstdint>
 #include <optional>
@@ -26,7 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "lib/request.h"
+#include "ward/request.h"
 
 namespace ward {
 
@@ -43,6 +43,15 @@ absl::StatusOr<SigningKeyPair> GenerateSigningKey();
 // The public key (SPKI PEM) of a private key (PKCS#8 PEM). Fails on anything but an
 // unencrypted Ed25519 key.
 absl::StatusOr<std::string> PublicKeyOf(absl::string_view private_key_pem);
+
+// The largest key file ReadKeyFile reads; a PEM Ed25519 key is about 120 bytes.
+inline constexpr size_t kMaxKeyFileBytes = 64 * 1024;
+
+// Reads a PEM key file (as `ward keygen` writes them) and checks that it holds an Ed25519 key:
+// a public one (SPKI) when `want` is kPublic, a private one (PKCS#8) when kPrivate. Errors:
+// kIo (the file) or kKey ("PATH: what is wrong"); see ward/errors.h.
+enum class KeyHalf : uint8_t { kPublic, kPrivate };
+absl::StatusOr<std::string> ReadKeyFile(const std::string& path, KeyHalf want);
 
 // The digest that approves `request` under the policy whose hash is `policy_hash`: the
 // lowercase hex SHA-256 of the RFC 8785 canonical JSON of {"subject", "on_behalf_of",
@@ -74,9 +83,8 @@ struct GrantRequest {
 // Signs a grant: a JWS compact token (RFC 7515, `alg` EdDSA) whose payload holds `digest`,
 // `approver` ({"kind": "user", "id": ...}), `iat`, `exp` (Unix seconds) and `jti`. Fails on
 // a malformed digest, an empty approver, a TTL below one second, or an unusable key.
-absl::StatusOr<std::string> MintGrant(const GrantRequest& grant,
-                                      absl::string_view private_key_pem);
+absl::StatusOr<std::string> MintGrant(const GrantRequest& grant, absl::string_view private_key_pem);
 
 }  // namespace ward
 
-#endif  // WARD_LIB_APPROVAL_H_
+#endif  // WARD_APPROVAL_H_
