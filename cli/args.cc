@@ -38,10 +38,18 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       parsed.help = true;
       continue;
     }
-    if (!absl::StartsWith(arg, "--")) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown option `", arg, "`"));
+    std::string name;
+    if (absl::StartsWith(arg, "--")) {
+      name = arg.substr(2);
+    } else {
+      auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) {
+        return arg.size() == 2 && s.short_name != 0 && s.short_name == arg[1];
+      });
+      if (spec == specs.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown option `", arg, "`"));
+      }
+      name = spec->name;
     }
-    std::string name = arg.substr(2);
     std::optional<std::string> inline_value;
     if (size_t eq = name.find('='); eq != std::string::npos) {
       inline_value = name.substr(eq + 1);
@@ -76,8 +84,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
 
 std::string UsageText(absl::string_view subcommand, absl::string_view synopsis,
                       absl::string_view summary, const std::vector<OptionSpec>& specs) {
-  std::string text = absl::StrCat("Usage: ward ", subcommand, " ", synopsis, "\n\n", summary,
-                                  "\n");
+  std::string text = absl::StrCat("Usage: ward ", subcommand, " ", synopsis, "\n\n", summary, "\n");
   if (specs.empty()) return text;
   absl::StrAppend(&text, "\nOptions:\n");
   size_t width = 0;

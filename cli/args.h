@@ -21,6 +21,7 @@ struct OptionSpec {
   std::string value_name;   // "FILE"; empty for a switch that takes no value
   bool repeatable = false;  // may be given several times
   std::string help;
+  char short_name = 0;  // 'o' accepts `-o` for this option; 0 for none
 };
 
 struct ParsedArgs {

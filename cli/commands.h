@@ -1,4 +1,4 @@
-// The subcommands of the `ward` command-line tool.
+// The subcommands of the `ward` command-line tool, and the loaders they share.
 //
 // Exit codes, for every subcommand: 0 success (a decision was made, the files check);
 // 1 the inputs are invalid or the check failed, with every error printed; 2 usage or request
@@ -11,30 +11,25 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
 
 namespace ward::cli {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitInvalidInput = 1;
-inline constexpr int kExitUsage = 2;
-
-int RunCheck(const std::vector<std::string>& args);
-// `ward eval` and, with `explain` set, `ward explain`.
-int RunEval(const std::vector<std::string>& args, bool explain);
-// `ward test`, `ward fmt` and `ward lint`: the policy author's tools.
-int RunTest(const std::vector<std::string>& args);
-int RunFmt(const std::vector<std::string>& args);
-int RunLint(const std::vector<std::string>& args);
-
-// `ward compile` (policy files to a bundle) and `ward dump` (the compiled form as text).
-int RunCompile(const std::vector<std::string>& args);
-int RunDump(const std::vector<std::string>& args);
-
-// `ward keygen` (an Ed25519 key pair) and `ward approve` (a grant for an approval digest).
-int RunKeygen(const std::vector<std::string>& args);
-int RunApprove(const std::vector<std::string>& args);
+// The subcommands, each defined in cli/<name>_command.cc, in the order `ward --help` lists
+// them.
+const Command& CheckCommand();
+const Command& EvalCommand();
+const Command& ExplainCommand();
+const Command& CompileCommand();
+const Command& DumpCommand();
+const Command& KeygenCommand();
+const Command& ApproveCommand();
+const Command& TestCommand();
+const Command& FmtCommand();
+const Command& LintCommand();
+const Command& ReplCommand();
 
 // Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
 // error (and warnings when `print_warnings`); null on error.

@@ -10,7 +10,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "policy_lang/formatter.h"
@@ -19,14 +18,6 @@ namespace ward::cli {
 namespace {
 
 constexpr size_t kMaxSourceBytes = size_t{16} << 20;
-
-const std::vector<OptionSpec>& FmtOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
-      {"write", "", false, "rewrite the files in place (also -w)"},
-      {"check", "", false, "change nothing; list the files that are not formatted, exit 1 if any"},
-  };
-  return *kSpecs;
-}
 
 // Files as given, and the *.ward files under each directory (sorted).
 std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
@@ -50,40 +41,13 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
   return files;
 }
 
-}  // namespace
-
-int RunFmt(const std::vector<std::string>& raw_args) {
-  // `-w` is the one short option; the parser knows long ones.
-  std::vector<std::string> args;
-  for (const std::string& arg : raw_args) args.push_back(arg == "-w" ? "--write" : arg);
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, FmtOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward fmt: %s\n", parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s", UsageText("fmt", "[-w | --check] FILE...",
-                                 "Formats policy files in the canonical layout, keeping every "
-                                 "comment. Prints the result, rewrites the files (-w), or lists "
-                                 "the files that are not formatted (--check). A directory stands "
-                                 "for the *.ward files under it.",
-                                 FmtOptions()));
-    return kExitOk;
-  }
+int RunFmt(const Invocation& parsed) {
   const bool write = parsed->Has("write");
   const bool check = parsed->Has("check");
-  if (write && check) {
-    absl::FPrintF(stderr, "ward fmt: give at most one of -w and --check\n");
-    return kExitUsage;
-  }
-  if (parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward fmt: no policy files given\n");
-    return kExitUsage;
-  }
+  if (write && check) return parsed.UsageError("give at most one of -w and --check");
   const std::vector<std::string> files = ExpandPaths(parsed->positional);
   if (write && std::find(files.begin(), files.end(), "-") != files.end()) {
-    absl::FPrintF(stderr, "ward fmt: -w cannot rewrite standard input\n");
-    return kExitUsage;
+    return parsed.UsageError("-w cannot rewrite standard input");
   }
   int exit_code = kExitOk;
   size_t unformatted = 0;
@@ -128,6 +92,31 @@ int RunFmt(const std::vector<std::string>& raw_args) {
     exit_code = kExitInvalidInput;
   }
   return exit_code;
+}
+
+}  // namespace
+
+const Command& FmtCommand() {
+  static const Command* const kCommand = [] {
+    auto* command = new Command;
+    command->name = "fmt";
+    command->synopsis = "[-w | --check] FILE...";
+    command->summary = "format policy files, keeping comments";
+    command->description =
+        "Formats policy files in the canonical layout, keeping every comment. Prints the "
+        "result, rewrites the files (-w), or lists the files that are not formatted (--check). "
+        "A directory stands for the *.ward files under it.";
+    command->options = {
+        {"write", "", false, "rewrite the files in place (also -w)", 'w'},
+        {"check", "", false,
+         "change nothing; list the files that are not formatted, exit 1 if any"},
+    };
+    command->positionals = Positionals::kAtLeastOne;
+    command->positional_hint = "no policy files given";
+    command->run = RunFmt;
+    return command;
+  }();
+  return *kCommand;
 }
 
 }  // namespace ward::cli

@@ -6,7 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "lib/internal/policy_access.h"
@@ -16,37 +15,7 @@
 namespace ward::cli {
 namespace {
 
-const std::vector<OptionSpec>& LintOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
-      {"entities", "FILE", false, "also lint this entity file against the policy"},
-      {"werror", "", false, "exit 1 when there is any finding"},
-      {"now", "TIME", false,
-       "judge expiry at this RFC 3339 time instead of the clock (for reproducible output)"},
-  };
-  return *kSpecs;
-}
-
-}  // namespace
-
-int RunLint(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, LintOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward lint: %s\n", parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s", UsageText("lint", "FILE... [--entities FILE] [--werror] [--now TIME]",
-                                 "Warns about rules that can never hold, rules shadowed by a "
-                                 "forbid, duplicate rules, schema attributes no rule reads, and "
-                                 "identities that are unowned, inactive or that no rule applies "
-                                 "to. Exits 0, or 1 with --werror when there is a finding.",
-                                 LintOptions()));
-    return kExitOk;
-  }
-  if (parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward lint: no policy files given\n");
-    return kExitUsage;
-  }
+int RunLint(const Invocation& parsed) {
   LintInput input;
   if (parsed->Has("now")) {
     absl::StatusOr<absl::Time> now = ParseTimestamp(parsed->Get("now"));
@@ -96,6 +65,32 @@ int RunLint(const std::vector<std::string>& args) {
   absl::PrintF("%s\n", count == 0 ? std::string("no findings")
                                   : absl::StrCat(count, count == 1 ? " finding" : " findings"));
   return count > 0 && parsed->Has("werror") ? kExitInvalidInput : kExitOk;
+}
+
+}  // namespace
+
+const Command& LintCommand() {
+  static const Command* const kCommand = [] {
+    auto* command = new Command;
+    command->name = "lint";
+    command->synopsis = "FILE... [--entities FILE] [--werror] [--now TIME]";
+    command->summary = "warn about likely mistakes in a policy set and its entities";
+    command->description =
+        "Warns about rules that can never hold, rules shadowed by a forbid, duplicate rules, "
+        "schema attributes no rule reads, and identities that are unowned, inactive or that no "
+        "rule applies to. Exits 0, or 1 with --werror when there is a finding.";
+    command->options = {
+        {"entities", "FILE", false, "also lint this entity file against the policy"},
+        {"werror", "", false, "exit 1 when there is any finding"},
+        {"now", "TIME", false,
+         "judge expiry at this RFC 3339 time instead of the clock (for reproducible output)"},
+    };
+    command->positionals = Positionals::kAtLeastOne;
+    command->positional_hint = "no policy files given";
+    command->run = RunLint;
+    return command;
+  }();
+  return *kCommand;
 }
 
 }  // namespace ward::cli

@@ -68,18 +68,6 @@ constexpr char kGreen[] = "1;32";
 constexpr char kRed[] = "1;31";
 constexpr char kYellow[] = "1;33";
 
-const std::vector<OptionSpec>& ReplOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
-      {"policy", "FILE", true, "a policy source; several form one policy set"},
-      {"entities", "FILE", false, "the entity file (identities and resources)"},
-      {"approval-key", "NAME.pub", true,
-       "trust grants signed by this public key (`ward keygen`), as `ward eval` does"},
-      {"approver-key", "NAME.key", false,
-       "the private key `:approve` signs grants with (its public key is trusted too)"},
-  };
-  return *kSpecs;
-}
-
 // ---- Reading lines ----
 
 std::string Visible(absl::string_view text);
@@ -1197,29 +1185,7 @@ void UseTerminalLocale() {
 
 }  // namespace
 
-int RunRepl(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, ReplOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward repl: %s\n", parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s", UsageText("repl",
-                                 "[--policy FILE...] [--entities FILE] "
-                                 "[--approval-key NAME.pub...] [--approver-key NAME.key]",
-                                 "An interactive session: decide requests typed on one line, "
-                                 "explain them, approve them (`:approve`), add rules, edit "
-                                 "identities and reload policies. Reads a script when standard "
-                                 "input is not a terminal. See docs/repl.md.",
-                                 ReplOptions()));
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward repl: unexpected argument `%s` (policy files go after --policy)\n",
-                  parsed->positional.front());
-    return kExitUsage;
-  }
-
+int RunRepl(const Invocation& parsed) {
   // The trusted public keys, and the private key `:approve` signs with (trusted too).
   ApprovalKeys keys;
   if (!ReadKeyFiles(parsed->GetAll("approval-key"), &keys.trusted)) return kExitInvalidInput;

@@ -7,18 +7,18 @@
 #ifndef WARD_CLI_REPL_H_
 #define WARD_CLI_REPL_H_
 
-#include <string>
-#include <vector>
+#include "cli/command.h"
 
 namespace ward::cli {
 
-// Runs `ward repl [--policy FILE...] [--entities FILE] [--approval-key NAME.pub...]
-// [--approver-key NAME.key]`. Reads standard input: with line editing, history and
+// Runs `ward repl` (ReplCommand() in cli/repl_command.cc) on its parsed arguments: --policy
+// FILE..., --entities FILE, --approval-key NAME.pub..., --approver-key NAME.key. Reads standard
+// input: with line editing, history and
 // completion when it is a terminal, and as a plain script otherwise. The approval keys are
 // trusted as `ward eval` trusts them; `:approve` signs grants with the approver key (whose
 // public key is trusted too). Returns 0 on `:quit` or end of input, 1 when the initial files
 // or keys are invalid, 2 on a usage error.
-int RunRepl(const std::vector<std::string>& args);
+int RunRepl(const Invocation& parsed);
 
 }  // namespace ward::cli
 

@@ -6,47 +6,15 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
-#include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/test_runner.h"
 
 namespace ward::cli {
 namespace {
 
-const std::vector<OptionSpec>& TestOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
-      {"junit", "FILE", false, "also write a JUnit XML report (a testsuite per test file)"},
-      {"color", "", false, "colour the report (the default when standard output is a terminal)"},
-      {"no-color", "", false, "do not colour the report"},
-  };
-  return *kSpecs;
-}
-
-}  // namespace
-
-int RunTest(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, TestOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward test: %s\n", parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s", UsageText("test", "PATH... [--junit FILE] [--color | --no-color]",
-                                 "Runs policy tests: every *.ward_test.json file given or found "
-                                 "under a directory. Prints PASS or FAIL per case, the diff of "
-                                 "each failed expectation, the rules no case covered, and \"N "
-                                 "passed, N failed\". Exits 0 when every case passes, 1 when one "
-                                 "fails or a test file or its policy is invalid.",
-                                 TestOptions()));
-    return kExitOk;
-  }
-  if (parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward test: no test files given (PATH: a file or a directory)\n");
-    return kExitUsage;
-  }
+int RunTest(const Invocation& parsed) {
   if (parsed->Has("color") && parsed->Has("no-color")) {
-    absl::FPrintF(stderr, "ward test: give at most one of --color and --no-color\n");
-    return kExitUsage;
+    return parsed.UsageError("give at most one of --color and --no-color");
   }
   TestRunOptions options;
   options.junit_path = parsed->Get("junit");
@@ -60,6 +28,32 @@ int RunTest(const std::vector<std::string>& args) {
     return kExitInvalidInput;
   }
   return summary->failed == 0 ? kExitOk : kExitInvalidInput;
+}
+
+}  // namespace
+
+const Command& TestCommand() {
+  static const Command* const kCommand = [] {
+    auto* command = new Command;
+    command->name = "test";
+    command->synopsis = "PATH... [--junit FILE] [--color | --no-color]";
+    command->summary = "run policy tests (*.ward_test.json)";
+    command->description =
+        "Runs policy tests: every *.ward_test.json file given or found under a directory. "
+        "Prints PASS or FAIL per case, the diff of each failed expectation, the rules no case "
+        "covered, and \"N passed, N failed\". Exits 0 when every case passes, 1 when one fails "
+        "or a test file or its policy is invalid.";
+    command->options = {
+        {"junit", "FILE", false, "also write a JUnit XML report (a testsuite per test file)"},
+        {"color", "", false, "colour the report (the default when standard output is a terminal)"},
+        {"no-color", "", false, "do not colour the report"},
+    };
+    command->positionals = Positionals::kAtLeastOne;
+    command->positional_hint = "no test files given (PATH: a file or a directory)";
+    command->run = RunTest;
+    return command;
+  }();
+  return *kCommand;
 }
 
 }  // namespace ward::cli

@@ -1,3 +1,6 @@
+// `ward check FILE... [--entities FILE]`: the policy set against its schema, the linter's
+// findings, and an entity file against the schema.
+
 #include <string>
 #include <vector>
 
@@ -13,38 +16,37 @@
 namespace ward::cli {
 namespace {
 
-const std::vector<OptionSpec>& CheckOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
-      {"entities", "FILE", false, "also validate this entity file against the schema"},
-  };
-  return *kSpecs;
-}
-
 std::string Plural(size_t n, absl::string_view word, absl::string_view plural = "") {
   if (n == 1) return absl::StrCat(n, " ", word);
   return plural.empty() ? absl::StrCat(n, " ", word, "s") : absl::StrCat(n, " ", plural);
 }
 
+int RunCheck(const Invocation& parsed);
+
 }  // namespace
 
-int RunCheck(const std::vector<std::string>& args) {
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, CheckOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward check: %s\n", parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s", UsageText("check", "FILE... [--entities FILE]",
-                                 "Checks policy files against their schema; prints every error "
-                                 "with its file:line:col, or a summary.",
-                                 CheckOptions()));
-    return kExitOk;
-  }
-  if (parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward check: no policy files given\n");
-    return kExitUsage;
-  }
+const Command& CheckCommand() {
+  static const Command* const kCommand = [] {
+    auto* command = new Command;
+    command->name = "check";
+    command->synopsis = "FILE... [--entities FILE]";
+    command->summary = "check policy files (and an entity file)";
+    command->description =
+        "Checks policy files against their schema; prints every error with its file:line:col, "
+        "or a summary.";
+    command->options = {
+        {"entities", "FILE", false, "also validate this entity file against the schema"}};
+    command->positionals = Positionals::kAtLeastOne;
+    command->positional_hint = "no policy files given";
+    command->run = RunCheck;
+    return command;
+  }();
+  return *kCommand;
+}
 
+namespace {
+
+int RunCheck(const Invocation& parsed) {
   absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(parsed->positional);
   if (!sources.ok()) {
     absl::FPrintF(stderr, "%s\n", sources.status().message());
@@ -103,4 +105,5 @@ int RunCheck(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+}  // namespace
 }  // namespace ward::cli

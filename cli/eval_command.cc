@@ -1,3 +1,6 @@
+// `ward eval` and `ward explain`: decide requests against a policy set or a bundle, and print
+// each decision (with its trace, for explain).
+
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -16,8 +19,8 @@
 namespace ward::cli {
 namespace {
 
-const std::vector<OptionSpec>& EvalOptions() {
-  static const auto* const kSpecs = new std::vector<OptionSpec>{
+std::vector<OptionSpec> EvalOptions() {
+  return {
       {"policy", "FILE", true, "a policy source; several form one policy set"},
       {"bundle", "FILE", false, "a compiled bundle (`ward compile`) instead of --policy"},
       {"entities", "FILE", false, "the entity file (identities and resources)"},
@@ -30,7 +33,6 @@ const std::vector<OptionSpec>& EvalOptions() {
       {"trust", "NAME.pub", true,
        "load --bundle only if it is signed by this public key (`ward compile --sign`)"},
   };
-  return *kSpecs;
 }
 
 void PrintDecision(const Engine& engine, const Request& request, bool explain) {
@@ -92,47 +94,17 @@ int DecideLines(const Engine& engine, const std::string& path, bool explain) {
   return exit_code;
 }
 
-}  // namespace
-
-int RunEval(const std::vector<std::string>& args, bool explain) {
-  const char* name = explain ? "explain" : "eval";
-  absl::StatusOr<ParsedArgs> parsed = ParseArgs(args, EvalOptions());
-  if (!parsed.ok()) {
-    absl::FPrintF(stderr, "ward %s: %s\n", name, parsed.status().message());
-    return kExitUsage;
-  }
-  if (parsed->help) {
-    absl::PrintF("%s",
-                 UsageText(name,
-                           "(--policy FILE... | --bundle FILE [--trust NAME.pub]) "
-                           "[--entities FILE] (--request FILE | --requests FILE) "
-                           "[--approval-key NAME.pub]",
-                           explain ? "Decides requests and prints each decision as JSON followed "
-                                     "by its trace: every candidate rule of every principal."
-                                   : "Decides requests and prints each decision as one line of "
-                                     "JSON. Exits 0 whatever the effect.",
-                           EvalOptions()));
-    return kExitOk;
-  }
-  if (!parsed->positional.empty()) {
-    absl::FPrintF(stderr, "ward %s: unexpected argument `%s` (policy files go after --policy)\n",
-                  name, parsed->positional.front());
-    return kExitUsage;
-  }
+int Decide(const Invocation& parsed, bool explain) {
+  const std::string& name = parsed.command().name;
   if (parsed->Has("policy") == parsed->Has("bundle")) {
-    absl::FPrintF(stderr, "ward %s: give the policy as --policy FILE... or --bundle FILE\n", name);
-    return kExitUsage;
+    return parsed.UsageError("give the policy as --policy FILE... or --bundle FILE");
   }
   if (parsed->Has("request") == parsed->Has("requests")) {
-    absl::FPrintF(stderr, "ward %s: give exactly one of --request FILE and --requests FILE\n",
-                  name);
-    return kExitUsage;
+    return parsed.UsageError("give exactly one of --request FILE and --requests FILE");
   }
 
   if (parsed->Has("trust") && !parsed->Has("bundle")) {
-    absl::FPrintF(stderr, "ward %s: --trust checks the signature of --bundle; there is none\n",
-                  name);
-    return kExitUsage;
+    return parsed.UsageError("--trust checks the signature of --bundle; there is none");
   }
   std::shared_ptr<const Policy> policy =
       parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"), parsed->GetAll("trust"))
@@ -171,6 +143,40 @@ int RunEval(const std::vector<std::string>& args, bool explain) {
   }
   PrintDecision(**engine, *request, explain);
   return kExitOk;
+}
+
+int RunEval(const Invocation& call) { return Decide(call, /*explain=*/false); }
+int RunExplain(const Invocation& call) { return Decide(call, /*explain=*/true); }
+
+Command* NewEvalCommand(bool explain) {
+  auto* command = new Command;
+  command->name = explain ? "explain" : "eval";
+  command->synopsis =
+      "(--policy FILE... | --bundle FILE [--trust NAME.pub]) [--entities FILE] "
+      "(--request FILE | --requests FILE) [--approval-key NAME.pub]";
+  command->summary = explain ? "decide requests; print each decision and its trace"
+                             : "decide requests; print each decision as one line of JSON";
+  command->description =
+      explain ? "Decides requests and prints each decision as JSON followed by its trace: every "
+                "candidate rule of every principal."
+              : "Decides requests and prints each decision as one line of JSON. Exits 0 whatever "
+                "the effect.";
+  command->options = EvalOptions();
+  command->positional_hint = "policy files go after --policy";
+  command->run = explain ? RunExplain : RunEval;
+  return command;
+}
+
+}  // namespace
+
+const Command& EvalCommand() {
+  static const Command* const kCommand = NewEvalCommand(/*explain=*/false);
+  return *kCommand;
+}
+
+const Command& ExplainCommand() {
+  static const Command* const kCommand = NewEvalCommand(/*explain=*/true);
+  return *kCommand;
 }
 
 }  // namespace ward::cli

@@ -1,0 +1,3 @@
+module ward.dev/ward
+
+go 1.19
