@@ -2,34 +2,25 @@
 // files they write, and a way to run `ward ARGS` with a given standard input and read back
 // its exit code and output. Shared by cli_test, workbench_test and repl_script_test.
 //
-// The binary is $WARD_BIN (ctest and Bazel set it), else build/cli/ward.
+// The binary is $WARD_BIN (ctest and Bazel set it), else build/cli/ward (testing/ward_runner.h).
 
 #ifndef WARD_CLI_COMMAND_TEST_BASE_H_
 #define WARD_CLI_COMMAND_TEST_BASE_H_
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/ward_runner.h"
 
 namespace ward::cli_testing {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-inline std::string WardBinary() {
-  const char* env = std::getenv("WARD_BIN");
-  return env != nullptr && *env != '\0' ? env : "build/cli/ward";
-}
+using Outcome = testing_support::CommandOutcome;
+using testing_support::WardBinary;
 
 class CommandTest : public testing::Test {
  protected:
@@ -56,15 +47,7 @@ class CommandTest : public testing::Test {
 
   // Runs `ward ARGS` (ARGS as a shell would split them) with `input` on standard input.
   Outcome Ward(const std::string& args, const std::string& input = "") const {
-    Write("stdin.txt", input);
-    const std::string command = WardBinary() + " " + args + " <" + Path("stdin.txt") + " >" +
-                                Path("stdout.txt") + " 2>" + Path("stderr.txt");
-    Outcome run;
-    const int status = std::system(command.c_str());
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = Read("stdout.txt");
-    run.err = Read("stderr.txt");
-    return run;
+    return testing_support::RunShellCommand(WardBinary() + " " + args, input, dir_.string());
   }
 
   std::filesystem::path dir_;

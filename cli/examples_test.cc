@@ -4,78 +4,23 @@
 // The binary is $WARD_BIN (ctest sets it), else build/cli/ward. The working directory is the
 // repository root.
 
-#include <sys/wait.h>
+#include "testing/examples.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testing/ward_runner.h"
 
 namespace {
 
-struct Example {
-  std::string name;  // the folder under examples/
-  std::vector<std::string> policy_files;
-};
-
-// Names the parameter in test output.
-void PrintTo(const Example& example, std::ostream* os) { *os << example.name; }
-
-const std::vector<Example>& Examples() {
-  static const auto* const kExamples = new std::vector<Example>{
-      {"ai-gateway", {"schema.ward", "rules.ward"}},
-      {"agent-runtime", {"schema.ward", "rules.ward"}},
-      {"training-pipeline", {"policy.ward"}},
-  };
-  return *kExamples;
-}
-
-std::string WardBinary() {
-  const char* path = std::getenv("WARD_BIN");
-  if (path != nullptr && *path != '\0') return path;
-  return "build/cli/ward";
-}
-
-// `text` quoted for the POSIX shell.
-std::string Quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      quoted += "'\\''";
-    } else {
-      quoted += c;
-    }
-  }
-  return quoted + "'";
-}
-
-struct RunResult {
-  int exit_code = -1;
-  std::string output;  // standard output
-};
-
-// Runs `ward ARGS...` through the shell and collects its standard output.
-RunResult RunWard(const std::vector<std::string>& args) {
-  std::string command = Quote(WardBinary());
-  for (const std::string& arg : args) command += " " + Quote(arg);
-  RunResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run: " << command;
-    return result;
-  }
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
-  const int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  return result;
-}
+using ::ward::testing_support::CommandOutcome;
+using ::ward::testing_support::ExamplePolicySet;
+using ::ward::testing_support::ExamplePolicySets;
+using ::ward::testing_support::ExamplesWithExpectedDecisions;
+using ::ward::testing_support::RunWard;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -92,30 +37,44 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
-std::string Dir(const Example& example) { return "examples/" + example.name; }
-
 // --policy F for each policy file of `example`.
-std::vector<std::string> PolicyArgs(const Example& example) {
+std::vector<std::string> PolicyArgs(const ExamplePolicySet& example) {
   std::vector<std::string> args;
   for (const std::string& file : example.policy_files) {
     args.push_back("--policy");
-    args.push_back(Dir(example) + "/" + file);
+    args.push_back(file);
   }
   return args;
 }
 
-class ExamplesTest : public testing::TestWithParam<Example> {};
+class ExampleCheckTest : public testing::TestWithParam<ExamplePolicySet> {};
 
-TEST_P(ExamplesTest, PolicyAndEntitiesCheck) {
-  const Example& example = GetParam();
+TEST_P(ExampleCheckTest, PolicyAndEntitiesCheck) {
+  const ExamplePolicySet& example = GetParam();
   std::vector<std::string> args = {"check"};
-  for (const std::string& file : example.policy_files) args.push_back(Dir(example) + "/" + file);
+  args.insert(args.end(), example.policy_files.begin(), example.policy_files.end());
   args.push_back("--entities");
-  args.push_back(Dir(example) + "/entities.json");
-  const RunResult result = RunWard(args);
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("ok: "), std::string::npos) << result.output;
+  args.push_back(example.entities_file);
+  const CommandOutcome result = RunWard(args);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("ok: "), std::string::npos) << result.out;
 }
+
+// Every example is found, and every one but the MCP gateway (whose calls are made by its
+// Node test) documents its decisions.
+TEST(ExampleRegistryTest, FindsTheExamples) {
+  std::vector<std::string> names, with_decisions;
+  for (const ExamplePolicySet& example : ExamplePolicySets()) names.push_back(example.name);
+  for (const ExamplePolicySet& example : ExamplesWithExpectedDecisions()) {
+    with_decisions.push_back(example.name);
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"agent-runtime", "ai-gateway", "mcp-gateway",
+                                             "training-pipeline"}));
+  EXPECT_EQ(with_decisions,
+            (std::vector<std::string>{"agent-runtime", "ai-gateway", "training-pipeline"}));
+}
+
+class ExamplesTest : public testing::TestWithParam<ExamplePolicySet> {};
 
 // The decision without its last key, the policy hash: expected.jsonl holds the contract's keys
 // only, so that it does not change with the compiled form of the policy.
@@ -126,47 +85,49 @@ std::string WithoutPolicyHash(const std::string& line) {
 }
 
 TEST_P(ExamplesTest, DecisionsMatchExpected) {
-  const Example& example = GetParam();
+  const ExamplePolicySet& example = GetParam();
   std::vector<std::string> args = {"eval"};
   for (const std::string& arg : PolicyArgs(example)) args.push_back(arg);
-  args.insert(args.end(), {"--entities", Dir(example) + "/entities.json", "--requests",
-                           Dir(example) + "/requests.jsonl"});
-  const RunResult result = RunWard(args);
-  ASSERT_EQ(result.exit_code, 0) << result.output;
+  args.insert(args.end(),
+              {"--entities", example.entities_file, "--requests", example.dir + "/requests.jsonl"});
+  const CommandOutcome result = RunWard(args);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
 
-  const std::vector<std::string> requests = Lines(ReadFile(Dir(example) + "/requests.jsonl"));
-  const std::vector<std::string> expected = Lines(ReadFile(Dir(example) + "/expected.jsonl"));
-  const std::vector<std::string> actual = Lines(result.output);
+  const std::vector<std::string> requests = Lines(ReadFile(example.dir + "/requests.jsonl"));
+  const std::vector<std::string> expected = Lines(ReadFile(example.dir + "/expected.jsonl"));
+  const std::vector<std::string> actual = Lines(result.out);
   ASSERT_FALSE(expected.empty());
   EXPECT_EQ(expected.size(), requests.size()) << "one expected decision per request";
-  ASSERT_EQ(actual.size(), expected.size()) << result.output;
+  ASSERT_EQ(actual.size(), expected.size()) << result.out;
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_NE(actual[i].find(",\"policy\":\""), std::string::npos) << actual[i];
     EXPECT_EQ(WithoutPolicyHash(actual[i]), expected[i])
-        << "line " << i + 1 << " of " << Dir(example)
+        << "line " << i + 1 << " of " << example.dir
         << "/requests.jsonl: " << (i < requests.size() ? requests[i] : "");
   }
 }
 
 TEST_P(ExamplesTest, SingleRequestIsExplained) {
-  const Example& example = GetParam();
+  const ExamplePolicySet& example = GetParam();
   std::vector<std::string> args = {"explain"};
   for (const std::string& arg : PolicyArgs(example)) args.push_back(arg);
-  args.insert(args.end(), {"--entities", Dir(example) + "/entities.json", "--request",
-                           Dir(example) + "/request.json"});
-  const RunResult result = RunWard(args);
-  ASSERT_EQ(result.exit_code, 0) << result.output;
-  const std::vector<std::string> lines = Lines(result.output);
-  ASSERT_GE(lines.size(), 3u) << result.output;
-  EXPECT_EQ(lines[0].rfind("{\"effect\":", 0), 0u) << result.output;
-  EXPECT_EQ(lines[1].rfind("subject ", 0), 0u) << result.output;
+  args.insert(args.end(),
+              {"--entities", example.entities_file, "--request", example.dir + "/request.json"});
+  const CommandOutcome result = RunWard(args);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const std::vector<std::string> lines = Lines(result.out);
+  ASSERT_GE(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[0].rfind("{\"effect\":", 0), 0u) << result.out;
+  EXPECT_EQ(lines[1].rfind("subject ", 0), 0u) << result.out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Examples, ExamplesTest, testing::ValuesIn(Examples()),
-                         [](const testing::TestParamInfo<Example>& info) {
-                           std::string name;
-                           for (char c : info.param.name) name += c == '-' ? '_' : c;
-                           return name;
-                         });
+std::string ParamName(const testing::TestParamInfo<ExamplePolicySet>& info) {
+  return ward::testing_support::TestName(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, ExampleCheckTest, testing::ValuesIn(ExamplePolicySets()),
+                         ParamName);
+INSTANTIATE_TEST_SUITE_P(Examples, ExamplesTest, testing::ValuesIn(ExamplesWithExpectedDecisions()),
+                         ParamName);
 
 }  // namespace

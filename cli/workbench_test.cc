@@ -9,6 +9,7 @@
 #include "cli/command_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/examples.h"
 
 namespace {
 
@@ -312,11 +313,14 @@ TEST_F(WorkbenchTest, CheckShowsLintFindingsAsWarningsAndStillPasses) {
 // ---- The examples ----
 
 TEST_F(WorkbenchTest, ExamplesPassTheirTestsWithFullCoverage) {
-  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline", "mcp-gateway"}) {
-    Outcome run = Ward(std::string("test examples/") + example + "/tests");
+  const std::vector<ward::testing_support::ExamplePolicySet> examples =
+      ward::testing_support::ExamplePolicySets();
+  ASSERT_FALSE(examples.empty());
+  for (const ward::testing_support::ExamplePolicySet& example : examples) {
+    Outcome run = Ward("test " + example.tests_dir);
     EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
-    EXPECT_THAT(run.out, HasSubstr("held or erred in some case")) << example;
-    EXPECT_THAT(run.out, Not(HasSubstr("in no case"))) << example;
+    EXPECT_THAT(run.out, HasSubstr("held or erred in some case")) << example.name;
+    EXPECT_THAT(run.out, Not(HasSubstr("in no case"))) << example.name;
   }
 }
 

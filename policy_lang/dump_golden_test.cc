@@ -1,15 +1,14 @@
 // Pins Policy::Dump() of every example policy set to a golden file in testdata/golden/.
 // After an intended change, regenerate with WARD_UPDATE_GOLDEN=1 and review the diff.
 
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "testing/examples.h"
 #include "ward/compile.h"
 
 namespace ward {
@@ -22,17 +21,13 @@ std::string ReadText(const std::string& path) {
   return buffer.str();
 }
 
-class DumpGoldenTest : public testing::TestWithParam<std::string> {};
+using testing_support::ExamplePolicySet;
+
+class DumpGoldenTest : public testing::TestWithParam<ExamplePolicySet> {};
 
 TEST_P(DumpGoldenTest, MatchesGolden) {
-  const std::string example = GetParam();
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator("examples/" + example)) {
-    if (entry.path().extension() == ".ward") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  ASSERT_FALSE(paths.empty());
-  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(paths);
+  const std::string example = GetParam().name;
+  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(GetParam().policy_files);
   ASSERT_TRUE(sources.ok()) << sources.status();
   absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy(*sources);
   ASSERT_TRUE(policy.ok()) << policy.status();
@@ -49,12 +44,9 @@ TEST_P(DumpGoldenTest, MatchesGolden) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, DumpGoldenTest,
-                         testing::Values("agent-runtime", "ai-gateway", "training-pipeline",
-                                         "mcp-gateway"),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
+                         testing::ValuesIn(testing_support::ExamplePolicySets()),
+                         [](const testing::TestParamInfo<ExamplePolicySet>& info) {
+                           return testing_support::TestName(info.param);
                          });
 
 }  // namespace

@@ -3,8 +3,6 @@
 
 #include "policy_lang/linter.h"
 
-#include <algorithm>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "lib/internal/files.h"
 #include "lib/internal/policy_access.h"
+#include "testing/examples.h"
 #include "ward/compile.h"
 
 namespace ward {
@@ -437,18 +436,15 @@ TEST(LinterEntitiesTest, ReportedAtTheIdInTheEntityFile) {
 // identities their entity files hold to show the lifecycle guard (suspended, revoked, expired
 // and unowned ones).
 TEST(LinterExamplesTest, NoRuleFindingsOnTheExamples) {
-  for (const char* example : {"agent-runtime", "ai-gateway", "training-pipeline", "mcp-gateway"}) {
-    const std::string dir = absl::StrCat("examples/", example);
-    std::vector<std::string> paths;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      if (entry.path().extension() == ".ward") paths.push_back(entry.path().string());
-    }
-    std::sort(paths.begin(), paths.end());
-    absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(paths);
+  const std::vector<testing_support::ExamplePolicySet> examples =
+      testing_support::ExamplePolicySets();
+  ASSERT_FALSE(examples.empty());
+  for (const testing_support::ExamplePolicySet& example : examples) {
+    absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(example.policy_files);
     ASSERT_TRUE(sources.ok()) << sources.status();
     CompileResult compiled = Compile(*sources);
     ASSERT_NE(compiled.policy, nullptr) << FormatDiagnostics(compiled.diagnostics);
-    const std::string entities_path = dir + "/entities.json";
+    const std::string& entities_path = example.entities_file;
     absl::StatusOr<std::string> text = internal::ReadFile(entities_path, 1 << 20);
     ASSERT_TRUE(text.ok()) << text.status();
     absl::StatusOr<EntityStore> store = EntityStore::FromJson(*text, compiled.policy->schema());

@@ -6,40 +6,12 @@
 //
 //   ward_c_allocation_test
 
-#include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <new>
+#include <optional>
 
+#include "testing/allocation_counter.h"
 #include "ward.h"
-
-// Sanitizers replace the allocator themselves; counting is done in plain builds only.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define WARD_COUNT_ALLOCATIONS 0
-#else
-#define WARD_COUNT_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<long> allocations{0};
-}  // namespace
-
-#if WARD_COUNT_ALLOCATIONS
-void* operator new(size_t size) {
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) { return operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-#endif
 
 namespace {
 
@@ -75,10 +47,6 @@ constexpr char kEntities[] = R"({"identities": [
 }  // namespace
 
 int main() {
-  if (!WARD_COUNT_ALLOCATIONS) {
-    std::printf("allocations are not counted under sanitizers\n");
-    return 0;
-  }
   ward_engine* engine = nullptr;
   ward_error* error = nullptr;
   // An engine that trusts an approval key: requests without a grant still allocate nothing.
@@ -126,8 +94,9 @@ int main() {
   ward_decision* with_args = ward_decision_new();
   ward_decision* without_args = ward_decision_new();
   int wrong = 0;
+  std::optional<ward::testing_support::AllocationCount> count;
   for (int round = 0; round < 4; ++round) {
-    if (round == 3) counting = true;  // the first rounds warm up
+    if (round == 3) count.emplace();  // the first rounds warm up
     for (const Case& c : cases) {
       ward_decision* decision = c.amount >= 0 ? with_args : without_args;
       ward_identity_ref chain[] = {{WARD_KIND_USER, ward_str_of(c.user)}};
@@ -164,7 +133,8 @@ int main() {
       }
     }
   }
-  counting = false;
+  const long allocations = count->count();
+  count.reset();
   ward_decision_free(with_args);
   ward_decision_free(without_args);
   ward_engine_free(engine);
@@ -173,8 +143,26 @@ int main() {
     return 1;
   }
   const long decisions = static_cast<long>(sizeof cases / sizeof cases[0]);
-  if (allocations.load() != 0) {
-    std::fprintf(stderr, "%ld allocation(s) in %ld decisions in steady state\n", allocations.load(),
+  if (!ward::testing_support::Counting()) {
+    // A sanitizer owns the allocator: the decisions were checked, the allocations cannot be.
+    std::printf("%ld decisions as expected; allocations are not counted under a sanitizer\n",
+                decisions);
+    return 0;
+  }
+  // The counter sees the library's allocations: creating a decision allocates.
+  long control = 0;
+  {
+    ward::testing_support::AllocationCount count_new;
+    ward_decision* fresh = ward_decision_new();
+    control = count_new.count();
+    ward_decision_free(fresh);
+  }
+  if (control == 0) {
+    std::fprintf(stderr, "the counter does not see libward.so's allocations\n");
+    return 1;
+  }
+  if (allocations != 0) {
+    std::fprintf(stderr, "%ld allocation(s) in %ld decisions in steady state\n", allocations,
                  decisions);
     return 1;
   }
