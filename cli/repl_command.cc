@@ -1,7 +1,8 @@
-// `ward repl`: the command's definition; the session itself is cli/repl.cc.
+// `ward repl`: the command's definition. The session is cli/repl/session.cc; cli/repl/repl.cc
+// runs it on a terminal or a script.
 
 #include "cli/commands.h"
-#include "cli/repl.h"
+#include "cli/repl/repl.h"
 
 namespace ward::cli {
 

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
-#include "cli/test_runner.h"
+#include "cli/policy_test/runner.h"
 
 namespace ward::cli {
 namespace {

@@ -1,8 +1,8 @@
 // Policy tests: files that name a policy set and an entity file and list requests with their
 // expected decisions (format: docs/testing.md). `ward test` and the REPL's `:test` run them.
 
-#ifndef WARD_CLI_TEST_RUNNER_H_
-#define WARD_CLI_TEST_RUNNER_H_
+#ifndef WARD_CLI_POLICY_TEST_RUNNER_H_
+#define WARD_CLI_POLICY_TEST_RUNNER_H_
 
 #include <memory>
 #include <string>
@@ -37,4 +37,4 @@ absl::StatusOr<TestRunSummary> RunPolicyTests(const std::vector<std::string>& pa
 
 }  // namespace ward::cli
 
-#endif  // WARD_CLI_TEST_RUNNER_H_
+#endif  // WARD_CLI_POLICY_TEST_RUNNER_H_

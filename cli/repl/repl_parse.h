@@ -2,8 +2,8 @@
 // test for when typed policy text is complete, and tab completion. Kept apart from the
 // session so that they can be unit-tested.
 
-#ifndef WARD_CLI_REPL_PARSE_H_
-#define WARD_CLI_REPL_PARSE_H_
+#ifndef WARD_CLI_REPL_REPL_PARSE_H_
+#define WARD_CLI_REPL_REPL_PARSE_H_
 
 #include <cstddef>
 #include <functional>
@@ -89,4 +89,4 @@ std::string CommonPrefix(const std::vector<std::string>& words);
 
 }  // namespace ward::cli
 
-#endif  // WARD_CLI_REPL_PARSE_H_
+#endif  // WARD_CLI_REPL_REPL_PARSE_H_

@@ -7,7 +7,7 @@ sessions, the explain commands, entity edits, the clock, typed rules,
 fixed time, and the timeouts are generous for a loaded machine or a sanitizer
 build.
 
-Run: /usr/bin/python3 -m pytest -q cli/repl_test.py
+Run: /usr/bin/python3 -m pytest -q cli/repl/repl_test.py
 """
 
 import os
@@ -19,7 +19,7 @@ import subprocess
 import pexpect
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 WARD = os.environ.get("WARD_BIN") or str(ROOT / "build" / "cli" / "ward")
 EXAMPLE = ROOT / "examples" / "agent-runtime"
 TIMEOUT = 90  # seconds for any one answer

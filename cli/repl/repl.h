@@ -4,8 +4,8 @@
 // reload files.
 // See docs/repl.md.
 
-#ifndef WARD_CLI_REPL_H_
-#define WARD_CLI_REPL_H_
+#ifndef WARD_CLI_REPL_REPL_H_
+#define WARD_CLI_REPL_REPL_H_
 
 #include "cli/command.h"
 
@@ -22,4 +22,4 @@ int RunRepl(const Invocation& parsed);
 
 }  // namespace ward::cli
 
-#endif  // WARD_CLI_REPL_H_
+#endif  // WARD_CLI_REPL_REPL_H_

@@ -1,4 +1,4 @@
-#include "cli/repl_parse.h"
+#include "cli/repl/repl_parse.h"
 
 #include <algorithm>
 #include <cstdint>
