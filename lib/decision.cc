@@ -12,6 +12,7 @@
 namespace ward {
 namespace {
 
+// The outcome as the trace's text shows it: "does not hold".
 absl::string_view OutcomeText(TraceRule::Outcome outcome) {
   switch (outcome) {
     case TraceRule::Outcome::kHolds:
@@ -168,6 +169,18 @@ std::string Decision::ToJson() const {
   } catch (...) {
     return std::string(kFallbackJson);
   }
+}
+
+absl::string_view TraceOutcomeName(TraceRule::Outcome outcome) {
+  switch (outcome) {
+    case TraceRule::Outcome::kHolds:
+      return "holds";
+    case TraceRule::Outcome::kDoesNotHold:
+      return "does_not_hold";
+    case TraceRule::Outcome::kError:
+      return "error";
+  }
+  return "error";
 }
 
 std::string Trace::ToText() const {

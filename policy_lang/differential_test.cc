@@ -90,18 +90,6 @@ std::string Rendered(Decision decision) {
   return decision.ToJson();
 }
 
-absl::string_view OutcomeName(TraceRule::Outcome outcome) {
-  switch (outcome) {
-    case TraceRule::Outcome::kHolds:
-      return "holds";
-    case TraceRule::Outcome::kDoesNotHold:
-      return "does not hold";
-    case TraceRule::Outcome::kError:
-      return "error";
-  }
-  return "?";
-}
-
 // One line per principal (its role, who it is, its guard, its own decision), each followed by
 // its candidates (rule, effect, outcome) sorted, since engines may visit candidates in any
 // order. Rules may share a name, so the candidates are a multiset. Condition texts and the
@@ -117,7 +105,7 @@ std::vector<std::string> ComparableTrace(const Trace& trace) {
     const size_t first = lines.size();
     for (const TraceRule& rule : principal.candidates) {
       lines.push_back(
-          absl::StrCat("  ", rule.rule, " (", rule.effect, "): ", OutcomeName(rule.outcome)));
+          absl::StrCat("  ", rule.rule, " (", rule.effect, "): ", TraceOutcomeName(rule.outcome)));
     }
     std::sort(lines.begin() + static_cast<ptrdiff_t>(first), lines.end());
   }
@@ -312,7 +300,7 @@ void Record(const Request& request, const Decision& decision, const Trace& trace
   }
   for (const TracePrincipal& principal : trace.principals) {
     for (const TraceRule& rule : principal.candidates) {
-      ++stats->outcomes[std::string(OutcomeName(rule.outcome))];
+      ++stats->outcomes[std::string(TraceOutcomeName(rule.outcome))];
     }
   }
 }
@@ -497,7 +485,7 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
     // Each reason on at least 0.5% of the requests.
     EXPECT_GE(stats.reasons[reason] * 200, stats.requests) << "too few decisions " << reason;
   }
-  for (const char* outcome : {"holds", "does not hold", "error"}) {
+  for (const char* outcome : {"holds", "does_not_hold", "error"}) {
     EXPECT_GE(stats.outcomes[outcome] * 100, stats.requests) << "too few candidates " << outcome;
   }
   EXPECT_GE(stats.with_errors * 100, stats.requests);

@@ -22,6 +22,7 @@
 #include "bindings/python/errors.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
+#include "lib/internal/utf8_stream.h"
 #include "policy_lang/diagnostics.h"
 #include "pybind11/pybind11.h"
 #include "pybind11/stl.h"
@@ -486,19 +487,6 @@ class PyEngine {
   std::vector<std::string> bundle_keys_;
 };
 
-// "holds", "does_not_hold", "error": the outcome of a candidate rule, as in Node's trace.
-const char* OutcomeName(TraceRule::Outcome outcome) {
-  switch (outcome) {
-    case TraceRule::Outcome::kHolds:
-      return "holds";
-    case TraceRule::Outcome::kDoesNotHold:
-      return "does_not_hold";
-    case TraceRule::Outcome::kError:
-      return "error";
-  }
-  return "error";
-}
-
 py::object OptionalText(const std::string& text) {
   if (text.empty()) return py::none();
   return Utf8(text);
@@ -514,12 +502,12 @@ py::object PyEngine::ExplanationOf(Decision decision, const std::string& text, c
   for (const TracePrincipal& principal : trace.principals) {
     py::list candidates;
     for (const TraceRule& rule : principal.candidates) {
-      candidates.append(
-          rule_type("rule"_a = Utf8(rule.rule), "effect"_a = rule.effect,
-                    "source"_a = Utf8(rule.source), "outcome"_a = OutcomeName(rule.outcome),
-                    "when"_a = OptionalText(rule.when), "unless"_a = OptionalText(rule.unless),
-                    "when_condition"_a = OptionalText(rule.when_condition),
-                    "unless_condition"_a = OptionalText(rule.unless_condition)));
+      candidates.append(rule_type(
+          "rule"_a = Utf8(rule.rule), "effect"_a = rule.effect, "source"_a = Utf8(rule.source),
+          "outcome"_a = std::string(TraceOutcomeName(rule.outcome)),
+          "when"_a = OptionalText(rule.when), "unless"_a = OptionalText(rule.unless),
+          "when_condition"_a = OptionalText(rule.when_condition),
+          "unless_condition"_a = OptionalText(rule.unless_condition)));
     }
     py::list path;
     for (const std::string& key : principal.path) path.append(Utf8(key));
@@ -543,48 +531,6 @@ void RequireAllow(const Decision& decision) {
                                                          EffectName(decision.effect), " decision"));
   }
 }
-
-// Validates UTF-8 that arrives in chunks (a character may be split between two).
-class Utf8Validator {
- public:
-  // False at the first byte that cannot be part of well-formed UTF-8.
-  bool Take(absl::string_view chunk) {
-    for (const char c : chunk) {
-      const auto b = static_cast<unsigned char>(c);
-      if (need_ == 0) {
-        if (b < 0x80) continue;
-        low_ = 0x80;
-        high_ = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-          need_ = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-          need_ = 2;
-          if (b == 0xE0) low_ = 0xA0;   // no overlong forms
-          if (b == 0xED) high_ = 0x9F;  // no surrogates
-        } else if (b >= 0xF0 && b <= 0xF4) {
-          need_ = 3;
-          if (b == 0xF0) low_ = 0x90;
-          if (b == 0xF4) high_ = 0x8F;  // nothing above U+10FFFF
-        } else {
-          return false;
-        }
-      } else {
-        if (b < low_ || b > high_) return false;
-        --need_;
-        low_ = 0x80;
-        high_ = 0xBF;
-      }
-    }
-    return true;
-  }
-  // Whether the text so far ends with a whole character.
-  bool complete() const { return need_ == 0; }
-
- private:
-  int need_ = 0;
-  unsigned char low_ = 0x80;
-  unsigned char high_ = 0xBF;
-};
 
 // ward.Redactor: a decision's redactions applied to output that arrives in chunks, through
 // ward::RedactionStream. The first chunk fixes the kind of text: str chunks give str pieces,
@@ -672,7 +618,7 @@ class PyRedactor {
   std::mutex mutex_;  // serialises Write and Finish, which run with the GIL released
   std::optional<RedactionStream> stream_;
   Mode mode_ = Mode::kUnset;
-  Utf8Validator utf8_;
+  internal::Utf8StreamValidator utf8_;
   bool failed_ = false;
 };
 

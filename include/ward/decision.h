@@ -135,6 +135,9 @@ struct TraceRule {
   std::string unless_condition;
 };
 
+// "holds", "does_not_hold", "error": the outcome's name in the bindings' structured traces.
+absl::string_view TraceOutcomeName(TraceRule::Outcome outcome);
+
 // One principal of the request: its guard, its candidates and its own decision.
 struct TracePrincipal {
   IdentityRef identity;

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/internal/json_util.h"
 
 namespace ward::internal {
 namespace {
@@ -179,9 +180,8 @@ absl::Status AppendCanonical(const json& value, size_t depth, std::string* out) 
     case json::value_t::number_float: {
       const double number = value.get<json::number_float_t>();
       if (!std::isfinite(number)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("the number ", std::isnan(number) ? "NaN" : "Infinity",
-                         " has no JSON form"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "the number ", std::isnan(number) ? "NaN" : "Infinity", " has no JSON form"));
       }
       AppendEcmaScriptNumber(number, out);
       return absl::OkStatus();
@@ -234,8 +234,7 @@ absl::Status AppendCanonical(const json& value, size_t depth, std::string* out) 
         first = false;
         AppendCanonicalString(*member.name, out);
         out->push_back(':');
-        if (absl::Status status = AppendCanonical(*member.value, depth + 1, out);
-            !status.ok()) {
+        if (absl::Status status = AppendCanonical(*member.value, depth + 1, out); !status.ok()) {
           return status;
         }
       }
@@ -274,7 +273,6 @@ bool CanonicalKeyLess(absl::string_view a, absl::string_view b) {
 }
 
 void AppendCanonicalString(absl::string_view utf8, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t pos = 0;
   while (pos < utf8.size()) {
@@ -289,35 +287,10 @@ void AppendCanonicalString(absl::string_view utf8, std::string* out) {
       continue;
     }
     ++pos;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-          out->append(escaped, sizeof(escaped));
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+    if (c < 0x20 || c == '"' || c == '\\') {
+      AppendJsonEscape(c, out);
+    } else {
+      out->push_back(static_cast<char>(c));
     }
   }
   out->push_back('"');

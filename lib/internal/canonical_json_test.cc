@@ -150,9 +150,9 @@ TEST(CanonicalJsonTest, IntegersAreExact) {
 }
 
 TEST(CanonicalJsonTest, NonFiniteNumbersAreRefused) {
-  for (double value : {std::numeric_limits<double>::quiet_NaN(),
-                       std::numeric_limits<double>::infinity(),
-                       -std::numeric_limits<double>::infinity()}) {
+  for (double value :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
+        -std::numeric_limits<double>::infinity()}) {
     absl::StatusOr<std::string> text = CanonicalJson(json::array({1, value}));
     ASSERT_FALSE(text.ok()) << value;
     EXPECT_EQ(text.status().code(), absl::StatusCode::kInvalidArgument);
@@ -212,14 +212,13 @@ TEST(CanonicalJsonTest, StringEscapes) {
   EXPECT_EQ(String("\x7f"), "\"\x7f\"");  // DEL is written raw
   EXPECT_EQ(String(" ~"), "\" ~\"");
   EXPECT_EQ(String("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"),
-            "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"");  // é € 😀 raw
+            "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\"");                          // é € 😀 raw
   EXPECT_EQ(String("\xE2\x80\xA8\xE2\x80\xA9"), "\"\xE2\x80\xA8\xE2\x80\xA9\"");  // U+2028/9
   // Every control character.
   for (int c = 0; c < 0x20; ++c) {
     const std::string escaped = String(std::string(1, static_cast<char>(c)));
-    EXPECT_EQ(escaped.size(), c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t'
-                                  ? 4u
-                                  : 8u)
+    EXPECT_EQ(escaped.size(),
+              c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t' ? 4u : 8u)
         << c;
     EXPECT_EQ(Parse(escaped), json(std::string(1, static_cast<char>(c))));
   }
@@ -227,9 +226,12 @@ TEST(CanonicalJsonTest, StringEscapes) {
 
 TEST(CanonicalJsonTest, InvalidUtf8) {
   // AppendCanonicalString replaces each byte of an invalid sequence.
-  EXPECT_EQ(String("a\xFF" "b"), "\"a\xEF\xBF\xBD" "b\"");
-  EXPECT_EQ(String("\xC3"), "\"\xEF\xBF\xBD\"");              // truncated
-  EXPECT_EQ(String("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong '/'
+  EXPECT_EQ(String("a\xFF"
+                   "b"),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
+  EXPECT_EQ(String("\xC3"), "\"\xEF\xBF\xBD\"");                                  // truncated
+  EXPECT_EQ(String("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");                  // overlong '/'
   EXPECT_EQ(String("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   // CanonicalJson refuses it, in strings and in member names.
   absl::StatusOr<std::string> text = CanonicalJson(json("a\xFF"));

@@ -165,8 +165,7 @@ std::string DescribeKey(const EVP_PKEY* pkey) {
 
 absl::Status CheckEd25519(const EVP_PKEY* pkey) {
   if (EVP_PKEY_get_id(pkey) == EVP_PKEY_ED25519) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("not an Ed25519 key: found ", DescribeKey(pkey)));
+  return absl::InvalidArgumentError(absl::StrCat("not an Ed25519 key: found ", DescribeKey(pkey)));
 }
 
 absl::Status CheckPemSize(absl::string_view pem) {
@@ -176,16 +175,15 @@ absl::Status CheckPemSize(absl::string_view pem) {
 }
 
 absl::Status RawKeyLengthError(absl::string_view what, size_t size) {
-  return absl::InvalidArgumentError(absl::StrCat("an Ed25519 ", what, " is ", kEd25519KeyBytes,
-                                                 " bytes, not ", size));
+  return absl::InvalidArgumentError(
+      absl::StrCat("an Ed25519 ", what, " is ", kEd25519KeyBytes, " bytes, not ", size));
 }
 
 // The value of each base64url character, or -1.
 constexpr std::array<int8_t, 256> MakeBase64UrlTable() {
   std::array<int8_t, 256> table{};
   for (int8_t& value : table) value = -1;
-  constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kAlphabet[i])] = i;
   return table;
 }
@@ -274,8 +272,8 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromPkey(const EVP_PKEY* pkey
   if (absl::Status status = CheckEd25519(pkey); !status.ok()) return status;
   std::string raw(kEd25519KeyBytes, '\0');
   size_t length = raw.size();
-  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(raw.data()),
-                                  &length) != 1 ||
+  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(raw.data()), &length) !=
+          1 ||
       length != kEd25519KeyBytes) {
     return absl::InternalError(
         absl::StrCat("cannot read the Ed25519 public key: ", TakeOpenSslError()));
@@ -283,8 +281,7 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromPkey(const EVP_PKEY* pkey
   // A private key object would do for verifying, but holding the secret where only the
   // public half is needed is a liability: keep a public-only copy.
   PkeyPtr public_only(EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()),
-      raw.size()));
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size()));
   if (public_only == nullptr) {
     return absl::InternalError(
         absl::StrCat("cannot make an Ed25519 public key: ", TakeOpenSslError()));
@@ -297,8 +294,7 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromPem(absl::string_view pem
   if (absl::Status status = CheckPemSize(pem); !status.ok()) return status;
   const std::vector<PemBlock> blocks = FindPemBlocks(pem);
   if (blocks.empty()) {
-    return absl::InvalidArgumentError(
-        "no PEM block found (expected -----BEGIN PUBLIC KEY-----)");
+    return absl::InvalidArgumentError("no PEM block found (expected -----BEGIN PUBLIC KEY-----)");
   }
   const PemBlock* block = nullptr;
   for (const PemBlock& candidate : blocks) {
@@ -390,8 +386,7 @@ absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromPem(absl::string_view p
   if (absl::Status status = CheckPemSize(pem); !status.ok()) return status;
   const std::vector<PemBlock> blocks = FindPemBlocks(pem);
   if (blocks.empty()) {
-    return absl::InvalidArgumentError(
-        "no PEM block found (expected -----BEGIN PRIVATE KEY-----)");
+    return absl::InvalidArgumentError("no PEM block found (expected -----BEGIN PRIVATE KEY-----)");
   }
   const PemBlock* block = nullptr;
   for (const PemBlock& candidate : blocks) {
@@ -447,9 +442,8 @@ std::string Ed25519PrivateKey::ToPem() const {
   ErrorQueueCleaner cleaner;
   // A secure-heap memory BIO clears the secret when freed.
   BioPtr bio(BIO_new(BIO_s_secmem()));
-  if (bio == nullptr ||
-      PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0, nullptr,
-                                    nullptr) != 1) {
+  if (bio == nullptr || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey_.get(), nullptr, nullptr, 0,
+                                                      nullptr, nullptr) != 1) {
     return "";
   }
   return BioContents(bio.get());
@@ -463,8 +457,7 @@ std::string Ed25519PrivateKey::Sign(absl::string_view message) const {
       ctx != nullptr &&
       EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) == 1 &&
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) == 1 &&
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
       length == kEd25519SignatureBytes;
   if (!ok) {
     ERR_clear_error();
@@ -498,9 +491,8 @@ absl::StatusOr<JwsVerified> JwsVerify(absl::string_view token,
                                       absl::Span<const Ed25519PublicKey> trusted,
                                       absl::string_view expected_typ) {
   if (token.size() > kMaxJwsTokenBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("the token is ", token.size(),
-                                                   " bytes; a JWS token may have at most ",
-                                                   kMaxJwsTokenBytes));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the token is ", token.size(), " bytes; a JWS token may have at most ", kMaxJwsTokenBytes));
   }
   if (token.empty()) return NotCompact("the token is empty");
   const std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
@@ -525,9 +517,8 @@ absl::StatusOr<JwsVerified> JwsVerify(absl::string_view token,
         absl::StrCat("invalid JWS header: ", header.status().message()));
   }
   if (!header->is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid JWS header: expected a JSON object, found ",
-                     JsonKindDescription(*header)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid JWS header: expected a JSON object, found ", JsonKindDescription(*header)));
   }
   const auto member = [&](const char* name) -> const nlohmann::json* {
     auto it = header->find(name);
@@ -536,8 +527,8 @@ absl::StatusOr<JwsVerified> JwsVerify(absl::string_view token,
   const nlohmann::json* alg = member("alg");
   if (alg == nullptr) return absl::InvalidArgumentError("invalid JWS header: no `alg`");
   if (!alg->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JWS header: `alg` is ", JsonKindDescription(*alg), ", not a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JWS header: `alg` is ", JsonKindDescription(*alg), ", not a string"));
   }
   const std::string& alg_name = alg->get_ref<const std::string&>();
   if (alg_name != "EdDSA") {
@@ -550,8 +541,8 @@ absl::StatusOr<JwsVerified> JwsVerify(absl::string_view token,
   }
   const nlohmann::json* typ = member("typ");
   if (typ != nullptr && !typ->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JWS header: `typ` is ", JsonKindDescription(*typ), ", not a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JWS header: `typ` is ", JsonKindDescription(*typ), ", not a string"));
   }
   if (!expected_typ.empty()) {
     if (typ == nullptr) {
@@ -560,15 +551,14 @@ absl::StatusOr<JwsVerified> JwsVerify(absl::string_view token,
     }
     const std::string& typ_name = typ->get_ref<const std::string&>();
     if (typ_name != expected_typ) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected JWS type `",
-                                                     Abbreviate(typ_name), "` (expected `",
-                                                     expected_typ, "`)"));
+      return absl::InvalidArgumentError(absl::StrCat("unexpected JWS type `", Abbreviate(typ_name),
+                                                     "` (expected `", expected_typ, "`)"));
     }
   }
   const nlohmann::json* kid = member("kid");
   if (kid != nullptr && !kid->is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid JWS header: `kid` is ", JsonKindDescription(*kid), ", not a string"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid JWS header: `kid` is ", JsonKindDescription(*kid), ", not a string"));
   }
 
   // The payload and the signature.

@@ -179,9 +179,10 @@ TEST(Base64UrlTest, RefusesPadding) {
 TEST(Base64UrlTest, RefusesCharactersOutsideTheAlphabet) {
   absl::StatusOr<std::string> decoded = Base64UrlDecode("Zm9+");
   ASSERT_FALSE(decoded.ok());
-  EXPECT_EQ(decoded.status().message(), "invalid base64url: `+` at offset 3 is not in the alphabet");
-  EXPECT_FALSE(Base64UrlDecode("Zm9/").ok());      // standard alphabet
-  EXPECT_FALSE(Base64UrlDecode("Zm9v\n").ok());    // whitespace
+  EXPECT_EQ(decoded.status().message(),
+            "invalid base64url: `+` at offset 3 is not in the alphabet");
+  EXPECT_FALSE(Base64UrlDecode("Zm9/").ok());    // standard alphabet
+  EXPECT_FALSE(Base64UrlDecode("Zm9v\n").ok());  // whitespace
   EXPECT_FALSE(Base64UrlDecode(" Zm9v").ok());
   EXPECT_FALSE(Base64UrlDecode("Zm.v").ok());
   decoded = Base64UrlDecode(absl::string_view("Zm\0v", 4));
@@ -217,8 +218,7 @@ TEST(Base64UrlTest, RefusesNonZeroUnusedBits) {
 
 TEST(Base64UrlTest, EveryByteStringHasExactlyOneAcceptedEncoding) {
   // All two- and three-character texts: those that decode are exactly the encodings.
-  const std::string alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   int accepted = 0;
   for (char a : alphabet) {
     for (char b : alphabet) {
@@ -403,14 +403,14 @@ TEST(PemTest, EncryptedPrivateKeysAreRefused) {
   absl::StatusOr<Ed25519PrivateKey> reread = Ed25519PrivateKey::FromPem(ed25519.ToPem());
   ASSERT_TRUE(reread.ok());
   EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr,
-      reinterpret_cast<const unsigned char*>(Hex(kTest1Secret).data()), 32);
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(Hex(kTest1Secret).data()),
+      32);
   ASSERT_NE(pkey, nullptr);
   BIO* bio = BIO_new(BIO_s_mem());
   char passphrase[] = "pw";
-  ASSERT_EQ(PEM_write_bio_PKCS8PrivateKey(bio, pkey, EVP_aes_128_cbc(), passphrase, 2, nullptr,
-                                          nullptr),
-            1);
+  ASSERT_EQ(
+      PEM_write_bio_PKCS8PrivateKey(bio, pkey, EVP_aes_128_cbc(), passphrase, 2, nullptr, nullptr),
+      1);
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio, &data);
   const std::string encrypted(data, static_cast<size_t>(size));
@@ -450,8 +450,10 @@ TEST(PemTest, GarbageIsRefusedWithoutCrashing) {
       "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n",
       "-----BEGIN PUBLIC KEY-----\n!!!!\n-----END PUBLIC KEY-----\n",
       "-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
-      "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lsh\n-----END PUBLIC KEY-----\n",
-      "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8f\n-----END PRIVATE KEY-----\n",
+      "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lsh\n-----END PUBLIC "
+      "KEY-----\n",
+      "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8f\n-----END PRIVATE "
+      "KEY-----\n",
       // Valid base64, not a key.
       "-----BEGIN PUBLIC KEY-----\nZm9vYmFy\n-----END PUBLIC KEY-----\n",
       "-----BEGIN PRIVATE KEY-----\nZm9vYmFy\n-----END PRIVATE KEY-----\n",
@@ -508,7 +510,8 @@ TEST(PemTest, MessagesForBrokenBlocks) {
   ASSERT_FALSE(key.ok());
   EXPECT_THAT(std::string(key.status().message()),
               ::testing::StartsWith("invalid PEM public key: the PEM block is malformed ("));
-  key = Ed25519PublicKey::FromPem("-----BEGIN PUBLIC KEY-----\nZm9vYmFy\n-----END PUBLIC KEY-----\n");
+  key =
+      Ed25519PublicKey::FromPem("-----BEGIN PUBLIC KEY-----\nZm9vYmFy\n-----END PUBLIC KEY-----\n");
   ASSERT_FALSE(key.ok());
   EXPECT_EQ(key.status().message(),
             "invalid PEM public key: the key is not a SubjectPublicKeyInfo of a supported type");
@@ -556,9 +559,7 @@ TEST(Ed25519Test, ManyThreadsVerifyWithOneKey) {
 constexpr absl::string_view kTyp = "ward-approval+jwt";
 
 // "<header>.<payload>.<signature>" of a token.
-std::vector<std::string> Parts(absl::string_view token) {
-  return absl::StrSplit(token, '.');
-}
+std::vector<std::string> Parts(absl::string_view token) { return absl::StrSplit(token, '.'); }
 
 std::string Decode(absl::string_view text) {
   absl::StatusOr<std::string> decoded = Base64UrlDecode(text);
@@ -595,8 +596,7 @@ TEST(JwsTest, SignThenVerify) {
 
 TEST(JwsTest, Rfc8037Example) {
   // RFC 8037 Appendix A.4: "Example Ed25519 Signing" with the key of A.1.
-  absl::StatusOr<std::string> seed =
-      Base64UrlDecode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+  absl::StatusOr<std::string> seed = Base64UrlDecode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
   ASSERT_TRUE(seed.ok());
   absl::StatusOr<Ed25519PrivateKey> key = Ed25519PrivateKey::FromRawSeed(*seed);
   ASSERT_TRUE(key.ok());
@@ -622,16 +622,15 @@ TEST(JwsTest, TamperedPartsAreRefused) {
   const std::vector<std::string> parts = Parts(token);
 
   // Another payload under the same header and signature.
-  std::string tampered =
-      absl::StrCat(parts[0], ".", Base64UrlEncode(R"({"n":2})"), ".", parts[2]);
+  std::string tampered = absl::StrCat(parts[0], ".", Base64UrlEncode(R"({"n":2})"), ".", parts[2]);
   absl::StatusOr<JwsVerified> verified = JwsVerify(tampered, trusted, kTyp);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(verified.status().message(), "bad signature");
 
   // Another header (same kid and alg, another typ).
-  const std::string header = absl::StrCat(R"({"alg":"EdDSA","kid":")", key.PublicKey().KeyId(),
-                                          R"(","typ":"other"})");
+  const std::string header =
+      absl::StrCat(R"({"alg":"EdDSA","kid":")", key.PublicKey().KeyId(), R"(","typ":"other"})");
   tampered = absl::StrCat(Base64UrlEncode(header), ".", parts[1], ".", parts[2]);
   verified = JwsVerify(tampered, trusted, "");
   ASSERT_FALSE(verified.ok());
@@ -676,16 +675,15 @@ TEST(JwsTest, WrongAndUntrustedKeys) {
   absl::StatusOr<JwsVerified> verified = JwsVerify(token, only_other, kTyp);
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(verified.status().message(),
-            absl::StrCat("signed by a key that is not trusted (kid `", key.PublicKey().KeyId(),
-                         "`)"));
+  EXPECT_EQ(verified.status().message(), absl::StrCat("signed by a key that is not trusted (kid `",
+                                                      key.PublicKey().KeyId(), "`)"));
   verified = JwsVerify(token, {}, kTyp);
   ASSERT_FALSE(verified.ok());
   EXPECT_THAT(verified.status().message(), HasSubstr("signed by a key that is not trusted"));
 
   // The kid names a trusted key, but another key signed.
-  const std::string header = absl::StrCat(R"({"alg":"EdDSA","kid":")", key.PublicKey().KeyId(),
-                                          R"("})");
+  const std::string header =
+      absl::StrCat(R"({"alg":"EdDSA","kid":")", key.PublicKey().KeyId(), R"("})");
   const std::vector<Ed25519PublicKey> both = {key.PublicKey(), other.PublicKey()};
   verified = JwsVerify(SignWithHeader(header, "{}", other), both, "");
   ASSERT_FALSE(verified.ok());
@@ -724,9 +722,9 @@ TEST(JwsTest, OnlyEdDsaIsAccepted) {
   const Ed25519PrivateKey key = NewKey();
   const std::vector<Ed25519PublicKey> trusted = {key.PublicKey()};
   // alg "none" with an empty signature.
-  absl::StatusOr<JwsVerified> verified = JwsVerify(
-      absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".", Base64UrlEncode("{}"), "."),
-      trusted, "");
+  absl::StatusOr<JwsVerified> verified =
+      JwsVerify(absl::StrCat(Base64UrlEncode(R"({"alg":"none"})"), ".", Base64UrlEncode("{}"), "."),
+                trusted, "");
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(verified.status().message(), "unsupported algorithm `none`");
@@ -784,7 +782,8 @@ TEST(JwsTest, HeaderChecks) {
             "invalid JWS header: expected a JSON object, found an array");
   verified = verify("{alg:EdDSA}", "");
   ASSERT_FALSE(verified.ok());
-  EXPECT_THAT(std::string(verified.status().message()), ::testing::StartsWith("invalid JWS header: invalid JSON"));
+  EXPECT_THAT(std::string(verified.status().message()),
+              ::testing::StartsWith("invalid JWS header: invalid JSON"));
   verified = verify(R"({"alg":"EdDSA","alg":"none"})", "");
   ASSERT_FALSE(verified.ok());
   EXPECT_THAT(verified.status().message(), HasSubstr("duplicate key `alg`"));
@@ -793,7 +792,8 @@ TEST(JwsTest, HeaderChecks) {
   EXPECT_THAT(verified.status().message(), HasSubstr("nested deeper than 4 levels"));
   verified = verify("", "");
   ASSERT_FALSE(verified.ok());
-  EXPECT_THAT(std::string(verified.status().message()), ::testing::StartsWith("invalid JWS header"));
+  EXPECT_THAT(std::string(verified.status().message()),
+              ::testing::StartsWith("invalid JWS header"));
   // Unknown members are ignored.
   EXPECT_TRUE(verify(R"({"alg":"EdDSA","x5u":"https://example.com","jku":1})", "").ok());
 }
@@ -809,15 +809,18 @@ TEST(JwsTest, MalformedTokens) {
   };
   const std::vector<Case> cases = {
       {"", "not a JWS compact token (the token is empty)"},
-      {"abc", "not a JWS compact token (expected three base64url parts separated by two dots, "
-              "found 0 dots)"},
+      {"abc",
+       "not a JWS compact token (expected three base64url parts separated by two dots, "
+       "found 0 dots)"},
       {parts[0] + "." + parts[1],
        "not a JWS compact token (expected three base64url parts separated by two dots, found "
        "1 dot)"},
-      {token + ".", "not a JWS compact token (expected three base64url parts separated by two "
-                    "dots, found 3 dots)"},
-      {token + "." + parts[2], "not a JWS compact token (expected three base64url parts "
-                               "separated by two dots, found 3 dots)"},
+      {token + ".",
+       "not a JWS compact token (expected three base64url parts separated by two "
+       "dots, found 3 dots)"},
+      {token + "." + parts[2],
+       "not a JWS compact token (expected three base64url parts "
+       "separated by two dots, found 3 dots)"},
       {"..", "invalid JWS header: invalid JSON"},
       {parts[0] + "=." + parts[1] + "." + parts[2],
        "invalid JWS header: invalid base64url: padding `=` is not allowed"},
@@ -827,10 +830,12 @@ TEST(JwsTest, MalformedTokens) {
        "invalid JWS signature: invalid base64url: padding `=` is not allowed"},
       {parts[0] + ".e3+." + parts[2],
        "invalid JWS payload: invalid base64url: `+` at offset 2 is not in the alphabet"},
-      {" " + token, "invalid JWS header: invalid base64url: ` ` at offset 0 is not in the "
-                    "alphabet"},
-      {token + "\n", "invalid JWS signature: invalid base64url: `\\n` at offset 86 is not in "
-                     "the alphabet"},
+      {" " + token,
+       "invalid JWS header: invalid base64url: ` ` at offset 0 is not in the "
+       "alphabet"},
+      {token + "\n",
+       "invalid JWS signature: invalid base64url: `\\n` at offset 86 is not in "
+       "the alphabet"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<JwsVerified> verified = JwsVerify(c.token, trusted, kTyp);
@@ -859,8 +864,9 @@ TEST(JwsTest, HugeTokenIsRefused) {
   absl::StatusOr<JwsVerified> verified = JwsVerify(token, trusted, "");
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(verified.status().message(),
-            absl::StrCat("the token is ", token.size(), " bytes; a JWS token may have at most 16384"));
+  EXPECT_EQ(
+      verified.status().message(),
+      absl::StrCat("the token is ", token.size(), " bytes; a JWS token may have at most 16384"));
   verified = JwsVerify(std::string(1 << 20, '.'), trusted, "");
   ASSERT_FALSE(verified.ok());
   EXPECT_THAT(verified.status().message(), HasSubstr("bytes; a JWS token may have at most"));
@@ -881,9 +887,9 @@ TEST(JwsTest, TypIsEscapedInTheHeader) {
   const std::vector<Ed25519PublicKey> trusted = {key.PublicKey()};
   const std::string typ = "a\"b\\c";
   const std::string token = JwsSign("{}", typ, key);
-  EXPECT_EQ(Decode(Parts(token)[0]), absl::StrCat(R"({"alg":"EdDSA","kid":")",
-                                                  key.PublicKey().KeyId(),
-                                                  R"(","typ":"a\"b\\c"})"));
+  EXPECT_EQ(
+      Decode(Parts(token)[0]),
+      absl::StrCat(R"({"alg":"EdDSA","kid":")", key.PublicKey().KeyId(), R"(","typ":"a\"b\\c"})"));
   EXPECT_TRUE(JwsVerify(token, trusted, typ).ok());
   // An empty typ leaves the member out.
   EXPECT_EQ(Decode(Parts(JwsSign("{}", "", key))[0]),

@@ -23,9 +23,9 @@ std::string RegexLiteral(const std::string& pattern) {
 
 std::string QuotedList(const std::vector<std::string>& items) {
   return absl::StrCat(
-      "[", absl::StrJoin(items, ", ", [](std::string* o, const std::string& s) {
-        absl::StrAppend(o, Quoted(s));
-      }),
+      "[",
+      absl::StrJoin(items, ", ",
+                    [](std::string* o, const std::string& s) { absl::StrAppend(o, Quoted(s)); }),
       "]");
 }
 
@@ -97,8 +97,8 @@ std::string ExprToString(const Expr& expr) {
                           RegexLiteral(expr.regex_text));
     case Expr::Op::kAnd:
     case Expr::Op::kOr:
-      return absl::StrCat("(", ExprToString(*expr.operands[0]), ") ", OperatorText(expr.op),
-                          " (", ExprToString(*expr.operands[1]), ")");
+      return absl::StrCat("(", ExprToString(*expr.operands[0]), ") ", OperatorText(expr.op), " (",
+                          ExprToString(*expr.operands[1]), ")");
     default:
       return absl::StrCat(ExprToString(*expr.operands[0]), " ", OperatorText(expr.op), " ",
                           ExprToString(*expr.operands[1]));
@@ -106,9 +106,9 @@ std::string ExprToString(const Expr& expr) {
 }
 
 std::string RuleHeadToString(const Rule& rule) {
-  std::string out = absl::StrCat(
-      RuleEffectKeyword(rule.effect), " ",
-      rule.subject.subject_kind ? SubjectKindName(*rule.subject.subject_kind) : "any");
+  std::string out =
+      absl::StrCat(RuleEffectKeyword(rule.effect), " ",
+                   rule.subject.subject_kind ? SubjectKindName(*rule.subject.subject_kind) : "any");
   switch (rule.subject.kind) {
     case SubjectSelector::Kind::kAll:
       break;

@@ -360,6 +360,37 @@ bool IsValidUtf8(absl::string_view text) {
 
 }  // namespace
 
+void AppendJsonEscape(unsigned char c, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (c) {
+    case '"':
+      out->append("\\\"");
+      break;
+    case '\\':
+      out->append("\\\\");
+      break;
+    case '\b':
+      out->append("\\b");
+      break;
+    case '\f':
+      out->append("\\f");
+      break;
+    case '\n':
+      out->append("\\n");
+      break;
+    case '\r':
+      out->append("\\r");
+      break;
+    case '\t':
+      out->append("\\t");
+      break;
+    default: {
+      const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      out->append(escaped, sizeof(escaped));
+    }
+  }
+}
+
 void AppendJsonQuoted(absl::string_view text, std::string* out) {
   if (!IsValidUtf8(text)) {
     // The replacement of invalid sequences follows nlohmann's decoder; use it.
@@ -370,7 +401,6 @@ void AppendJsonQuoted(absl::string_view text, std::string* out) {
     }
     return;
   }
-  static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t plain_from = 0;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -378,33 +408,7 @@ void AppendJsonQuoted(absl::string_view text, std::string* out) {
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(text.data() + plain_from, i - plain_from);
     plain_from = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out->append(escaped, sizeof(escaped));
-      }
-    }
+    AppendJsonEscape(c, out);
   }
   out->append(text.data() + plain_from, text.size() - plain_from);
   out->push_back('"');

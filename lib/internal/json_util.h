@@ -49,6 +49,11 @@ std::string JsonForMessage(const nlohmann::json& json, size_t max_bytes = 64);
 // `text` as a JSON string literal, quotes included. Invalid UTF-8 is replaced by U+FFFD.
 std::string JsonQuote(absl::string_view text);
 
+// Appends the JSON escape of an ASCII byte that a JSON string cannot hold as it is (`"`, `\`,
+// a control character): the short forms (\n, \t, ...) where JSON has one, else \u00XX.
+// Shared by JsonQuote and the canonical form (RFC 8785), which escape alike.
+void AppendJsonEscape(unsigned char c, std::string* out);
+
 // Appends JsonQuote(text) to `out`. Valid UTF-8, the usual case, is written directly, without
 // building a JSON value: decisions are rendered on the decide path of the JSON interfaces.
 void AppendJsonQuoted(absl::string_view text, std::string* out);

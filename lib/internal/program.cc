@@ -339,7 +339,8 @@ std::string SubjectText(const Program& program, uint32_t subject) {
 std::string KeyText(const Program& program, const IndexKey& key) {
   return absl::StrCat(SubjectKindName(static_cast<SubjectKind>(key.kind_action >> 30)), " ",
                       program.symbols[key.kind_action & 0x3fffffff], " ",
-                      program.symbols[key.resource_type], " subject=", SubjectText(program, key.subject));
+                      program.symbols[key.resource_type],
+                      " subject=", SubjectText(program, key.subject));
 }
 
 std::string ListText(const Program& program, RuleList list) {
@@ -1000,8 +1001,8 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
   // Compiles `pattern` (described by `where` in messages) into the pool, within the budget.
   auto compile = [&](const std::string& pattern,
                      const std::string& where) -> absl::StatusOr<const RE2*> {
-    auto regex = std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()),
-                                             options);
+    auto regex =
+        std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
     if (regex->error_code() == RE2::ErrorPatternTooLarge) {
       return absl::ResourceExhaustedError(
           absl::StrCat(where, "regular expression `", Abbreviate(pattern),
@@ -1049,9 +1050,9 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
 absl::Status VerifyProgram(const Program& program) { return ProgramVerifier(program).Verify(); }
 
 std::string DumpProgram(const Program& program) {
-  std::string out = absl::StrCat("program: ", program.rules.size(), " rules, ",
-                                 program.symbols.size(), " symbols, ", program.code.size(),
-                                 " instructions\n");
+  std::string out =
+      absl::StrCat("program: ", program.rules.size(), " rules, ", program.symbols.size(),
+                   " symbols, ", program.code.size(), " instructions\n");
   absl::StrAppend(&out, DumpSchema(program.schema));
   if (!program.path_resource_types.empty()) {
     absl::StrAppend(&out, "path ids: ", absl::StrJoin(program.path_resource_types, ", "), "\n");

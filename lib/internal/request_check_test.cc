@@ -14,7 +14,8 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 
 TEST(PathIdProblemTest, AcceptsNormalizedRelativePaths) {
-  for (const char* id : {"a", "a/b", "vision/raw/shard-17", "v1.0/x", "a/.b/c..", "caf\xc3\xa9/x"}) {
+  for (const char* id :
+       {"a", "a/b", "vision/raw/shard-17", "v1.0/x", "a/.b/c..", "caf\xc3\xa9/x"}) {
     EXPECT_EQ(PathIdProblem(id), std::nullopt) << id;
   }
 }

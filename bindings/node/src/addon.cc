@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "bindings/node/src/convert.h"
 #include "lib/internal/crypto.h"
+#include "lib/internal/utf8_stream.h"
 #include "policy_lang/diagnostics.h"
 #include "re2/re2.h"
 #include "ward/approval.h"
@@ -546,47 +547,6 @@ class RedactionsWrap : public Napi::ObjectWrap<RedactionsWrap> {
   Obligations obligations_;
 };
 
-// Validates UTF-8 that arrives in chunks (a character may be split between two).
-class Utf8Validator {
- public:
-  // False at the first byte that cannot be part of well-formed UTF-8.
-  bool Take(absl::string_view chunk) {
-    for (const char c : chunk) {
-      const auto b = static_cast<unsigned char>(c);
-      if (need_ == 0) {
-        if (b < 0x80) continue;
-        low_ = 0x80;
-        high_ = 0xBF;
-        if (b >= 0xC2 && b <= 0xDF) {
-          need_ = 1;
-        } else if (b >= 0xE0 && b <= 0xEF) {
-          need_ = 2;
-          if (b == 0xE0) low_ = 0xA0;   // no overlong forms
-          if (b == 0xED) high_ = 0x9F;  // no surrogates
-        } else if (b >= 0xF0 && b <= 0xF4) {
-          need_ = 3;
-          if (b == 0xF0) low_ = 0x90;
-          if (b == 0xF4) high_ = 0x8F;  // nothing above U+10FFFF
-        } else {
-          return false;
-        }
-      } else {
-        if (b < low_ || b > high_) return false;
-        --need_;
-        low_ = 0x80;
-        high_ = 0xBF;
-      }
-    }
-    return true;
-  }
-  bool complete() const { return need_ == 0; }
-
- private:
-  int need_ = 0;
-  unsigned char low_ = 0x80;
-  unsigned char high_ = 0xBF;
-};
-
 // new NativeRedactor(redactions, window?, maxBuffered?): ward::RedactionStream. write(chunk)
 // takes a string or UTF-8 bytes (a Uint8Array, checked) and returns the text that is now
 // final, as a string or a Buffer (the kind of the first chunk); finish() returns the rest.
@@ -691,7 +651,7 @@ class RedactorWrap : public Napi::ObjectWrap<RedactorWrap> {
 
   std::optional<RedactionStream> stream_;
   Mode mode_ = Mode::kUnset;
-  Utf8Validator utf8_;
+  internal::Utf8StreamValidator utf8_;
   bool failed_ = false;
 };
 

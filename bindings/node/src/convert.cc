@@ -170,18 +170,6 @@ Napi::Value OptionalText(Napi::Env env, const std::string& text) {
   return Napi::String::New(env, text);
 }
 
-const char* OutcomeName(TraceRule::Outcome outcome) {
-  switch (outcome) {
-    case TraceRule::Outcome::kHolds:
-      return "holds";
-    case TraceRule::Outcome::kDoesNotHold:
-      return "does_not_hold";
-    case TraceRule::Outcome::kError:
-      return "error";
-  }
-  return "error";
-}
-
 }  // namespace
 
 std::string ErrorCode(ErrorCategory category) {
@@ -370,7 +358,7 @@ Napi::Array TraceToJs(Napi::Env env, const Trace& trace) {
       entry.Set("rule", rule.rule);
       entry.Set("effect", rule.effect);
       entry.Set("source", rule.source);
-      entry.Set("outcome", OutcomeName(rule.outcome));
+      entry.Set("outcome", std::string(TraceOutcomeName(rule.outcome)));
       entry.Set("when", OptionalText(env, rule.when));
       entry.Set("unless", OptionalText(env, rule.unless));
       entry.Set("whenCondition", OptionalText(env, rule.when_condition));
