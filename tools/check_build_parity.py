@@ -24,6 +24,8 @@ import sys
 CMAKE_ONLY = {
     "package_install_test": "installs the build with `cmake --install` and builds consumers "
     "with find_package and pkg-config",
+    "package_bindings_test": "installs the Python and Node packages with pip and npm from "
+    "CMake's build",
     "embed_example_doc": "a CMake script comparing docs/embedding.md with the example and its "
     "output",
     "ward_c_exports": "a CMake script reading libward.so's symbol table with nm",

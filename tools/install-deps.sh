@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libre2-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libedit-dev libssl-dev
   python3 python3-dev python3-pexpect python3-pytest pybind11-dev golang-go
+  python3-pip python3-setuptools python3-wheel python3-venv
 )
 # The Node binding needs Node >= 18 with npm and its headers; a machine that has node keeps it.
 if ! command -v node >/dev/null 2>&1; then

@@ -12,16 +12,23 @@ const fs = require('node:fs');
 const path = require('node:path');
 const {isDate} = require('node:util').types;
 
-// Where the addon is looked for: $WARD_NODE_ADDON, else the CMake build trees that the
-// README's commands create, else a copy next to this file.
+// Where the addon is looked for: $WARD_NODE_ADDON; else, when this file is the repository's
+// bindings/node/index.js, the CMake build trees that the README's commands create; else the
+// copy an installed package carries (prebuilt/ward.node, put there by `npm pack` or `cmake
+// --install`); else a copy next to this file. Build trees are not looked for from an installed
+// package: two levels up from node_modules/ward is the user's project, not ward's.
 function addonCandidates() {
   if (process.env.WARD_NODE_ADDON) return [process.env.WARD_NODE_ADDON];
-  const root = path.resolve(__dirname, '..', '..');
-  return [
-    path.join(root, 'build', 'bindings', 'node', 'ward.node'),
-    path.join(root, 'build-release', 'bindings', 'node', 'ward.node'),
-    path.join(__dirname, 'ward.node'),
-  ];
+  const candidates = [];
+  if (path.basename(__dirname) === 'node' &&
+      path.basename(path.dirname(__dirname)) === 'bindings') {
+    const root = path.resolve(__dirname, '..', '..');
+    candidates.push(path.join(root, 'build', 'bindings', 'node', 'ward.node'),
+                    path.join(root, 'build-release', 'bindings', 'node', 'ward.node'));
+  }
+  candidates.push(path.join(__dirname, 'prebuilt', 'ward.node'),
+                  path.join(__dirname, 'ward.node'));
+  return candidates;
 }
 
 function loadAddon() {
