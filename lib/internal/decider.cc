@@ -63,10 +63,9 @@ DecisionState& DecisionState::operator=(const DecisionState& other) {
 DecisionState::DecisionState(DecisionState&& other) noexcept = default;
 DecisionState& DecisionState::operator=(DecisionState&& other) noexcept = default;
 
-DecisionState& DecisionState::Of(Decision* decision) {
-  std::unique_ptr<DecisionState>& state = decision->storage.state_;
-  if (state == nullptr) state = std::make_unique<DecisionState>();
-  return *state;
+DecisionState& DecisionState::Create(Decision* decision) {
+  decision->storage.state_ = std::make_unique<DecisionState>();
+  return *decision->storage.state_;
 }
 
 Scratch* DecisionState::scratch() {

@@ -32,8 +32,11 @@ class DecisionState {
   const void* pinned_engine = nullptr;
   uint64_t pinned_epoch = 0;
 
-  // The state of `decision`, created on first use.
-  static DecisionState& Of(Decision* decision);
+  // The state of `decision`, created on first use. Inline: every decision asks for it.
+  static DecisionState& Of(Decision* decision) {
+    DecisionState* state = decision->storage.state_.get();
+    return state != nullptr ? *state : Create(decision);
+  }
 
   // Created on first use by the decider.
   Scratch* scratch();
@@ -50,6 +53,8 @@ class DecisionState {
   std::vector<const void*> args_values;
 
  private:
+  static DecisionState& Create(Decision* decision);
+
   std::unique_ptr<Scratch> scratch_;
 };
 
