@@ -22,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "policy_lang/ast_dump.h"
 #include "policy_lang/parser.h"
+#include "testing/random.h"
 
 namespace ward {
 namespace {
@@ -271,27 +272,8 @@ TEST(FormatterPropertyTest, Examples) {
 
 // ---- Generated policies ----
 
-// splitmix64: small, fast and the same on every platform, so a failing seed reproduces.
-class Random {
- public:
-  explicit Random(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  // Uniform in [0, n).
-  size_t Below(size_t n) { return static_cast<size_t>(Next() % n); }
-  bool OneIn(size_t n) { return Below(n) == 0; }
-  template <typename T>
-  const T& Pick(const std::vector<T>& items) {
-    return items[Below(items.size())];
-  }
-
- private:
-  uint64_t state_;
-};
+// Random numbers that are the same on every platform, so a failing seed reproduces.
+using Random = testing_support::SplitMix64;
 
 // Writes a random policy that parses: tokens separated by random blanks, with comments of
 // every form between them. It follows the grammar of docs/language.md, not the checker: names

@@ -23,13 +23,6 @@
 
 namespace ward::random_policy {
 
-uint64_t SplitMix64::Next() {
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 namespace {
 
 using nlohmann::json;
@@ -111,7 +104,8 @@ constexpr const char* kResourceIds[] = {"doc/a/1", "doc/a/2",  "doc/b/1",   "doc
 // Ids that are not normalized paths: invalid_request for a type some rule uses with `under`.
 constexpr const char* kOddResourceIds[] = {"doc/../x", "doc//a", "doc/a/", "/doc", "./eval"};
 // `under` prefixes match whole segments; a trailing `/` changes nothing.
-constexpr const char* kPrefixes[] = {"doc/", "doc/a/", "doc/b", "eval/", "doc/a/1", "docs", "search/"};
+constexpr const char* kPrefixes[] = {"doc/",    "doc/a/", "doc/b",  "eval/",
+                                     "doc/a/1", "docs",   "search/"};
 constexpr const char* kPatterns[] = {"doc/.*",       "doc/[ab]/\\d+",       ".*1",   "[a-z]+",
                                      "(?i)DOC/A/.*", "search|cal\\.read",   "caf.",  ".*",
                                      "[^/]+",        "eval/[a-z]+/v[0-9]+", "\\pL+", "(u|a)[0-9]"};
@@ -167,8 +161,7 @@ constexpr const char* kForms[] = {
     "schema.context.int", "schema.context.bool", "schema.context.timestamp",
     "schema.context.string_set", "schema.context.int_set", "schema.args.string", "schema.args.int",
     "schema.args.bool", "schema.args.timestamp", "schema.args.string_set", "schema.args.int_set",
-    "schema.blocks.several",
-    "sources.several",
+    "schema.blocks.several", "sources.several",
     // Rules.
     "effect.permit", "effect.forbid", "effect.require_approval", "name.id", "name.unnamed",
     "name.same_line", "name.id_like_unnamed", "annotation.other", "head.kind.any", "head.kind.user",
@@ -473,8 +466,7 @@ class Generator {
     Shuffle(&args);
     if (args.size() >= 2 && Chance(30)) {
       const auto half = static_cast<ptrdiff_t>(args.size() / 2);
-      items.push_back(absl::StrCat(
-          "args ", AttributeBlock({args.begin(), args.begin() + half})));
+      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin(), args.begin() + half})));
       items.push_back(absl::StrCat("args ", AttributeBlock({args.begin() + half, args.end()})));
     } else {
       items.push_back(absl::StrCat("args ", AttributeBlock(args)));

@@ -18,24 +18,13 @@
 #include <string>
 #include <vector>
 
+#include "testing/random.h"
 #include "ward/compile.h"
 
 namespace ward::random_policy {
 
-// Sebastiano Vigna's SplitMix64: tiny, fast, and statistically good enough for test input.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-
-  uint64_t Next();
-  // Uniform in [0, n) (up to a bias of n / 2^64, irrelevant here); `n` must be positive.
-  uint64_t Below(uint64_t n) { return Next() % n; }
-  // True with probability `percent` / 100.
-  bool Chance(int percent) { return static_cast<int>(Below(100)) < percent; }
-
- private:
-  uint64_t state_;
-};
+// The generator's random numbers (testing/random.h).
+using SplitMix64 = testing_support::SplitMix64;
 
 // One generated case: a policy set, an entity file valid for its schema, and requests.
 struct RandomCase {
