@@ -1,6 +1,7 @@
 // `ward check FILE... [--entities FILE]`: the policy set against its schema, the linter's
 // findings, and an entity file against the schema.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,13 +30,17 @@ const Command& CheckCommand() {
   static const Command* const kCommand = [] {
     auto* command = new Command;
     command->name = "check";
-    command->synopsis = "FILE... [--entities FILE]";
+    command->synopsis = "FILE... [--entities FILE] [--now TIME]";
     command->summary = "check policy files (and an entity file)";
     command->description =
         "Checks policy files against their schema; prints every error with its file:line:col, "
-        "or a summary.";
+        "then the linter's warnings, or a summary. A directory stands for the *.ward files "
+        "under it.";
     command->options = {
-        {"entities", "FILE", false, "also validate this entity file against the schema"}};
+        {"entities", "FILE", false, "also validate this entity file against the schema"},
+        {"now", "TIME", false,
+         "judge expiry at this RFC 3339 time instead of the clock (for reproducible output)"},
+    };
     command->positionals = Positionals::kAtLeastOne;
     command->positional_hint = "no policy files given";
     command->run = RunCheck;
@@ -47,7 +52,11 @@ const Command& CheckCommand() {
 namespace {
 
 int RunCheck(const Invocation& parsed) {
-  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(parsed->positional);
+  std::optional<absl::Time> now;
+  if (!ParseNowOption(parsed, &now)) return kExitUsage;
+  const std::vector<std::string> files = ExpandPolicyPaths(parsed->positional);
+  if (files.empty()) return parsed.UsageError("no policy files (*.ward) in the folders given");
+  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(files);
   if (!sources.ok()) {
     absl::FPrintF(stderr, "%s\n", sources.status().message());
     return kExitInvalidInput;
@@ -76,6 +85,7 @@ int RunCheck(const Invocation& parsed) {
 
   // The linter's findings are warnings too (policy_lang/linter.h).
   LintInput lint;
+  lint.now = now;
   lint.sources = &*sources;
   lint.ir = &ir;
   EntityStore store;

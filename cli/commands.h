@@ -8,9 +8,11 @@
 #define WARD_CLI_COMMANDS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "cli/command.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
@@ -30,6 +32,14 @@ const Command& TestCommand();
 const Command& FmtCommand();
 const Command& LintCommand();
 const Command& ReplCommand();
+
+// Policy files as given, and for each directory the *.ward files under it (sorted): what
+// check, lint and fmt take.
+std::vector<std::string> ExpandPolicyPaths(const std::vector<std::string>& paths);
+
+// The value of `--now TIME` (RFC 3339) into `now` when given; false after printing a usage
+// error when it does not parse.
+bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now);
 
 // Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
 // error (and warnings when `print_warnings`); null on error.

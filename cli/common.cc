@@ -1,4 +1,8 @@
+#include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -8,8 +12,41 @@
 #include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/errors.h"
+#include "ward/value.h"
 
 namespace ward::cli {
+
+std::vector<std::string> ExpandPolicyPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> files;
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (path == "-" || !std::filesystem::is_directory(path, error)) {
+      files.push_back(path);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (std::filesystem::recursive_directory_iterator it(path, error), end; !error && it != end;
+         it.increment(error)) {
+      if (it->is_regular_file(error) && it->path().extension() == ".ward") {
+        found.push_back(it->path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now) {
+  if (!call->Has("now")) return true;
+  absl::StatusOr<absl::Time> parsed = ParseTimestamp(call->Get("now"));
+  if (!parsed.ok()) {
+    call.UsageError(absl::StrFormat("--now: `%s` is not an RFC 3339 timestamp", call->Get("now")));
+    return false;
+  }
+  *now = *parsed;
+  return true;
+}
 
 std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
                                               bool print_warnings) {

@@ -19,33 +19,11 @@ namespace {
 
 constexpr size_t kMaxSourceBytes = size_t{16} << 20;
 
-// Files as given, and the *.ward files under each directory (sorted).
-std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
-  std::vector<std::string> files;
-  for (const std::string& path : paths) {
-    std::error_code error;
-    if (path == "-" || !std::filesystem::is_directory(path, error)) {
-      files.push_back(path);
-      continue;
-    }
-    std::vector<std::string> found;
-    for (std::filesystem::recursive_directory_iterator it(path, error), end; !error && it != end;
-         it.increment(error)) {
-      if (it->is_regular_file(error) && it->path().extension() == ".ward") {
-        found.push_back(it->path().string());
-      }
-    }
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
-
 int RunFmt(const Invocation& parsed) {
   const bool write = parsed->Has("write");
   const bool check = parsed->Has("check");
   if (write && check) return parsed.UsageError("give at most one of -w and --check");
-  const std::vector<std::string> files = ExpandPaths(parsed->positional);
+  const std::vector<std::string> files = ExpandPolicyPaths(parsed->positional);
   if (write && std::find(files.begin(), files.end(), "-") != files.end()) {
     return parsed.UsageError("-w cannot rewrite standard input");
   }

@@ -17,17 +17,11 @@ namespace {
 
 int RunLint(const Invocation& parsed) {
   LintInput input;
-  if (parsed->Has("now")) {
-    absl::StatusOr<absl::Time> now = ParseTimestamp(parsed->Get("now"));
-    if (!now.ok()) {
-      absl::FPrintF(stderr, "ward lint: --now: `%s` is not an RFC 3339 timestamp\n",
-                    parsed->Get("now"));
-      return kExitUsage;
-    }
-    input.now = *now;
-  }
+  if (!ParseNowOption(parsed, &input.now)) return kExitUsage;
 
-  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(parsed->positional);
+  const std::vector<std::string> files = ExpandPolicyPaths(parsed->positional);
+  if (files.empty()) return parsed.UsageError("no policy files (*.ward) in the folders given");
+  absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(files);
   if (!sources.ok()) {
     absl::FPrintF(stderr, "%s\n", sources.status().message());
     return kExitInvalidInput;
@@ -78,7 +72,8 @@ const Command& LintCommand() {
     command->description =
         "Warns about rules that can never hold, rules shadowed by a forbid, duplicate rules, "
         "schema attributes no rule reads, and identities that are unowned, inactive or that no "
-        "rule applies to. Exits 0, or 1 with --werror when there is a finding.";
+        "rule applies to. A directory stands for the *.ward files under it. Exits 0, or 1 with "
+        "--werror when there is a finding.";
     command->options = {
         {"entities", "FILE", false, "also lint this entity file against the policy"},
         {"werror", "", false, "exit 1 when there is any finding"},

@@ -324,6 +324,23 @@ TEST_F(WorkbenchTest, ExamplesPassTheirTestsWithFullCoverage) {
   }
 }
 
+// `check` and `lint` take folders as `fmt` and `test` do, and judge expiry at a given time.
+TEST_F(WorkbenchTest, CheckAndLintTakeFoldersAndAFixedClock) {
+  Outcome check = Ward("check examples/agent-runtime --now 2026-12-01T00:00:00Z");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_THAT(check.out, HasSubstr("ok: 2 sources"));
+  Outcome lint = Ward("lint examples/agent-runtime --now 2026-12-01T00:00:00Z");
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+
+  std::filesystem::create_directories(dir_ / "empty");
+  Outcome empty = Ward("check " + Path("empty"));
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("no policy files (*.ward)"));
+  Outcome bad_time = Ward("check examples/agent-runtime --now yesterday");
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.err, HasSubstr("`yesterday` is not an RFC 3339 timestamp"));
+}
+
 TEST_F(WorkbenchTest, ExamplesAreFormatted) {
   Outcome run = Ward("fmt --check examples");
   EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
