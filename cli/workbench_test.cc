@@ -139,8 +139,9 @@ TEST_F(WorkbenchTest, TestPrintsEveryErrorOfAnInvalidFileAndExitsOne) {
                                  "required"));
   EXPECT_THAT(run.err, HasSubstr("bad.ward_test.json: cases[1] `bad request`: request: invalid "
                                  "request"));
-  // The valid file still runs.
+  // The valid file still runs, and the summary does not read as a clean pass.
   EXPECT_THAT(run.out, HasSubstr("PASS cleared user invokes"));
+  EXPECT_THAT(run.out, HasSubstr("\n2 passed, 1 failed, 1 test file could not run\n"));
 }
 
 TEST_F(WorkbenchTest, TestReportsAPolicyThatDoesNotCompile) {

@@ -84,9 +84,19 @@ class Runner {
       errors.insert(errors.end(), file.errors.begin(), file.errors.end());
     }
     ReportCoverage();
+    // A file that could not run must not read as a clean pass: the summary counts it.
+    size_t unrunnable = 0;
+    for (const FileResult& file : results_) unrunnable += file.errors.empty() ? 0 : 1;
+    std::string summary = Summary();
+    if (unrunnable > 0) {
+      absl::StrAppend(&summary, ", ", unrunnable,
+                      unrunnable == 1 ? " test file could not run" : " test files could not run");
+    } else if (!errors.empty()) {
+      absl::StrAppend(&summary, ", ", errors.size(), errors.size() == 1 ? " error" : " errors");
+    }
     absl::StrAppend(report_, "\n",
-                    summary_.failed == 0 && errors.empty() ? palette_.Green(Summary())
-                                                           : palette_.Red(Summary()),
+                    summary_.failed == 0 && errors.empty() ? palette_.Green(summary)
+                                                           : palette_.Red(summary),
                     "\n");
     if (!options_.junit_path.empty()) {
       std::ofstream out(options_.junit_path, std::ios::binary | std::ios::trunc);
