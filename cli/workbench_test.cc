@@ -144,6 +144,39 @@ TEST_F(WorkbenchTest, TestPrintsEveryErrorOfAnInvalidFileAndExitsOne) {
   EXPECT_THAT(run.out, HasSubstr("\n2 passed, 1 failed, 1 test file could not run\n"));
 }
 
+// `expect.redacts` shows the decision's redactions working on sample text.
+TEST_F(WorkbenchTest, TestAssertsRedactionsOnSampleText) {
+  Write("redact.ward", R"(schema { user {} resource tool {} action invoke on tool }
+@id("masked") permit user to invoke on tool with redact(/\b\d{3}-\d{2}-\d{4}\b/, "[SSN]");
+)");
+  Write("tests/redact.ward_test.json", R"({"policies": ["../redact.ward"],
+    "entities": "../entities.json", "now": "2026-12-01T00:00:00Z", "cases": [
+    {"name": "masked",
+     "request": {"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
+                 "resource": {"type": "tool", "id": "t1"}},
+     "expect": {"effect": "ALLOW",
+                "redacts": [{"input": "SSN 123-45-6789.", "output": "SSN [SSN]."},
+                            {"input": "none here", "output": "none here"}]}},
+    {"name": "wrong sample",
+     "request": {"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
+                 "resource": {"type": "tool", "id": "t1"}},
+     "expect": {"effect": "ALLOW", "redacts": {"input": "123-45-6789", "output": "123-45-6789"}}}
+  ]})");
+  Outcome run = Ward("test " + Path("tests/redact.ward_test.json"));
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("PASS masked\n"));
+  EXPECT_THAT(run.out, HasSubstr("FAIL wrong sample\n"));
+  EXPECT_THAT(run.out, HasSubstr("+ redacts: \"123-45-6789\" -> \"[SSN]\""));
+
+  WriteTestFile("shape.ward_test.json", R"([{"name": "bad",
+    "request": {"subject": {"kind": "user", "id": "u1"}, "action": "invoke",
+                "resource": {"type": "tool", "id": "t1"}},
+    "expect": {"effect": "ALLOW", "redacts": {"input": "x"}}}])");
+  Outcome shape = Ward("test " + Path("tests/shape.ward_test.json"));
+  EXPECT_EQ(shape.exit_code, 1);
+  EXPECT_THAT(shape.err, HasSubstr("`redacts` must be {\"input\": TEXT, \"output\": TEXT}"));
+}
+
 TEST_F(WorkbenchTest, TestReportsAPolicyThatDoesNotCompile) {
   Write("broken.ward", "permit user to invoke on tol;\n");
   Write("tests/a.ward_test.json", R"({"policies": ["../policy.ward", "../broken.ward"],

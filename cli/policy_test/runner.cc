@@ -30,6 +30,7 @@
 #include "ward/compile.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
+#include "ward/redact.h"
 #include "ward/request.h"
 
 namespace ward::cli {
@@ -94,10 +95,10 @@ class Runner {
     } else if (!errors.empty()) {
       absl::StrAppend(&summary, ", ", errors.size(), errors.size() == 1 ? " error" : " errors");
     }
-    absl::StrAppend(report_, "\n",
-                    summary_.failed == 0 && errors.empty() ? palette_.Green(summary)
-                                                           : palette_.Red(summary),
-                    "\n");
+    absl::StrAppend(
+        report_, "\n",
+        summary_.failed == 0 && errors.empty() ? palette_.Green(summary) : palette_.Red(summary),
+        "\n");
     if (!options_.junit_path.empty()) {
       std::ofstream out(options_.junit_path, std::ios::binary | std::ios::trunc);
       out << JunitXml(results_);
@@ -226,6 +227,27 @@ class Runner {
     return request;
   }
 
+  // `expect.redacts`: the decision's redactions applied to sample text, as a guard applies
+  // them to a tool's output; a redaction that fails is a difference too (it fails closed).
+  static void AddRedactionDifferences(const json& expect, const Decision& decision,
+                                      std::vector<Difference>* differences) {
+    if (!expect.contains("redacts")) return;
+    const json& redacts = expect["redacts"];
+    const std::vector<json> samples =
+        redacts.is_array() ? redacts.get<std::vector<json>>() : std::vector<json>{redacts};
+    for (const json& sample : samples) {
+      const std::string input = sample["input"].get<std::string>();
+      const std::string output = sample["output"].get<std::string>();
+      absl::StatusOr<std::string> redacted = ApplyRedactions(decision, input);
+      const std::string actual =
+          redacted.ok() ? *redacted : absl::StrCat("(error: ", redacted.status().message(), ")");
+      if (actual == output) continue;
+      differences->push_back(
+          {"redacts", Compact(json(input)) + " -> " + Compact(json(output)),
+           Compact(json(input)) + " -> " + (redacted.ok() ? Compact(json(actual)) : actual)});
+    }
+  }
+
   CaseResult RunCase(const TestCase& test_case, Target* target) {
     Trace trace;
     absl::StatusOr<Request> request = RequestOf(test_case, *target);
@@ -244,7 +266,8 @@ class Runner {
     }
     CaseResult result;
     result.name = test_case.name;
-    const std::vector<Difference> differences = Compare(test_case.expect, actual);
+    std::vector<Difference> differences = Compare(test_case.expect, actual);
+    AddRedactionDifferences(test_case.expect, decision, &differences);
     if (differences.empty()) {
       ++summary_.passed;
       absl::StrAppend(report_, palette_.Green("PASS"), " ", test_case.name, "\n");

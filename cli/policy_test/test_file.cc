@@ -56,9 +56,10 @@ void CheckExpectation(const json& expect, absl::string_view context, Errors* err
     errors->Add(context, "`expect` must be an object");
     return;
   }
-  CheckKeys(expect,
-            {"effect", "reason", "denied_by", "rules", "obligations", "errors", "approved_by"},
-            absl::StrCat(context, ": expect"), errors);
+  CheckKeys(
+      expect,
+      {"effect", "reason", "denied_by", "rules", "obligations", "errors", "approved_by", "redacts"},
+      absl::StrCat(context, ": expect"), errors);
   const std::string where = absl::StrCat(context, ": expect");
   if (!expect.contains("effect")) {
     errors->Add(where, "`effect` is required");
@@ -94,6 +95,21 @@ void CheckExpectation(const json& expect, absl::string_view context, Errors* err
     errors->Add(where,
                 "`obligations` must be an object: {\"redact\": [...], \"limits\": {...}, "
                 "\"log\": ...}");
+  }
+  if (expect.contains("redacts")) {
+    const json& redacts = expect["redacts"];
+    auto is_sample = [](const json& sample) {
+      return sample.is_object() && sample.size() == 2 && sample.contains("input") &&
+             sample["input"].is_string() && sample.contains("output") &&
+             sample["output"].is_string();
+    };
+    const bool ok = is_sample(redacts) || (redacts.is_array() && !redacts.empty() &&
+                                           std::all_of(redacts.begin(), redacts.end(), is_sample));
+    if (!ok) {
+      errors->Add(where,
+                  "`redacts` must be {\"input\": TEXT, \"output\": TEXT} or a non-empty list of "
+                  "them");
+    }
   }
   if (expect.contains("errors")) {
     const json& list = expect["errors"];
