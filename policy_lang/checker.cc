@@ -9,10 +9,14 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/request_check.h"
+#include "policy_lang/diagnostics.h"
+#include "policy_lang/linter.h"
 #include "re2/re2.h"
 #include "ward/value.h"
 
@@ -334,6 +338,10 @@ class Checker {
         continue;
       }
       out->annotations.emplace_back(name, annotation.value.value);
+      if (name == "allow") {
+        CheckAllow(annotation);
+        continue;
+      }
       if (name != "id") continue;
       const std::string& id = annotation.value.value;
       if (id.empty()) {
@@ -348,6 +356,18 @@ class Checker {
         continue;
       }
       out->name = id;
+    }
+  }
+
+  // `@allow("CODE, ...")`: each code one of the linter's findings about a rule.
+  void CheckAllow(const ast::Annotation& annotation) {
+    const std::vector<std::string>& codes = RuleLintCodes();
+    for (absl::string_view part : absl::StrSplit(annotation.value.value, ',')) {
+      const std::string code(absl::StripAsciiWhitespace(part));
+      if (std::find(codes.begin(), codes.end(), code) != codes.end()) continue;
+      Error(annotation.value.span.begin,
+            absl::StrCat("`@allow` takes ", absl::StrJoin(codes, ", "),
+                         " (separated by commas), not `", code, "`", DidYouMean(code, codes)));
     }
   }
 

@@ -27,6 +27,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
@@ -681,9 +682,9 @@ bool ResourceCovers(const internal::ResourceSelector& outer,
                     const internal::ResourceSelector& inner) {
   using Kind = internal::ResourceSelector::Kind;
   auto under = [&](const std::string& id) {
-    return std::any_of(
-        outer.values.begin(), outer.values.end(),
-        [&](const std::string& prefix) { return internal::IsUnderPath(id, prefix); });
+    return std::any_of(outer.values.begin(), outer.values.end(), [&](const std::string& prefix) {
+      return internal::IsUnderPath(id, prefix);
+    });
   };
   switch (outer.kind) {
     case Kind::kAll:
@@ -865,6 +866,7 @@ class Linter {
       auto [it, inserted] = first_with_key.emplace(key, i);
       if (!inserted) {
         const internal::Rule& first = rules[it->second];
+        if (LintAllowed(rule, "duplicate")) continue;
         WarnRule(i, absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
                                  "` repeats `", first.name, "` (", Where(first),
                                  "): the same effect, head and conditions",
@@ -882,6 +884,7 @@ class Linter {
         if (j == i || forbid.effect != RuleEffect::kForbid || !HeadCovers(forbid, rule)) continue;
         const bool unconditional = Unconditional(forbid);
         if (!unconditional && ConditionKey(forbid) != ConditionKey(rule)) continue;
+        if (LintAllowed(rule, "shadowed")) break;
         WarnRule(
             i, absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
                             "` never takes effect: forbid `", forbid.name, "` (", Where(forbid),
@@ -924,6 +927,8 @@ class Linter {
     }
     const Expr* at =
         contradiction.has_value() && contradiction->at != nullptr ? contradiction->at : fallback;
+    // Allowed: a deliberate fixture; the other findings about it stay moot.
+    if (LintAllowed(rule, "never-holds")) return true;
     const Site site = SiteOf(i);
     Warn(site.source_index, at->line, at->column,
          absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
@@ -945,7 +950,7 @@ class Linter {
       if (found == nullptr && rule.when != nullptr) {
         found = FindArgsRead(*rule.when, /*in_when=*/true, false);
       }
-      if (found == nullptr) continue;
+      if (found == nullptr || LintAllowed(rule, "model-controlled-exemption")) continue;
       const Site site = SiteOf(i);
       Warn(site.source_index, found->line, found->column,
            absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
@@ -1185,6 +1190,22 @@ class Linter {
 };
 
 }  // namespace
+
+const std::vector<std::string>& RuleLintCodes() {
+  static const auto* const kCodes = new std::vector<std::string>{
+      "duplicate", "shadowed", "never-holds", "model-controlled-exemption"};
+  return *kCodes;
+}
+
+bool LintAllowed(const internal::Rule& rule, absl::string_view code) {
+  for (const auto& [name, value] : rule.annotations) {
+    if (name != "allow") continue;
+    for (absl::string_view allowed : absl::StrSplit(value, ',')) {
+      if (absl::StripAsciiWhitespace(allowed) == code) return true;
+    }
+  }
+  return false;
+}
 
 std::vector<Diagnostic> Lint(const LintInput& input) { return Linter(input).Run(); }
 

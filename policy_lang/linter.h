@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "lib/internal/ir.h"
 #include "policy_lang/diagnostics.h"
@@ -48,6 +49,14 @@ struct LintInput {
 // The findings, as warnings: the policy's in source order, then the entities' in the order
 // of the entity file.
 std::vector<Diagnostic> Lint(const LintInput& input);
+
+// The findings about a rule that `@allow("CODE, ...")` on it suppresses: "duplicate",
+// "shadowed", "never-holds", "model-controlled-exemption" (each finding ends with its code in
+// brackets). The checker refuses other codes.
+const std::vector<std::string>& RuleLintCodes();
+
+// Whether `rule` carries `@allow` naming `code`.
+bool LintAllowed(const internal::Rule& rule, absl::string_view code);
 
 }  // namespace ward
 

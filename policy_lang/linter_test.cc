@@ -121,6 +121,41 @@ TEST(LinterModelControlledTest, QuietWhereTheArgumentDescribesTheAction) {
   }
 }
 
+// ---- Suppressing a finding ----
+
+// `@allow("CODE")` silences that finding for the rule it is on, and only that one.
+TEST(LinterAllowTest, SuppressesTheNamedFindingsOfItsRule) {
+  const std::string contradiction = "when subject.clearance < 3 and subject.clearance > 5";
+  EXPECT_THAT(RuleFindings(absl::StrCat("@allow(\"never-holds\") ", Permit(contradiction))),
+              IsEmpty());
+  // Another rule with the same fault is still reported.
+  EXPECT_THAT(RuleFindings(absl::StrCat("@allow(\"never-holds\") ", Permit(contradiction),
+                                        "@id(\"other\") permit user to invoke on tool ",
+                                        contradiction, ";\n")),
+              ElementsAre(HasSubstr("`other` can never hold")));
+  // A code the rule does not need suppresses nothing else.
+  EXPECT_THAT(RuleFindings(absl::StrCat("@allow(\"shadowed\") ", Permit(contradiction))),
+              ElementsAre(HasSubstr("can never hold")));
+  const std::string exemption =
+      R"(@id("r") @allow("shadowed, model-controlled-exemption") require_approval user to invoke on tool unless args.confirmed;)";
+  EXPECT_THAT(Findings(LintRules(exemption), "model-controlled-exemption"), IsEmpty());
+  const std::string twice = R"(@id("a") @allow("duplicate") permit user to invoke on tool;
+@id("b") @allow("duplicate") permit user to invoke on tool;
+)";
+  EXPECT_THAT(RuleFindings(twice), IsEmpty());
+}
+
+TEST(LinterAllowTest, UnknownCodesAreCompileErrors) {
+  CompileResult compiled =
+      Compile({{"schema.ward", kSchema},
+               {"rules.ward", R"(@id("r") @allow("never-hold") permit user to invoke on tool;)"}});
+  EXPECT_EQ(compiled.policy, nullptr);
+  EXPECT_THAT(FormatDiagnostics(compiled.diagnostics),
+              AllOf(HasSubstr("rules.ward:1:17: error: `@allow` takes duplicate, shadowed, "
+                              "never-holds, model-controlled-exemption"),
+                    HasSubstr("not `never-hold`"), HasSubstr("`never-holds`")));
+}
+
 // ---- Rules that can never hold ----
 
 TEST(LinterNeverHoldsTest, ContradictoryEqualities) {
