@@ -261,7 +261,8 @@ permit user to invoke on tool when subject.clearance >= resource.min_clearance;
 
 // Rule 2.
 @id("high-risk-needs-approval")
-forbid any to invoke on tool when resource.risk == "high" unless context.approved;
+forbid any to invoke on tool when resource.risk == "high"
+  unless context has approved and context.approved;
 
 // Rule 3: each department reveals the classes up to the user's clearance; hr also reveals
 // restricted data whatever the clearance.

@@ -6,7 +6,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "ward/bundle.h"
@@ -88,7 +92,21 @@ bool LoadEntityFile(const std::string& path, const Schema& schema, EntityStore* 
                     std::vector<std::string>* warnings) {
   absl::StatusOr<EntityStore> loaded = EntityStore::FromFile(path, schema, warnings);
   if (!loaded.ok()) {
-    absl::FPrintF(stderr, "%s\n", loaded.status().message());
+    // "PATH:LINE:COL: message" lines read as the compiler's: "PATH:LINE:COL: error: message".
+    for (absl::string_view line : absl::StrSplit(loaded.status().message(), '\n')) {
+      const std::string located_prefix = absl::StrCat(path, ":");
+      size_t message_at = absl::string_view::npos;
+      if (absl::StartsWith(line, located_prefix) && line.size() > located_prefix.size() &&
+          absl::ascii_isdigit(line[located_prefix.size()])) {
+        message_at = line.find(": ", located_prefix.size());
+      }
+      if (message_at == absl::string_view::npos) {
+        absl::FPrintF(stderr, "%s\n", line);
+      } else {
+        absl::FPrintF(stderr, "%s: error: %s\n", line.substr(0, message_at),
+                      line.substr(message_at + 2));
+      }
+    }
     return false;
   }
   *store = *std::move(loaded);

@@ -26,12 +26,14 @@ namespace pb = ::ward::bundle;
 
 // ---- Writing ----
 
-void WriteAttributes(const AttributeTypes& attributes,
+void WriteAttributes(const AttributeSpecs& attributes,
                      google::protobuf::RepeatedPtrField<pb::Attribute>* out) {
-  for (const auto& [name, type] : attributes) {
+  for (const auto& [name, spec] : attributes) {
     pb::Attribute* attribute = out->Add();
     attribute->set_name(name);
-    attribute->set_type(static_cast<pb::Type>(type));
+    attribute->set_type(static_cast<pb::Type>(spec.type));
+    attribute->set_optional(spec.optional);
+    for (const std::string& member : spec.members) attribute->add_members(member);
   }
 }
 
@@ -204,34 +206,47 @@ absl::Status ReadType(pb::Type type, Type* out) {
   return absl::OkStatus();
 }
 
+// `always_optional` for context and args entries, which a request may always leave out.
 absl::Status ReadAttributes(const google::protobuf::RepeatedPtrField<pb::Attribute>& in,
-                            AttributeTypes* out) {
+                            bool always_optional, AttributeSpecs* out) {
   for (const pb::Attribute& attribute : in) {
-    Type type;
-    if (absl::Status s = ReadType(attribute.type(), &type); !s.ok()) return s;
-    if (!out->emplace(attribute.name(), type).second) return Corrupt("duplicate attribute");
+    AttributeSpec spec;
+    if (absl::Status s = ReadType(attribute.type(), &spec.type); !s.ok()) return s;
+    spec.optional = always_optional || attribute.optional();
+    spec.members.assign(attribute.members().begin(), attribute.members().end());
+    if (!spec.members.empty() && spec.type != Type::kString) {
+      return Corrupt("enum members on an attribute that is not a string");
+    }
+    // Membership tests binary-search the members.
+    if (!std::is_sorted(spec.members.begin(), spec.members.end()) ||
+        std::adjacent_find(spec.members.begin(), spec.members.end()) != spec.members.end()) {
+      return Corrupt("enum members not sorted and unique");
+    }
+    if (!out->emplace(attribute.name(), std::move(spec)).second) {
+      return Corrupt("duplicate attribute");
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status ReadSchema(const pb::Schema& in, Schema* out) {
-  if (absl::Status s = ReadAttributes(in.user(), &out->subject_attributes[0]); !s.ok()) return s;
-  if (absl::Status s = ReadAttributes(in.agent(), &out->subject_attributes[1]); !s.ok()) return s;
-  if (absl::Status s = ReadAttributes(in.builder(), &out->subject_attributes[2]); !s.ok()) {
+  if (absl::Status s = ReadAttributes(in.user(), false, &out->subject_attributes[0]); !s.ok()) return s;
+  if (absl::Status s = ReadAttributes(in.agent(), false, &out->subject_attributes[1]); !s.ok()) return s;
+  if (absl::Status s = ReadAttributes(in.builder(), false, &out->subject_attributes[2]); !s.ok()) {
     return s;
   }
   for (const pb::ResourceType& type : in.resource_types()) {
     auto [it, added] = out->resource_types.try_emplace(type.name());
     if (!added) return Corrupt("duplicate resource type");
-    if (absl::Status s = ReadAttributes(type.attributes(), &it->second); !s.ok()) return s;
+    if (absl::Status s = ReadAttributes(type.attributes(), false, &it->second); !s.ok()) return s;
   }
   for (const pb::Action& action : in.actions()) {
     auto [it, added] = out->actions.try_emplace(action.name());
     if (!added) return Corrupt("duplicate action");
     for (const std::string& type : action.resource_types()) it->second.insert(type);
   }
-  if (absl::Status s = ReadAttributes(in.context(), &out->context); !s.ok()) return s;
-  return ReadAttributes(in.args(), &out->args);
+  if (absl::Status s = ReadAttributes(in.context(), true, &out->context); !s.ok()) return s;
+  return ReadAttributes(in.args(), true, &out->args);
 }
 
 absl::StatusOr<Value> ReadLiteral(const pb::Literal& in) {

@@ -189,7 +189,8 @@ permit agent to invoke on tool when resource.id in subject.scope and subject.dep
 @id("b-tagged")
 permit user to invoke on tool when "x" in subject.tags and subject has joined;
 @id("c-risky")
-forbid any to invoke on tool when resource.risk == "high" unless context.approved;
+forbid any to invoke on tool when resource.risk == "high"
+  unless context has approved and context.approved;
 )";
 
 std::string HostileBundle() {
@@ -521,7 +522,13 @@ TEST(BundleVerifierTest, RefusesASlotThatPointsAtAnotherAttribute) {
               HasSubstr("(`resource.min`): no resource type declares `min: int` at slot 1"));
   EXPECT_THAT(
       Refusal([](bundle::Program* p) {
-        p->mutable_attributes(AttributeIndex(*p, Root::kContext, "approved"))->set_name("tokens");
+        // Every reference (the `has` test's and the read's), each moved to where `tokens`
+        // is, so that only the type is wrong.
+        for (bundle::AttributeRef& ref : *p->mutable_attributes()) {
+          if (ref.name() != "approved") continue;
+          ref.set_name("tokens");
+          ref.set_slot(1);
+        }
       }),
       HasSubstr("`context` declares no `tokens: bool`"));
 }

@@ -29,7 +29,7 @@ constexpr char kPolicy[] = R"(schema {
   when subject.clearance >= resource.min_clearance
   with limit(output_tokens, 4000), redact(/\b\d{3}-\d{2}-\d{4}\b/, "[SSN]");
 @id("high-risk-tools-need-approval") require_approval any to invoke on tool
-  when resource.risk == "high" unless context.approved;
+  when resource.risk == "high" unless context has approved and context.approved;
 @id("big-amounts-need-approval") require_approval any to invoke on tool "search-the-web"
   when args has amount and args.amount > 1000;
 @id("builders-read-their-pipelines") permit builder "builder-with-a-long-identifier" to read
@@ -47,7 +47,7 @@ constexpr char kEntities[] = R"({
     {"kind": "builder", "id": "builder-with-a-long-identifier",
      "owner": "user-with-a-long-identifier", "status": "active", "attrs": {"team": "vision"}},
     {"kind": "agent", "id": "revoked-agent", "owner": "user-with-a-long-identifier",
-     "status": "revoked"}
+     "status": "revoked", "attrs": {"task_scope": []}}
   ],
   "resources": [
     {"type": "tool", "id": "search-the-web", "attrs": {"risk": "low", "min_clearance": 1}},

@@ -30,7 +30,7 @@ constexpr char kPolicy[] = R"(schema {
 @id("user-cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance
   with redact(/\d{4}-\d{4}/, "[CARD]"), limit(output_tokens, 500), log(summary);
 @id("high-risk") require_approval any to invoke on tool when resource.risk == "high"
-  unless context.approved;
+  unless context has approved and context.approved;
 )";
 
 constexpr char kEntities[] = R"({
@@ -175,36 +175,42 @@ TEST(EngineTest, UsesTheClockWhenTheRequestHasNoTime) {
 TEST(EngineTest, ExplainTracesEveryCandidateOfEveryPrincipal) {
   std::unique_ptr<Engine> engine = MakeEngine();
   Trace trace;
-  Decision decision = engine->Explain(AgentRequest("deploy"), &trace);
-  EXPECT_EQ(decision.ToJson(), engine->Decide(AgentRequest("deploy")).ToJson());
+  // "unlisted" is not in the store: reading its attributes is the evaluation error a checked
+  // policy can still meet, and it fails closed.
+  Decision decision = engine->Explain(AgentRequest("unlisted"), &trace);
+  EXPECT_EQ(decision.ToJson(), engine->Decide(AgentRequest("unlisted")).ToJson());
   ASSERT_THAT(trace.principals, SizeIs(2));
   const TracePrincipal& agent = trace.principals[0];
   EXPECT_EQ(agent.role, "subject");
   EXPECT_FALSE(agent.guard.has_value());
   ASSERT_THAT(agent.candidates, SizeIs(2));
   EXPECT_EQ(agent.candidates[0].rule, "agent-scope");
-  EXPECT_EQ(agent.candidates[0].outcome, TraceRule::Outcome::kHolds);
+  EXPECT_EQ(agent.candidates[0].outcome, TraceRule::Outcome::kDoesNotHold);
   EXPECT_EQ(agent.candidates[1].rule, "high-risk");
-  EXPECT_EQ(agent.candidates[1].when, "true");
-  // `context.approved` is absent: the approval rule errs, and fails closed.
-  EXPECT_THAT(agent.candidates[1].unless, HasSubstr("error"));
+  EXPECT_THAT(agent.candidates[1].when, HasSubstr("error"));
   EXPECT_EQ(agent.candidates[1].outcome, TraceRule::Outcome::kError);
   EXPECT_EQ(trace.principals[1].role, "on_behalf_of[0]");
   EXPECT_THAT(trace.ToText(), HasSubstr("high-risk"));
-  ASSERT_THAT(decision.errors, SizeIs(2));
+  // The agent's high-risk rule errs (and holds, failing closed) but no permit holds for it.
+  EXPECT_EQ(decision.effect, Effect::kDeny);
+  EXPECT_EQ(decision.reason, Reason::kNoMatchingPermit);
+  // The agent's high-risk, then the user's user-cleared and high-risk.
+  ASSERT_THAT(decision.errors, SizeIs(3));
   EXPECT_EQ(decision.errors[0].principal.id, "a1");
   EXPECT_EQ(decision.errors[1].principal.id, "u1");
+  EXPECT_EQ(decision.errors[2].principal.id, "u1");
 }
 
 TEST(EngineTest, GuardStoppedPrincipalsHaveNoCandidates) {
   std::unique_ptr<Engine> engine = MakeEngine();
   ASSERT_TRUE(engine->RevokeIdentity("a1").ok());
   Trace trace;
-  Decision decision = engine->Explain(AgentRequest("deploy"), &trace);
+  Decision decision = engine->Explain(AgentRequest("unlisted"), &trace);
   EXPECT_EQ(decision.reason, Reason::kLifecycle);
   EXPECT_TRUE(trace.principals[0].candidates.empty());
   EXPECT_EQ(trace.principals[0].guard, Reason::kLifecycle);
   // Only the user's errors remain: the stopped agent contributes none.
+  ASSERT_THAT(decision.errors, testing::Not(testing::IsEmpty()));
   for (const EvaluationError& error : decision.errors) EXPECT_EQ(error.principal.id, "u1");
 }
 

@@ -3,12 +3,18 @@
 #include <algorithm>
 #include <exception>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "lib/internal/files.h"
+#include "lib/internal/json_positions.h"
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
 #include "ward/errors.h"
@@ -20,9 +26,68 @@ using internal::Abbreviate;
 using internal::JsonKindDescription;
 using nlohmann::json;
 
-absl::Status ErrorAt(absl::string_view where, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat(where, ": ", message));
-}
+// The violations found in one entity text, each with the JSON Pointer of the value it is about
+// (or of the object that lacks a field). Only the first kMaxKept are kept; all are counted.
+class Problems {
+ public:
+  static constexpr size_t kMaxKept = 100;
+
+  void Add(std::string pointer, std::string message) {
+    ++count_;
+    if (kept_.size() < kMaxKept) kept_.push_back({std::move(pointer), std::move(message)});
+  }
+  size_t count() const { return count_; }
+
+  // "LINE:COL: message" lines in the order of the text, then "... and N more".
+  absl::Status ToStatus(absl::string_view text) const {
+    absl::flat_hash_set<std::string> pointers;
+    for (const Problem& problem : kept_) pointers.insert(problem.pointer);
+    const absl::flat_hash_map<std::string, internal::JsonPosition> positions =
+        internal::FindJsonPositions(text, pointers);
+    std::vector<std::pair<internal::JsonPosition, const Problem*>> located;
+    for (const Problem& problem : kept_) {
+      auto it = positions.find(problem.pointer);
+      located.emplace_back(it == positions.end() ? internal::JsonPosition{} : it->second,
+                           &problem);
+    }
+    std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.first.line, a.first.column) < std::tie(b.first.line, b.first.column);
+    });
+    std::string message;
+    for (const auto& [position, problem] : located) {
+      if (!message.empty()) message += "\n";
+      if (position.line > 0) absl::StrAppend(&message, position.line, ":", position.column, ": ");
+      message += problem->message;
+    }
+    if (count_ > kept_.size()) {
+      absl::StrAppend(&message, "\n... and ", count_ - kept_.size(), " more");
+    }
+    return absl::InvalidArgumentError(message);
+  }
+
+ private:
+  struct Problem {
+    std::string pointer;
+    std::string message;
+  };
+  std::vector<Problem> kept_;
+  size_t count_ = 0;
+};
+
+// The entity being read: where it is in the text and how messages name it.
+struct Site {
+  std::string pointer;  // JSON Pointer of the entity object
+  std::string label;    // "identities[3] (`a17`)"
+  Problems* problems;
+
+  void Report(absl::string_view field, std::string message) const {
+    problems->Add(field.empty() ? pointer : internal::JsonPointerChild(pointer, field),
+                  absl::StrCat(label, ": ", message));
+  }
+  void ReportAt(std::string at, std::string message) const {
+    problems->Add(std::move(at), absl::StrCat(label, ": ", message));
+  }
+};
 
 // "identities[3] (`a17`)", or just the position while the id is not known yet.
 std::string Label(absl::string_view position, absl::string_view id) {
@@ -42,22 +107,6 @@ void SortUnique(std::vector<std::string>* items) {
   items->erase(std::unique(items->begin(), items->end()), items->end());
 }
 
-// Reads the required, non-empty string field `name` of `object`.
-absl::StatusOr<std::string> RequiredString(const json& object, absl::string_view name,
-                                           absl::string_view where) {
-  auto it = object.find(name);
-  if (it == object.end() || it->is_null()) {
-    return ErrorAt(where, absl::StrCat("missing required field `", name, "`"));
-  }
-  if (!it->is_string()) {
-    return ErrorAt(where,
-                   absl::StrCat("`", name, "` must be a string, found ", JsonKindDescription(*it)));
-  }
-  const std::string& value = it->get_ref<const std::string&>();
-  if (value.empty()) return ErrorAt(where, absl::StrCat("`", name, "` must not be empty"));
-  return value;
-}
-
 // The field `name` of `object` when present and not null.
 const json* OptionalField(const json& object, absl::string_view name) {
   auto it = object.find(name);
@@ -65,49 +114,116 @@ const json* OptionalField(const json& object, absl::string_view name) {
   return &*it;
 }
 
-absl::Status CheckFields(const json& object, std::initializer_list<absl::string_view> allowed,
-                         absl::string_view where) {
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
-      return ErrorAt(where, absl::StrCat("unknown field `", Abbreviate(it.key()), "`"));
-    }
+// Reads the required, non-empty string field `name` of `object`; reports and returns nullopt
+// when it is missing or not one.
+std::optional<std::string> RequiredString(const json& object, absl::string_view name,
+                                          const Site& site) {
+  const json* field = OptionalField(object, name);
+  if (field == nullptr) {
+    site.Report("", absl::StrCat("missing required field `", name, "`"));
+    return std::nullopt;
   }
-  return absl::OkStatus();
+  if (!field->is_string()) {
+    site.Report(name,
+                absl::StrCat("`", name, "` must be a string, found ", JsonKindDescription(*field)));
+    return std::nullopt;
+  }
+  const std::string& value = field->get_ref<const std::string&>();
+  if (value.empty()) {
+    site.Report(name, absl::StrCat("`", name, "` must not be empty"));
+    return std::nullopt;
+  }
+  return value;
 }
 
-// Converts the `attrs` object of an entity to the declared types. `owner` names the entity in
-// warnings ("identity `u3`"), `declarer` what the declarations belong to ("user").
-absl::Status ParseAttributes(const json& attrs, const AttributeTypes& declared,
-                             bool (*is_builtin)(absl::string_view), absl::string_view where,
-                             absl::string_view owner, absl::string_view declarer, AttributeMap* out,
-                             std::vector<std::string>* warnings) {
-  if (!attrs.is_object()) {
-    return ErrorAt(where,
-                   absl::StrCat("`attrs` must be an object, found ", JsonKindDescription(attrs)));
+void CheckFields(const json& object, std::initializer_list<absl::string_view> allowed,
+                 const Site& site) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+      site.Report(it.key(), absl::StrCat("unknown field `", Abbreviate(it.key()), "`"));
+    }
   }
-  for (auto it = attrs.begin(); it != attrs.end(); ++it) {
-    const std::string& name = it.key();
-    if (it->is_null()) continue;  // null is absent
-    auto declared_it = declared.find(name);
-    if (declared_it == declared.end()) {
-      if (warnings != nullptr) {
-        if (is_builtin(name)) {
-          warnings->push_back(absl::StrCat(owner, ": attribute `", name,
-                                           "` is built in and cannot be set in `attrs`; ignored"));
-        } else {
-          warnings->push_back(absl::StrCat(owner, ": attribute `", Abbreviate(name),
-                                           "` is not declared for ", declarer, "; ignored"));
+}
+
+// "; did you mean "high"?" when `value` matches a member but for letter case.
+std::string MemberHint(const AttributeSpec& spec, absl::string_view value) {
+  for (const std::string& member : spec.members) {
+    if (absl::EqualsIgnoreCase(member, value)) {
+      return absl::StrCat("; did you mean ", internal::JsonQuote(member), "?");
+    }
+  }
+  return "";
+}
+
+// Why `value` does not fit `spec` beyond its type (a string outside the enum), or "".
+std::string EnumProblem(const AttributeSpec& spec, const Value& value) {
+  if (!spec.is_enum() || value.kind() != Value::Kind::kString) return "";
+  if (spec.IsMember(value.string_value())) return "";
+  return absl::StrCat(internal::JsonQuote(Abbreviate(value.string_value())),
+                      " is not one of ", EnumMembersText(spec.members),
+                      MemberHint(spec, value.string_value()));
+}
+
+// "lacks attribute `department`, which every user must have; ...".
+std::string MissingAttribute(absl::string_view name, const AttributeSpec& spec,
+                             absl::string_view declarer) {
+  return absl::StrCat("lacks attribute `", name, "`, which every ", declarer,
+                      " must have (declared `", name, ": ",
+                      spec.is_enum() ? EnumMembersText(spec.members)
+                                     : std::string(TypeName(spec.type)),
+                      "`; give it in `attrs`, or declare it optional: `", name, "?: ...`)");
+}
+
+// Converts the `attrs` object of an entity to the declared types, reporting every attribute
+// of the wrong type or outside its enum and every required attribute missing. `declarer`
+// names what the declarations belong to ("user", "tool").
+void ParseAttributes(const json* attrs, const AttributeSpecs& declared,
+                     bool (*is_builtin)(absl::string_view), const Site& site,
+                     absl::string_view owner, absl::string_view declarer, AttributeMap* out,
+                     std::vector<std::string>* warnings) {
+  if (attrs != nullptr && !attrs->is_object()) {
+    site.Report("attrs",
+                absl::StrCat("`attrs` must be an object, found ", JsonKindDescription(*attrs)));
+    return;
+  }
+  const std::string attrs_pointer = internal::JsonPointerChild(site.pointer, "attrs");
+  if (attrs != nullptr) {
+    for (auto it = attrs->begin(); it != attrs->end(); ++it) {
+      const std::string& name = it.key();
+      if (it->is_null()) continue;  // null is absent
+      auto declared_it = declared.find(name);
+      if (declared_it == declared.end()) {
+        if (warnings != nullptr) {
+          if (is_builtin(name)) {
+            warnings->push_back(absl::StrCat(
+                owner, ": attribute `", name, "` is built in and cannot be set in `attrs`; ignored"));
+          } else {
+            warnings->push_back(absl::StrCat(owner, ": attribute `", Abbreviate(name),
+                                             "` is not declared for ", declarer, "; ignored"));
+          }
         }
+        continue;
       }
-      continue;
+      const std::string at = internal::JsonPointerChild(attrs_pointer, name);
+      absl::StatusOr<Value> value = internal::JsonToTypedValue(*it, declared_it->second.type);
+      if (!value.ok()) {
+        site.ReportAt(at, absl::StrCat("attribute `", name, "`: ", value.status().message()));
+        continue;
+      }
+      if (std::string problem = EnumProblem(declared_it->second, *value); !problem.empty()) {
+        site.ReportAt(at, absl::StrCat("attribute `", name, "`: ", problem));
+        continue;
+      }
+      out->insert_or_assign(name, *std::move(value));
     }
-    absl::StatusOr<Value> value = internal::JsonToTypedValue(*it, declared_it->second);
-    if (!value.ok()) {
-      return ErrorAt(where, absl::StrCat("attribute `", name, "`: ", value.status().message()));
-    }
-    out->insert_or_assign(name, *std::move(value));
   }
-  return absl::OkStatus();
+  for (const auto& [name, spec] : declared) {
+    if (spec.optional) continue;
+    const json* given = attrs == nullptr ? nullptr : OptionalField(*attrs, name);
+    if (given != nullptr) continue;
+    site.ReportAt(attrs == nullptr ? site.pointer : attrs_pointer,
+                  MissingAttribute(name, spec, declarer));
+  }
 }
 
 bool IsBuiltinSubjectAttribute(absl::string_view name) {
@@ -116,120 +232,141 @@ bool IsBuiltinSubjectAttribute(absl::string_view name) {
 
 bool IsBuiltinResourceAttribute(absl::string_view name) { return name == "id"; }
 
-absl::StatusOr<Identity> ParseIdentity(const json& object, absl::string_view position,
-                                       const Schema& schema, std::vector<std::string>* warnings) {
+// Reads one identity; nullopt when it has a problem (every problem is reported).
+std::optional<Identity> ParseIdentity(const json& object, absl::string_view position,
+                                      const std::string& pointer, const Schema& schema,
+                                      Problems* problems, std::vector<std::string>* warnings) {
+  Site site{pointer, std::string(position), problems};
+  const size_t problems_before = problems->count();
   if (!object.is_object()) {
-    return ErrorAt(position, absl::StrCat("an identity must be an object, found ",
-                                          JsonKindDescription(object)));
+    site.Report("", absl::StrCat("an identity must be an object, found ",
+                                 JsonKindDescription(object)));
+    return std::nullopt;
   }
   Identity identity;
-  absl::StatusOr<std::string> id = RequiredString(object, "id", position);
-  if (!id.ok()) return id.status();
-  identity.id = *std::move(id);
-  const std::string where = Label(position, identity.id);
-
-  if (absl::Status s = CheckFields(
-          object, {"kind", "id", "owner", "status", "expires_at", "groups", "attrs"}, where);
-      !s.ok()) {
-    return s;
+  if (std::optional<std::string> id = RequiredString(object, "id", site)) {
+    identity.id = *std::move(id);
+    site.label = Label(position, identity.id);
   }
 
-  absl::StatusOr<std::string> kind = RequiredString(object, "kind", where);
-  if (!kind.ok()) return kind.status();
-  std::optional<SubjectKind> parsed_kind = ParseSubjectKind(*kind);
-  if (!parsed_kind.has_value()) {
-    return ErrorAt(where, absl::StrCat("unknown kind `", Abbreviate(*kind),
+  CheckFields(object, {"kind", "id", "owner", "status", "expires_at", "groups", "attrs"}, site);
+
+  std::optional<SubjectKind> kind;
+  if (std::optional<std::string> text = RequiredString(object, "kind", site)) {
+    kind = ParseSubjectKind(*text);
+    if (!kind.has_value()) {
+      site.Report("kind", absl::StrCat("unknown kind `", Abbreviate(*text),
                                        "`; expected user, agent or builder"));
+    } else {
+      identity.kind = *kind;
+    }
   }
-  identity.kind = *parsed_kind;
 
-  absl::StatusOr<std::string> status = RequiredString(object, "status", where);
-  if (!status.ok()) return status.status();
-  std::optional<IdentityStatus> parsed_status = ParseIdentityStatus(*status);
-  if (!parsed_status.has_value()) {
-    return ErrorAt(where, absl::StrCat("invalid status `", Abbreviate(*status),
-                                       "`; expected active, suspended, revoked or expired"));
+  if (std::optional<std::string> status = RequiredString(object, "status", site)) {
+    std::optional<IdentityStatus> parsed = ParseIdentityStatus(*status);
+    if (!parsed.has_value()) {
+      site.Report("status", absl::StrCat("invalid status `", Abbreviate(*status),
+                                         "`; expected active, suspended, revoked or expired"));
+    } else {
+      identity.status = *parsed;
+    }
   }
-  identity.status = *parsed_status;
 
   if (const json* owner = OptionalField(object, "owner")) {
     if (!owner->is_string()) {
-      return ErrorAt(where,
-                     absl::StrCat("`owner` must be a string, found ", JsonKindDescription(*owner)));
+      site.Report("owner",
+                  absl::StrCat("`owner` must be a string, found ", JsonKindDescription(*owner)));
+    } else if (owner->get_ref<const std::string&>().empty()) {
+      site.Report("owner", "`owner` must not be empty");
+    } else {
+      identity.owner = owner->get<std::string>();
     }
-    if (owner->get_ref<const std::string&>().empty()) {
-      return ErrorAt(where, "`owner` must not be empty");
-    }
-    identity.owner = owner->get<std::string>();
   }
 
   if (const json* expires_at = OptionalField(object, "expires_at")) {
     if (!expires_at->is_string()) {
-      return ErrorAt(where, absl::StrCat("`expires_at` must be a string, found ",
-                                         JsonKindDescription(*expires_at)));
+      site.Report("expires_at", absl::StrCat("`expires_at` must be a string, found ",
+                                             JsonKindDescription(*expires_at)));
+    } else {
+      absl::StatusOr<absl::Time> t = ParseTimestamp(expires_at->get_ref<const std::string&>());
+      if (!t.ok()) {
+        site.Report("expires_at", absl::StrCat("`expires_at`: ", t.status().message()));
+      } else {
+        identity.expires_at = *t;
+      }
     }
-    absl::StatusOr<absl::Time> t = ParseTimestamp(expires_at->get_ref<const std::string&>());
-    if (!t.ok()) return ErrorAt(where, absl::StrCat("`expires_at`: ", t.status().message()));
-    identity.expires_at = *t;
   }
 
   if (const json* groups = OptionalField(object, "groups")) {
     if (!groups->is_array()) {
-      return ErrorAt(where, absl::StrCat("`groups` must be an array of strings, found ",
+      site.Report("groups", absl::StrCat("`groups` must be an array of strings, found ",
                                          JsonKindDescription(*groups)));
-    }
-    identity.groups.reserve(groups->size());
-    for (size_t i = 0; i < groups->size(); ++i) {
-      const json& group = (*groups)[i];
-      if (!group.is_string()) {
-        return ErrorAt(where, absl::StrCat("`groups[", i, "]` must be a string, found ",
-                                           JsonKindDescription(group)));
+    } else {
+      identity.groups.reserve(groups->size());
+      const std::string groups_pointer = internal::JsonPointerChild(pointer, "groups");
+      for (size_t i = 0; i < groups->size(); ++i) {
+        const json& group = (*groups)[i];
+        if (!group.is_string()) {
+          site.ReportAt(internal::JsonPointerChild(groups_pointer, i),
+                        absl::StrCat("`groups[", i, "]` must be a string, found ",
+                                     JsonKindDescription(group)));
+          continue;
+        }
+        identity.groups.push_back(group.get<std::string>());
       }
-      identity.groups.push_back(group.get<std::string>());
+      SortUnique(&identity.groups);
     }
-    SortUnique(&identity.groups);
   }
 
-  if (const json* attrs = OptionalField(object, "attrs")) {
-    const AttributeTypes& declared = schema.subject_attributes[static_cast<size_t>(identity.kind)];
-    absl::Status s = ParseAttributes(*attrs, declared, &IsBuiltinSubjectAttribute, where,
-                                     absl::StrCat("identity `", Abbreviate(identity.id), "`"),
-                                     SubjectKindName(identity.kind), &identity.attrs, warnings);
-    if (!s.ok()) return s;
+  // The attributes are checked against the kind's declarations; without a kind there are
+  // none to check against.
+  if (kind.has_value()) {
+    ParseAttributes(OptionalField(object, "attrs"),
+                    schema.subject_attributes[static_cast<size_t>(identity.kind)],
+                    &IsBuiltinSubjectAttribute, site,
+                    absl::StrCat("identity `", Abbreviate(identity.id), "`"),
+                    SubjectKindName(identity.kind), &identity.attrs, warnings);
   }
+  if (problems->count() != problems_before) return std::nullopt;
   return identity;
 }
 
-absl::StatusOr<Resource> ParseResource(const json& object, absl::string_view position,
-                                       const Schema& schema, std::vector<std::string>* warnings) {
+// Reads one resource; nullopt when it has a problem (every problem is reported).
+std::optional<Resource> ParseResource(const json& object, absl::string_view position,
+                                      const std::string& pointer, const Schema& schema,
+                                      Problems* problems, std::vector<std::string>* warnings) {
+  Site site{pointer, std::string(position), problems};
+  const size_t problems_before = problems->count();
   if (!object.is_object()) {
-    return ErrorAt(position, absl::StrCat("a resource must be an object, found ",
-                                          JsonKindDescription(object)));
+    site.Report("", absl::StrCat("a resource must be an object, found ",
+                                 JsonKindDescription(object)));
+    return std::nullopt;
   }
   Resource resource;
-  absl::StatusOr<std::string> id = RequiredString(object, "id", position);
-  if (!id.ok()) return id.status();
-  resource.id = *std::move(id);
-  std::string where = Label(position, resource.id);
-
-  absl::StatusOr<std::string> type = RequiredString(object, "type", where);
-  if (!type.ok()) return type.status();
-  auto type_it = schema.resource_types.find(*type);
-  if (type_it == schema.resource_types.end()) {
-    return ErrorAt(where, absl::StrCat("unknown resource type `", Abbreviate(*type), "`"));
+  if (std::optional<std::string> id = RequiredString(object, "id", site)) {
+    resource.id = *std::move(id);
+    site.label = Label(position, resource.id);
   }
-  resource.type = *std::move(type);
-  where = ResourceLabel(position, resource.type, resource.id);
-
-  if (absl::Status s = CheckFields(object, {"type", "id", "attrs"}, where); !s.ok()) return s;
-
-  if (const json* attrs = OptionalField(object, "attrs")) {
-    absl::Status s = ParseAttributes(
-        *attrs, type_it->second, &IsBuiltinResourceAttribute, where,
-        absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`"), resource.type,
-        &resource.attrs, warnings);
-    if (!s.ok()) return s;
+  const AttributeSpecs* declared = nullptr;
+  if (std::optional<std::string> type = RequiredString(object, "type", site)) {
+    auto type_it = schema.resource_types.find(*type);
+    if (type_it == schema.resource_types.end()) {
+      site.Report("type", absl::StrCat("unknown resource type `", Abbreviate(*type), "`"));
+    } else {
+      declared = &type_it->second;
+      resource.type = *std::move(type);
+      site.label = ResourceLabel(position, resource.type, resource.id);
+    }
   }
+
+  CheckFields(object, {"type", "id", "attrs"}, site);
+
+  if (declared != nullptr) {
+    ParseAttributes(OptionalField(object, "attrs"), *declared, &IsBuiltinResourceAttribute, site,
+                    absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`"),
+                    resource.type, &resource.attrs, warnings);
+  }
+  if (problems->count() != problems_before) return std::nullopt;
   return resource;
 }
 
@@ -257,14 +394,23 @@ size_t FirstIndexOf(const json& array, size_t limit, absl::string_view id,
   return limit;
 }
 
-void CheckAttributeTypes(const AttributeMap& attrs, const AttributeTypes& declared,
-                         absl::string_view where, std::vector<std::string>* errors) {
-  for (const auto& [name, value] : attrs) {
-    auto it = declared.find(name);
-    if (it == declared.end()) continue;  // not read by this schema
-    if (!value.HasType(it->second)) {
+void CheckAttributes(const AttributeMap& attrs, const AttributeSpecs& declared,
+                     absl::string_view where, absl::string_view declarer,
+                     std::vector<std::string>* errors) {
+  for (const auto& [name, spec] : declared) {
+    auto it = attrs.find(name);
+    if (it == attrs.end()) {
+      if (!spec.optional) {
+        errors->push_back(absl::StrCat(where, ": ", MissingAttribute(name, spec, declarer)));
+      }
+      continue;
+    }
+    const Value& value = it->second;
+    if (!value.HasType(spec.type)) {
       errors->push_back(absl::StrCat(where, ": attribute `", name, "`: expected ",
-                                     TypeName(it->second), ", found ", value.KindDescription()));
+                                     TypeName(spec.type), ", found ", value.KindDescription()));
+    } else if (std::string problem = EnumProblem(spec, value); !problem.empty()) {
+      errors->push_back(absl::StrCat(where, ": attribute `", name, "`: ", problem));
     }
   }
 }
@@ -307,57 +453,67 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
             return absl::InvalidArgumentError(absl::StrCat(
                 "an entity file must be a JSON object, found ", JsonKindDescription(root)));
           }
+          Problems problems;
           for (auto it = root.begin(); it != root.end(); ++it) {
             if (it.key() != "identities" && it.key() != "resources") {
-              return absl::InvalidArgumentError(
-                  absl::StrCat("unknown top-level field `", Abbreviate(it.key()), "`"));
+              problems.Add(internal::JsonPointerChild("", it.key()),
+                           absl::StrCat("unknown top-level field `", Abbreviate(it.key()), "`"));
             }
           }
 
           EntityStore store;
           if (const json* identities = OptionalField(root, "identities")) {
             if (!identities->is_array()) {
-              return absl::InvalidArgumentError(absl::StrCat(
-                  "`identities` must be an array, found ", JsonKindDescription(*identities)));
-            }
-            store.identities_.reserve(identities->size());
-            for (size_t i = 0; i < identities->size(); ++i) {
-              const std::string position = absl::StrCat("identities[", i, "]");
-              absl::StatusOr<Identity> identity =
-                  ParseIdentity((*identities)[i], position, schema, warnings);
-              if (!identity.ok()) return identity.status();
-              if (store.identities_.contains(identity->id)) {
-                size_t first = FirstIndexOf(*identities, i, identity->id, nullptr);
-                return ErrorAt(Label(position, identity->id),
-                               absl::StrCat("duplicate identity id (first at identities[", first,
-                                            "]); ids are unique across kinds"));
+              problems.Add("/identities", absl::StrCat("`identities` must be an array, found ",
+                                                       JsonKindDescription(*identities)));
+            } else {
+              store.identities_.reserve(identities->size());
+              for (size_t i = 0; i < identities->size(); ++i) {
+                const std::string position = absl::StrCat("identities[", i, "]");
+                const std::string pointer = internal::JsonPointerChild("/identities", i);
+                std::optional<Identity> identity = ParseIdentity(
+                    (*identities)[i], position, pointer, schema, &problems, warnings);
+                if (!identity.has_value()) continue;
+                if (store.identities_.contains(identity->id)) {
+                  size_t first = FirstIndexOf(*identities, i, identity->id, nullptr);
+                  problems.Add(pointer,
+                               absl::StrCat(Label(position, identity->id),
+                                            ": duplicate identity id (first at identities[",
+                                            first, "]); ids are unique across kinds"));
+                  continue;
+                }
+                std::string id = identity->id;
+                store.identities_.emplace(std::move(id), *std::move(identity));
               }
-              std::string id = identity->id;
-              store.identities_.emplace(std::move(id), *std::move(identity));
             }
           }
 
           if (const json* resources = OptionalField(root, "resources")) {
             if (!resources->is_array()) {
-              return absl::InvalidArgumentError(absl::StrCat("`resources` must be an array, found ",
-                                                             JsonKindDescription(*resources)));
-            }
-            store.resources_.reserve(resources->size());
-            for (size_t i = 0; i < resources->size(); ++i) {
-              const std::string position = absl::StrCat("resources[", i, "]");
-              absl::StatusOr<Resource> resource =
-                  ParseResource((*resources)[i], position, schema, warnings);
-              if (!resource.ok()) return resource.status();
-              std::string key = ResourceKey(resource->type, resource->id);
-              if (store.resources_.contains(key)) {
-                size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
-                return ErrorAt(
-                    ResourceLabel(position, resource->type, resource->id),
-                    absl::StrCat("duplicate resource (first at resources[", first, "])"));
+              problems.Add("/resources", absl::StrCat("`resources` must be an array, found ",
+                                                      JsonKindDescription(*resources)));
+            } else {
+              store.resources_.reserve(resources->size());
+              for (size_t i = 0; i < resources->size(); ++i) {
+                const std::string position = absl::StrCat("resources[", i, "]");
+                const std::string pointer = internal::JsonPointerChild("/resources", i);
+                std::optional<Resource> resource = ParseResource(
+                    (*resources)[i], position, pointer, schema, &problems, warnings);
+                if (!resource.has_value()) continue;
+                std::string key = ResourceKey(resource->type, resource->id);
+                if (store.resources_.contains(key)) {
+                  size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
+                  problems.Add(pointer,
+                               absl::StrCat(ResourceLabel(position, resource->type, resource->id),
+                                            ": duplicate resource (first at resources[", first,
+                                            "])"));
+                  continue;
+                }
+                store.resources_.emplace(std::move(key), *std::move(resource));
               }
-              store.resources_.emplace(std::move(key), *std::move(resource));
             }
           }
+          if (problems.count() > 0) return problems.ToStatus(json_text);
           return store;
         } catch (const std::exception& e) {
           return absl::InternalError(absl::StrCat("reading the entity file: ", e.what()));
@@ -375,9 +531,15 @@ absl::StatusOr<EntityStore> EntityStore::FromFile(const std::string& path, const
   if (!text.ok()) return WithCategory(text.status(), ErrorCategory::kIo);
   absl::StatusOr<EntityStore> store = FromJson(*text, schema, warnings, limits);
   if (!store.ok()) {
-    return WithCategory(
-        absl::Status(store.status().code(), absl::StrCat(path, ": ", store.status().message())),
-        CategoryOf(store.status()));
+    // Every line names the file, so that editors and CI annotations can jump to it:
+    // "PATH:LINE:COL: message", or "PATH: message" for a line without a position.
+    std::string message;
+    for (absl::string_view line : absl::StrSplit(store.status().message(), '\n')) {
+      if (!message.empty()) message += "\n";
+      const bool positioned = !line.empty() && absl::ascii_isdigit(line.front());
+      absl::StrAppend(&message, path, positioned ? ":" : ": ", line);
+    }
+    return WithCategory(absl::Status(store.status().code(), message), CategoryOf(store.status()));
   }
   return store;
 }
@@ -392,7 +554,11 @@ absl::StatusOr<Identity> EntityStore::IdentityFromJson(absl::string_view json_te
           absl::StatusOr<json> parsed =
               internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
           if (!parsed.ok()) return parsed.status();
-          return ParseIdentity(*parsed, "identity", schema, warnings);
+          Problems problems;
+          std::optional<Identity> identity =
+              ParseIdentity(*parsed, "identity", "", schema, &problems, warnings);
+          if (!identity.has_value()) return problems.ToStatus(json_text);
+          return *std::move(identity);
         } catch (const std::exception& e) {
           return absl::InternalError(absl::StrCat("reading an identity: ", e.what()));
         } catch (...) {
@@ -412,7 +578,11 @@ absl::StatusOr<Resource> EntityStore::ResourceFromJson(absl::string_view json_te
           absl::StatusOr<json> parsed =
               internal::ParseJson(json_text, limits.max_file_bytes, limits.max_json_depth);
           if (!parsed.ok()) return parsed.status();
-          return ParseResource(*parsed, "resource", schema, warnings);
+          Problems problems;
+          std::optional<Resource> resource =
+              ParseResource(*parsed, "resource", "", schema, &problems, warnings);
+          if (!resource.has_value()) return problems.ToStatus(json_text);
+          return *std::move(resource);
         } catch (const std::exception& e) {
           return absl::InternalError(absl::StrCat("reading a resource: ", e.what()));
         } catch (...) {
@@ -427,9 +597,10 @@ absl::Status EntityStore::ValidateAgainst(const Schema& schema) const {
       [&]() -> absl::Status {
         std::vector<std::string> errors;
         for (const auto& [id, identity] : identities_) {
-          CheckAttributeTypes(identity.attrs,
-                              schema.subject_attributes[static_cast<size_t>(identity.kind)],
-                              absl::StrCat("identity `", Abbreviate(id), "`"), &errors);
+          CheckAttributes(identity.attrs,
+                          schema.subject_attributes[static_cast<size_t>(identity.kind)],
+                          absl::StrCat("identity `", Abbreviate(id), "`"),
+                          SubjectKindName(identity.kind), &errors);
         }
         for (const auto& [key, resource] : resources_) {
           const std::string where =
@@ -440,7 +611,7 @@ absl::Status EntityStore::ValidateAgainst(const Schema& schema) const {
                                           "` is not declared by the schema"));
             continue;
           }
-          CheckAttributeTypes(resource.attrs, type_it->second, where, &errors);
+          CheckAttributes(resource.attrs, type_it->second, where, resource.type, &errors);
         }
         if (errors.empty()) return absl::OkStatus();
         // The maps have no order; sort so that the same store always reports the same error.

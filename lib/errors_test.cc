@@ -124,7 +124,7 @@ TEST(ErrorCategoryTest, EntityErrors) {
   absl::StatusOr<EntityStore> from_file = EntityStore::FromFile(bad.path(), policy->schema());
   ASSERT_FALSE(from_file.ok());
   EXPECT_EQ(CategoryOf(from_file.status()), ErrorCategory::kEntities);
-  EXPECT_THAT(from_file.status().message(), HasSubstr(bad.path() + ": "));
+  EXPECT_THAT(from_file.status().message(), HasSubstr(bad.path() + ":1:17: "));
 
   absl::StatusOr<EntityStore> missing =
       EntityStore::FromFile(::testing::TempDir() + "no-such-entities.json", policy->schema());

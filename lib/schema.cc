@@ -1,5 +1,10 @@
 #include "ward/schema.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace ward {
 
 absl::string_view SubjectKindName(SubjectKind kind) {
@@ -21,6 +26,20 @@ std::optional<SubjectKind> ParseSubjectKind(absl::string_view name) {
   return std::nullopt;
 }
 
+bool AttributeSpec::IsMember(absl::string_view value) const {
+  return members.empty() || std::binary_search(members.begin(), members.end(), value);
+}
+
+std::string EnumMembersText(const std::vector<std::string>& members) {
+  return absl::StrJoin(members, " | ", [](std::string* out, const std::string& member) {
+    absl::StrAppend(out, "\"", member, "\"");
+  });
+}
+
+bool IsOptionalBuiltinSubjectAttribute(absl::string_view name) {
+  return name == "owner" || name == "expires_at";
+}
+
 std::optional<Type> BuiltinSubjectAttributeType(absl::string_view name) {
   if (name == "id" || name == "owner" || name == "status") return Type::kString;
   if (name == "expires_at") return Type::kTimestamp;
@@ -38,10 +57,10 @@ std::optional<Type> Schema::SubjectAttributeType(SubjectKind kind, absl::string_
   if (std::optional<Type> builtin = BuiltinSubjectAttributeType(name)) return builtin;
   const size_t index = static_cast<size_t>(kind);
   if (index >= subject_attributes.size()) return std::nullopt;
-  const AttributeTypes& declared = subject_attributes[index];
+  const AttributeSpecs& declared = subject_attributes[index];
   auto it = declared.find(name);
   if (it == declared.end()) return std::nullopt;
-  return it->second;
+  return it->second.type;
 }
 
 std::optional<Type> Schema::ResourceAttributeType(absl::string_view resource_type,
@@ -51,7 +70,7 @@ std::optional<Type> Schema::ResourceAttributeType(absl::string_view resource_typ
   if (name == "id") return Type::kString;
   auto it = type_it->second.find(name);
   if (it == type_it->second.end()) return std::nullopt;
-  return it->second;
+  return it->second.type;
 }
 
 }  // namespace ward

@@ -53,10 +53,14 @@ struct Comment {
 
 // ---- Schema ----
 
+// `name: type`, `name?: type` (optional) or `name: "a" | "b"` (a string enum, whose type is
+// kString).
 struct AttributeDecl {
   Identifier name;
+  bool optional = false;
   Type type = Type::kString;
-  Span type_span;
+  std::vector<StringLiteral> members;  // the enum's members as written; empty otherwise
+  Span type_span;                      // the type, or all of an enum's members
 };
 
 struct SchemaItem {

@@ -78,8 +78,14 @@ class Dumper {
 
   void DumpAttributes(int indent, const std::vector<ast::AttributeDecl>& attributes) {
     for (const ast::AttributeDecl& a : attributes) {
-      Line(indent, absl::StrCat("attribute ", a.name.name, ": ", TypeName(a.type), At(a.name.span),
-                                At(a.type_span, "type")));
+      std::string type(TypeName(a.type));
+      if (!a.members.empty()) {
+        std::vector<std::string> members;
+        for (const ast::StringLiteral& member : a.members) members.push_back(member.value);
+        type = EnumMembersText(members);
+      }
+      Line(indent, absl::StrCat("attribute ", a.name.name, a.optional ? "?" : "", ": ", type,
+                                At(a.name.span), At(a.type_span, "type")));
     }
   }
 

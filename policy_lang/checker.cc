@@ -99,6 +99,9 @@ std::vector<std::string> Keys(const Map& map) {
   return keys;
 }
 
+// Attributes proven present by `has` tests at a point of a condition: (root, name) pairs.
+using Presence = std::set<std::pair<Root, std::string>>;
+
 // What a rule's conditions may refer to.
 struct RuleScope {
   std::optional<SubjectKind> subject_kind;  // nullopt for `any`
@@ -148,16 +151,13 @@ class Checker {
     has_errors_ = true;
     Report(Diagnostic::Severity::kError, at, std::move(message));
   }
-  void Warning(const ast::Location& at, std::string message) {
-    Report(Diagnostic::Severity::kWarning, at, std::move(message));
-  }
 
   // ---- Schema ----
 
   // What an attribute declaration belongs to: its built-ins cannot be redeclared.
   enum class Owner { kIdentity, kResource, kRequest };
 
-  void DeclareAttributes(const std::vector<ast::AttributeDecl>& decls, AttributeTypes* into,
+  void DeclareAttributes(const std::vector<ast::AttributeDecl>& decls, AttributeSpecs* into,
                          absl::string_view owner_name, Owner owner) {
     for (const ast::AttributeDecl& decl : decls) {
       const std::string& name = decl.name.name;
@@ -170,7 +170,22 @@ class Checker {
         Error(decl.name.span.begin, "`id` is a built-in attribute of every resource");
         continue;
       }
-      if (!into->emplace(name, decl.type).second) {
+      AttributeSpec spec;
+      spec.type = decl.type;
+      // A request may leave out any context or args entry: `?` on them changes nothing.
+      spec.optional = decl.optional || owner == Owner::kRequest;
+      for (const ast::StringLiteral& member : decl.members) {
+        if (std::find(spec.members.begin(), spec.members.end(), member.value) !=
+            spec.members.end()) {
+          Error(member.span.begin, absl::StrCat("enum member ", internal::JsonQuote(member.value),
+                                                " of `", name, "` is listed twice"));
+        }
+        spec.members.push_back(member.value);
+      }
+      std::sort(spec.members.begin(), spec.members.end());
+      spec.members.erase(std::unique(spec.members.begin(), spec.members.end()),
+                         spec.members.end());
+      if (!into->emplace(name, std::move(spec)).second) {
         Error(decl.name.span.begin,
               absl::StrCat("attribute `", name, "` of ", owner_name, " is already declared"));
       }
@@ -304,12 +319,16 @@ class Checker {
 
     CheckResourceSelector(rule.resource, &out.resource);
 
+    // `unless` is evaluated only when `when` holds, so what `when` proves present may be
+    // read in `unless`.
+    Presence proven_by_when;
     if (rule.when) {
-      out.when = CheckCondition(*rule.when, scope);
+      out.when = CheckCondition(*rule.when, scope, {}, &proven_by_when);
       out.when_text = ConditionText(*rule.when);
     }
     if (rule.unless) {
-      out.unless = CheckCondition(*rule.unless, scope);
+      Presence unused;
+      out.unless = CheckCondition(*rule.unless, scope, proven_by_when, &unused);
       out.unless_text = ConditionText(*rule.unless);
     }
 
@@ -554,8 +573,10 @@ class Checker {
     return folded;
   }
 
-  std::unique_ptr<Expr> CheckCondition(const ast::Expr& expr, const RuleScope& scope) {
-    std::unique_ptr<Expr> checked = CheckExpr(expr, scope);
+  std::unique_ptr<Expr> CheckCondition(const ast::Expr& expr, const RuleScope& scope,
+                                       const Presence& known, Presence* proven) {
+    enclosing_test_ = nullptr;
+    std::unique_ptr<Expr> checked = CheckExpr(expr, scope, known, proven);
     if (checked == nullptr) return nullptr;
     if (checked->type != Type::kBool) {
       Error(expr.span.begin,
@@ -597,7 +618,21 @@ class Checker {
     return expr;
   }
 
-  std::unique_ptr<Expr> CheckExpr(const ast::Expr& expr, const RuleScope& scope) {
+  // Checks `expr` where the attributes in `known` are proven present, and adds to `proven`
+  // what `expr` being true proves present (the `has` tests of an `and` chain; for `or`, what
+  // both sides prove).
+  std::unique_ptr<Expr> CheckExpr(const ast::Expr& expr, const RuleScope& scope,
+                                  const Presence& known, Presence* proven) {
+    // The comparison a read belongs to, for the fix a presence error spells out.
+    const bool is_connective =
+        expr.kind == ast::Expr::Kind::kNot ||
+        (expr.kind == ast::Expr::Kind::kBinary &&
+         (expr.op == ast::Expr::BinaryOp::kAnd || expr.op == ast::Expr::BinaryOp::kOr));
+    if (is_connective) {
+      enclosing_test_ = nullptr;
+    } else if (expr.kind == ast::Expr::Kind::kBinary || expr.kind == ast::Expr::Kind::kMatches) {
+      enclosing_test_ = &expr;
+    }
     switch (expr.kind) {
       case ast::Expr::Kind::kString: {
         auto out = NewExpr(Expr::Op::kLiteral, Type::kString, expr);
@@ -619,15 +654,17 @@ class Checker {
       case ast::Expr::Kind::kNow:
         return NewExpr(Expr::Op::kNow, Type::kTimestamp, expr);
       case ast::Expr::Kind::kPath: {
-        std::optional<Type> type = LookupAttribute(expr.root, expr.attribute, scope, false);
+        std::optional<Type> type = LookupAttribute(expr.root, expr.attribute, scope, /*for_has=*/false);
         if (!type) return nullptr;
+        if (!RequirePresence(expr, scope, known)) return nullptr;
         auto out = NewExpr(Expr::Op::kAttribute, *type, expr);
         out->root = ToRoot(expr.root);
         out->name = expr.attribute.name;
         return out;
       }
       case ast::Expr::Kind::kHas: {
-        if (!LookupAttribute(expr.root, expr.attribute, scope, true)) return nullptr;
+        if (!LookupAttribute(expr.root, expr.attribute, scope, /*for_has=*/true)) return nullptr;
+        proven->insert({ToRoot(expr.root), expr.attribute.name});
         auto out = NewExpr(Expr::Op::kHas, Type::kBool, expr);
         out->root = ToRoot(expr.root);
         out->name = expr.attribute.name;
@@ -635,7 +672,8 @@ class Checker {
       }
       case ast::Expr::Kind::kNot: {
         if (expr.operands.size() != 1) return nullptr;
-        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope);
+        Presence unused;  // `not` proves nothing present
+        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope, known, &unused);
         if (!operand) return nullptr;
         if (operand->type != Type::kBool) {
           Error(expr.op_span.begin, absl::StrCat("`not` needs a bool, found ", Describe(*operand)));
@@ -647,7 +685,8 @@ class Checker {
       }
       case ast::Expr::Kind::kMatches: {
         if (expr.operands.size() != 1) return nullptr;
-        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope);
+        Presence unused;
+        std::unique_ptr<Expr> operand = CheckExpr(*expr.operands[0], scope, known, &unused);
         std::shared_ptr<const re2::RE2> regex = CompileRegex(expr.regex);
         if (!operand || !regex) return nullptr;
         if (operand->type != Type::kString) {
@@ -662,7 +701,7 @@ class Checker {
         return out;
       }
       case ast::Expr::Kind::kBinary:
-        return CheckBinary(expr, scope);
+        return CheckBinary(expr, scope, known, proven);
     }
     return nullptr;
   }
@@ -728,10 +767,28 @@ class Checker {
     return true;
   }
 
-  std::unique_ptr<Expr> CheckBinary(const ast::Expr& expr, const RuleScope& scope) {
+  std::unique_ptr<Expr> CheckBinary(const ast::Expr& expr, const RuleScope& scope,
+                                    const Presence& known, Presence* proven) {
     if (expr.operands.size() != 2) return nullptr;
-    std::unique_ptr<Expr> left = CheckExpr(*expr.operands[0], scope);
-    std::unique_ptr<Expr> right = CheckExpr(*expr.operands[1], scope);
+    Presence left_proves;
+    Presence right_proves;
+    std::unique_ptr<Expr> left = CheckExpr(*expr.operands[0], scope, known, &left_proves);
+    std::unique_ptr<Expr> right;
+    if (expr.op == ast::Expr::BinaryOp::kAnd) {
+      // The right side of `and` runs only when the left one is true.
+      Presence known_right = known;
+      known_right.insert(left_proves.begin(), left_proves.end());
+      right = CheckExpr(*expr.operands[1], scope, known_right, &right_proves);
+      proven->insert(left_proves.begin(), left_proves.end());
+      proven->insert(right_proves.begin(), right_proves.end());
+    } else {
+      right = CheckExpr(*expr.operands[1], scope, known, &right_proves);
+      if (expr.op == ast::Expr::BinaryOp::kOr) {
+        for (const auto& attribute : left_proves) {
+          if (right_proves.count(attribute)) proven->insert(attribute);
+        }
+      }
+    }
     if (!left || !right) return nullptr;
     const std::string op = absl::StrCat("`", ast::BinaryOpText(expr.op), "`");
     const ast::Location& at = expr.op_span.begin;
@@ -751,8 +808,22 @@ class Checker {
           return nullptr;
         }
         if (left->type != right->type) {
+          std::string hint;
+          for (int set_side : {0, 1}) {
+            const Expr& set = set_side == 0 ? *left : *right;
+            const Expr& element = set_side == 0 ? *right : *left;
+            if (IsSet(set.type) && element.type == ElementType(set.type)) {
+              hint = absl::StrCat("; to test membership write `",
+                                  ConditionText(*expr.operands[1 - set_side]), " in ",
+                                  ConditionText(*expr.operands[set_side]), "`");
+            }
+          }
           Error(at, absl::StrCat(op, " compares values of the same type, found ", Describe(*left),
-                                 " and ", Describe(*right)));
+                                 " and ", Describe(*right), hint));
+          return nullptr;
+        }
+        if (!CheckEnumLiteral(*expr.operands[0], *right, *expr.operands[1], scope) ||
+            !CheckEnumLiteral(*expr.operands[1], *left, *expr.operands[0], scope)) {
           return nullptr;
         }
         break;
@@ -777,10 +848,19 @@ class Checker {
           right->literal = Value::IntSet({});
         }
         if (!scalar || !IsSet(right->type) || ElementType(right->type) != left->type) {
+          std::string hint;
+          if (IsSet(left->type) && right->type == ElementType(left->type)) {
+            // `subject.groups in "finance"` reads naturally but is backwards.
+            hint = absl::StrCat("; to test membership write `", ConditionText(*expr.operands[1]),
+                                " in ", ConditionText(*expr.operands[0]), "`");
+          }
           Error(at, absl::StrCat(op,
                                  " needs a string or an int on its left and a set of the same on "
                                  "its right, found ",
-                                 Describe(*left), " and ", Describe(*right)));
+                                 Describe(*left), " and ", Describe(*right), hint));
+          return nullptr;
+        }
+        if (!CheckEnumLiteral(*expr.operands[0], *right, *expr.operands[1], scope)) {
           return nullptr;
         }
         break;
@@ -799,9 +879,9 @@ class Checker {
     return out;
   }
 
-  // The declared type of `root.name`; reports an unknown name and returns nullopt. For
-  // `has` (for_has), an attribute only some kinds declare draws no warning: `has` is false
-  // on the others.
+  // The declared type of `root.name`; reports an unknown name and returns nullopt. Whether
+  // the attribute may be absent is RequirePresence's concern. A `has` test (for_has) reads no
+  // value, so kinds that declare the attribute differently do not make it ambiguous.
   std::optional<Type> LookupAttribute(ast::PathRoot root, const ast::Identifier& name,
                                       const RuleScope& scope, bool for_has) {
     switch (root) {
@@ -822,14 +902,16 @@ class Checker {
       }
       case ast::PathRoot::kContext: {
         auto it = schema_.context.find(name.name);
-        if (it != schema_.context.end()) return it->second;
-        Error(name.span.begin, absl::StrCat("unknown context entry `", name.name, "`",
-                                            DidYouMean(name.name, Keys(schema_.context))));
+        if (it != schema_.context.end()) return it->second.type;
+        Error(name.span.begin,
+              absl::StrCat("unknown context entry `", name.name,
+                           "`; declare it in `context { ... }` in a schema block",
+                           DidYouMean(name.name, Keys(schema_.context))));
         return std::nullopt;
       }
       case ast::PathRoot::kArgs: {
         auto it = schema_.args.find(name.name);
-        if (it != schema_.args.end()) return it->second;
+        if (it != schema_.args.end()) return it->second.type;
         Error(name.span.begin,
               absl::StrCat("unknown argument `", name.name, "`; declare it in `args { ... }`",
                            DidYouMean(name.name, Keys(schema_.args))));
@@ -849,16 +931,11 @@ class Checker {
     } else {
       kinds.assign(kAllSubjectKinds.begin(), kAllSubjectKinds.end());
     }
-    std::vector<std::pair<SubjectKind, Type>> declared;
-    std::vector<std::string> lacking;
+    std::vector<std::pair<SubjectKind, AttributeSpec>> declared;
     for (SubjectKind k : kinds) {
-      const AttributeTypes& attrs = schema_.subject_attributes[static_cast<int>(k)];
+      const AttributeSpecs& attrs = schema_.subject_attributes[static_cast<int>(k)];
       auto it = attrs.find(name.name);
-      if (it == attrs.end()) {
-        lacking.push_back(std::string(SubjectKindName(k)));
-      } else {
-        declared.emplace_back(k, it->second);
-      }
+      if (it != attrs.end()) declared.emplace_back(k, it->second);
     }
     if (declared.empty()) {
       std::vector<std::string> known = BuiltinSubjectAttributes();
@@ -872,21 +949,148 @@ class Checker {
                                           DidYouMean(name.name, known)));
       return std::nullopt;
     }
-    for (const auto& [k, type] : declared) {
-      if (type == declared.front().second) continue;
-      Error(name.span.begin, absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
-                                          SubjectKindName(declared.front().first), " declares it ",
-                                          TypeName(declared.front().second), " and ",
-                                          SubjectKindName(k), " declares it ", TypeName(type)));
+    for (const auto& [k, spec] : declared) {
+      if (for_has) break;
+      const AttributeSpec& first = declared.front().second;
+      if (spec.type == first.type && spec.members == first.members) continue;
+      Error(name.span.begin,
+            absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
+                         SubjectKindName(declared.front().first), " declares it ",
+                         SpecText(first), " and ", SubjectKindName(k), " declares it ",
+                         SpecText(spec)));
       return std::nullopt;
     }
-    if (!lacking.empty() && !for_has) {
-      Warning(name.span.begin,
-              absl::StrCat("attribute `", name.name, "` is not declared for ",
-                           absl::StrJoin(lacking, ", "), "; reading `", root, ".", name.name,
-                           "` on such an identity is an evaluation error"));
+    return declared.front().second.type;
+  }
+
+  // The spec of `root.name` when the schema declares one (built-ins have none). For the
+  // subject, the first kind in scope that declares it; LookupAttribute has checked that every
+  // kind declaring it agrees.
+  const AttributeSpec* FindSpec(ast::PathRoot root, absl::string_view name,
+                                const RuleScope& scope) const {
+    const AttributeSpecs* specs = nullptr;
+    switch (root) {
+      case ast::PathRoot::kSubject:
+      case ast::PathRoot::kDelegator:
+        for (SubjectKind k : kAllSubjectKinds) {
+          if (root == ast::PathRoot::kSubject && scope.subject_kind && *scope.subject_kind != k) {
+            continue;
+          }
+          const AttributeSpecs& declared = schema_.subject_attributes[static_cast<int>(k)];
+          if (auto it = declared.find(name); it != declared.end()) return &it->second;
+        }
+        return nullptr;
+      case ast::PathRoot::kResource: {
+        auto type_it = schema_.resource_types.find(scope.resource_type);
+        if (type_it == schema_.resource_types.end()) return nullptr;
+        specs = &type_it->second;
+        break;
+      }
+      case ast::PathRoot::kContext:
+        specs = &schema_.context;
+        break;
+      case ast::PathRoot::kArgs:
+        specs = &schema_.args;
+        break;
     }
-    return declared.front().second;
+    if (specs == nullptr) return nullptr;
+    auto it = specs->find(name);
+    return it == specs->end() ? nullptr : &it->second;
+  }
+
+  // Why reading `path` may find nothing, or "" when the schema guarantees a value. For the
+  // resource, a required attribute counts as present: a resource neither stored nor
+  // described inline is the one documented run-time failure.
+  std::string AbsenceReason(const ast::Expr& path, const RuleScope& scope) const {
+    const std::string& name = path.attribute.name;
+    switch (path.root) {
+      case ast::PathRoot::kContext:
+        return "is a context entry, and a request need not carry every entry";
+      case ast::PathRoot::kArgs:
+        return "is a tool argument, and a request need not carry every argument";
+      case ast::PathRoot::kDelegator:
+        return "exists only when the request is made on behalf of someone";
+      case ast::PathRoot::kResource: {
+        const AttributeSpec* spec = FindSpec(path.root, name, scope);
+        if (spec != nullptr && spec->optional) {
+          return absl::StrCat("is optional (declared `", name, "?: ", SpecText(*spec), "`)");
+        }
+        return "";
+      }
+      case ast::PathRoot::kSubject:
+        break;
+    }
+    if (IsOptionalBuiltinSubjectAttribute(name)) {
+      return absl::StrCat("is optional: not every identity has `", name, "`");
+    }
+    if (BuiltinSubjectAttributeType(name).has_value()) return "";
+    std::vector<std::string> lacking;
+    for (SubjectKind k : kAllSubjectKinds) {
+      if (scope.subject_kind && *scope.subject_kind != k) continue;
+      const AttributeSpecs& declared = schema_.subject_attributes[static_cast<int>(k)];
+      auto it = declared.find(name);
+      if (it == declared.end()) {
+        lacking.push_back(std::string(SubjectKindName(k)));
+      } else if (it->second.optional) {
+        return absl::StrCat("is optional (declared `", name, "?: ", SpecText(it->second),
+                            "` for ", SubjectKindName(k), ")");
+      }
+    }
+    if (!lacking.empty()) {
+      return absl::StrCat("is not declared for ", absl::StrJoin(lacking, ", "),
+                          ", so such a subject does not have it");
+    }
+    return "";
+  }
+
+  static std::string SpecText(const AttributeSpec& spec) {
+    return spec.is_enum() ? EnumMembersText(spec.members) : std::string(TypeName(spec.type));
+  }
+
+  // A read of an attribute that may be absent must be guarded by a `has` test that has
+  // already succeeded when the read runs; reports the read and the fix otherwise.
+  bool RequirePresence(const ast::Expr& path, const RuleScope& scope, const Presence& known) {
+    const std::string& name = path.attribute.name;
+    if (known.count({ToRoot(path.root), name})) return true;
+    const std::string reason = AbsenceReason(path, scope);
+    if (reason.empty()) return true;
+    const std::string root_name(ast::PathRootKeyword(path.root));
+    const std::string test = enclosing_test_ != nullptr ? ConditionText(*enclosing_test_)
+                                                        : ConditionText(path);
+    Error(path.span.begin,
+          absl::StrCat("`", root_name, ".", name, "` ", reason,
+                       "; reading it without a guard fails at run time. Test it first, earlier "
+                       "in the same `and` chain: `",
+                       root_name, " has ", name, " and ", test, "`"));
+    return false;
+  }
+
+  // A string literal compared with an enum attribute (`==`, `!=`, `in [...]`) must be one of
+  // its members: a misspelt member would make the test silently always false.
+  bool CheckEnumLiteral(const ast::Expr& attribute, const Expr& literal,
+                        const ast::Expr& literal_at, const RuleScope& scope) {
+    if (attribute.kind != ast::Expr::Kind::kPath || literal.op != Expr::Op::kLiteral) return true;
+    const AttributeSpec* spec = FindSpec(attribute.root, attribute.attribute.name, scope);
+    if (spec == nullptr || !spec->is_enum()) return true;
+    std::vector<std::pair<std::string, const ast::Expr*>> values;
+    if (literal.literal.kind() == Value::Kind::kString) {
+      values.emplace_back(literal.literal.string_value(), &literal_at);
+    } else if (literal_at.kind == ast::Expr::Kind::kList) {
+      for (const auto& element : literal_at.operands) {
+        values.emplace_back(element->string_value, element.get());
+      }
+    }
+    bool ok = true;
+    for (const auto& [value, at] : values) {
+      if (spec->IsMember(value)) continue;
+      Error(at->span.begin,
+            absl::StrCat(internal::JsonQuote(value), " is not a value of `",
+                         ast::PathRootKeyword(attribute.root), ".", attribute.attribute.name,
+                         "`, which is one of ", EnumMembersText(spec->members),
+                         DidYouMean(value, spec->members)));
+      ok = false;
+    }
+    return ok;
   }
 
   const std::vector<CheckInput>& inputs_;
@@ -899,6 +1103,7 @@ class Checker {
   std::vector<std::pair<const CheckInput*, ast::Identifier>> action_targets_;
   std::map<std::string, std::string> rule_ids_;  // @id -> where first used
   std::vector<internal::Rule> rules_;
+  const ast::Expr* enclosing_test_ = nullptr;
 };
 
 }  // namespace

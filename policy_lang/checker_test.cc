@@ -49,10 +49,10 @@ TEST(CheckerTest, AcceptsEveryHeadAndConditionForm) {
 @id("a") permit agent "a17" to invoke on tool in ["search", "calendar.read"];
 @id("b") permit user in group "hr" to [read, write] on dataset under ["vision/", "nlp/"]
   when resource.classification <= subject.clearance and not (subject.department == "eng")
-  unless context.approved;
+  unless context has approved and context.approved;
 @id("c") forbid any to read on dataset matching /secret-.*/ when subject has team;
 @id("d") require_approval builder to write on dataset "x"
-  when context.deadline < now or "2026-01-01T00:00:00Z" >= now;
+  when context has deadline and context.deadline < now or "2026-01-01T00:00:00Z" >= now;
 @id("e") permit user to invoke on tool when resource.id starts_with "calendar."
   and resource.risk matches /(?i)low/ and 2 in [1, 2] and subject.groups == []
   with redact(/\d{3}-\d{2}-\d{4}/, "[SSN]"), limit(output_tokens, 10), log(summary);
@@ -83,7 +83,8 @@ TEST(CheckerTest, SuggestsTheClosestName) {
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tol;")),
               ElementsAre("unknown resource type `tol`; did you mean `tool`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when context.aproved;")),
-              ElementsAre("unknown context entry `aproved`; did you mean `approved`?"));
+              ElementsAre("unknown context entry `aproved`; declare it in `context { ... }` in a schema block; did "
+                  "you mean `approved`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool with redcat(/x/, \"y\");")),
               ElementsAre("unknown obligation `redcat`; did you mean `redact`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when resource.rsk == \"a\";")),
@@ -116,7 +117,7 @@ TEST(CheckerTest, ReportsTypeErrors) {
       Errors(CompileRules("permit user to invoke on tool when subject.clearance matches /1/;")),
       ElementsAre(HasSubstr("`matches` needs a string")));
   EXPECT_THAT(
-      Errors(CompileRules("permit user to invoke on tool when context.deadline < \"soon\";")),
+      Errors(CompileRules("permit user to invoke on tool when context has deadline and context.deadline < \"soon\";")),
       ElementsAre(HasSubstr("`soon` is not an RFC 3339 timestamp")));
 }
 
@@ -176,19 +177,22 @@ TEST(CheckerTest, ObligationsOnlyOnPermits) {
               ElementsAre("`log(...)` appears twice in this rule"));
 }
 
-TEST(CheckerTest, AnyRulesWarnAboutAttributesSomeKindsLack) {
-  CompileResult result =
-      CompileRules("permit any to invoke on tool when subject.department == \"hr\";");
-  ASSERT_NE(result.policy, nullptr);
-  EXPECT_THAT(Messages(result, Diagnostic::Severity::kWarning),
-              ElementsAre(HasSubstr("attribute `department` is not declared for agent, builder")));
-  // `has` is false on such kinds rather than an error, so it draws no warning.
-  result = CompileRules("permit any to invoke on tool when subject has department;");
-  ASSERT_NE(result.policy, nullptr);
+TEST(CheckerTest, AnyRulesGuardAttributesSomeKindsLack) {
+  EXPECT_THAT(
+      Errors(CompileRules("permit any to invoke on tool when subject.department == \"hr\";")),
+      ElementsAre("`subject.department` is not declared for agent, builder, so such a subject "
+                  "does not have it; reading it without a guard fails at run time. Test it "
+                  "first, earlier in the same `and` chain: `subject has department and "
+                  "subject.department == \"hr\"`"));
+  // `has` is false on such kinds, so it guards the read.
+  CompileResult result = CompileRules(
+      "permit any to invoke on tool when subject has department and subject.department == "
+      "\"hr\";");
+  ASSERT_NE(result.policy, nullptr) << FormatDiagnostics(result.diagnostics);
   EXPECT_THAT(Messages(result, Diagnostic::Severity::kWarning), IsEmpty());
 }
 
-TEST(CheckerTest, AmbiguousAttributeTypesAcrossKindsAreErrors) {
+TEST(CheckerTest, AmbiguousAttributeSpecsAcrossKindsAreErrors) {
   EXPECT_THAT(Errors(CompileRules("permit any to invoke on tool when delegator.clearance == 1;")),
               ElementsAre(HasSubstr("`delegator.clearance` is ambiguous")));
   // A rule of one kind reads that kind's declaration only.
@@ -203,6 +207,139 @@ TEST(CheckerTest, ReportsEveryIndependentError) {
       "permit user to invoke on tool when 1 == true;\n");
   EXPECT_THAT(Errors(result), SizeIs(3));
   EXPECT_EQ(result.policy, nullptr);
+}
+
+
+// ---- Typed policies: presence and enums ----
+
+constexpr char kTypedSchema[] = R"(schema {
+  user  { department?: string, clearance: int, level: "junior" | "senior" }
+  agent { task_scope: set<string> }
+  resource tool { risk: "low" | "high", owner_team?: string }
+  action invoke on tool
+  context { channel: "web" | "cli", approved?: bool }
+  args { amount: int }
+}
+)";
+
+std::vector<std::string> TypedErrors(const std::string& rules) {
+  return Errors(Compile({{"schema.ward", kTypedSchema}, {"rules.ward", rules}}));
+}
+
+TEST(PresenceTest, UnguardedReadsOfWhatMayBeAbsentAreErrorsThatSpellTheFix) {
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.department == \"hr\";"),
+              ElementsAre("`subject.department` is optional (declared `department?: string` "
+                          "for user); reading it without a guard fails at run time. Test it "
+                          "first, earlier in the same `and` chain: `subject has department and "
+                          "subject.department == \"hr\"`"));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when resource.owner_team == \"x\";"),
+              ElementsAre(HasSubstr("`resource.owner_team` is optional")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context.approved;"),
+              ElementsAre(HasSubstr("`context.approved` is a context entry")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when args.amount > 1;"),
+              ElementsAre(HasSubstr("`args.amount` is a tool argument")));
+  EXPECT_THAT(TypedErrors("permit agent to invoke on tool when delegator.clearance > 1;"),
+              ElementsAre(HasSubstr("`delegator.clearance` exists only when the request is made "
+                                    "on behalf of someone")));
+  EXPECT_THAT(TypedErrors("permit agent to invoke on tool when subject.owner == \"u1\";"),
+              ElementsAre(HasSubstr("`subject.owner` is optional: not every identity has")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when now < subject.expires_at;"),
+              ElementsAre(HasSubstr("`subject.expires_at` is optional")));
+}
+
+TEST(PresenceTest, RequiredAttributesNeedNoGuard) {
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.clearance > 1 and "
+                          "resource.risk == \"low\" and subject.id == \"u1\" and "
+                          "subject.status == \"active\" and \"g\" in subject.groups;"),
+              IsEmpty());
+}
+
+TEST(PresenceTest, GuardsFlowThroughAndOrWhenAndUnless) {
+  // Earlier in the same `and` chain, however it is parenthesised.
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when (context has approved and "
+                          "subject.clearance > 1) and context.approved;"),
+              IsEmpty());
+  // `when` proves what `unless` reads.
+  EXPECT_THAT(TypedErrors("forbid user to invoke on tool when args has amount "
+                          "unless args.amount < 10;"),
+              IsEmpty());
+  // Both sides of an `or` prove it.
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when (context has approved or "
+                          "(context has approved and args has amount)) and context.approved;"),
+              IsEmpty());
+  // `has` on the delegator proves both the delegator and the attribute.
+  EXPECT_THAT(TypedErrors("permit agent to invoke on tool when delegator has clearance and "
+                          "delegator.clearance > 1;"),
+              IsEmpty());
+}
+
+TEST(PresenceTest, WhatDoesNotProvePresenceIsRejected) {
+  // A guard after the read, on one side of an `or` only, under `not`, or in `unless` for a read
+  // in `when` proves nothing.
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context.approved and "
+                          "context has approved;"),
+              ElementsAre(HasSubstr("`context.approved`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when (context has approved or "
+                          "subject.clearance > 1) and context.approved;"),
+              ElementsAre(HasSubstr("`context.approved`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when not (context has approved) or "
+                          "context.approved;"),
+              ElementsAre(HasSubstr("`context.approved`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context.approved "
+                          "unless context has approved;"),
+              ElementsAre(HasSubstr("`context.approved`")));
+  // A guard for another attribute or another root does not count.
+  EXPECT_THAT(TypedErrors("permit agent to invoke on tool when subject has owner and "
+                          "delegator.owner == \"u\";"),
+              ElementsAre(HasSubstr("`delegator.owner`")));
+  // Every unguarded read is reported, not only the first.
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context.approved;\n"
+                          "permit user to invoke on tool when args.amount > 1;"),
+              SizeIs(2));
+}
+
+TEST(EnumTest, LiteralsComparedWithAnEnumMustBeMembers) {
+  EXPECT_THAT(TypedErrors("forbid any to invoke on tool when resource.risk == \"High\";"),
+              ElementsAre("\"High\" is not a value of `resource.risk`, which is one of \"high\" "
+                          "| \"low\"; did you mean `high`?"));
+  EXPECT_THAT(TypedErrors("forbid any to invoke on tool when \"medium\" != resource.risk;"),
+              ElementsAre(HasSubstr("\"medium\" is not a value of `resource.risk`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.level in "
+                          "[\"senior\", \"staff\"];"),
+              ElementsAre(HasSubstr("\"staff\" is not a value of `subject.level`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context has channel and "
+                          "context.channel == \"email\";"),
+              ElementsAre(HasSubstr("\"email\" is not a value of `context.channel`")));
+  // Members, and every string operation, are fine.
+  EXPECT_THAT(TypedErrors("forbid any to invoke on tool when resource.risk == \"high\" or "
+                          "resource.risk starts_with \"x\" or resource.risk matches /h.*/ or "
+                          "resource.risk in [\"low\"];"),
+              IsEmpty());
+}
+
+TEST(EnumTest, SchemaDeclarationsAreChecked) {
+  EXPECT_THAT(Errors(Compile({{"s.ward", R"(schema {
+  resource tool { risk: "low" | "high" | "low" }
+  action invoke on tool
+})"}})),
+              ElementsAre("enum member \"low\" of `risk` is listed twice"));
+  // Two kinds that declare one attribute differently make `any` reads ambiguous.
+  EXPECT_THAT(Errors(Compile({{"s.ward", R"(schema {
+  user { tier: "a" | "b" }
+  agent { tier: "a" | "c" }
+  resource tool {}
+  action invoke on tool
+}
+permit any to invoke on tool when subject has tier and subject.tier == "a";)"}})),
+              ElementsAre(HasSubstr("`subject.tier` is ambiguous: user declares it \"a\" | "
+                                    "\"b\" and agent declares it \"a\" | \"c\"")));
+}
+
+TEST(TypeHintTest, MembershipWrittenAsEqualityOrBackwardsSuggestsTheFix) {
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.groups == \"finance\";"),
+              ElementsAre(HasSubstr("to test membership write `\"finance\" in subject.groups`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.groups in \"finance\";"),
+              ElementsAre(HasSubstr("to test membership write `\"finance\" in subject.groups`")));
 }
 
 }  // namespace

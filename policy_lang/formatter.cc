@@ -454,8 +454,21 @@ class Formatter {
 
   void FormatAttribute(const ast::AttributeDecl& attribute) {
     Write(attribute.name.span.begin.offset, attribute.name.name);
-    Write(NextToken(attribute.name.span.end.offset), ":", Space::kGlue);
-    Write(attribute.type_span.begin.offset, TypeName(attribute.type));
+    int after_name = NextToken(attribute.name.span.end.offset);
+    if (attribute.optional) {
+      Write(after_name, "?", Space::kGlue);
+      after_name = NextToken(after_name + 1);
+    }
+    Write(after_name, ":", Space::kGlue);
+    if (attribute.members.empty()) {
+      Write(attribute.type_span.begin.offset, TypeName(attribute.type));
+      return;
+    }
+    for (size_t i = 0; i < attribute.members.size(); ++i) {
+      const ast::StringLiteral& member = attribute.members[i];
+      if (i > 0) Write(NextToken(attribute.members[i - 1].span.end.offset), "|");
+      Write(member.span.begin.offset, QuoteString(member.value));
+    }
   }
 
   // ---- Rules ----

@@ -98,6 +98,10 @@ absl::string_view TokenKindName(TokenKind kind) {
       return "`@`";
     case TokenKind::kMinus:
       return "`-`";
+    case TokenKind::kQuestion:
+      return "`?`";
+    case TokenKind::kPipe:
+      return "`|`";
   }
   return "token";
 }
@@ -647,6 +651,8 @@ void Lexer::LexOther(Token* token) {
       return single(TokenKind::kAt);
     case '-':
       return single(TokenKind::kMinus);
+    case '?':
+      return single(TokenKind::kQuestion);
     case '<':
       return one_or_two(TokenKind::kLess, TokenKind::kLessEqual);
     case '>':
@@ -668,7 +674,7 @@ void Lexer::LexOther(Token* token) {
       return error(1, "unexpected character `&`; did you mean `and`?");
     case '|':
       if (Peek(1) == '|') return error(2, "unexpected `||`; did you mean `or`?");
-      return error(1, "unexpected character `|`; did you mean `or`?");
+      return single(TokenKind::kPipe);
     case '\'':
       return error(1, "unexpected character `'`; strings are written in double quotes");
     case '`':

@@ -47,6 +47,8 @@ enum class TokenKind : uint8_t {
   kDot,
   kAt,
   kMinus,
+  kQuestion,  // `?` after an optional attribute's name
+  kPipe,      // `|` between the members of a string enum
 };
 
 // "end of file", "identifier", "string", "integer", "regular expression", "`{`", ...

@@ -89,11 +89,11 @@ TEST(LinterModelControlledTest, WarnsWhereAnArgumentCanSwitchOffAGuard) {
   for (
       const char* rule : {
           // The model sets the flag it is exempted by.
-          R"(@id("r") require_approval user to invoke on tool unless args.confirmed;)",
+          R"(@id("r") require_approval user to invoke on tool unless args has confirmed and args.confirmed;)",
           // Any argument read in `unless`.
-          R"(@id("r") forbid user to invoke on tool unless args.to == "team";)",
+          R"(@id("r") forbid user to invoke on tool unless args has to and args.to == "team";)",
           // A bool argument in `when`, whichever way it is tested.
-          R"(@id("r") forbid user to invoke on tool when not args.confirmed;)",
+          R"(@id("r") forbid user to invoke on tool when args has confirmed and not args.confirmed;)",
           // The rule needs an argument the model can leave out.
           R"(@id("r") require_approval user to invoke on tool when args has amount and args.amount > 10;)",
       }) {
@@ -108,14 +108,15 @@ TEST(LinterModelControlledTest, WarnsWhereAnArgumentCanSwitchOffAGuard) {
 TEST(LinterModelControlledTest, QuietWhereTheArgumentDescribesTheAction) {
   for (
       const char* rule : {
-          // The amount is what the tool will use: lowering it changes the action itself.
-          R"(@id("r") require_approval user to invoke on tool when args.amount > 10;)",
+          // The amount is what the tool will use: lowering it changes the action itself, and
+          // leaving it out makes the rule hold.
+          R"(@id("r") require_approval user to invoke on tool when not (args has amount and args.amount <= 10);)",
           // Leaving the argument out makes the rule hold: it fails closed.
           R"(@id("r") forbid user to invoke on tool when not (args has amount and args.amount <= 10);)",
           // Permits may read arguments as they like: they grant, they do not exempt.
-          R"(@id("r") permit user to invoke on tool when args.confirmed unless args has to;)",
+          R"(@id("r") permit user to invoke on tool when args has confirmed and args.confirmed unless args has to;)",
           // The host's facts are not the model's.
-          R"(@id("r") require_approval user to invoke on tool unless context.approved;)",
+          R"(@id("r") require_approval user to invoke on tool unless context has approved and context.approved;)",
       }) {
     EXPECT_THAT(Findings(LintRules(rule), "model-controlled-exemption"), IsEmpty()) << rule;
   }
@@ -137,7 +138,7 @@ TEST(LinterAllowTest, SuppressesTheNamedFindingsOfItsRule) {
   EXPECT_THAT(RuleFindings(absl::StrCat("@allow(\"shadowed\") ", Permit(contradiction))),
               ElementsAre(HasSubstr("can never hold")));
   const std::string exemption =
-      R"(@id("r") @allow("shadowed, model-controlled-exemption") require_approval user to invoke on tool unless args.confirmed;)";
+      R"(@id("r") @allow("shadowed, model-controlled-exemption") require_approval user to invoke on tool unless args has confirmed and args.confirmed;)";
   EXPECT_THAT(Findings(LintRules(exemption), "model-controlled-exemption"), IsEmpty());
   const std::string twice = R"(@id("a") @allow("duplicate") permit user to invoke on tool;
 @id("b") @allow("duplicate") permit user to invoke on tool;
@@ -202,8 +203,8 @@ TEST(LinterNeverHoldsTest, WhenAndUnlessExcludeEachOther) {
   EXPECT_THAT(RuleFindings(Permit("when subject.clearance > resource.min_clearance unless "
                                   "resource.min_clearance < subject.clearance")),
               ElementsAre(HasSubstr("exclude each other")));
-  EXPECT_THAT(RuleFindings(Permit("when context.approved unless context.approved or "
-                                  "context.count > 3")),
+  EXPECT_THAT(RuleFindings(Permit("when context has approved and context.approved unless "
+                                  "context.approved or (context has count and context.count > 3)")),
               ElementsAre(HasSubstr("exclude each other")));
 }
 
@@ -237,9 +238,11 @@ TEST(LinterNeverHoldsTest, StringsPrefixesAndPatterns) {
 }
 
 TEST(LinterNeverHoldsTest, BoolsAndNegations) {
-  EXPECT_THAT(RuleFindings(Permit("when context.approved and not context.approved")),
+  EXPECT_THAT(RuleFindings(
+                  Permit("when context has approved and context.approved and not context.approved")),
               ElementsAre(HasSubstr("can never hold")));
-  EXPECT_THAT(RuleFindings(Permit("when context.approved == true and context.approved == false")),
+  EXPECT_THAT(RuleFindings(Permit("when context has approved and context.approved == true and "
+                                  "context.approved == false")),
               ElementsAre(HasSubstr("can never hold")));
   EXPECT_THAT(RuleFindings(Permit("when subject.department != resource.risk and "
                                   "resource.risk == subject.department")),
@@ -253,7 +256,8 @@ TEST(LinterNeverHoldsTest, EveryAlternativeIsContradictory) {
 }
 
 TEST(LinterNeverHoldsTest, PresenceAndTheLifecycleGuard) {
-  EXPECT_THAT(RuleFindings(Permit("when not (context has count) and context.count > 1")),
+  EXPECT_THAT(RuleFindings(Permit("when not (context has count) and context has count and "
+                                  "context.count > 1")),
               ElementsAre(HasSubstr("the conditions on `context.count` cannot all be true")));
   EXPECT_THAT(RuleFindings(Permit("when not (subject has id)")),
               ElementsAre(HasSubstr("can never hold")));
@@ -287,13 +291,14 @@ TEST(LinterNeverHoldsTest, NoFindingOnRulesThatCanHold) {
            "when subject.clearance in [1, 2] and subject.clearance != 1",
            R"(when subject.department == resource.risk and subject.department != "x")",
            "when context has approved and context.approved",
-           "when context.approved unless context.count > 3",
+           "when context has approved and context.approved unless context has count and "
+           "context.count > 3",
            R"(when subject.nick starts_with "a" and subject.nick starts_with "ab")",
            R"(when subject.nick matches /[a-z]+/ and subject.nick == "bob")",
            R"(when subject.nick starts_with "ab" and not (subject.nick starts_with "abc"))",
            R"(when subject.status == "active")",
            R"(when now < "2030-01-01T00:00:00Z" and subject.joined < now)",
-           "when not (context has count) or context.count < 3",
+           "when (context has count and context.count < 3) or not (context has count)",
            "when subject.vip or not subject.vip",
            "unless false",
            "when true",
@@ -368,8 +373,9 @@ TEST(LinterDuplicateTest, SameEffectHeadAndConditions) {
 TEST(LinterUnusedAttributeTest, AttributesNoRuleReads) {
   const std::vector<std::string> unused = Findings(LintRules(R"(
 @id("a") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
-@id("b") permit any to read on dataset when subject has team and delegator.nick == "x";
-@id("c") permit agent to invoke on tool when context.approved;
+@id("b") permit any to read on dataset when subject has team and delegator has nick
+  and delegator.nick == "x";
+@id("c") permit agent to invoke on tool when context has approved and context.approved;
 @id("d") permit agent to invoke on tool when args has to;
 )"),
                                                    "unused-attribute");
@@ -398,20 +404,20 @@ TEST(LinterUnusedAttributeTest, ReportedAtTheDeclaration) {
 // ---- Entities ----
 
 constexpr char kEntities[] = R"({"identities": [
-  {"kind": "user", "id": "u1", "status": "active"},
-  {"kind": "user", "id": "u-owner", "status": "active"},
-  {"kind": "user", "id": "u-gone", "status": "suspended"},
-  {"kind": "user", "id": "u-revoked", "status": "revoked"},
-  {"kind": "user", "id": "u-old", "status": "active", "expires_at": "2026-01-01T00:00:00Z"},
-  {"kind": "agent", "id": "a-ok", "owner": "u-owner", "status": "active"},
-  {"kind": "agent", "id": "a-orphan", "status": "active"},
-  {"kind": "agent", "id": "a-ghost-owner", "owner": "nobody", "status": "active"},
-  {"kind": "agent", "id": "a-agent-owner", "owner": "a-ok", "status": "active"},
-  {"kind": "agent", "id": "a-gone-owner", "owner": "u-gone", "status": "active"},
-  {"kind": "agent", "id": "a-old-owner", "owner": "u-old", "status": "active"},
-  {"kind": "builder", "id": "b-grouped", "owner": "u-owner", "status": "active", "groups": ["ml"]},
-  {"kind": "builder", "id": "b-alone", "owner": "u-owner", "status": "expired"},
-  {"kind": "builder", "id": "b-nothing", "owner": "u-owner", "status": "active"}
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"department": "d", "clearance": 1, "nick": "n", "joined": "2026-01-01T00:00:00Z", "vip": false}},
+  {"kind": "user", "id": "u-owner", "status": "active", "attrs": {"department": "d", "clearance": 1, "nick": "n", "joined": "2026-01-01T00:00:00Z", "vip": false}},
+  {"kind": "user", "id": "u-gone", "status": "suspended", "attrs": {"department": "d", "clearance": 1, "nick": "n", "joined": "2026-01-01T00:00:00Z", "vip": false}},
+  {"kind": "user", "id": "u-revoked", "status": "revoked", "attrs": {"department": "d", "clearance": 1, "nick": "n", "joined": "2026-01-01T00:00:00Z", "vip": false}},
+  {"kind": "user", "id": "u-old", "status": "active", "expires_at": "2026-01-01T00:00:00Z", "attrs": {"department": "d", "clearance": 1, "nick": "n", "joined": "2026-01-01T00:00:00Z", "vip": false}},
+  {"kind": "agent", "id": "a-ok", "owner": "u-owner", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "agent", "id": "a-orphan", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "agent", "id": "a-ghost-owner", "owner": "nobody", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "agent", "id": "a-agent-owner", "owner": "a-ok", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "agent", "id": "a-gone-owner", "owner": "u-gone", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "agent", "id": "a-old-owner", "owner": "u-old", "status": "active", "attrs": {"task_scope": []}},
+  {"kind": "builder", "id": "b-grouped", "owner": "u-owner", "status": "active", "groups": ["ml"], "attrs": {"team": "t"}},
+  {"kind": "builder", "id": "b-alone", "owner": "u-owner", "status": "expired", "attrs": {"team": "t"}},
+  {"kind": "builder", "id": "b-nothing", "owner": "u-owner", "status": "active", "attrs": {"team": "t"}}
 ], "resources": []})";
 
 constexpr char kEntityRules[] = R"(

@@ -172,7 +172,9 @@ class Parser {
   void Error(std::string message);
   // "expected X, found Y" at the current token.
   void ErrorExpected(absl::string_view what) {
-    Error(absl::StrCat("expected ", what, ", found ", Found()));
+    // `|` is only a token between enum members; in a condition it is a C habit.
+    Error(absl::StrCat("expected ", what, ", found ", Found(),
+                       Is(TokenKind::kPipe) ? "; did you mean `or`?" : ""));
   }
   void Recover(RecoveryMode mode);
 
@@ -182,6 +184,8 @@ class Parser {
   bool ParseAttributeBlock(absl::string_view owner, std::vector<ast::AttributeDecl>* attributes,
                            Location* end);
   bool ParseType(ast::AttributeDecl* decl);
+  // STRING ('|' STRING)*: the members of a string enum.
+  bool ParseEnumMembers(ast::AttributeDecl* decl);
   // NAME (',' NAME)*; `reserved` (when not empty) is not accepted as a name.
   bool ParseIdentifierList(absl::string_view what, absl::string_view reserved,
                            std::vector<ast::Identifier>* names);
@@ -485,8 +489,13 @@ bool Parser::ParseAttributeBlock(absl::string_view owner,
     }
     ast::AttributeDecl decl;
     TakeIdentifier(&decl.name);
+    if (Is(TokenKind::kQuestion)) {
+      decl.optional = true;
+      Advance();
+    }
     if (!Is(TokenKind::kColon)) {
-      ErrorExpected(absl::StrCat("`:` after the attribute name `", decl.name.name, "`"));
+      ErrorExpected(absl::StrCat("`:` after the attribute name `", decl.name.name,
+                                 decl.optional ? "?`" : "` (or `?:` for an optional one)"));
       return false;
     }
     Advance();
@@ -504,9 +513,33 @@ bool Parser::ParseAttributeBlock(absl::string_view owner,
   return true;
 }
 
+bool Parser::ParseEnumMembers(ast::AttributeDecl* decl) {
+  decl->type = Type::kString;
+  const Location begin = token_.span.begin;
+  while (true) {
+    if (!Is(TokenKind::kString)) {
+      ErrorExpected("a string after `|`");
+      return false;
+    }
+    if (decl->members.size() >= limits_.max_list_items) {
+      Error(absl::StrCat("more than ", limits_.max_list_items, " enum members"));
+      return false;
+    }
+    ast::StringLiteral member;
+    member.value = token_.value;
+    member.span = token_.span;
+    decl->type_span = {begin, token_.span.end};
+    decl->members.push_back(std::move(member));
+    Advance();
+    if (!Is(TokenKind::kPipe)) return true;
+    Advance();
+  }
+}
+
 bool Parser::ParseType(ast::AttributeDecl* decl) {
+  if (Is(TokenKind::kString)) return ParseEnumMembers(decl);
   if (!Is(TokenKind::kIdentifier)) {
-    ErrorExpected("a type");
+    ErrorExpected("a type or a string enum (`\"low\" | \"high\"`)");
     return false;
   }
   const Location begin = token_.span.begin;
@@ -643,6 +676,7 @@ bool Parser::ParseRule(ast::Rule* rule) {
   if (!Is(TokenKind::kSemicolon)) {
     std::string suggestion;
     if (Is(TokenKind::kIdentifier)) suggestion = DidYouMean(token_.text, ClauseNames());
+    if (Is(TokenKind::kPipe)) suggestion = "; did you mean `or`?";
     Error(absl::StrCat("expected `;` at the end of the rule, found ", Found(), suggestion));
     return false;
   }

@@ -262,6 +262,28 @@ schema { action x on y }
   EXPECT_EQ(Pos(blocks[0]->span), "2:1-11:2");
 }
 
+TEST(ParserTest, OptionalAttributesAndEnums) {
+  Parsed parsed = Parse(R"(schema {
+  user { dept?: string, tier: "gold" | "silver", note?: "a\"b" }
+})");
+  EXPECT_THAT(parsed.diagnostics, IsEmpty()) << FormatDiagnostics(parsed.diagnostics);
+  const std::vector<const ast::SchemaBlock*> blocks = Schemas(parsed.file);
+  ASSERT_THAT(blocks, SizeIs(1));
+  const std::vector<ast::AttributeDecl>& attributes = blocks[0]->items[0].attributes;
+  ASSERT_THAT(attributes, SizeIs(3));
+  EXPECT_TRUE(attributes[0].optional);
+  EXPECT_EQ(attributes[0].type, Type::kString);
+  EXPECT_THAT(attributes[0].members, IsEmpty());
+  EXPECT_FALSE(attributes[1].optional);
+  EXPECT_EQ(attributes[1].type, Type::kString);
+  ASSERT_THAT(attributes[1].members, SizeIs(2));
+  EXPECT_EQ(attributes[1].members[1].value, "silver");
+  EXPECT_EQ(Pos(attributes[1].type_span), "2:31-2:48");
+  EXPECT_TRUE(attributes[2].optional);
+  ASSERT_THAT(attributes[2].members, SizeIs(1));
+  EXPECT_EQ(attributes[2].members[0].value, "a\"b");
+}
+
 TEST(ParserTest, SubjectHeads) {
   ast::Rule rule = OneRule(R"(permit user to x on y;)");
   EXPECT_EQ(rule.subject.kind, SubjectKind::kUser);
@@ -670,13 +692,20 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"schema { user { a: float } }",
        "1:20: unknown type `float`; expected `string`, `int`, `bool`, `timestamp`, `set<string>` "
        "or `set<int>`"},
-      {"schema { user { a: 1 } }", "1:20: expected a type, found `1`"},
+      {"schema { user { a: 1 } }",
+       "1:20: expected a type or a string enum (`\"low\" | \"high\"`), found `1`"},
+      {"schema { user { a: \"x\" | } }", "1:26: expected a string after `|`, found `}`"},
+      {"schema { user { a?? : int } }",
+       "1:19: expected `:` after the attribute name `a?`, found `?`"},
+      {"permit user to invoke on tool when true | false;",
+       "1:41: expected `;` at the end of the rule, found `|`; did you mean `or`?"},
       {"schema { user { a: set<bool> } }", "1:24: a set holds `string` or `int`, not `bool`"},
       {"schema { user { a: set<strin> } }", "1:24: unknown type `strin`; did you mean `string`?"},
       {"schema { user { a: set string } }", "1:24: expected `<` after `set`, found `string`"},
       {"schema { user { a: set<int } }", "1:28: expected `>` to close `set<`, found `}`"},
       {"schema { user { a string } }",
-       "1:19: expected `:` after the attribute name `a`, found `string`"},
+       "1:19: expected `:` after the attribute name `a` (or `?:` for an optional one), found "
+       "`string`"},
       {"schema { user { a: string b: int } }",
        "1:27: expected `,` or `}` after the attribute, found `b`"},
       {"schema { user { , } }", "1:17: expected an attribute name or `}`, found `,`"},

@@ -12,9 +12,10 @@ digest it approves, so both change when the policy hash does. This script recomp
 
 Only the digest and token strings are replaced in the files' text; their layout stays.
 
-  tools/conformance_grants.py [--ward build/cli/ward] [--check]
+  tools/conformance_grants.py [--ward build/cli/ward] [--check] [FILE.json ...]
 
---check changes nothing and exits 1 when a file is out of date.
+--check changes nothing and exits 1 when a file is out of date. Given file names, only those
+files of the suite are considered.
 """
 
 import argparse
@@ -169,11 +170,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ward", default=os.path.join(HERE, "..", "build", "cli", "ward"))
     parser.add_argument("--check", action="store_true")
+    parser.add_argument("files", nargs="*", help="only these files of the suite")
     options = parser.parse_args()
     stale = []
     with open(os.path.join(SUITE, "MANIFEST"), encoding="utf-8") as manifest:
         files = [line.split("#")[0].strip() for line in manifest]
+    only = {os.path.basename(name) for name in options.files}
     for name in filter(None, files):
+        if only and name not in only:
+            continue
         path = os.path.join(SUITE, name)
         if options.check:
             with open(path, encoding="utf-8") as f:

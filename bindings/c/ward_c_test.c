@@ -69,7 +69,7 @@ static const char kRules[] =
     "require_approval any to read on doc when resource.label == \"secret\"\n"
     "  unless context has approved and context.approved;\n"
     "@id(\"any-cleared\")\n"
-    "permit any to read on doc \"d3\" when subject.clearance >= 1;\n"
+    "permit any to read on doc \"d3\" when subject has clearance and subject.clearance >= 1;\n"
     "@id(\"tagged\")\n"
     "permit user to read on doc \"d4\" when context has tags and \"ok\" in context.tags\n"
     "  and context has level and context.level == 7\n"
@@ -483,13 +483,29 @@ static void test_decisions(void) {
   json = ward_decision_json(d);
   CHECK(contains(json.data, json.len, "\"reason\":\"invalid_request\""));
 
-  /* A rule reading an attribute the agent kind lacks: an evaluation error. */
+  /* A rule of `any` reading an attribute the agent kind lacks must test it first: for an agent
+   * the `has` test is false and the rule does not apply, without an error. */
   r = request_of(WARD_KIND_AGENT, "a1", "d3");
   CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
   CHECK(ward_decision_effect(d) == WARD_DENY);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
+  CHECK(ward_decision_error_count(d) == 0);
+  r = request_of(WARD_KIND_USER, "u1", "d3");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  CHECK(ward_decision_rule_count(d) == 2 && str_eq(ward_decision_rule(d, 0), "any-cleared"));
+
+  /* A rule reading an attribute of a resource absent from the store (and given without inline
+   * attributes): an evaluation error, listed with its rule and principal. */
+  r = request_of(WARD_KIND_AGENT, "a1", "d404");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_DENY);
+  CHECK(ward_decision_reason(d) == WARD_REASON_NO_MATCHING_PERMIT);
   CHECK(ward_decision_error_count(d) == 1);
-  CHECK(ward_decision_error(d, 0, &eval_error) == 1 && str_eq(eval_error.rule, "any-cleared"));
-  CHECK(eval_error.principal.kind == WARD_KIND_AGENT);
+  CHECK(ward_decision_error(d, 0, &eval_error) == 1 &&
+        str_eq(eval_error.rule, "secret-needs-approval"));
+  CHECK(eval_error.principal.kind == WARD_KIND_AGENT && str_eq(eval_error.principal.id, "a1"));
+  CHECK(contains(eval_error.message.data, eval_error.message.len, "not in the store"));
 
   /* Unknown identities are denied, not errors. */
   r = request_of(WARD_KIND_USER, "nobody", "d1");
@@ -804,16 +820,28 @@ static void test_compile_errors(void) {
     error = NULL;
   }
 
-  /* A policy that compiles with a warning. */
+  /* Reading an attribute that some kind in scope lacks, without a guard: once a warning, now
+   * an error at the read, whose message spells out the guard. */
   source.text = ward_str_of(
       "schema { user { clearance: int } agent {} resource doc {} action read on doc }\n"
       "permit any to read on doc when subject.clearance >= 2;\n");
+  CHECK_STATUS(ward_policy_compile(&source, 1, &policy, &error), WARD_ERR_COMPILE);
+  CHECK(policy == NULL);
+  CHECK(ward_error_issue_count(error) == 1);
+  CHECK(ward_error_issue(error, 0, &issue) == 1);
+  CHECK(issue.severity == WARD_SEVERITY_ERROR && issue.line == 2 && issue.column == 32);
+  CHECK(contains(issue.message.data, issue.message.len, "subject has clearance"));
+  ward_error_free(error);
+  error = NULL;
+
+  /* Guarded, the same policy compiles, without a warning. */
+  source.text = ward_str_of(
+      "schema { user { clearance: int } agent {} resource doc {} action read on doc }\n"
+      "permit any to read on doc when subject has clearance and subject.clearance >= 2;\n");
   CHECK_STATUS(ward_policy_compile(&source, 1, &policy, &error), WARD_OK);
   CHECK(policy != NULL && error == NULL);
-  CHECK(ward_policy_warning_count(policy) == 1);
-  CHECK(ward_policy_warning(policy, 0, &issue) == 1);
-  CHECK(issue.severity == WARD_SEVERITY_WARNING && issue.line == 2);
-  CHECK(ward_policy_warning(policy, 1, &issue) == 0);
+  CHECK(ward_policy_warning_count(policy) == 0);
+  CHECK(ward_policy_warning(policy, 0, &issue) == 0);
   ward_policy_free(policy);
 }
 

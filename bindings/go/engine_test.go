@@ -55,9 +55,9 @@ permit user to reveal on data "records"
 @id("reveal-keys")
 permit user to reveal on data "keys" with redact(/sk-[A-Za-z0-9]+/, "[KEY]");
 
-// Draws the compiler's warning: agents have no role.
+// Agents have no role: the rule tests it first (without the test, a compile error).
 @id("devs-reveal-notes")
-permit any to reveal on data "notes" when subject.role == "dev";
+permit any to reveal on data "notes" when subject has role and subject.role == "dev";
 `
 
 const testEntities = `{
@@ -194,22 +194,30 @@ func TestInvalidPolicyIsAPolicyErrorWithIssues(t *testing.T) {
 	category(t, "engine from a bad source", err, ward.CategoryPolicy, "policy")
 }
 
-func TestPolicyWarningsAreNotErrors(t *testing.T) {
+func TestUnguardedReadsAreErrorsAndGuardedOnesCompileWithoutWarnings(t *testing.T) {
+	// devs-reveal-notes reads `role` of any kind, which only users have: without its `has`
+	// test, once a warning, now a compile error at the read that spells out the guard.
+	unguarded := strings.Replace(testPolicy, "subject has role and subject.role", "subject.role", 1)
+	if unguarded == testPolicy {
+		t.Fatal("the guard of devs-reveal-notes is not in the test policy")
+	}
+	_, err := ward.Compile(ward.Source{Name: "test.ward", Text: unguarded})
+	werr := category(t, "an unguarded read", err, ward.CategoryPolicy, "policy")
+	if len(werr.Issues) != 1 {
+		t.Fatalf("expected one issue, got %+v", werr.Issues)
+	}
+	if e := werr.Issues[0]; e.Severity != ward.SeverityError || e.Source != "test.ward" ||
+		e.Line != 39 || e.Column != 43 || !strings.Contains(e.Message, "subject has role") {
+		t.Errorf("issue %+v", e)
+	}
+	// Guarded, it compiles without a warning.
 	policy, err := ward.Compile(testSources...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer policy.Close()
-	// devs-reveal-notes reads `role` of any kind, which only users have.
-	warnings := policy.Warnings()
-	if len(warnings) == 0 {
-		t.Fatal("expected a warning for subject.role")
-	}
-	for _, w := range warnings {
-		if w.Severity != ward.SeverityWarning || w.Source != "test.ward" || w.Line == 0 ||
-			!strings.Contains(w.Message, "role") {
-			t.Errorf("warning %v", w)
-		}
+	if warnings := policy.Warnings(); len(warnings) != 0 {
+		t.Errorf("expected no warning, got %+v", warnings)
 	}
 }
 

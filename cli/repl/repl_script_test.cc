@@ -126,9 +126,11 @@ personal-agents-serve-their-owner (examples/agent-runtime/rules.ward:LINE)
 subject agent:a17
   head: matches
   when delegator has id: true
-  unless delegator.id == subject.owner: false
-    delegator.id: "u5"
-    subject.owner: "u3"
+  unless subject has owner and delegator.id == subject.owner: false
+    subject has owner: true
+    delegator.id == subject.owner: false
+      delegator.id: "u5"
+      subject.owner: "u3"
   holds
 on_behalf_of[0] user:u5
   head: does not match
@@ -416,12 +418,16 @@ no rule matches `u2`
 
 TEST_F(ReplScriptTest, EntityAndClockCommandsReportTheirErrors) {
   Write("other.json", R"({"identities": [
-    {"kind": "user", "id": "solo", "status": "active", "attrs": {"clearance": 1}}],
+    {"kind": "user", "id": "solo", "status": "active",
+     "attrs": {"department": "ops", "clearance": 1}}],
     "resources": [{"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 2}}]})");
+  // Every violation of a file is reported, each on its own line.
+  Write("wrong.json", R"({"identities": [{"kind": "user", "id": "u9", "status": "active"}],
+    "resources": [{"type": "model", "id": "m1"}]})");
   const Outcome run = Repl(kExample, R"(:entities $DIR/nothing.json
-:entities examples/ai-gateway/entities.json
+:entities $DIR/wrong.json
 :set identity {"kind": "user"
-:set identity {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": "x"}}
+:set identity {"kind": "user", "id": "u1", "status": "active", "attrs": {"department": "x", "clearance": "x"}}
 :set user {}
 :revoke nobody
 :revoke
@@ -435,9 +441,11 @@ user solo invoke tool:search
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.out,
             R"(error: $DIR/nothing.json: No such file or directory; the current entities stay
-error: examples/ai-gateway/entities.json: resources[0] (`support-small`): unknown resource type `model`; the current entities stay
+error: $DIR/wrong.json:1:17: identities[0] (`u9`): lacks attribute `clearance`, which every user must have (declared `clearance: int`; give it in `attrs`, or declare it optional: `clearance?: ...`)
+error: $DIR/wrong.json:1:17: identities[0] (`u9`): lacks attribute `department`, which every user must have (declared `department: string`; give it in `attrs`, or declare it optional: `department?: ...`)
+error: $DIR/wrong.json:2:28: resources[0] (`m1`): unknown resource type `model`; the current entities stay
 error: invalid JSON at line 1, column 16: syntax error while parsing object - unexpected end of input; expected '}'
-error: identity (`u1`): attribute `clearance`: expected int, found a string
+error: 1:92: identity (`u1`): attribute `clearance`: expected int, found a string
 error: usage: :set identity {json}
 error: no identity `nobody`
 error: usage: :revoke ID

@@ -224,7 +224,7 @@ def test_revoke_and_set_change_the_next_decision(repl):
 
     assert "unknown_identity" in r.run("agent a77 invoke tool:search")
     out = r.run(':set identity {"kind": "agent", "id": "a77", "owner": "u3", '
-                '"status": "active", "attrs": {"task_scope": ["search"]}}')
+                '"status": "active", "attrs": {"task_scope": ["search"], "model": "m"}}')
     assert "set agent:a77" in out
     out = r.run("agent a77 invoke tool:search")
     assert f"{GREEN}ALLOW{RESET}" in out

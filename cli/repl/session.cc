@@ -255,7 +255,7 @@ void Session::NoteUndeclared(const Request& request) {
   }
   // An undeclared entry is ignored by the rules; one close to a declared name is a typo.
   auto entries = [&](absl::string_view root, const AttributeMap& given,
-                     const AttributeTypes& declared) {
+                     const AttributeSpecs& declared) {
     std::vector<std::string> declared_names;
     for (const auto& [name, type] : declared) declared_names.push_back(name);
     std::vector<std::string> given_names;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cli/repl/line_reader.h"
@@ -111,8 +112,13 @@ class Session {
     std::fwrite(shown.data(), 1, shown.size(), stdout);
     std::fflush(stdout);
   }
+  // One "error: " line per line of `message` (an entity file reports every violation).
   void PrintError(absl::string_view message) {
-    Print(absl::StrCat(Paint(color_, "error", kRed), ": ", message, "\n"));
+    std::string out;
+    for (absl::string_view line : absl::StrSplit(message, '\n')) {
+      absl::StrAppend(&out, Paint(color_, "error", kRed), ": ", line, "\n");
+    }
+    Print(out);
   }
   void PrintUsage(absl::string_view name) {
     for (const Command& command : Commands()) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "ward/value.h"
@@ -27,21 +28,42 @@ absl::string_view SubjectKindName(SubjectKind kind);
 // The inverse of SubjectKindName; nullopt for anything else.
 std::optional<SubjectKind> ParseSubjectKind(absl::string_view name);
 
+// A declared attribute: its type; whether an entity or request may leave it out (`name?: T`;
+// context and args entries are always optional); and, for a string enum
+// (`risk: "low" | "high"`), the values it may hold.
+struct AttributeSpec {
+  Type type = Type::kString;
+  bool optional = false;
+  std::vector<std::string> members;  // sorted, unique; empty unless `type` is a string enum
+
+  bool is_enum() const { return !members.empty(); }
+  // Whether `value` is one of the enum's members (always true when this is not an enum).
+  bool IsMember(absl::string_view value) const;
+
+  friend bool operator==(const AttributeSpec& a, const AttributeSpec& b) {
+    return a.type == b.type && a.optional == b.optional && a.members == b.members;
+  }
+  friend bool operator!=(const AttributeSpec& a, const AttributeSpec& b) { return !(a == b); }
+};
+
+// The members of an enum as written in a schema and messages: `"low" | "high"`.
+std::string EnumMembersText(const std::vector<std::string>& members);
+
 // Attribute declarations, ordered by name so that dumps are stable.
-using AttributeTypes = std::map<std::string, Type, std::less<>>;
+using AttributeSpecs = std::map<std::string, AttributeSpec, std::less<>>;
 
 struct Schema {
   // Declared attributes of each subject kind, indexed by SubjectKind. The built-in
   // attributes (id, owner, status, expires_at, groups) are not listed here.
-  std::array<AttributeTypes, kNumSubjectKinds> subject_attributes;
+  std::array<AttributeSpecs, kNumSubjectKinds> subject_attributes;
   // Resource types and their declared attributes (the built-in `id` is not listed).
-  std::map<std::string, AttributeTypes, std::less<>> resource_types;
+  std::map<std::string, AttributeSpecs, std::less<>> resource_types;
   // Actions and the resource types each applies to.
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> actions;
   // Declared context entries: facts the host asserts about the request.
-  AttributeTypes context;
+  AttributeSpecs context;
   // Declared arguments: what the model asked for (a tool call's arguments).
-  AttributeTypes args;
+  AttributeSpecs args;
 
   // Whether `action` is declared and applies to `resource_type`.
   bool ActionAppliesTo(absl::string_view action, absl::string_view resource_type) const;
@@ -56,6 +78,8 @@ struct Schema {
 // Built-in identity attributes and their types. `status` is a string holding one of
 // "active", "suspended", "revoked", "expired"; `owner` is an identity id.
 std::optional<Type> BuiltinSubjectAttributeType(absl::string_view name);
+// Whether a built-in identity attribute may be absent: `owner` and `expires_at`.
+bool IsOptionalBuiltinSubjectAttribute(absl::string_view name);
 
 }  // namespace ward
 

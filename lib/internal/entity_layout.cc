@@ -7,7 +7,7 @@ namespace ward::internal {
 namespace {
 
 // Attribute values in the order of `declared` (the schema's order, which is the slot order).
-Slots SlotsOf(const AttributeTypes& declared, const AttributeMap& attrs) {
+Slots SlotsOf(const AttributeSpecs& declared, const AttributeMap& attrs) {
   Slots slots;
   slots.reserve(declared.size());
   for (const auto& [name, type] : declared) {

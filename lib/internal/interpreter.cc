@@ -267,7 +267,7 @@ class Evaluator {
       if (!identity->expires_at) return EvalError(absl::StrCat("`", path, "` is absent"));
       return Value::Timestamp(*identity->expires_at);
     }
-    const AttributeTypes& declared =
+    const AttributeSpecs& declared =
         policy_.schema.subject_attributes[static_cast<int>(identity->kind)];
     if (declared.find(name) == declared.end()) {
       return EvalError(absl::StrCat("`", path, "`: ", Describe(*ref),
@@ -321,7 +321,7 @@ class Evaluator {
     if (name == "id" || name == "status" || name == "groups") return true;
     if (name == "owner") return identity->owner.has_value();
     if (name == "expires_at") return identity->expires_at.has_value();
-    const AttributeTypes& declared =
+    const AttributeSpecs& declared =
         policy_.schema.subject_attributes[static_cast<int>(identity->kind)];
     return declared.find(name) != declared.end() && identity->attrs.contains(name);
   }
@@ -512,16 +512,14 @@ std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const En
     }
   }
   // Each entry the request gives, against its declaration (undeclared entries are ignored).
-  auto wrong_type = [](const AttributeMap& values, const AttributeTypes& declared,
+  auto wrong_type = [](const AttributeMap& values, const AttributeSpecs& declared,
                        absl::string_view root) -> std::optional<std::string> {
-    std::vector<std::string> names;
-    for (const auto& [name, value] : values) {
-      auto it = declared.find(name);
-      if (it != declared.end() && !value.ConvertTo(it->second).ok()) names.push_back(name);
+    for (const auto& [name, spec] : declared) {  // in name order
+      auto it = values.find(name);
+      if (it == values.end()) continue;
+      if (auto problem = ValueProblem(root, name, spec, it->second)) return problem;
     }
-    if (names.empty()) return std::nullopt;
-    std::sort(names.begin(), names.end());
-    return absl::StrCat("`", root, ".", names.front(), "` has the wrong type");
+    return std::nullopt;
   };
   if (!resource.attrs.empty()) {
     if (entities.FindResource(resource.type, resource.id) != nullptr) {
@@ -529,7 +527,7 @@ std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const En
     }
     auto type = schema.resource_types.find(resource.type);
     if (type != schema.resource_types.end()) {
-      if (auto problem = wrong_type(resource.attrs, type->second, "resource.attrs")) return problem;
+      if (auto problem = InlineAttributesProblem(type->second, resource)) return problem;
     }
   }
   if (auto problem = wrong_type(request.context, schema.context, "context")) return problem;

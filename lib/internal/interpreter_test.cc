@@ -35,7 +35,8 @@ class ExplainRuleTest : public testing::Test {
     auto entities = EntityStore::FromJson(R"({"identities": [
       {"kind": "user", "id": "u1", "status": "active", "groups": ["staff"],
        "attrs": {"clearance": 1}},
-      {"kind": "agent", "id": "a2", "owner": "u1", "status": "active"}],
+      {"kind": "agent", "id": "a2", "owner": "u1", "status": "active",
+       "attrs": {"task_scope": []}}],
       "resources": [{"type": "tool", "id": "deploy", "attrs": {"min_clearance": 2}}]})",
                                           policy_->schema());
     ASSERT_TRUE(entities.ok()) << entities.status();

@@ -56,13 +56,19 @@ absl::string_view OperatorText(Expr::Op op) {
   }
 }
 
-void AppendAttributes(std::string* out, const AttributeTypes& attributes) {
-  absl::StrAppend(out, "{ ",
-                  absl::StrJoin(attributes, ", ",
-                                [](std::string* o, const auto& entry) {
-                                  absl::StrAppend(o, entry.first, ": ", TypeName(entry.second));
-                                }),
-                  attributes.empty() ? "}" : " }");
+// Context and args entries are always optional; their `?` is not written.
+void AppendAttributes(std::string* out, const AttributeSpecs& attributes,
+                      bool always_optional = false) {
+  absl::StrAppend(
+      out, "{ ",
+      absl::StrJoin(attributes, ", ",
+                    [&](std::string* o, const auto& entry) {
+                      const AttributeSpec& spec = entry.second;
+                      absl::StrAppend(
+                          o, entry.first, spec.optional && !always_optional ? "?" : "", ": ",
+                          spec.is_enum() ? EnumMembersText(spec.members) : std::string(TypeName(spec.type)));
+                    }),
+      attributes.empty() ? "}" : " }");
 }
 
 }  // namespace
@@ -152,10 +158,10 @@ std::string DumpSchema(const Schema& schema) {
     absl::StrAppend(&out, "  action ", action, " on ", absl::StrJoin(types, ", "), "\n");
   }
   absl::StrAppend(&out, "  context ");
-  AppendAttributes(&out, schema.context);
+  AppendAttributes(&out, schema.context, /*always_optional=*/true);
   out += "\n";
   absl::StrAppend(&out, "  args ");
-  AppendAttributes(&out, schema.args);
+  AppendAttributes(&out, schema.args, /*always_optional=*/true);
   out += "\n";
   return out;
 }

@@ -26,7 +26,7 @@ namespace {
 // The largest symbol the index keys can hold (two bits of each key word are taken).
 constexpr size_t kMaxSymbols = size_t{1} << 30;
 
-int32_t PositionOf(const AttributeTypes& attributes, absl::string_view name) {
+int32_t PositionOf(const AttributeSpecs& attributes, absl::string_view name) {
   int32_t position = 0;
   for (const auto& [attribute, type] : attributes) {
     if (attribute == name) return position;
@@ -36,9 +36,9 @@ int32_t PositionOf(const AttributeTypes& attributes, absl::string_view name) {
 }
 
 // PositionOf, where the attribute is declared with `type`; -1 elsewhere.
-int32_t PositionOf(const AttributeTypes& attributes, absl::string_view name, Type type) {
+int32_t PositionOf(const AttributeSpecs& attributes, absl::string_view name, Type type) {
   auto it = attributes.find(name);
-  if (it == attributes.end() || it->second != type) return -1;
+  if (it == attributes.end() || it->second.type != type) return -1;
   return PositionOf(attributes, name);
 }
 
@@ -201,7 +201,7 @@ class ProgramBuilder {
             // A read gets no slot in a kind that declares the name with another type
             // (possible when the rule names its subject's kind, so that it never reads an
             // identity of that kind): every slot it has holds its type. `has` reads no value.
-            const AttributeTypes& declared = policy_.schema.subject_attributes[k];
+            const AttributeSpecs& declared = policy_.schema.subject_attributes[k];
             ref.kind_slot[k] = expr.op == Expr::Op::kAttribute
                                    ? PositionOf(declared, expr.name, expr.type)
                                    : PositionOf(declared, expr.name);
@@ -460,14 +460,14 @@ class ProgramVerifier {
   absl::Status Verify() {
     const Schema& schema = program_.schema;
     for (int k = 0; k < kNumSubjectKinds; ++k) {
-      for (const auto& [name, type] : schema.subject_attributes[k]) {
-        kind_attributes_[k].push_back({name, type});
+      for (const auto& [name, spec] : schema.subject_attributes[k]) {
+        kind_attributes_[k].push_back({name, spec.type});
       }
     }
     for (const auto& [type_name, attributes] : schema.resource_types) {
       int32_t position = 0;
       for (const auto& [name, type] : attributes) {
-        resource_attributes_.insert({position, absl::string_view(name), type});
+        resource_attributes_.insert({position, absl::string_view(name), type.type});
         resource_names_.insert({position, absl::string_view(name)});
         ++position;
       }
@@ -475,7 +475,7 @@ class ProgramVerifier {
     for (const auto* entries : {&schema.context, &schema.args}) {
       auto& positions = entries == &schema.context ? context_ : args_;
       int32_t position = 0;
-      for (const auto& [name, type] : *entries) positions[name] = {position++, type};
+      for (const auto& [name, type] : *entries) positions[name] = {position++, type.type};
     }
     // Which references kLoad reads (their type is then what it pushes) and which only kHas
     // tests (the compiler gives those the type bool, of the test). Out-of-range operands are

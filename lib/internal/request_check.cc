@@ -26,6 +26,18 @@ std::string TypeMismatch(absl::string_view root, absl::string_view name, Type ty
                       problem);
 }
 
+bool IsMember(const std::vector<std::string>& members, const Value& value) {
+  return members.empty() || value.kind() != Value::Kind::kString ||
+         std::binary_search(members.begin(), members.end(), value.string_value());
+}
+
+std::string NotAMember(absl::string_view root, absl::string_view name,
+                       const std::vector<std::string>& members, const Value& value) {
+  return absl::StrCat("`", root, ".", Abbreviate(name), "` must be one of ",
+                      Abbreviate(EnumMembersText(members), 256), ", not ",
+                      JsonQuote(Abbreviate(value.string_value())));
+}
+
 // The first declared entry of `values` whose value does not fit its declaration. Walks the
 // declarations (usually few) with their names' hashes rather than the request's entries, so
 // that undeclared entries cost nothing and no name is hashed.
@@ -47,10 +59,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline const Declaration* CheckDeclared(
     auto it = values.find(declaration.name, declaration.hash);
     const Value* value = it == values.end() ? nullptr : &it->second;
     if (found != nullptr) (*found)[i] = value;
-    if (value != nullptr && !value->HasType(declaration.type) &&
-        TypeProblem(*value, declaration.type).has_value()) {
+    if (value == nullptr) continue;
+    if (!value->HasType(declaration.type) && TypeProblem(*value, declaration.type).has_value()) {
       return &declaration;
     }
+    if (!IsMember(declaration.members, *value)) return &declaration;
   }
   return nullptr;
 }
@@ -91,11 +104,41 @@ std::optional<std::string> PathIdProblem(absl::string_view id) {
   return std::nullopt;
 }
 
-std::vector<Declaration> Declarations(const AttributeTypes& types) {
+std::optional<std::string> ValueProblem(absl::string_view root, absl::string_view name,
+                                        const AttributeSpec& spec, const Value& value) {
+  if (std::optional<std::string> problem = TypeProblem(value, spec.type)) {
+    return TypeMismatch(root, name, spec.type, *problem);
+  }
+  if (!IsMember(spec.members, value)) return NotAMember(root, name, spec.members, value);
+  return std::nullopt;
+}
+
+std::vector<Declaration> Declarations(const AttributeSpecs& types) {
   std::vector<Declaration> declarations;
   const AttributeMap::hasher hash;
-  for (const auto& [name, type] : types) declarations.push_back({name, type, hash(name)});
+  for (const auto& [name, spec] : types) {
+    declarations.push_back({name, spec.type, spec.members, hash(name)});
+  }
   return declarations;
+}
+
+std::optional<std::string> InlineAttributesProblem(const AttributeSpecs& declared,
+                                                   const ResourceRef& resource) {
+  // Inline attributes describe a resource the store lacks, as an entity file would: every
+  // required attribute, each of its declared type.
+  for (const auto& [name, spec] : declared) {
+    auto it = resource.attrs.find(name);
+    if (it == resource.attrs.end()) {
+      if (spec.optional) continue;
+      return absl::StrCat("`resource.attrs` lacks `", Abbreviate(name), "`, which every `",
+                          Abbreviate(resource.type), "` must have");
+    }
+    if (std::optional<std::string> problem =
+            ValueProblem("resource.attrs", name, spec, it->second)) {
+      return problem;
+    }
+  }
+  return std::nullopt;
 }
 
 bool IsUnderPath(absl::string_view id, absl::string_view prefix) {
@@ -128,12 +171,8 @@ std::optional<std::string> CheckRequest(const RequestCheckInputs& inputs, const 
     }
     auto type = schema.resource_types.find(resource.type);
     if (type != schema.resource_types.end()) {
-      for (const auto& [name, declared] : type->second) {
-        auto it = resource.attrs.find(name);
-        if (it == resource.attrs.end()) continue;
-        if (std::optional<std::string> problem = TypeProblem(it->second, declared)) {
-          return TypeMismatch("resource.attrs", name, declared, *problem);
-        }
+      if (std::optional<std::string> problem = InlineAttributesProblem(type->second, resource)) {
+        return problem;
       }
     }
   }
@@ -142,8 +181,10 @@ std::optional<std::string> CheckRequest(const RequestCheckInputs& inputs, const 
   auto mismatch = [](absl::string_view root, const Declaration& declaration,
                      const AttributeMap& values) {
     const Value& value = values.find(declaration.name)->second;
-    return TypeMismatch(root, declaration.name, declaration.type,
-                        TypeProblem(value, declaration.type).value_or(""));
+    if (std::optional<std::string> problem = TypeProblem(value, declaration.type)) {
+      return TypeMismatch(root, declaration.name, declaration.type, *problem);
+    }
+    return NotAMember(root, declaration.name, declaration.members, value);
   };
   if (const Declaration* wrong =
           CheckDeclared(inputs.context, request.context, found ? found->context : nullptr)) {

@@ -34,11 +34,17 @@ bool IsUnderPath(absl::string_view id, absl::string_view prefix);
 struct Declaration {
   std::string name;
   Type type = Type::kString;
+  std::vector<std::string> members;  // a string enum's members, sorted; empty otherwise
   size_t hash = 0;
 };
 
+// Why `value`, given for `root.name`, does not fit `spec` (the wrong type, or a string that is
+// not a member of the enum): the message of an `invalid_request`. Nullopt when it fits.
+std::optional<std::string> ValueProblem(absl::string_view root, absl::string_view name,
+                                        const AttributeSpec& spec, const Value& value);
+
 // The declarations of `types`, with their hashes.
-std::vector<Declaration> Declarations(const AttributeTypes& types);
+std::vector<Declaration> Declarations(const AttributeSpecs& types);
 
 // What a request check needs to know of the policy and the store.
 struct RequestCheckInputs {
@@ -52,6 +58,12 @@ struct RequestCheckInputs {
   // Whether the request's resource is in the store.
   bool resource_stored = false;
 };
+
+// Why the inline attributes of a resource absent from the store do not describe a resource of
+// that type (a required attribute missing, a value of the wrong type or not in its enum), or
+// nullopt.
+std::optional<std::string> InlineAttributesProblem(const AttributeSpecs& declared,
+                                                   const ResourceRef& resource);
 
 // The values of a request's declared context entries and arguments, by declaration: what a
 // check found, so that deciding need not look the names up again.

@@ -53,10 +53,10 @@ TEST(IsUnderPathTest, MatchesWholeSegments) {
 class CheckRequestTest : public testing::Test {
  protected:
   CheckRequestTest() {
-    schema_.resource_types["doc"] = {{"level", Type::kInt}};
+    schema_.resource_types["doc"] = {{"level", {Type::kInt}}, {"tier", {Type::kString, /*optional=*/true, {"gold", "silver"}}}};
     schema_.resource_types["file"] = {};
-    schema_.context = {{"session", Type::kString}, {"deadline", Type::kTimestamp}};
-    schema_.args = {{"amount", Type::kInt}, {"to", Type::kStringSet}};
+    schema_.context = {{"session", {Type::kString, /*optional=*/true}}, {"deadline", {Type::kTimestamp, /*optional=*/true}}};
+    schema_.args = {{"amount", {Type::kInt, /*optional=*/true}}, {"to", {Type::kStringSet, /*optional=*/true}}};
     context_ = Declarations(schema_.context);
     args_ = Declarations(schema_.args);
     inputs_.schema = &schema_;
@@ -103,6 +103,28 @@ TEST_F(CheckRequestTest, DeclaredValuesMustFitTheirType) {
   request_.context.clear();
   request_.args["amount"] = Value::Opaque("a number with a fraction");
   EXPECT_THAT(Check(), Optional(HasSubstr("`args.amount` must be int")));
+}
+
+TEST_F(CheckRequestTest, InlineAttributesDescribeAWholeResource) {
+  // Like an entity in a file: every required attribute, enum values among the members.
+  request_.resource.attrs["tier"] = Value::String("gold");
+  EXPECT_THAT(Check(), Optional(HasSubstr("`resource.attrs` lacks `level`, which every `doc` "
+                                          "must have")));
+  request_.resource.attrs["level"] = Value::Int(2);
+  EXPECT_EQ(Check(), std::nullopt);
+  request_.resource.attrs["tier"] = Value::String("Gold");
+  EXPECT_THAT(Check(), Optional(HasSubstr(
+                           R"(`resource.attrs.tier` must be one of "gold" | "silver", not "Gold")")));
+}
+
+TEST_F(CheckRequestTest, EnumEntriesMustBeMembers) {
+  schema_.context["channel"] = {Type::kString, /*optional=*/true, {"cli", "web"}};
+  context_ = Declarations(schema_.context);
+  request_.context["channel"] = Value::String("web");
+  EXPECT_EQ(Check(), std::nullopt);
+  request_.context["channel"] = Value::String("email");
+  EXPECT_THAT(Check(), Optional(HasSubstr(
+                           R"(`context.channel` must be one of "cli" | "web", not "email")")));
 }
 
 TEST_F(CheckRequestTest, ReportsTheFirstFaultInTheDocumentedOrder) {

@@ -609,7 +609,7 @@ ward::Value ValueOf(ward::Type type, const ward::internal::Program& program, int
   return ward::Value::Int(0);
 }
 
-ward::AttributeMap AttributesOf(const ward::AttributeTypes& declared,
+ward::AttributeMap AttributesOf(const ward::AttributeSpecs& declared,
                                 const ward::internal::Program& program, int variant) {
   ward::AttributeMap attributes;
   int i = 0;

@@ -222,11 +222,17 @@ def test_structured_and_json_requests_agree_on_every_value(tools_engine):
 def test_entity_updates(tools_engine):
     args = dict(subject=("agent", "a3"), action="invoke", resource=("tool", "report"), now=NOW)
     assert tools_engine.decide(**args).reason == "unknown_identity"
-    tools_engine.upsert_identity({"kind": "agent", "id": "a3", "owner": "u1", "status": "active"})
+    # Every agent must have its required `team`: an update without it is refused.
+    with pytest.raises(ward.EntityError, match="team"):
+        tools_engine.upsert_identity({"kind": "agent", "id": "a3", "owner": "u1", "status": "active"})
+    assert tools_engine.decide(**args).reason == "unknown_identity"
+    tools_engine.upsert_identity({"kind": "agent", "id": "a3", "owner": "u1", "status": "active",
+                                  "attrs": {"team": "x"}})
     assert tools_engine.decide(**args).effect == "ALLOW"
     tools_engine.revoke("a3")
     assert tools_engine.decide(**args).reason == "lifecycle"
-    tools_engine.upsert_identity('{"kind": "agent", "id": "a3", "owner": "u1", "status": "active"}')
+    tools_engine.upsert_identity('{"kind": "agent", "id": "a3", "owner": "u1", "status": "active",'
+                                 ' "attrs": {"team": "x"}}')
     assert tools_engine.decide(**args).effect == "ALLOW"
     tools_engine.remove_identity("a3")
     assert tools_engine.decide(**args).reason == "unknown_identity"
@@ -313,14 +319,20 @@ def test_bundle_round_trip(tmp_path, example_engine):
     example_engine.reload(bundle=bundle)
 
 
-def test_warnings_are_reported():
-    policy = ("schema {\n  user { a: int }\n  agent { b: int }\n  resource tool { }\n"
-              "  action invoke on tool\n}\n"
-              "permit any to invoke on tool when subject.a == 1;\n")
-    engine = ward.Engine.from_sources([("w.ward", policy)])
-    assert engine.warnings, "reading an attribute only some kinds have is a warning"
-    assert all(w.severity == "warning" and w.source == "w.ward" and w.line == 7
-               for w in engine.warnings)
+def test_unguarded_reads_are_errors_and_guarded_ones_compile_without_warnings():
+    schema = ("schema {\n  user { a: int }\n  agent { b: int }\n  resource tool { }\n"
+              "  action invoke on tool\n}\n")
+    # Reading an attribute only some kinds have, without a `has` guard: once a warning, now a
+    # compile error at the read.
+    with pytest.raises(ward.PolicyError) as raised:
+        ward.Engine.from_sources(
+            [("w.ward", schema + "permit any to invoke on tool when subject.a == 1;\n")])
+    assert [(i.severity, i.source, i.line, i.column) for i in raised.value.issues] == [
+        ("error", "w.ward", 7, 35)]
+    assert "subject has a" in raised.value.issues[0].message
+    engine = ward.Engine.from_sources(
+        [("w.ward", schema + "permit any to invoke on tool when subject has a and subject.a == 1;\n")])
+    assert engine.warnings == []
 
 
 def test_context_manager_closes():

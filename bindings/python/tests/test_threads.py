@@ -49,7 +49,8 @@ def test_updates_and_close_while_deciding(example_engine):
     def update():
         for i in range(200):
             example_engine.upsert_identity(
-                {"kind": "user", "id": f"extra{i}", "status": "active"})
+                {"kind": "user", "id": f"extra{i}", "status": "active",
+                 "attrs": {"department": "ops", "clearance": 1}})
 
     deciders = [threading.Thread(target=decide) for _ in range(4)]
     for t in deciders:
