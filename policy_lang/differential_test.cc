@@ -10,6 +10,11 @@
 // used grants, so that the engines' handling of satisfied approvals and of the approvers' own
 // decisions is compared, as is invalid_request, which each engine checks its own way.
 //
+// It is also the property test of typed policies: the generated schemas have optional
+// attributes and enums, every generated policy passes the checker, every entity file loads,
+// and no decision may carry an evaluation error except from reading the attributes of a
+// resource that is neither stored nor described inline (LANGUAGE.md, Revision 2).
+//
 // Environment:
 //   WARD_DIFF_ITERATIONS=N  decide N random policy sets (default 1000) of 100 requests each;
 //   WARD_DIFF_SEED=S        replay the one set of seed S (decimal or 0x-hex), as printed by a
@@ -389,6 +394,24 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
       ReportMismatch(random_case, i, request_json, entry_point, expected_json, actual_json, stats);
       return false;
     };
+
+    // The invariant typed policies buy (LANGUAGE.md, Revision 2, "Typed policies"): a policy
+    // that checks, entities that load and a request that is not invalid_request yield no
+    // evaluation error, except reading attributes of a resource the store lacks and the
+    // request does not describe with inline attributes.
+    const bool resource_undescribed =
+        entities->FindResource(request->resource.type, request->resource.id) == nullptr &&
+        request->resource.attrs.empty();
+    for (const EvaluationError& error : expected.errors) {
+      if (error.rule.empty() || resource_undescribed) continue;
+      ++stats->mismatches;
+      ADD_FAILURE() << "evaluation error from a checked policy: rule `" << error.rule << "`: "
+                    << error.message << "\n"
+                    << replay << " request " << i << "\n"
+                    << SourcesText(random_case) << "--- request\n"
+                    << request_json;
+      break;
+    }
 
     if (!check("Engine::Decide", (*engine)->Decide(*request))) continue;
     (*engine)->Decide(*request, &reused);

@@ -6,6 +6,7 @@
 #ifndef WARD_LIB_INTERNAL_REQUEST_CHECK_H_
 #define WARD_LIB_INTERNAL_REQUEST_CHECK_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -112,7 +113,15 @@ inline bool RequestIsPlainlyValid(const RequestCheckInputs& inputs, const Reques
         auto it = values.find(declared[i].name, declared[i].hash);
         if (it != values.end()) value = &it->second;
       }
-      if (value != nullptr && !value->HasType(declared[i].type)) return false;
+      if (value != nullptr) {
+        if (!value->HasType(declared[i].type)) return false;
+        // An enum's value must be a member (a string, since it has the type).
+        const std::vector<std::string>& members = declared[i].members;
+        if (!members.empty() &&
+            !std::binary_search(members.begin(), members.end(), value->string_value())) {
+          return false;
+        }
+      }
       (*slots)[i] = value;
     }
     return true;

@@ -161,7 +161,8 @@ constexpr const char* kForms[] = {
     "schema.context.int", "schema.context.bool", "schema.context.timestamp",
     "schema.context.string_set", "schema.context.int_set", "schema.args.string", "schema.args.int",
     "schema.args.bool", "schema.args.timestamp", "schema.args.string_set", "schema.args.int_set",
-    "schema.blocks.several", "sources.several",
+    "schema.blocks.several", "sources.several", "schema.attr.optional", "schema.enum.subject",
+    "schema.enum.resource", "schema.enum.context", "schema.enum.args", "cond.guard_added",
     // Rules.
     "effect.permit", "effect.forbid", "effect.require_approval", "name.id", "name.unnamed",
     "name.same_line", "name.id_like_unnamed", "annotation.other", "head.kind.any", "head.kind.user",
@@ -209,6 +210,15 @@ struct Model {
   std::map<std::string, Ty> unambiguous;
   // Attributes declared by two kinds with different types.
   std::set<std::string> conflicting;
+  // Typed policies: the attributes declared optional (`name?: T`), and the members of string
+  // enums (`name: "a" | "b"`). A subject attribute name is an enum in every kind that declares
+  // it a string, so that `any` and `delegator` may read it.
+  std::array<std::set<std::string>, kNumKinds> optional_kind;
+  std::map<std::string, std::set<std::string>> optional_resource;  // by resource type
+  std::map<std::string, std::vector<std::string>> subject_enums;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> resource_enums;
+  std::map<std::string, std::vector<std::string>> context_enums;
+  std::map<std::string, std::vector<std::string>> args_enums;
 };
 
 // The built-in identity attributes.
@@ -349,6 +359,16 @@ class Generator {
     for (int k = 0; k < kNumKinds; ++k) {
       for (const auto& [name, type] : model_.kinds[k]) {
         Count(absl::StrCat("schema.attr.", TypeForm(type)));
+        if (Chance(35)) {
+          model_.optional_kind[k].insert(name);
+          Count("schema.attr.optional");
+        }
+      }
+    }
+    for (const std::string& name : names) {
+      if (types[name] == Ty::kString && Chance(35)) {
+        model_.subject_enums[name] = EnumMembers();
+        Count("schema.enum.subject");
       }
     }
 
@@ -363,6 +383,16 @@ class Generator {
       const int count = static_cast<int>(Below(6));
       for (int i = 0; i < count; ++i) attrs[Pick(kResourceAttributeNames)] = Pick(kTypes);
       if (attrs.empty()) Count("schema.resource.empty");
+      for (const auto& [name, attr_type] : attrs) {
+        if (Chance(30)) {
+          model_.optional_resource[type].insert(name);
+          Count("schema.attr.optional");
+        }
+        if (attr_type == Ty::kString && Chance(35)) {
+          model_.resource_enums[type][name] = EnumMembers();
+          Count("schema.enum.resource");
+        }
+      }
     }
 
     // Actions, each on one or several resource types.
@@ -386,6 +416,10 @@ class Generator {
       const Ty type = i < kNumTypes ? kTypes[i] : Pick(kTypes);
       model_.context[context[i]] = type;
       Count(absl::StrCat("schema.context.", TypeForm(type)));
+      if (type == Ty::kString && Chance(35)) {
+        model_.context_enums[context[i]] = EnumMembers();
+        Count("schema.enum.context");
+      }
     }
     // Arguments, a few of random types.
     std::vector<std::string> args(std::begin(kArgsNames), std::end(kArgsNames));
@@ -395,14 +429,98 @@ class Generator {
       const Ty type = Pick(kTypes);
       model_.args[name] = type;
       Count(absl::StrCat("schema.args.", TypeForm(type)));
+      if (type == Ty::kString && Chance(35)) {
+        model_.args_enums[name] = EnumMembers();
+        Count("schema.enum.args");
+      }
     }
   }
 
-  std::string AttributeBlock(const std::vector<std::pair<std::string, Ty>>& attrs) {
+  // One to three distinct strings of the pool, sorted as the schema keeps them.
+  std::vector<std::string> EnumMembers() {
+    std::set<std::string> members;
+    const size_t count = 1 + Below(3);
+    while (members.size() < count) members.insert(Pick(kStrings));
+    return {members.begin(), members.end()};
+  }
+
+  // The enum members of `root.name` in `scope` (null when it is not an enum).
+  const std::vector<std::string>* EnumOf(Root root, const std::string& name,
+                                         const Scope& scope) const {
+    const std::map<std::string, std::vector<std::string>>* enums = nullptr;
+    switch (root) {
+      case Root::kSubject:
+      case Root::kDelegator:
+        if (IsBuiltin(name)) return nullptr;
+        enums = &model_.subject_enums;
+        break;
+      case Root::kResource: {
+        auto it = model_.resource_enums.find(scope.resource_type);
+        if (it == model_.resource_enums.end()) return nullptr;
+        enums = &it->second;
+        break;
+      }
+      case Root::kContext:
+        enums = &model_.context_enums;
+        break;
+      case Root::kArgs:
+        enums = &model_.args_enums;
+        break;
+    }
+    auto it = enums->find(name);
+    return it == enums->end() ? nullptr : &it->second;
+  }
+
+  // Whether reading `root.name` in `scope` needs a `has` guard (LANGUAGE.md, Revision 2,
+  // "Typed policies"): context and args entries, the delegator, optional attributes, the
+  // optional built-ins, and, for `any`, attributes some kind does not declare.
+  bool NeedsGuard(Root root, const std::string& name, const Scope& scope) const {
+    switch (root) {
+      case Root::kContext:
+      case Root::kArgs:
+      case Root::kDelegator:
+        return true;
+      case Root::kResource: {
+        if (name == "id") return false;
+        auto it = model_.optional_resource.find(scope.resource_type);
+        return it != model_.optional_resource.end() && it->second.count(name) > 0;
+      }
+      case Root::kSubject:
+        break;
+    }
+    if (name == "owner" || name == "expires_at") return true;
+    if (IsBuiltin(name)) return false;
+    for (int k = 0; k < kNumKinds; ++k) {
+      if (scope.kind >= 0 && scope.kind != k) continue;
+      if (model_.kinds[k].count(name) == 0 || model_.optional_kind[k].count(name) > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // `{ a: int, b?: string, c: "x" | "y" }`. Context and args entries are always optional:
+  // their `?` is written or not at random.
+  std::string AttributeBlock(const std::vector<std::pair<std::string, Ty>>& attrs,
+                             const std::set<std::string>* optional = nullptr,
+                             const std::map<std::string, std::vector<std::string>>* enums =
+                                 nullptr,
+                             bool always_optional = false) {
     if (attrs.empty()) return "{}";
     std::vector<std::string> parts;
-    for (const auto& [name, type] : attrs)
-      parts.push_back(absl::StrCat(name, ": ", TypeText(type)));
+    for (const auto& [name, type] : attrs) {
+      const bool is_optional = optional != nullptr && optional->count(name) > 0;
+      std::string type_text = TypeText(type);
+      if (enums != nullptr && type == Ty::kString) {
+        if (auto it = enums->find(name); it != enums->end()) {
+          std::vector<std::string> members;
+          for (const std::string& member : it->second) members.push_back(Quote(member));
+          type_text = absl::StrJoin(members, " | ");
+        }
+      }
+      const bool mark = is_optional || (always_optional && Chance(30));
+      parts.push_back(absl::StrCat(name, mark ? "?: " : ": ", type_text));
+    }
     return absl::StrCat("{ ", absl::StrJoin(parts, ", "), Chance(20) ? ", }" : " }");
   }
 
@@ -418,17 +536,23 @@ class Generator {
             attrs.begin(), attrs.begin() + static_cast<ptrdiff_t>(half));
         const std::vector<std::pair<std::string, Ty>> second(
             attrs.begin() + static_cast<ptrdiff_t>(half), attrs.end());
-        items.push_back(absl::StrCat(kKinds[k], " ", AttributeBlock(first)));
-        items.push_back(absl::StrCat(kKinds[k], " ", AttributeBlock(second)));
+        items.push_back(absl::StrCat(
+            kKinds[k], " ", AttributeBlock(first, &model_.optional_kind[k], &model_.subject_enums)));
+        items.push_back(absl::StrCat(kKinds[k], " ",
+                                     AttributeBlock(second, &model_.optional_kind[k],
+                                                    &model_.subject_enums)));
         Count("schema.kind_split");
       } else {
-        items.push_back(absl::StrCat(kKinds[k], " ", AttributeBlock(attrs)));
+        items.push_back(absl::StrCat(
+            kKinds[k], " ", AttributeBlock(attrs, &model_.optional_kind[k], &model_.subject_enums)));
       }
     }
     for (const auto& [type, attrs] : model_.resources) {
       std::vector<std::pair<std::string, Ty>> list(attrs.begin(), attrs.end());
       Shuffle(&list);
-      items.push_back(absl::StrCat("resource ", type, " ", AttributeBlock(list)));
+      items.push_back(absl::StrCat("resource ", type, " ",
+                                   AttributeBlock(list, &model_.optional_resource[type],
+                                                  &model_.resource_enums[type])));
     }
     // Actions with the same resource types may share a declaration; an action's types may be
     // split over two declarations.
@@ -460,16 +584,20 @@ class Generator {
     }
     std::vector<std::pair<std::string, Ty>> context(model_.context.begin(), model_.context.end());
     Shuffle(&context);
-    items.push_back(absl::StrCat("context ", AttributeBlock(context)));
+    items.push_back(absl::StrCat(
+        "context ", AttributeBlock(context, nullptr, &model_.context_enums, true)));
     // Argument blocks merge like the others: sometimes split in two.
     std::vector<std::pair<std::string, Ty>> args(model_.args.begin(), model_.args.end());
     Shuffle(&args);
     if (args.size() >= 2 && Chance(30)) {
       const auto half = static_cast<ptrdiff_t>(args.size() / 2);
-      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin(), args.begin() + half})));
-      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin() + half, args.end()})));
+      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin(), args.begin() + half},
+                                                           nullptr, &model_.args_enums, true)));
+      items.push_back(absl::StrCat("args ", AttributeBlock({args.begin() + half, args.end()},
+                                                           nullptr, &model_.args_enums, true)));
     } else {
-      items.push_back(absl::StrCat("args ", AttributeBlock(args)));
+      items.push_back(
+          absl::StrCat("args ", AttributeBlock(args, nullptr, &model_.args_enums, true)));
     }
     Shuffle(&items);
     return items;
@@ -679,6 +807,10 @@ class Generator {
       candidates = &by_root[root];
     } while (candidates->empty());
     const auto& [root, name] = Pick(*candidates);
+    if (guards_ != nullptr && NeedsGuard(root, name, scope)) {
+      guards_->insert(absl::StrCat(RootText(root), " has ", name));
+    }
+    last_enum_ = EnumOf(root, name, scope);
     switch (root) {
       case Root::kSubject:
         if (IsBuiltin(name)) {
@@ -783,7 +915,48 @@ class Generator {
     return Comparison(scope, depth);
   }
 
+  // A comparison, preceded by the `has` tests its reads need: `context has a and context.a > 1`.
   Cond Comparison(const Scope& scope, int depth) {
+    std::set<std::string> guards;
+    std::set<std::string>* const outer = guards_;
+    guards_ = &guards;
+    const Cond cond = UnguardedComparison(scope, depth);
+    guards_ = outer;
+    if (guards.empty()) return cond;
+    Count("cond.guard_added");
+    return {absl::StrCat(absl::StrJoin(guards, " and "), " and ", Wrap(cond, kNotLevel)),
+            kAndLevel};
+  }
+
+  // Operand(), and in `*members` the members of the enum it reads (null for a literal or a
+  // path that is not an enum).
+  std::string EnumAwareOperand(const Scope& scope, Ty type,
+                               const std::vector<std::string>** members,
+                               bool timestamp_literal = false, bool* literal = nullptr) {
+    last_enum_ = nullptr;
+    std::string text = Operand(scope, type, timestamp_literal, literal);
+    *members = last_enum_;
+    last_enum_ = nullptr;
+    return text;
+  }
+
+  // A list literal of members of an enum: a literal compared with an enum must be a member.
+  std::string EnumList(const std::vector<std::string>& members) {
+    const int count = static_cast<int>(Below(4));
+    if (count == 0) {
+      Count("literal.empty_list");
+      return "[]";
+    }
+    std::vector<std::string> items;
+    for (int i = 0; i < count; ++i) items.push_back(Quote(Pick(members)));
+    return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+  }
+
+  static bool IsStringLiteralText(absl::string_view text) {
+    return !text.empty() && text.front() == '"';
+  }
+
+  Cond UnguardedComparison(const Scope& scope, int depth) {
     const uint64_t roll = Below(100);
     if (roll < 22) return Equality(scope, depth);
     if (roll < 38) return Ordering(scope);
@@ -814,6 +987,7 @@ class Generator {
     const std::vector<std::pair<std::string, Ty>> names = Readable(root, scope);
     const auto& [name, type] = Pick(names);
     const std::string path = absl::StrCat(RootText(root), ".", name);
+    const std::vector<std::string>* members = EnumOf(root, name, scope);
     std::string test;
     switch (type) {
       case Ty::kBool:
@@ -822,7 +996,8 @@ class Generator {
       case Ty::kString:
         switch (Below(4)) {
           case 0:
-            test = absl::StrCat(path, Chance(50) ? " == " : " != ", StringLiteral());
+            test = absl::StrCat(path, Chance(50) ? " == " : " != ",
+                                members != nullptr ? Quote(Pick(*members)) : StringLiteral());
             break;
           case 1:
             test = absl::StrCat(path, " starts_with ", StringLiteral());
@@ -831,7 +1006,8 @@ class Generator {
             test = absl::StrCat(path, " matches ", Regex(Pick(kPatterns)));
             break;
           default:
-            test = absl::StrCat(path, " in ", ListLiteral(Ty::kString));
+            test = absl::StrCat(path, " in ",
+                                members != nullptr ? EnumList(*members) : ListLiteral(Ty::kString));
         }
         break;
       case Ty::kInt:
@@ -861,8 +1037,14 @@ class Generator {
       return {absl::StrCat(BoolOperand(scope, depth), op, BoolOperand(scope, depth)), kComparison};
     }
     bool left_literal = false;
-    std::string left = Operand(scope, type, /*timestamp_literal=*/true, &left_literal);
-    std::string right = Operand(scope, type, /*timestamp_literal=*/!left_literal);
+    const std::vector<std::string>* left_enum = nullptr;
+    const std::vector<std::string>* right_enum = nullptr;
+    std::string left = EnumAwareOperand(scope, type, &left_enum, /*timestamp_literal=*/true,
+                                        &left_literal);
+    std::string right =
+        EnumAwareOperand(scope, type, &right_enum, /*timestamp_literal=*/!left_literal);
+    if (left_enum != nullptr && IsStringLiteralText(right)) right = Quote(Pick(*left_enum));
+    if (right_enum != nullptr && IsStringLiteralText(left)) left = Quote(Pick(*right_enum));
     if (Chance(50)) std::swap(left, right);
     return {absl::StrCat(left, op, right), kComparison};
   }
@@ -885,9 +1067,11 @@ class Generator {
     const bool strings = Chance(60);
     Count(strings ? "in.string" : "in.int");
     const Ty element = strings ? Ty::kString : Ty::kInt;
-    return {absl::StrCat(Operand(scope, element), " in ",
-                         Operand(scope, strings ? Ty::kStringSet : Ty::kIntSet)),
-            kComparison};
+    const std::vector<std::string>* members = nullptr;
+    const std::string left = EnumAwareOperand(scope, element, &members);
+    std::string right = Operand(scope, strings ? Ty::kStringSet : Ty::kIntSet);
+    if (members != nullptr && !right.empty() && right.front() == '[') right = EnumList(*members);
+    return {absl::StrCat(left, " in ", right), kComparison};
   }
 
   Cond Has(const Scope& scope) {
@@ -1196,6 +1380,32 @@ class Generator {
     return nullptr;
   }
 
+  // A value of a declared attribute: one of the enum's members, or any value of its type.
+  json DeclaredValueJson(Ty type, const std::vector<std::string>* members) {
+    if (members != nullptr) return Pick(*members);
+    return ValueJson(type);
+  }
+
+  const std::vector<std::string>* SubjectEnum(const std::string& name, Ty type) const {
+    if (type != Ty::kString) return nullptr;
+    auto it = model_.subject_enums.find(name);
+    return it == model_.subject_enums.end() ? nullptr : &it->second;
+  }
+
+  const std::vector<std::string>* ResourceEnum(const std::string& resource_type,
+                                               const std::string& name) const {
+    auto type_it = model_.resource_enums.find(resource_type);
+    if (type_it == model_.resource_enums.end()) return nullptr;
+    auto it = type_it->second.find(name);
+    return it == type_it->second.end() ? nullptr : &it->second;
+  }
+
+  static const std::vector<std::string>* EnumIn(
+      const std::map<std::string, std::vector<std::string>>& enums, const std::string& name) {
+    auto it = enums.find(name);
+    return it == enums.end() ? nullptr : &it->second;
+  }
+
   // JSON that ward keeps as an opaque value: reading it is an evaluation error.
   json OpaqueJson() {
     switch (Below(5)) {
@@ -1244,9 +1454,11 @@ class Generator {
       }
       json attrs = json::object();
       for (const auto& [name, type] : model_.kinds[plan.kind]) {
-        const uint64_t roll = Below(100);
+        // A required attribute is always given (the file would not load otherwise).
+        const bool optional = model_.optional_kind[plan.kind].count(name) > 0;
+        const uint64_t roll = optional ? Below(100) : 0;
         if (roll < 82) {
-          attrs[name] = ValueJson(type);
+          attrs[name] = DeclaredValueJson(type, SubjectEnum(name, type));
         } else if (roll < 88) {
           attrs[name] = nullptr;
           Count("identity.attr.null");
@@ -1278,9 +1490,10 @@ class Generator {
         json resource = {{"type", type}, {"id", id}};
         json values = json::object();
         for (const auto& [name, attr_type] : attrs) {
-          const uint64_t roll = Below(100);
+          const bool optional = model_.optional_resource[type].count(name) > 0;
+          const uint64_t roll = optional ? Below(100) : 0;
           if (roll < 82) {
-            values[name] = ValueJson(attr_type);
+            values[name] = DeclaredValueJson(attr_type, ResourceEnum(type, name));
           } else if (roll < 87) {
             values[name] = nullptr;
             Count("resource.attr.null");
@@ -1331,21 +1544,23 @@ class Generator {
   // A context entry or inline attribute of declared type `type`: usually of that type,
   // sometimes of another (which may convert: an RFC 3339 string is a timestamp), null or
   // opaque.
-  json AttributeValue(Ty type, absl::string_view form, bool faulty) {
+  json AttributeValue(Ty type, absl::string_view form, bool faulty,
+                      const std::vector<std::string>* members = nullptr) {
     const uint64_t roll = Below(100);
-    // A valid request gives the declared type or null; a faulty one (invalid_request, unless
-    // a value happens to convert) sometimes another type or an opaque value.
+    // A valid request gives the declared type (an enum's member) or null; a faulty one
+    // (invalid_request, unless a value happens to convert) sometimes another type or an opaque
+    // value.
     if (!faulty) {
       if (roll < 90) {
         Count(absl::StrCat(form, ".right_type"));
-        return ValueJson(type);
+        return DeclaredValueJson(type, members);
       }
       Count(absl::StrCat(form, ".null"));
       return nullptr;
     }
     if (roll < 40) {
       Count(absl::StrCat(form, ".right_type"));
-      return ValueJson(type);
+      return DeclaredValueJson(type, members);
     }
     if (roll < 80) {
       Count(absl::StrCat(form, ".wrong_type"));
@@ -1438,7 +1653,15 @@ class Generator {
       auto declared = model_.resources.find(type);
       if (declared != model_.resources.end()) {
         for (const auto& [name, attr_type] : declared->second) {
-          if (Chance(50)) attrs[name] = AttributeValue(attr_type, "request.inline", faulty);
+          const std::vector<std::string>* members = ResourceEnum(type, name);
+          // Inline attributes describe a whole resource: a valid request gives every
+          // required one.
+          if (!faulty && model_.optional_resource[type].count(name) == 0) {
+            Count("request.inline.right_type");
+            attrs[name] = DeclaredValueJson(attr_type, members);
+          } else if (Chance(50)) {
+            attrs[name] = AttributeValue(attr_type, "request.inline", faulty, members);
+          }
         }
       }
       if (Chance(15)) attrs["undeclared"] = 7;
@@ -1449,7 +1672,10 @@ class Generator {
     if (Chance(85)) {
       json context = json::object();
       for (const auto& [name, entry_type] : model_.context) {
-        if (Chance(70)) context[name] = AttributeValue(entry_type, "request.context", faulty);
+        if (Chance(70)) {
+          context[name] = AttributeValue(entry_type, "request.context", faulty,
+                                         EnumIn(model_.context_enums, name));
+        }
       }
       if (Chance(10)) {
         context["undeclared"] = OpaqueJson();
@@ -1460,7 +1686,10 @@ class Generator {
     if (Chance(75)) {
       json args = json::object();
       for (const auto& [name, arg_type] : model_.args) {
-        if (Chance(70)) args[name] = AttributeValue(arg_type, "request.args", faulty);
+        if (Chance(70)) {
+          args[name] = AttributeValue(arg_type, "request.args", faulty,
+                                      EnumIn(model_.args_enums, name));
+        }
       }
       if (Chance(10)) {
         args["undeclared"] = OpaqueJson();
@@ -1510,6 +1739,10 @@ class Generator {
   std::vector<IdentityPlan> identities_;
   std::set<std::pair<std::string, std::string>> stored_resources_;
   std::vector<Head> heads_;  // of every rule
+  // While a comparison is generated: the `has` tests its reads need (Path adds them).
+  std::set<std::string>* guards_ = nullptr;
+  // The enum members of the last path Path chose, null when it is not an enum.
+  const std::vector<std::string>* last_enum_ = nullptr;
 };
 
 }  // namespace
