@@ -230,8 +230,10 @@ absl::Status ReadAttributes(const google::protobuf::RepeatedPtrField<pb::Attribu
 }
 
 absl::Status ReadSchema(const pb::Schema& in, Schema* out) {
-  if (absl::Status s = ReadAttributes(in.user(), false, &out->subject_attributes[0]); !s.ok()) return s;
-  if (absl::Status s = ReadAttributes(in.agent(), false, &out->subject_attributes[1]); !s.ok()) return s;
+  if (absl::Status s = ReadAttributes(in.user(), false, &out->subject_attributes[0]); !s.ok())
+    return s;
+  if (absl::Status s = ReadAttributes(in.agent(), false, &out->subject_attributes[1]); !s.ok())
+    return s;
   if (absl::Status s = ReadAttributes(in.builder(), false, &out->subject_attributes[2]); !s.ok()) {
     return s;
   }

@@ -520,17 +520,16 @@ TEST(BundleVerifierTest, RefusesASlotThatPointsAtAnotherAttribute) {
                 p->mutable_attributes(AttributeIndex(*p, Root::kResource, "min"))->set_slot(1);
               }),
               HasSubstr("(`resource.min`): no resource type declares `min: int` at slot 1"));
-  EXPECT_THAT(
-      Refusal([](bundle::Program* p) {
-        // Every reference (the `has` test's and the read's), each moved to where `tokens`
-        // is, so that only the type is wrong.
-        for (bundle::AttributeRef& ref : *p->mutable_attributes()) {
-          if (ref.name() != "approved") continue;
-          ref.set_name("tokens");
-          ref.set_slot(1);
-        }
-      }),
-      HasSubstr("`context` declares no `tokens: bool`"));
+  EXPECT_THAT(Refusal([](bundle::Program* p) {
+                // Every reference (the `has` test's and the read's), each moved to where `tokens`
+                // is, so that only the type is wrong.
+                for (bundle::AttributeRef& ref : *p->mutable_attributes()) {
+                  if (ref.name() != "approved") continue;
+                  ref.set_name("tokens");
+                  ref.set_slot(1);
+                }
+              }),
+              HasSubstr("`context` declares no `tokens: bool`"));
 }
 
 TEST(BundleVerifierTest, RefusesAnInvalidReplacement) {

@@ -47,8 +47,7 @@ class Problems {
     std::vector<std::pair<internal::JsonPosition, const Problem*>> located;
     for (const Problem& problem : kept_) {
       auto it = positions.find(problem.pointer);
-      located.emplace_back(it == positions.end() ? internal::JsonPosition{} : it->second,
-                           &problem);
+      located.emplace_back(it == positions.end() ? internal::JsonPosition{} : it->second, &problem);
     }
     std::stable_sort(located.begin(), located.end(), [](const auto& a, const auto& b) {
       return std::tie(a.first.line, a.first.column) < std::tie(b.first.line, b.first.column);
@@ -159,19 +158,17 @@ std::string MemberHint(const AttributeSpec& spec, absl::string_view value) {
 std::string EnumProblem(const AttributeSpec& spec, const Value& value) {
   if (!spec.is_enum() || value.kind() != Value::Kind::kString) return "";
   if (spec.IsMember(value.string_value())) return "";
-  return absl::StrCat(internal::JsonQuote(Abbreviate(value.string_value())),
-                      " is not one of ", EnumMembersText(spec.members),
-                      MemberHint(spec, value.string_value()));
+  return absl::StrCat(internal::JsonQuote(Abbreviate(value.string_value())), " is not one of ",
+                      EnumMembersText(spec.members), MemberHint(spec, value.string_value()));
 }
 
 // "lacks attribute `department`, which every user must have; ...".
 std::string MissingAttribute(absl::string_view name, const AttributeSpec& spec,
                              absl::string_view declarer) {
-  return absl::StrCat("lacks attribute `", name, "`, which every ", declarer,
-                      " must have (declared `", name, ": ",
-                      spec.is_enum() ? EnumMembersText(spec.members)
-                                     : std::string(TypeName(spec.type)),
-                      "`; give it in `attrs`, or declare it optional: `", name, "?: ...`)");
+  return absl::StrCat(
+      "lacks attribute `", name, "`, which every ", declarer, " must have (declared `", name, ": ",
+      spec.is_enum() ? EnumMembersText(spec.members) : std::string(TypeName(spec.type)),
+      "`; give it in `attrs`, or declare it optional: `", name, "?: ...`)");
 }
 
 // Converts the `attrs` object of an entity to the declared types, reporting every attribute
@@ -195,8 +192,9 @@ void ParseAttributes(const json* attrs, const AttributeSpecs& declared,
       if (declared_it == declared.end()) {
         if (warnings != nullptr) {
           if (is_builtin(name)) {
-            warnings->push_back(absl::StrCat(
-                owner, ": attribute `", name, "` is built in and cannot be set in `attrs`; ignored"));
+            warnings->push_back(
+                absl::StrCat(owner, ": attribute `", name,
+                             "` is built in and cannot be set in `attrs`; ignored"));
           } else {
             warnings->push_back(absl::StrCat(owner, ": attribute `", Abbreviate(name),
                                              "` is not declared for ", declarer, "; ignored"));
@@ -239,8 +237,8 @@ std::optional<Identity> ParseIdentity(const json& object, absl::string_view posi
   Site site{pointer, std::string(position), problems};
   const size_t problems_before = problems->count();
   if (!object.is_object()) {
-    site.Report("", absl::StrCat("an identity must be an object, found ",
-                                 JsonKindDescription(object)));
+    site.Report("",
+                absl::StrCat("an identity must be an object, found ", JsonKindDescription(object)));
     return std::nullopt;
   }
   Identity identity;
@@ -338,8 +336,8 @@ std::optional<Resource> ParseResource(const json& object, absl::string_view posi
   Site site{pointer, std::string(position), problems};
   const size_t problems_before = problems->count();
   if (!object.is_object()) {
-    site.Report("", absl::StrCat("a resource must be an object, found ",
-                                 JsonKindDescription(object)));
+    site.Report("",
+                absl::StrCat("a resource must be an object, found ", JsonKindDescription(object)));
     return std::nullopt;
   }
   Resource resource;
@@ -471,15 +469,15 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
               for (size_t i = 0; i < identities->size(); ++i) {
                 const std::string position = absl::StrCat("identities[", i, "]");
                 const std::string pointer = internal::JsonPointerChild("/identities", i);
-                std::optional<Identity> identity = ParseIdentity(
-                    (*identities)[i], position, pointer, schema, &problems, warnings);
+                std::optional<Identity> identity =
+                    ParseIdentity((*identities)[i], position, pointer, schema, &problems, warnings);
                 if (!identity.has_value()) continue;
                 if (store.identities_.contains(identity->id)) {
                   size_t first = FirstIndexOf(*identities, i, identity->id, nullptr);
                   problems.Add(pointer,
                                absl::StrCat(Label(position, identity->id),
-                                            ": duplicate identity id (first at identities[",
-                                            first, "]); ids are unique across kinds"));
+                                            ": duplicate identity id (first at identities[", first,
+                                            "]); ids are unique across kinds"));
                   continue;
                 }
                 std::string id = identity->id;
@@ -497,16 +495,16 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
               for (size_t i = 0; i < resources->size(); ++i) {
                 const std::string position = absl::StrCat("resources[", i, "]");
                 const std::string pointer = internal::JsonPointerChild("/resources", i);
-                std::optional<Resource> resource = ParseResource(
-                    (*resources)[i], position, pointer, schema, &problems, warnings);
+                std::optional<Resource> resource =
+                    ParseResource((*resources)[i], position, pointer, schema, &problems, warnings);
                 if (!resource.has_value()) continue;
                 std::string key = ResourceKey(resource->type, resource->id);
                 if (store.resources_.contains(key)) {
                   size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
-                  problems.Add(pointer,
-                               absl::StrCat(ResourceLabel(position, resource->type, resource->id),
-                                            ": duplicate resource (first at resources[", first,
-                                            "])"));
+                  problems.Add(
+                      pointer,
+                      absl::StrCat(ResourceLabel(position, resource->type, resource->id),
+                                   ": duplicate resource (first at resources[", first, "])"));
                   continue;
                 }
                 store.resources_.emplace(std::move(key), *std::move(resource));

@@ -11,8 +11,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
-#include "ward/errors.h"
 #include "gtest/gtest.h"
+#include "ward/errors.h"
 
 namespace ward {
 namespace {
@@ -26,12 +26,16 @@ using ::testing::UnorderedElementsAre;
 Schema TestSchema() {
   Schema schema;
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kUser)] = {
-      {"department", {Type::kString, /*optional=*/true}}, {"clearance", {Type::kInt, /*optional=*/true}}, {"hired", {Type::kTimestamp, /*optional=*/true}}};
+      {"department", {Type::kString, /*optional=*/true}},
+      {"clearance", {Type::kInt, /*optional=*/true}},
+      {"hired", {Type::kTimestamp, /*optional=*/true}}};
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kAgent)] = {
       {"task_scope", {Type::kStringSet, /*optional=*/true}}};
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kBuilder)] = {
-      {"team", {Type::kString, /*optional=*/true}}, {"pipelines", {Type::kStringSet, /*optional=*/true}}};
-  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true}}, {"min_clearance", {Type::kInt, /*optional=*/true}}};
+      {"team", {Type::kString, /*optional=*/true}},
+      {"pipelines", {Type::kStringSet, /*optional=*/true}}};
+  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true}},
+                                   {"min_clearance", {Type::kInt, /*optional=*/true}}};
   schema.resource_types["dataset"] = {{"classification", {Type::kInt, /*optional=*/true}},
                                       {"team", {Type::kString, /*optional=*/true}},
                                       {"shards", {Type::kIntSet, /*optional=*/true}},
@@ -64,10 +68,9 @@ absl::Status WithoutPositions(const absl::Status& status) {
   for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
     const size_t colon = line.find(':');
     const size_t second = colon == absl::string_view::npos ? colon : line.find(": ", colon + 1);
-    const bool positioned = !line.empty() && absl::ascii_isdigit(line.front()) &&
-                            second != absl::string_view::npos &&
-                            line.substr(0, second).find_first_not_of("0123456789:") ==
-                                absl::string_view::npos;
+    const bool positioned =
+        !line.empty() && absl::ascii_isdigit(line.front()) && second != absl::string_view::npos &&
+        line.substr(0, second).find_first_not_of("0123456789:") == absl::string_view::npos;
     lines.emplace_back(positioned ? line.substr(second + 2) : line);
   }
   return absl::Status(status.code(), absl::StrJoin(lines, "\n"));
@@ -541,7 +544,8 @@ TEST(EntityStoreTest, ValidateAgainst) {
 
   // A changed type is not.
   Schema retyped = TestSchema();
-  retyped.subject_attributes[static_cast<size_t>(SubjectKind::kUser)]["clearance"] = {Type::kString, /*optional=*/true};
+  retyped.subject_attributes[static_cast<size_t>(SubjectKind::kUser)]["clearance"] = {
+      Type::kString, /*optional=*/true};
   absl::Status status = store->ValidateAgainst(retyped);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),

@@ -183,8 +183,7 @@ class Checker {
         spec.members.push_back(member.value);
       }
       std::sort(spec.members.begin(), spec.members.end());
-      spec.members.erase(std::unique(spec.members.begin(), spec.members.end()),
-                         spec.members.end());
+      spec.members.erase(std::unique(spec.members.begin(), spec.members.end()), spec.members.end());
       if (!into->emplace(name, std::move(spec)).second) {
         Error(decl.name.span.begin,
               absl::StrCat("attribute `", name, "` of ", owner_name, " is already declared"));
@@ -654,7 +653,8 @@ class Checker {
       case ast::Expr::Kind::kNow:
         return NewExpr(Expr::Op::kNow, Type::kTimestamp, expr);
       case ast::Expr::Kind::kPath: {
-        std::optional<Type> type = LookupAttribute(expr.root, expr.attribute, scope, /*for_has=*/false);
+        std::optional<Type> type =
+            LookupAttribute(expr.root, expr.attribute, scope, /*for_has=*/false);
         if (!type) return nullptr;
         if (!RequirePresence(expr, scope, known)) return nullptr;
         auto out = NewExpr(Expr::Op::kAttribute, *type, expr);
@@ -903,10 +903,9 @@ class Checker {
       case ast::PathRoot::kContext: {
         auto it = schema_.context.find(name.name);
         if (it != schema_.context.end()) return it->second.type;
-        Error(name.span.begin,
-              absl::StrCat("unknown context entry `", name.name,
-                           "`; declare it in `context { ... }` in a schema block",
-                           DidYouMean(name.name, Keys(schema_.context))));
+        Error(name.span.begin, absl::StrCat("unknown context entry `", name.name,
+                                            "`; declare it in `context { ... }` in a schema block",
+                                            DidYouMean(name.name, Keys(schema_.context))));
         return std::nullopt;
       }
       case ast::PathRoot::kArgs: {
@@ -955,9 +954,8 @@ class Checker {
       if (spec.type == first.type && spec.members == first.members) continue;
       Error(name.span.begin,
             absl::StrCat("`", root, ".", name.name, "` is ambiguous: ",
-                         SubjectKindName(declared.front().first), " declares it ",
-                         SpecText(first), " and ", SubjectKindName(k), " declares it ",
-                         SpecText(spec)));
+                         SubjectKindName(declared.front().first), " declares it ", SpecText(first),
+                         " and ", SubjectKindName(k), " declares it ", SpecText(spec)));
       return std::nullopt;
     }
     return declared.front().second.type;
@@ -1032,8 +1030,8 @@ class Checker {
       if (it == declared.end()) {
         lacking.push_back(std::string(SubjectKindName(k)));
       } else if (it->second.optional) {
-        return absl::StrCat("is optional (declared `", name, "?: ", SpecText(it->second),
-                            "` for ", SubjectKindName(k), ")");
+        return absl::StrCat("is optional (declared `", name, "?: ", SpecText(it->second), "` for ",
+                            SubjectKindName(k), ")");
       }
     }
     if (!lacking.empty()) {
@@ -1055,8 +1053,8 @@ class Checker {
     const std::string reason = AbsenceReason(path, scope);
     if (reason.empty()) return true;
     const std::string root_name(ast::PathRootKeyword(path.root));
-    const std::string test = enclosing_test_ != nullptr ? ConditionText(*enclosing_test_)
-                                                        : ConditionText(path);
+    const std::string test =
+        enclosing_test_ != nullptr ? ConditionText(*enclosing_test_) : ConditionText(path);
     Error(path.span.begin,
           absl::StrCat("`", root_name, ".", name, "` ", reason,
                        "; reading it without a guard fails at run time. Test it first, earlier "

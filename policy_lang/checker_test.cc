@@ -82,9 +82,11 @@ TEST(CheckerTest, SuggestsTheClosestName) {
               ElementsAre("unknown action `invok`; did you mean `invoke`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tol;")),
               ElementsAre("unknown resource type `tol`; did you mean `tool`?"));
-  EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when context.aproved;")),
-              ElementsAre("unknown context entry `aproved`; declare it in `context { ... }` in a schema block; did "
-                  "you mean `approved`?"));
+  EXPECT_THAT(
+      Errors(CompileRules("permit user to invoke on tool when context.aproved;")),
+      ElementsAre(
+          "unknown context entry `aproved`; declare it in `context { ... }` in a schema block; did "
+          "you mean `approved`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool with redcat(/x/, \"y\");")),
               ElementsAre("unknown obligation `redcat`; did you mean `redact`?"));
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when resource.rsk == \"a\";")),
@@ -116,9 +118,9 @@ TEST(CheckerTest, ReportsTypeErrors) {
   EXPECT_THAT(
       Errors(CompileRules("permit user to invoke on tool when subject.clearance matches /1/;")),
       ElementsAre(HasSubstr("`matches` needs a string")));
-  EXPECT_THAT(
-      Errors(CompileRules("permit user to invoke on tool when context has deadline and context.deadline < \"soon\";")),
-      ElementsAre(HasSubstr("`soon` is not an RFC 3339 timestamp")));
+  EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool when context has deadline and "
+                                  "context.deadline < \"soon\";")),
+              ElementsAre(HasSubstr("`soon` is not an RFC 3339 timestamp")));
 }
 
 TEST(CheckerTest, ReportsSchemaProblems) {
@@ -208,7 +210,6 @@ TEST(CheckerTest, ReportsEveryIndependentError) {
   EXPECT_THAT(Errors(result), SizeIs(3));
   EXPECT_EQ(result.policy, nullptr);
 }
-
 
 // ---- Typed policies: presence and enums ----
 

@@ -405,8 +405,8 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     for (const EvaluationError& error : expected.errors) {
       if (error.rule.empty() || resource_undescribed) continue;
       ++stats->mismatches;
-      ADD_FAILURE() << "evaluation error from a checked policy: rule `" << error.rule << "`: "
-                    << error.message << "\n"
+      ADD_FAILURE() << "evaluation error from a checked policy: rule `" << error.rule
+                    << "`: " << error.message << "\n"
                     << replay << " request " << i << "\n"
                     << SourcesText(random_case) << "--- request\n"
                     << request_json;

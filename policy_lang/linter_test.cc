@@ -238,8 +238,8 @@ TEST(LinterNeverHoldsTest, StringsPrefixesAndPatterns) {
 }
 
 TEST(LinterNeverHoldsTest, BoolsAndNegations) {
-  EXPECT_THAT(RuleFindings(
-                  Permit("when context has approved and context.approved and not context.approved")),
+  EXPECT_THAT(RuleFindings(Permit(
+                  "when context has approved and context.approved and not context.approved")),
               ElementsAre(HasSubstr("can never hold")));
   EXPECT_THAT(RuleFindings(Permit("when context has approved and context.approved == true and "
                                   "context.approved == false")),

@@ -57,8 +57,8 @@ const std::vector<std::string>& SubjectKindNames() {
   return *names;
 }
 const std::vector<std::string>& SchemaItemNames() {
-  static const auto* names =
-      new std::vector<std::string>{"user", "agent", "builder", "resource", "action", "context", "args"};
+  static const auto* names = new std::vector<std::string>{
+      "user", "agent", "builder", "resource", "action", "context", "args"};
   return *names;
 }
 const std::vector<std::string>& TypeNames() {
@@ -439,7 +439,8 @@ bool Parser::ParseSchemaItem(ast::SchemaItem* item) {
   } else if (Is(TokenKind::kIdentifier)) {
     std::string suggestion = DidYouMean(token_.text, SchemaItemNames());
     if (suggestion.empty()) {
-      suggestion = "; expected `user`, `agent`, `builder`, `resource`, `action`, `context` or `args`";
+      suggestion =
+          "; expected `user`, `agent`, `builder`, `resource`, `action`, `context` or `args`";
     }
     Error(absl::StrCat("unknown schema item ", Found(), suggestion));
     return false;
@@ -994,8 +995,8 @@ bool Parser::EnterNesting() {
 
 bool Parser::CountOperator() {
   if (++operators_ > limits_.max_condition_operators) {
-    Error(
-        absl::StrCat("condition has more than ", limits_.max_condition_operators, " `and`/`or` operators"));
+    Error(absl::StrCat("condition has more than ", limits_.max_condition_operators,
+                       " `and`/`or` operators"));
     return false;
   }
   return true;
@@ -1068,9 +1069,10 @@ Node Parser::ParseComparison() {
   Node result;
   if (IsWord("has")) {
     if (!bare_root) {
-      AddError(lhs.span.begin,
-               "the left side of `has` must be `subject`, `resource`, `context`, `args` or `delegator` "
-               "alone, e.g. `subject has clearance`");
+      AddError(
+          lhs.span.begin,
+          "the left side of `has` must be `subject`, `resource`, `context`, `args` or `delegator` "
+          "alone, e.g. `subject has clearance`");
       return {};
     }
     const Span op_span = token_.span;

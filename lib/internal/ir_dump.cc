@@ -59,16 +59,17 @@ absl::string_view OperatorText(Expr::Op op) {
 // Context and args entries are always optional; their `?` is not written.
 void AppendAttributes(std::string* out, const AttributeSpecs& attributes,
                       bool always_optional = false) {
-  absl::StrAppend(
-      out, "{ ",
-      absl::StrJoin(attributes, ", ",
-                    [&](std::string* o, const auto& entry) {
-                      const AttributeSpec& spec = entry.second;
-                      absl::StrAppend(
-                          o, entry.first, spec.optional && !always_optional ? "?" : "", ": ",
-                          spec.is_enum() ? EnumMembersText(spec.members) : std::string(TypeName(spec.type)));
-                    }),
-      attributes.empty() ? "}" : " }");
+  absl::StrAppend(out, "{ ",
+                  absl::StrJoin(attributes, ", ",
+                                [&](std::string* o, const auto& entry) {
+                                  const AttributeSpec& spec = entry.second;
+                                  absl::StrAppend(
+                                      o, entry.first, spec.optional && !always_optional ? "?" : "",
+                                      ": ",
+                                      spec.is_enum() ? EnumMembersText(spec.members)
+                                                     : std::string(TypeName(spec.type)));
+                                }),
+                  attributes.empty() ? "}" : " }");
 }
 
 }  // namespace

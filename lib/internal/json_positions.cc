@@ -102,9 +102,9 @@ class Scanner {
       return;
     }
     // A number, true, false or null.
-    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' &&
-           text_[pos_] != ']' && text_[pos_] != ' ' && text_[pos_] != '\n' &&
-           text_[pos_] != '\t' && text_[pos_] != '\r') {
+    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}' && text_[pos_] != ']' &&
+           text_[pos_] != ' ' && text_[pos_] != '\n' && text_[pos_] != '\t' &&
+           text_[pos_] != '\r') {
       Advance();
     }
   }

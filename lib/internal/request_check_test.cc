@@ -53,10 +53,13 @@ TEST(IsUnderPathTest, MatchesWholeSegments) {
 class CheckRequestTest : public testing::Test {
  protected:
   CheckRequestTest() {
-    schema_.resource_types["doc"] = {{"level", {Type::kInt}}, {"tier", {Type::kString, /*optional=*/true, {"gold", "silver"}}}};
+    schema_.resource_types["doc"] = {
+        {"level", {Type::kInt}}, {"tier", {Type::kString, /*optional=*/true, {"gold", "silver"}}}};
     schema_.resource_types["file"] = {};
-    schema_.context = {{"session", {Type::kString, /*optional=*/true}}, {"deadline", {Type::kTimestamp, /*optional=*/true}}};
-    schema_.args = {{"amount", {Type::kInt, /*optional=*/true}}, {"to", {Type::kStringSet, /*optional=*/true}}};
+    schema_.context = {{"session", {Type::kString, /*optional=*/true}},
+                       {"deadline", {Type::kTimestamp, /*optional=*/true}}};
+    schema_.args = {{"amount", {Type::kInt, /*optional=*/true}},
+                    {"to", {Type::kStringSet, /*optional=*/true}}};
     context_ = Declarations(schema_.context);
     args_ = Declarations(schema_.args);
     inputs_.schema = &schema_;
@@ -113,8 +116,9 @@ TEST_F(CheckRequestTest, InlineAttributesDescribeAWholeResource) {
   request_.resource.attrs["level"] = Value::Int(2);
   EXPECT_EQ(Check(), std::nullopt);
   request_.resource.attrs["tier"] = Value::String("Gold");
-  EXPECT_THAT(Check(), Optional(HasSubstr(
-                           R"(`resource.attrs.tier` must be one of "gold" | "silver", not "Gold")")));
+  EXPECT_THAT(
+      Check(),
+      Optional(HasSubstr(R"(`resource.attrs.tier` must be one of "gold" | "silver", not "Gold")")));
 }
 
 TEST_F(CheckRequestTest, EnumEntriesMustBeMembers) {
@@ -123,8 +127,9 @@ TEST_F(CheckRequestTest, EnumEntriesMustBeMembers) {
   request_.context["channel"] = Value::String("web");
   EXPECT_EQ(Check(), std::nullopt);
   request_.context["channel"] = Value::String("email");
-  EXPECT_THAT(Check(), Optional(HasSubstr(
-                           R"(`context.channel` must be one of "cli" | "web", not "email")")));
+  EXPECT_THAT(
+      Check(),
+      Optional(HasSubstr(R"(`context.channel` must be one of "cli" | "web", not "email")")));
 }
 
 TEST_F(CheckRequestTest, ReportsTheFirstFaultInTheDocumentedOrder) {

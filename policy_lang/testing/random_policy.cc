@@ -503,8 +503,7 @@ class Generator {
   // their `?` is written or not at random.
   std::string AttributeBlock(const std::vector<std::pair<std::string, Ty>>& attrs,
                              const std::set<std::string>* optional = nullptr,
-                             const std::map<std::string, std::vector<std::string>>* enums =
-                                 nullptr,
+                             const std::map<std::string, std::vector<std::string>>* enums = nullptr,
                              bool always_optional = false) {
     if (attrs.empty()) return "{}";
     std::vector<std::string> parts;
@@ -536,23 +535,25 @@ class Generator {
             attrs.begin(), attrs.begin() + static_cast<ptrdiff_t>(half));
         const std::vector<std::pair<std::string, Ty>> second(
             attrs.begin() + static_cast<ptrdiff_t>(half), attrs.end());
-        items.push_back(absl::StrCat(
-            kKinds[k], " ", AttributeBlock(first, &model_.optional_kind[k], &model_.subject_enums)));
-        items.push_back(absl::StrCat(kKinds[k], " ",
-                                     AttributeBlock(second, &model_.optional_kind[k],
-                                                    &model_.subject_enums)));
+        items.push_back(
+            absl::StrCat(kKinds[k], " ",
+                         AttributeBlock(first, &model_.optional_kind[k], &model_.subject_enums)));
+        items.push_back(
+            absl::StrCat(kKinds[k], " ",
+                         AttributeBlock(second, &model_.optional_kind[k], &model_.subject_enums)));
         Count("schema.kind_split");
       } else {
-        items.push_back(absl::StrCat(
-            kKinds[k], " ", AttributeBlock(attrs, &model_.optional_kind[k], &model_.subject_enums)));
+        items.push_back(
+            absl::StrCat(kKinds[k], " ",
+                         AttributeBlock(attrs, &model_.optional_kind[k], &model_.subject_enums)));
       }
     }
     for (const auto& [type, attrs] : model_.resources) {
       std::vector<std::pair<std::string, Ty>> list(attrs.begin(), attrs.end());
       Shuffle(&list);
-      items.push_back(absl::StrCat("resource ", type, " ",
-                                   AttributeBlock(list, &model_.optional_resource[type],
-                                                  &model_.resource_enums[type])));
+      items.push_back(absl::StrCat(
+          "resource ", type, " ",
+          AttributeBlock(list, &model_.optional_resource[type], &model_.resource_enums[type])));
     }
     // Actions with the same resource types may share a declaration; an action's types may be
     // split over two declarations.
@@ -584,8 +585,8 @@ class Generator {
     }
     std::vector<std::pair<std::string, Ty>> context(model_.context.begin(), model_.context.end());
     Shuffle(&context);
-    items.push_back(absl::StrCat(
-        "context ", AttributeBlock(context, nullptr, &model_.context_enums, true)));
+    items.push_back(
+        absl::StrCat("context ", AttributeBlock(context, nullptr, &model_.context_enums, true)));
     // Argument blocks merge like the others: sometimes split in two.
     std::vector<std::pair<std::string, Ty>> args(model_.args.begin(), model_.args.end());
     Shuffle(&args);
@@ -1039,8 +1040,8 @@ class Generator {
     bool left_literal = false;
     const std::vector<std::string>* left_enum = nullptr;
     const std::vector<std::string>* right_enum = nullptr;
-    std::string left = EnumAwareOperand(scope, type, &left_enum, /*timestamp_literal=*/true,
-                                        &left_literal);
+    std::string left =
+        EnumAwareOperand(scope, type, &left_enum, /*timestamp_literal=*/true, &left_literal);
     std::string right =
         EnumAwareOperand(scope, type, &right_enum, /*timestamp_literal=*/!left_literal);
     if (left_enum != nullptr && IsStringLiteralText(right)) right = Quote(Pick(*left_enum));
@@ -1687,8 +1688,8 @@ class Generator {
       json args = json::object();
       for (const auto& [name, arg_type] : model_.args) {
         if (Chance(70)) {
-          args[name] = AttributeValue(arg_type, "request.args", faulty,
-                                      EnumIn(model_.args_enums, name));
+          args[name] =
+              AttributeValue(arg_type, "request.args", faulty, EnumIn(model_.args_enums, name));
         }
       }
       if (Chance(10)) {
