@@ -328,7 +328,7 @@ class ProgramReader {
     }
     if (in_.code_ops_size() != in_.code_args_size()) return Corrupt("code");
     for (int i = 0; i < in_.code_ops_size(); ++i) {
-      if (in_.code_ops(i) > static_cast<uint32_t>(internal::OpCode::kMatches)) {
+      if (in_.code_ops(i) > static_cast<uint32_t>(internal::OpCode::kUnder)) {
         return Corrupt("unknown instruction");
       }
       p.code.push_back({static_cast<internal::OpCode>(in_.code_ops(i)), in_.code_args(i)});

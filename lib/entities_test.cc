@@ -26,20 +26,20 @@ using ::testing::UnorderedElementsAre;
 Schema TestSchema() {
   Schema schema;
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kUser)] = {
-      {"department", {Type::kString, /*optional=*/true}},
-      {"clearance", {Type::kInt, /*optional=*/true}},
-      {"hired", {Type::kTimestamp, /*optional=*/true}}};
+      {"department", {Type::kString, /*optional=*/true, {}}},
+      {"clearance", {Type::kInt, /*optional=*/true, {}}},
+      {"hired", {Type::kTimestamp, /*optional=*/true, {}}}};
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kAgent)] = {
-      {"task_scope", {Type::kStringSet, /*optional=*/true}}};
+      {"task_scope", {Type::kStringSet, /*optional=*/true, {}}}};
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kBuilder)] = {
-      {"team", {Type::kString, /*optional=*/true}},
-      {"pipelines", {Type::kStringSet, /*optional=*/true}}};
-  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true}},
-                                   {"min_clearance", {Type::kInt, /*optional=*/true}}};
-  schema.resource_types["dataset"] = {{"classification", {Type::kInt, /*optional=*/true}},
-                                      {"team", {Type::kString, /*optional=*/true}},
-                                      {"shards", {Type::kIntSet, /*optional=*/true}},
-                                      {"public", {Type::kBool, /*optional=*/true}}};
+      {"team", {Type::kString, /*optional=*/true, {}}},
+      {"pipelines", {Type::kStringSet, /*optional=*/true, {}}}};
+  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true, {}}},
+                                   {"min_clearance", {Type::kInt, /*optional=*/true, {}}}};
+  schema.resource_types["dataset"] = {{"classification", {Type::kInt, /*optional=*/true, {}}},
+                                      {"team", {Type::kString, /*optional=*/true, {}}},
+                                      {"shards", {Type::kIntSet, /*optional=*/true, {}}},
+                                      {"public", {Type::kBool, /*optional=*/true, {}}}};
   schema.actions["invoke"] = {"tool"};
   schema.actions["read"] = {"dataset"};
   return schema;
@@ -545,7 +545,7 @@ TEST(EntityStoreTest, ValidateAgainst) {
   // A changed type is not.
   Schema retyped = TestSchema();
   retyped.subject_attributes[static_cast<size_t>(SubjectKind::kUser)]["clearance"] = {
-      Type::kString, /*optional=*/true};
+      Type::kString, /*optional=*/true, {}};
   absl::Status status = store->ValidateAgainst(retyped);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(status.message(),
@@ -605,7 +605,8 @@ namespace {
 Schema TypedSchema() {
   Schema schema;
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kUser)] = {
-      {"department", {Type::kString}}, {"manager", {Type::kString, /*optional=*/true}}};
+      {"department", {Type::kString, false, {}}},
+      {"manager", {Type::kString, /*optional=*/true, {}}}};
   schema.resource_types["tool"] = {{"risk", {Type::kString, false, {"high", "low"}}}};
   return schema;
 }

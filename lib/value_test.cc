@@ -262,13 +262,13 @@ TEST(SchemaTest, BuiltinSubjectAttributes) {
 Schema ExampleSchema() {
   Schema schema;
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kUser)] = {
-      {"department", {Type::kString, /*optional=*/true}},
-      {"clearance", {Type::kInt, /*optional=*/true}}};
+      {"department", {Type::kString, /*optional=*/true, {}}},
+      {"clearance", {Type::kInt, /*optional=*/true, {}}}};
   schema.subject_attributes[static_cast<size_t>(SubjectKind::kAgent)] = {
-      {"task_scope", {Type::kStringSet, /*optional=*/true}}};
-  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true}},
-                                   {"min_clearance", {Type::kInt, /*optional=*/true}}};
-  schema.resource_types["data"] = {{"level", {Type::kInt, /*optional=*/true}}};
+      {"task_scope", {Type::kStringSet, /*optional=*/true, {}}}};
+  schema.resource_types["tool"] = {{"risk", {Type::kString, /*optional=*/true, {}}},
+                                   {"min_clearance", {Type::kInt, /*optional=*/true, {}}}};
+  schema.resource_types["data"] = {{"level", {Type::kInt, /*optional=*/true, {}}}};
   schema.actions["invoke"] = {"tool"};
   schema.actions["read"] = {"dataset", "data"};
   return schema;

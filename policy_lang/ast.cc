@@ -52,6 +52,8 @@ absl::string_view BinaryOpText(Expr::BinaryOp op) {
       return "in";
     case Expr::BinaryOp::kStartsWith:
       return "starts_with";
+    case Expr::BinaryOp::kUnder:
+      return "under";
   }
   return "==";
 }

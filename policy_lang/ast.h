@@ -102,7 +102,20 @@ struct Expr {
     kBinary,   // operands[0] op operands[1]
     kMatches,  // operands[0] matches regex
   };
-  enum class BinaryOp : uint8_t { kAnd, kOr, kEq, kNe, kLt, kLe, kGt, kGe, kIn, kStartsWith };
+  // kUnder is `resource under EXPR`: operands[0] is the bare root `resource`.
+  enum class BinaryOp : uint8_t {
+    kAnd,
+    kOr,
+    kEq,
+    kNe,
+    kLt,
+    kLe,
+    kGt,
+    kGe,
+    kIn,
+    kStartsWith,
+    kUnder
+  };
 
   Kind kind = Kind::kBool;
   BinaryOp op = BinaryOp::kAnd;
@@ -190,6 +203,9 @@ struct File {
   std::string source_name;
   std::vector<Item> items;        // in source order
   std::vector<Comment> comments;  // in source order
+  // A schema block had a syntax error: what it declares is incomplete, so names the rules use
+  // may be missing for that reason alone.
+  bool schema_incomplete = false;
 };
 
 // The language's spelling of an effect keyword, a path root and an operator, as the parser

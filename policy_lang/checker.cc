@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -88,6 +89,8 @@ Expr::Op BinaryOpToIr(ast::Expr::BinaryOp op) {
       return Expr::Op::kIn;
     case ast::Expr::BinaryOp::kStartsWith:
       return Expr::Op::kStartsWith;
+    case ast::Expr::BinaryOp::kUnder:
+      return Expr::Op::kUnder;
   }
   return Expr::Op::kAnd;
 }
@@ -767,9 +770,52 @@ class Checker {
     return true;
   }
 
+  // `resource under P`: P a string or a set of strings; a literal must be a normalized path
+  // prefix, as in a head.
+  std::unique_ptr<Expr> CheckUnder(const ast::Expr& expr, const RuleScope& scope,
+                                   const Presence& known) {
+    Presence unused;
+    std::unique_ptr<Expr> prefixes = CheckExpr(*expr.operands[1], scope, known, &unused);
+    if (prefixes == nullptr) return nullptr;
+    if (IsEmptyListLiteral(*prefixes)) prefixes->type = Type::kStringSet;
+    if (prefixes->type != Type::kString && prefixes->type != Type::kStringSet) {
+      Error(expr.op_span.begin,
+            absl::StrCat("`resource under` needs a string or a set<string> of path prefixes, "
+                         "found ",
+                         Describe(*prefixes)));
+      return nullptr;
+    }
+    if (prefixes->op == Expr::Op::kLiteral) {
+      std::vector<std::string> values;
+      if (prefixes->type == Type::kString) {
+        values.push_back(prefixes->literal.string_value());
+      } else {
+        values = prefixes->literal.string_set();
+      }
+      for (std::string& value : values) {
+        absl::string_view prefix = value;
+        if (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+        if (std::optional<std::string> problem = internal::PathIdProblem(prefix)) {
+          Error(expr.operands[1]->span.begin,
+                absl::StrCat("`under` needs a normalized path prefix such as \"vision/raw/\"; ",
+                             internal::JsonQuote(value), " is not one: ", *problem));
+          return nullptr;
+        }
+      }
+    }
+    auto id = NewExpr(Expr::Op::kAttribute, Type::kString, *expr.operands[0]);
+    id->root = Root::kResource;
+    id->name = "id";
+    auto out = NewExpr(Expr::Op::kUnder, Type::kBool, expr);
+    out->operands.push_back(std::move(id));
+    out->operands.push_back(std::move(prefixes));
+    return out;
+  }
+
   std::unique_ptr<Expr> CheckBinary(const ast::Expr& expr, const RuleScope& scope,
                                     const Presence& known, Presence* proven) {
     if (expr.operands.size() != 2) return nullptr;
+    if (expr.op == ast::Expr::BinaryOp::kUnder) return CheckUnder(expr, scope, known);
     Presence left_proves;
     Presence right_proves;
     std::unique_ptr<Expr> left = CheckExpr(*expr.operands[0], scope, known, &left_proves);
@@ -794,6 +840,8 @@ class Checker {
     const ast::Location& at = expr.op_span.begin;
     Type result = Type::kBool;
     switch (expr.op) {
+      case ast::Expr::BinaryOp::kUnder:  // checked by CheckUnder
+        return nullptr;
       case ast::Expr::BinaryOp::kAnd:
       case ast::Expr::BinaryOp::kOr:
         if (left->type != Type::kBool || right->type != Type::kBool) {
@@ -1050,6 +1098,13 @@ class Checker {
   bool RequirePresence(const ast::Expr& path, const RuleScope& scope, const Presence& known) {
     const std::string& name = path.attribute.name;
     if (known.count({ToRoot(path.root), name})) return true;
+    // Any `delegator has x` that held proves there is a delegator, and every identity has
+    // `id`, `status` and `groups`.
+    if (path.root == ast::PathRoot::kDelegator && BuiltinSubjectAttributeType(name).has_value() &&
+        !IsOptionalBuiltinSubjectAttribute(name)) {
+      auto it = known.lower_bound({Root::kDelegator, ""});
+      if (it != known.end() && it->first == Root::kDelegator) return true;
+    }
     const std::string reason = AbsenceReason(path, scope);
     if (reason.empty()) return true;
     const std::string root_name(ast::PathRootKeyword(path.root));
@@ -1061,6 +1116,26 @@ class Checker {
                        "in the same `and` chain: `",
                        root_name, " has ", name, " and ", test, "`"));
     return false;
+  }
+
+  // "; did you mean "high"?" for a member that differs only in letter case, else the closest.
+  static std::string MemberSuggestion(absl::string_view value,
+                                      const std::vector<std::string>& members) {
+    for (const std::string& member : members) {
+      if (absl::EqualsIgnoreCase(member, value)) {
+        return absl::StrCat("; did you mean ", internal::JsonQuote(member), "?");
+      }
+    }
+    // DidYouMean names identifiers in backticks; a member is a string.
+    const std::string suggestion = DidYouMean(value, members);
+    constexpr absl::string_view kPrefix = "; did you mean `";
+    if (!absl::StartsWith(suggestion, kPrefix) || !absl::EndsWith(suggestion, "`?")) {
+      return suggestion;
+    }
+    const absl::string_view member =
+        absl::string_view(suggestion)
+            .substr(kPrefix.size(), suggestion.size() - kPrefix.size() - 2);
+    return absl::StrCat("; did you mean ", internal::JsonQuote(member), "?");
   }
 
   // A string literal compared with an enum attribute (`==`, `!=`, `in [...]`) must be one of
@@ -1085,7 +1160,7 @@ class Checker {
             absl::StrCat(internal::JsonQuote(value), " is not a value of `",
                          ast::PathRootKeyword(attribute.root), ".", attribute.attribute.name,
                          "`, which is one of ", EnumMembersText(spec->members),
-                         DidYouMean(value, spec->members)));
+                         MemberSuggestion(value, spec->members)));
       ok = false;
     }
     return ok;

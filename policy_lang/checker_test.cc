@@ -302,7 +302,7 @@ TEST(PresenceTest, WhatDoesNotProvePresenceIsRejected) {
 TEST(EnumTest, LiteralsComparedWithAnEnumMustBeMembers) {
   EXPECT_THAT(TypedErrors("forbid any to invoke on tool when resource.risk == \"High\";"),
               ElementsAre("\"High\" is not a value of `resource.risk`, which is one of \"high\" "
-                          "| \"low\"; did you mean `high`?"));
+                          "| \"low\"; did you mean \"high\"?"));
   EXPECT_THAT(TypedErrors("forbid any to invoke on tool when \"medium\" != resource.risk;"),
               ElementsAre(HasSubstr("\"medium\" is not a value of `resource.risk`")));
   EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.level in "
@@ -334,6 +334,30 @@ TEST(EnumTest, SchemaDeclarationsAreChecked) {
 permit any to invoke on tool when subject has tier and subject.tier == "a";)"}})),
               ElementsAre(HasSubstr("`subject.tier` is ambiguous: user declares it \"a\" | "
                                     "\"b\" and agent declares it \"a\" | \"c\"")));
+}
+
+TEST(RecoveryTest, SemanticErrorsAreReportedWithSyntaxErrors) {
+  // The rule with a syntax error is dropped; the others are still checked, so that one round of
+  // fixes addresses every error.
+  CompileResult result = Compile({{"schema.ward", kTypedSchema},
+                                  {"rules.ward",
+                                   "permit user to invoke on tool when "
+                                   "subject.clearance >> 2;\n"
+                                   "permit user to invoke on tool when "
+                                   "subject.department == \"hr\";\n"
+                                   "forbid any to invoke on tool when "
+                                   "resource.risk == \"High\";\n"}});
+  EXPECT_EQ(result.policy, nullptr);
+  EXPECT_THAT(Errors(result), ElementsAre(HasSubstr("expected a value, found `>`"),
+                                          HasSubstr("`subject.department` is optional"),
+                                          HasSubstr("\"High\" is not a value")));
+  // An incomplete schema block would make every name look unknown: only its syntax error is
+  // reported.
+  result = Compile({{"p.ward",
+                     "schema {\n  user { clearance int }\n  resource tool {}\n"
+                     "  action invoke on tool\n}\n"
+                     "permit user to invoke on tool when subject.clearance > 1;\n"}});
+  EXPECT_THAT(Errors(result), ElementsAre(HasSubstr("expected `:` after the attribute name")));
 }
 
 TEST(TypeHintTest, MembershipWrittenAsEqualityOrBackwardsSuggestsTheFix) {

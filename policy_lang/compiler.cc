@@ -26,14 +26,20 @@ CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptio
     files.push_back(
         ParseSource(source.name, source.text, &result.diagnostics, options.parse_limits));
   }
-  if (HasErrors(result.diagnostics)) return result;
+  // After syntax errors the rules that parsed are still checked, so that one round of fixes
+  // can address every error; unless a schema block is incomplete, which would make the rules'
+  // names look unknown for no fault of theirs.
+  const bool syntax_errors = HasErrors(result.diagnostics);
+  for (const ast::File& file : files) {
+    if (file.schema_incomplete) return result;
+  }
 
   std::vector<CheckInput> inputs;
   inputs.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) inputs.push_back({&files[i], sources[i].text});
   std::optional<internal::PolicyIr> ir =
       CheckPolicy(inputs, options.check_options, &result.diagnostics);
-  if (!ir.has_value()) return result;
+  if (!ir.has_value() || syntax_errors) return result;
   absl::StatusOr<std::shared_ptr<const Policy>> policy =
       internal::PolicyAccess::FromIr(std::move(*ir));
   if (!policy.ok()) {

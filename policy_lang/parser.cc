@@ -340,7 +340,10 @@ ast::File Parser::Parse() {
       ast::SchemaBlock block;
       const bool ok = ParseSchemaBlock(&block);
       if (ok || !block.items.empty()) file.items.emplace_back(std::move(block));
-      if (!ok) Recover(RecoveryMode::kSchema);
+      if (!ok) {
+        file.schema_incomplete = true;
+        Recover(RecoveryMode::kSchema);
+      }
     } else if (Is(TokenKind::kAt) || IsEffect()) {
       ast::Rule rule;
       if (ParseRule(&rule)) {
@@ -1088,6 +1091,19 @@ Node Parser::ParseComparison() {
     TakeIdentifier(&result.expr->attribute);
     result.expr->span = {lhs.span.begin, result.expr->attribute.span.end};
     result.span = result.expr->span;
+  } else if (bare_root && IsWord("under")) {
+    // `resource under EXPR`: the resource's id lies under a path prefix the condition reads.
+    if (left.root != ast::PathRoot::kResource) {
+      AddError(lhs.span.begin,
+               absl::StrCat("`under` tests the resource's id: write `resource under ...`, not `",
+                            PathRootName(left.root), " under ...`"));
+      return {};
+    }
+    const Span op_span = token_.span;
+    Advance();
+    Node rhs = ParseOperand(/*allow_bare_root=*/false);
+    if (rhs.expr == nullptr) return {};
+    result = MakeBinary(Expr::BinaryOp::kUnder, op_span, std::move(lhs), std::move(rhs));
   } else if (bare_root) {
     if (Is(TokenKind::kError)) return {};  // the lexer's message says what is wrong
     AddError(lhs.span.begin,
@@ -1223,6 +1239,12 @@ Node Parser::ParseOperand(bool allow_bare_root) {
     return {};
   }
   std::string hint = DidYouMean(token_.text, ValueNames());
+  // Names other policy languages give the roots (Cedar's `principal`, OPA's `input`).
+  if (IsWord("principal") || IsWord("caller") || IsWord("identity")) {
+    hint = "; did you mean `subject`? (the identity making the request)";
+  } else if (IsWord("input") || IsWord("request")) {
+    hint = "; a request's facts are `context.x`, the tool call's arguments `args.x`";
+  }
   if (hint.empty()) {
     if (SubjectKindFromName(token_.text).has_value() || IsWord("any")) {
       hint = "; the identity making the request is `subject`, e.g. `subject.id`";

@@ -697,6 +697,12 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"schema { user { a: \"x\" | } }", "1:26: expected a string after `|`, found `}`"},
       {"schema { user { a?? : int } }",
        "1:19: expected `:` after the attribute name `a?`, found `?`"},
+      {"permit user to invoke on tool when principal.id == \"u1\";",
+       "1:36: unknown name `principal`; did you mean `subject`? (the identity making the "
+       "request)"},
+      {"permit user to invoke on tool when input.amount > 1;",
+       "1:36: unknown name `input`; a request's facts are `context.x`, the tool call's "
+       "arguments `args.x`"},
       {"permit user to invoke on tool when true | false;",
        "1:41: expected `;` at the end of the rule, found `|`; did you mean `or`?"},
       {"schema { user { a: set<bool> } }", "1:24: a set holds `string` or `int`, not `bool`"},

@@ -34,7 +34,7 @@ fi
 
 # The Node binding's and the MCP example's npm dependencies (pinned by their lock files).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for dir in bindings/node examples/mcp-gateway; do
+for dir in bindings/node examples/mcp-gateway editors/test; do
   if [[ -f "$here/$dir/package-lock.json" && ! -d "$here/$dir/node_modules" ]]; then
     (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

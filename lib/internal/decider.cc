@@ -780,6 +780,14 @@ class Decider {
                std::binary_search(right.ints->begin(), right.ints->end(), left.integer);
       case OpCode::kStartsWith:
         return absl::StartsWith(left.text, right.text);
+      case OpCode::kUnder:
+        if (right.kind == Value::Kind::kString) return IdUnderPrefix(left.text, right.text);
+        if (right.strings == nullptr) return false;
+        // A set of prefixes: one test per prefix (sets are small), never one rule per prefix.
+        for (const auto& prefix : *right.strings) {
+          if (IdUnderPrefix(left.text, prefix)) return true;
+        }
+        return false;
       default:
         return false;
     }

@@ -187,6 +187,19 @@ class Evaluator {
           return EvalError("`starts_with` needs two strings");
         }
         return Value::Bool(absl::StartsWith(left->string_value(), right->string_value()));
+      case Expr::Op::kUnder: {
+        if (left->kind() != Value::Kind::kString) return EvalError("`under` needs an id");
+        if (right->kind() == Value::Kind::kString) {
+          return Value::Bool(IdUnderPrefix(left->string_value(), right->string_value()));
+        }
+        if (right->kind() != Value::Kind::kStringSet) {
+          return EvalError("`under` needs a string or a set of strings");
+        }
+        for (const std::string& prefix : right->string_set()) {
+          if (IdUnderPrefix(left->string_value(), prefix)) return Value::Bool(true);
+        }
+        return Value::Bool(false);
+      }
       default:
         return EvalError("unexpected expression");
     }
@@ -498,9 +511,8 @@ std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const En
   const ResourceRef& resource = request.resource;
   // Ids of resource types selected with `under` must be normalized relative paths.
   bool path_type = false;
-  for (const Rule& rule : policy.rules) {
-    path_type |= rule.resource.kind == ResourceSelector::Kind::kPrefixes &&
-                 rule.resource_type == resource.type;
+  for (const std::string& type : PathResourceTypes(policy.rules)) {
+    path_type |= type == resource.type;
   }
   if (path_type) {
     const std::vector<std::string> segments = absl::StrSplit(resource.id, '/');

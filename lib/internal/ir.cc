@@ -32,10 +32,20 @@ absl::string_view RuleEffectKeyword(RuleEffect effect) {
   return "unknown";
 }
 
+bool UsesUnder(const Expr& expr) {
+  if (expr.op == Expr::Op::kUnder) return true;
+  for (const auto& operand : expr.operands) {
+    if (UsesUnder(*operand)) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> PathResourceTypes(const std::vector<Rule>& rules) {
   std::vector<std::string> types;
   for (const Rule& rule : rules) {
-    if (rule.resource.kind == ResourceSelector::Kind::kPrefixes) {
+    if (rule.resource.kind == ResourceSelector::Kind::kPrefixes ||
+        (rule.when != nullptr && UsesUnder(*rule.when)) ||
+        (rule.unless != nullptr && UsesUnder(*rule.unless))) {
       types.push_back(rule.resource_type);
     }
   }

@@ -44,6 +44,9 @@ struct Expr {
     kIn,          // operands[0] in operands[1] (a set)
     kMatches,     // operands[0] matches `regex` (full match)
     kStartsWith,  // operands[0] starts_with operands[1]
+    // `resource under P`: operands[0] is `resource.id`, operands[1] a string or a set of
+    // strings; true when the id lies under one of them as a path (see IdUnderPrefix).
+    kUnder,
   };
 
   Op op = Op::kLiteral;
@@ -104,8 +107,12 @@ struct PolicyIr {
   std::vector<Rule> rules;  // in source order
 };
 
-// The resource types that `rules` select with `under`, sorted and unique: a request's resource
-// id of such a type must be a normalized path.
+// Whether `expr` has a `resource under ...` test.
+bool UsesUnder(const Expr& expr);
+
+// The resource types that `rules` select with `under`, in their head or a `resource under`
+// condition, sorted and unique: a request's resource id of such a type must be a normalized
+// path.
 std::vector<std::string> PathResourceTypes(const std::vector<Rule>& rules);
 
 }  // namespace ward::internal

@@ -51,6 +51,8 @@ absl::string_view OperatorText(Expr::Op op) {
       return "in";
     case Expr::Op::kStartsWith:
       return "starts_with";
+    case Expr::Op::kUnder:
+      return "under";
     default:
       return "?";
   }
@@ -106,6 +108,8 @@ std::string ExprToString(const Expr& expr) {
     case Expr::Op::kOr:
       return absl::StrCat("(", ExprToString(*expr.operands[0]), ") ", OperatorText(expr.op), " (",
                           ExprToString(*expr.operands[1]), ")");
+    case Expr::Op::kUnder:
+      return absl::StrCat("resource under ", ExprToString(*expr.operands[1]));
     default:
       return absl::StrCat(ExprToString(*expr.operands[0]), " ", OperatorText(expr.op), " ",
                           ExprToString(*expr.operands[1]));

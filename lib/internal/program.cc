@@ -180,6 +180,9 @@ class ProgramBuilder {
       case Expr::Op::kIn:
         Append(OpCode::kIn);
         break;
+      case Expr::Op::kUnder:
+        Append(OpCode::kUnder);
+        break;
       default:
         Append(OpCode::kStartsWith);
         break;
@@ -759,6 +762,7 @@ class ProgramVerifier {
         case OpCode::kGe:
         case OpCode::kIn:
         case OpCode::kStartsWith:
+        case OpCode::kUnder:
           needs = 2;
           break;
         default:
@@ -821,7 +825,8 @@ class ProgramVerifier {
         case OpCode::kGt:
         case OpCode::kGe:
         case OpCode::kIn:
-        case OpCode::kStartsWith: {
+        case OpCode::kStartsWith:
+        case OpCode::kUnder: {
           const Type right = pop();
           const Type left = pop();
           bool ok = false;
@@ -840,6 +845,10 @@ class ProgramVerifier {
             case OpCode::kStartsWith:
               ok = left == Type::kString && right == Type::kString;
               expected = "two strings";
+              break;
+            case OpCode::kUnder:
+              ok = left == Type::kString && (right == Type::kString || right == Type::kStringSet);
+              expected = "a string and a string or a set<string>";
               break;
             default:
               ok = left == right && (left == Type::kInt || left == Type::kTimestamp);
@@ -927,6 +936,8 @@ absl::string_view OpCodeName(OpCode op) {
       return "starts_with";
     case OpCode::kMatches:
       return "matches";
+    case OpCode::kUnder:
+      return "under";
   }
   return "?";
 }

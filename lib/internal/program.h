@@ -65,6 +65,7 @@ enum class OpCode : uint8_t {
   kIn,
   kStartsWith,
   kMatches,
+  kUnder,  // added last: bundles number opcodes
 };
 absl::string_view OpCodeName(OpCode op);
 

@@ -141,6 +141,12 @@ std::optional<std::string> InlineAttributesProblem(const AttributeSpecs& declare
   return std::nullopt;
 }
 
+bool IdUnderPrefix(absl::string_view id, absl::string_view prefix) {
+  if (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  if (!IsUnderPath(id, prefix)) return false;
+  return !PathIdProblem(prefix).has_value();
+}
+
 bool IsUnderPath(absl::string_view id, absl::string_view prefix) {
   if (id.size() < prefix.size() || id.substr(0, prefix.size()) != prefix) return false;
   return id.size() == prefix.size() || id[prefix.size()] == '/';

@@ -30,6 +30,11 @@ std::optional<std::string> PathIdProblem(absl::string_view id);
 // whole segments, the id equal to the prefix included.
 bool IsUnderPath(absl::string_view id, absl::string_view prefix);
 
+// `resource under P` with P a value read at run time: as IsUnderPath, after one trailing `/`
+// of `prefix` is dropped; a prefix that is not then a normalized path (empty, `..`, ...)
+// matches nothing. Never fails, so that a checked policy cannot err on it.
+bool IdUnderPrefix(absl::string_view id, absl::string_view prefix);
+
 // A declared context entry or argument, with the hash an AttributeMap gives its name, so that
 // checking a request hashes no name.
 struct Declaration {

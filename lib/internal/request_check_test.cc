@@ -54,12 +54,13 @@ class CheckRequestTest : public testing::Test {
  protected:
   CheckRequestTest() {
     schema_.resource_types["doc"] = {
-        {"level", {Type::kInt}}, {"tier", {Type::kString, /*optional=*/true, {"gold", "silver"}}}};
+        {"level", {Type::kInt, false, {}}},
+        {"tier", {Type::kString, /*optional=*/true, {"gold", "silver"}}}};
     schema_.resource_types["file"] = {};
-    schema_.context = {{"session", {Type::kString, /*optional=*/true}},
-                       {"deadline", {Type::kTimestamp, /*optional=*/true}}};
-    schema_.args = {{"amount", {Type::kInt, /*optional=*/true}},
-                    {"to", {Type::kStringSet, /*optional=*/true}}};
+    schema_.context = {{"session", {Type::kString, /*optional=*/true, {}}},
+                       {"deadline", {Type::kTimestamp, /*optional=*/true, {}}}};
+    schema_.args = {{"amount", {Type::kInt, /*optional=*/true, {}}},
+                    {"to", {Type::kStringSet, /*optional=*/true, {}}}};
     context_ = Declarations(schema_.context);
     args_ = Declarations(schema_.args);
     inputs_.schema = &schema_;

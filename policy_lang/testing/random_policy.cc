@@ -173,9 +173,9 @@ constexpr const char* kForms[] = {
     "clause.with", "clause.reordered", "obligation.redact", "obligation.limit", "obligation.log",
     // Conditions.
     "op.==", "op.!=", "op.<", "op.<=", "op.>", "op.>=", "op.in", "op.has", "op.matches",
-    "op.starts_with", "op.and", "op.or", "op.not", "op.parens", "eq.string", "eq.int", "eq.bool",
-    "eq.timestamp", "eq.string_set", "eq.int_set", "order.int", "order.timestamp", "in.string",
-    "in.int", "literal.string", "literal.int", "literal.bool", "literal.timestamp",
+    "op.starts_with", "op.under", "op.and", "op.or", "op.not", "op.parens", "eq.string", "eq.int",
+    "eq.bool", "eq.timestamp", "eq.string_set", "eq.int_set", "order.int", "order.timestamp",
+    "in.string", "in.int", "literal.string", "literal.int", "literal.bool", "literal.timestamp",
     "literal.string_set", "literal.int_set", "literal.empty_list", "literal.escaped", "now",
     "path.subject.builtin", "path.subject.declared", "path.subject.conflicting",
     "path.any.declared", "path.delegator", "path.resource.id", "path.resource.attr", "path.context",
@@ -962,6 +962,7 @@ class Generator {
     if (roll < 22) return Equality(scope, depth);
     if (roll < 38) return Ordering(scope);
     if (roll < 52) return Membership(scope);
+    if (roll < 56) return Under(scope);
     if (roll < 60) {
       Count("op.starts_with");
       return {
@@ -1073,6 +1074,24 @@ class Generator {
     std::string right = Operand(scope, strings ? Ty::kStringSet : Ty::kIntSet);
     if (members != nullptr && !right.empty() && right.front() == '[') right = EnumList(*members);
     return {absl::StrCat(left, " in ", right), kComparison};
+  }
+
+  // `resource under P`: P a prefix literal, a list of them, or a string or set<string> path
+  // (whose values are any strings of the pool, normalized paths or not).
+  Cond Under(const Scope& scope) {
+    Count("op.under");
+    std::string prefixes;
+    const uint64_t roll = Below(100);
+    if (roll < 30) {
+      prefixes = Quote(Pick(kPrefixes));
+    } else if (roll < 50) {
+      std::vector<std::string> values;
+      prefixes = StringList(kPrefixes, &values);
+    } else {
+      std::optional<std::string> path = Path(scope, Chance(50) ? Ty::kString : Ty::kStringSet);
+      prefixes = path ? *path : Quote(Pick(kPrefixes));
+    }
+    return {absl::StrCat("resource under ", prefixes), kComparison};
   }
 
   Cond Has(const Scope& scope) {
