@@ -1,6 +1,7 @@
 // `ward check FILE... [--entities FILE]`: the policy set against its schema, the linter's
 // findings, and an entity file against the schema.
 
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "lib/internal/policy_access.h"
+#include "policy_lang/diagnostics.h"
 #include "policy_lang/linter.h"
 #include "ward/compile.h"
 
@@ -33,9 +35,10 @@ const Command& CheckCommand() {
     command->synopsis = "FILE... [--entities FILE] [--now TIME]";
     command->summary = "check policy files (and an entity file)";
     command->description =
-        "Checks policy files against their schema; prints every error with its file:line:col, "
-        "then the linter's warnings, or a summary. A directory stands for the *.ward files "
-        "under it.";
+        "Checks policy files against their schema; prints the errors with their "
+        "file:line:col, then the linter's warnings, and a summary with their totals (at most "
+        "100 diagnostics are printed, then a line that counts the rest). A directory stands for "
+        "the *.ward files under it.";
     command->options = {
         {"entities", "FILE", false, "also validate this entity file against the schema"},
         {"now", "TIME", false,
@@ -67,12 +70,14 @@ int RunCheck(const Invocation& parsed) {
     (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;
   }
   if (result.policy == nullptr) {
-    absl::FPrintF(stderr, "%s", FormatDiagnostics(result.diagnostics));
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(result.diagnostics, kMaxPrintedDiagnostics));
     absl::FPrintF(stderr, "check failed: %s, %s\n", Plural(errors, "error"),
                   Plural(warnings, "warning"));
     return kExitInvalidInput;
   }
-  absl::PrintF("%s", FormatDiagnostics(result.diagnostics));
+  // The compiler's warnings, the entity file's and the linter's, printed together so that at
+  // most kMaxPrintedDiagnostics of them are.
+  std::vector<Diagnostic> shown = std::move(result.diagnostics);
 
   const internal::PolicyIr& ir = internal::IrOf(*result.policy);
   size_t by_effect[3] = {0, 0, 0};
@@ -93,11 +98,12 @@ int RunCheck(const Invocation& parsed) {
     std::vector<std::string> entity_warnings;
     const std::string path = parsed->Get("entities");
     if (!LoadEntityFile(path, result.policy->schema(), &store, &entity_warnings)) {
+      absl::PrintF("%s", FormatDiagnostics(shown, kMaxPrintedDiagnostics));
       absl::FPrintF(stderr, "check failed: the entity file is invalid\n");
       return kExitInvalidInput;
     }
     for (const std::string& warning : entity_warnings) {
-      absl::PrintF("%s: warning: %s\n", path, warning);
+      shown.push_back(EntityFileWarning(path, warning));
     }
     warnings += entity_warnings.size();
     absl::StrAppend(&summary,
@@ -108,9 +114,11 @@ int RunCheck(const Invocation& parsed) {
     absl::StatusOr<std::string> text = internal::ReadFile(path, EntityLimits().max_file_bytes);
     if (text.ok()) lint.entities_text = *std::move(text);
   }
-  const std::vector<Diagnostic> findings = Lint(lint);
-  absl::PrintF("%s", FormatDiagnostics(findings));
+  std::vector<Diagnostic> findings = Lint(lint);
   warnings += findings.size();
+  shown.insert(shown.end(), std::make_move_iterator(findings.begin()),
+               std::make_move_iterator(findings.end()));
+  absl::PrintF("%s", FormatDiagnostics(shown, kMaxPrintedDiagnostics));
   absl::PrintF("%s; %s\n", summary, Plural(warnings, "warning"));
   return kExitOk;
 }

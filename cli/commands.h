@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "cli/command.h"
+#include "ward/diagnostics.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
 
@@ -42,9 +43,14 @@ std::vector<std::string> ExpandPolicyPaths(const std::vector<std::string>& paths
 bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now);
 
 // Shared by the subcommands: compile the policy files, printing diagnostics to stderr on
-// error (and warnings when `print_warnings`); null on error.
+// error (and warnings when `print_warnings`), at most kMaxPrintedDiagnostics of them and a
+// count of the rest; null on error.
 std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
                                               bool print_warnings);
+
+// A warning of LoadEntityFile as a diagnostic without a position, so that it is printed
+// ("PATH: warning: WARNING") and counted with the others.
+Diagnostic EntityFileWarning(const std::string& path, const std::string& warning);
 
 // Loads a bundle file, refusing it unless it is signed by one of `trusted_key_files` (public
 // key PEM files) when there are any; prints the error to stderr and returns null on error.

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "lib/internal/files.h"
+#include "policy_lang/diagnostics.h"
 #include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/errors.h"
@@ -60,8 +61,18 @@ std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& pa
     absl::FPrintF(stderr, "%s\n", policy.status().message());
     return nullptr;
   }
-  if (!policy.ok() || print_warnings) absl::FPrintF(stderr, "%s", FormatDiagnostics(diagnostics));
+  if (!policy.ok() || print_warnings) {
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(diagnostics, kMaxPrintedDiagnostics));
+  }
   return policy.ok() ? *policy : nullptr;
+}
+
+Diagnostic EntityFileWarning(const std::string& path, const std::string& warning) {
+  Diagnostic d;
+  d.severity = Diagnostic::Severity::kWarning;
+  d.source = path;
+  d.message = warning;
+  return d;
 }
 
 bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems) {

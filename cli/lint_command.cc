@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "lib/internal/files.h"
 #include "lib/internal/policy_access.h"
+#include "policy_lang/diagnostics.h"
 #include "policy_lang/linter.h"
 #include "ward/compile.h"
 
@@ -28,7 +29,7 @@ int RunLint(const Invocation& parsed) {
   }
   CompileResult compiled = Compile(*sources);
   if (compiled.policy == nullptr) {
-    absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics));
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
     absl::FPrintF(stderr, "lint failed: the policy does not compile\n");
     return kExitInvalidInput;
   }
@@ -51,11 +52,11 @@ int RunLint(const Invocation& parsed) {
   std::vector<Diagnostic> lint = Lint(input);
   findings.insert(findings.end(), lint.begin(), lint.end());
 
-  absl::PrintF("%s", FormatDiagnostics(findings));
   for (const std::string& warning : entity_warnings) {
-    absl::PrintF("%s: warning: %s\n", input.entities_name, warning);
+    findings.push_back(EntityFileWarning(input.entities_name, warning));
   }
-  const size_t count = findings.size() + entity_warnings.size();
+  absl::PrintF("%s", FormatDiagnostics(findings, kMaxPrintedDiagnostics));
+  const size_t count = findings.size();
   absl::PrintF("%s\n", count == 0 ? std::string("no findings")
                                   : absl::StrCat(count, count == 1 ? " finding" : " findings"));
   return count > 0 && parsed->Has("werror") ? kExitInvalidInput : kExitOk;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -102,6 +103,46 @@ std::vector<std::string> Keys(const Map& map) {
   return keys;
 }
 
+// The text around the first `{` that RE2 reads as a literal brace because it does not start
+// a repetition (`\d{3-\d{2}` for `\d{3}-\d{2}`), or nullopt. Braces escaped or inside a
+// character class are meant as braces.
+std::optional<std::string> LiteralBrace(absl::string_view pattern) {
+  bool in_class = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      ++i;
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;  // `[]...]`
+      continue;
+    }
+    if (c != '{') continue;
+    size_t j = i + 1;
+    const size_t digits_begin = j;
+    while (j < pattern.size() && absl::ascii_isdigit(pattern[j])) ++j;
+    bool repetition = j > digits_begin;
+    if (repetition && j < pattern.size() && pattern[j] == ',') {
+      ++j;
+      while (j < pattern.size() && absl::ascii_isdigit(pattern[j])) ++j;
+    }
+    repetition = repetition && j < pattern.size() && pattern[j] == '}';
+    if (repetition) {
+      i = j;
+      continue;
+    }
+    const size_t begin = i >= 4 ? i - 4 : 0;
+    return std::string(pattern.substr(begin, std::min<size_t>(pattern.size(), i + 6) - begin));
+  }
+  return std::nullopt;
+}
+
 // Attributes proven present by `has` tests at a point of a condition: (root, name) pairs.
 using Presence = std::set<std::pair<Root, std::string>>;
 
@@ -147,12 +188,23 @@ class Checker {
     d.line = at.line;
     d.column = at.column;
     d.message = std::move(message);
-    d.source_line = std::string(SourceLine(current_->text, at.line));
+    d.source_line = std::string(LinesOf(*current_).Line(at.line));
     diagnostics_->push_back(std::move(d));
+  }
+  // The line index of `input`'s text, built at its first diagnostic.
+  const LineIndex& LinesOf(const CheckInput& input) {
+    auto it = line_indexes_.find(&input);
+    if (it == line_indexes_.end()) {
+      it = line_indexes_.emplace(&input, LineIndex(input.text)).first;
+    }
+    return it->second;
   }
   void Error(const ast::Location& at, std::string message) {
     has_errors_ = true;
     Report(Diagnostic::Severity::kError, at, std::move(message));
+  }
+  void Warning(const ast::Location& at, std::string message) {
+    Report(Diagnostic::Severity::kWarning, at, std::move(message));
   }
 
   // ---- Schema ----
@@ -439,7 +491,16 @@ class Checker {
     options.set_max_mem(options_.max_regex_memory);
     auto regex = std::make_shared<const re2::RE2>(
         re2::StringPiece(literal.pattern.data(), literal.pattern.size()), options);
-    if (regex->ok()) return regex;
+    if (regex->ok()) {
+      if (std::optional<std::string> brace = LiteralBrace(literal.pattern)) {
+        Warning(literal.span.begin,
+                absl::StrCat("in `", *brace,
+                             "` the `{` is read as a literal brace, not a repetition (a "
+                             "repetition is `{n}`, `{n,}` or `{n,m}`); write `\\{` if a brace "
+                             "is meant"));
+      }
+      return regex;
+    }
     if (regex->error_code() == RE2::ErrorPatternTooLarge) {
       Error(literal.span.begin,
             absl::StrCat("regular expression is too large: its compiled form exceeds the "
@@ -943,9 +1004,14 @@ class Checker {
         if (type) return type;
         std::vector<std::string> names = Keys(schema_.resource_types[scope.resource_type]);
         names.push_back("id");
+        std::string hint = DidYouMean(name.name, names);
+        if (hint.empty()) {
+          hint = absl::StrCat("; declare it in a schema block: `resource ", scope.resource_type,
+                              " { ", name.name, ": TYPE }`");
+        }
         Error(name.span.begin,
               absl::StrCat("unknown attribute `", name.name, "` of resource type `",
-                           scope.resource_type, "`", DidYouMean(name.name, names)));
+                           scope.resource_type, "`", hint));
         return std::nullopt;
       }
       case ast::PathRoot::kContext: {
@@ -992,8 +1058,12 @@ class Checker {
         }
       }
       std::string owner = kind ? absl::StrCat(SubjectKindName(*kind)) : "any kind";
-      Error(name.span.begin, absl::StrCat("unknown attribute `", name.name, "` of ", owner,
-                                          DidYouMean(name.name, known)));
+      std::string hint = DidYouMean(name.name, known);
+      if (hint.empty()) {
+        hint = absl::StrCat("; declare it in a schema block: `",
+                            kind ? SubjectKindName(*kind) : "user", " { ", name.name, ": TYPE }`");
+      }
+      Error(name.span.begin, absl::StrCat("unknown attribute `", name.name, "` of ", owner, hint));
       return std::nullopt;
     }
     for (const auto& [k, spec] : declared) {
@@ -1171,6 +1241,7 @@ class Checker {
   std::vector<Diagnostic>* diagnostics_;
   const CheckInput* current_ = nullptr;
   bool has_errors_ = false;
+  absl::flat_hash_map<const CheckInput*, LineIndex> line_indexes_;  // for Report
 
   Schema schema_;
   std::vector<std::pair<const CheckInput*, ast::Identifier>> action_targets_;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/internal/policy_access.h"
@@ -358,6 +359,20 @@ TEST(RecoveryTest, SemanticErrorsAreReportedWithSyntaxErrors) {
                      "  action invoke on tool\n}\n"
                      "permit user to invoke on tool when subject.clearance > 1;\n"}});
   EXPECT_THAT(Errors(result), ElementsAre(HasSubstr("expected `:` after the attribute name")));
+}
+
+TEST(RegexWarningTest, BracesRe2ReadsLiterallyAreReported) {
+  CompileResult result =
+      CompileRules("permit user to invoke on tool when resource.id matches /\\d{3-\\d{2}/;");
+  ASSERT_NE(result.policy, nullptr);  // valid for RE2, but not what was meant
+  EXPECT_THAT(Messages(result, Diagnostic::Severity::kWarning),
+              ElementsAre(HasSubstr("`{` is read as a literal brace, not a repetition")));
+  for (const char* pattern : {"\\d{3}-\\d{2,}", "a{1,2}", "[{]x", "\\{3-"}) {
+    result = CompileRules(
+        absl::StrCat("permit user to invoke on tool when resource.id matches /", pattern, "/;"));
+    ASSERT_NE(result.policy, nullptr) << pattern;
+    EXPECT_THAT(Messages(result, Diagnostic::Severity::kWarning), IsEmpty()) << pattern;
+  }
 }
 
 TEST(TypeHintTest, MembershipWrittenAsEqualityOrBackwardsSuggestsTheFix) {

@@ -112,6 +112,78 @@ std::string DidYouMean(absl::string_view name, const std::vector<std::string>& c
   return absl::StrCat("; did you mean `", closest, "`?");
 }
 
+namespace {
+
+// Removes the `\r` of a CRLF line ending.
+absl::string_view WithoutCarriageReturn(absl::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+// 79900 as "79,900".
+std::string WithSeparators(size_t n) {
+  std::string digits = absl::StrCat(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string Counted(size_t n, absl::string_view word) {
+  return absl::StrCat(WithSeparators(n), " ", word, n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+LineIndex::LineIndex(absl::string_view text) : text_(text) {
+  starts_.push_back(0);
+  for (size_t at = text.find('\n'); at != absl::string_view::npos; at = text.find('\n', at + 1)) {
+    starts_.push_back(at + 1);
+  }
+}
+
+absl::string_view LineIndex::Line(int line) const {
+  if (line < 1 || static_cast<size_t>(line) > starts_.size()) return {};
+  const size_t start = starts_[line - 1];
+  const size_t end = static_cast<size_t>(line) < starts_.size() ? starts_[line] - 1 : text_.size();
+  return WithoutCarriageReturn(text_.substr(start, end - start));
+}
+
+std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics, size_t limit) {
+  std::string out;
+  size_t errors = 0;
+  size_t warnings = 0;
+  size_t omitted_errors = 0;
+  size_t omitted_warnings = 0;
+  for (size_t i = 0; i < diagnostics.size(); ++i) {
+    const bool error = diagnostics[i].severity == Diagnostic::Severity::kError;
+    (error ? errors : warnings)++;
+    if (i < limit) {
+      out += FormatDiagnostic(diagnostics[i]);
+    } else {
+      (error ? omitted_errors : omitted_warnings)++;
+    }
+  }
+  if (omitted_errors + omitted_warnings == 0) return out;
+  std::string omitted;
+  if (omitted_errors > 0 && omitted_warnings > 0) {
+    omitted = absl::StrCat(WithSeparators(omitted_errors), " more ",
+                           omitted_errors == 1 ? "error" : "errors", " and ",
+                           Counted(omitted_warnings, "more warning"));
+  } else if (omitted_errors > 0) {
+    omitted = absl::StrCat(WithSeparators(omitted_errors), " more ",
+                           omitted_errors == 1 ? "error" : "errors");
+  } else {
+    omitted = absl::StrCat(WithSeparators(omitted_warnings), " more ",
+                           omitted_warnings == 1 ? "warning" : "warnings");
+  }
+  absl::StrAppend(&out, "... and ", omitted, " (", Counted(errors, "error"), ", ",
+                  Counted(warnings, "warning"), " in all)\n");
+  return out;
+}
+
 absl::string_view SourceLine(absl::string_view text, int line) {
   if (line < 1) return {};
   size_t start = 0;

@@ -4,6 +4,7 @@
 #ifndef WARD_POLICY_LANG_DIAGNOSTICS_H_
 #define WARD_POLICY_LANG_DIAGNOSTICS_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,32 @@ std::string ClosestName(absl::string_view name, const std::vector<std::string>& 
 std::string DidYouMean(absl::string_view name, const std::vector<std::string>& candidates);
 
 // Returns the text of 1-based line `line` in `text` (without the newline); empty if absent.
+// Scans `text` from its start: for many lookups in one text, use a LineIndex.
 absl::string_view SourceLine(absl::string_view text, int line);
+
+// The start of every line of a text, found once, so that each SourceLine lookup costs no
+// more than the length of the line. `text` must outlive the index.
+class LineIndex {
+ public:
+  LineIndex() = default;
+  explicit LineIndex(absl::string_view text);
+
+  // What SourceLine(text, line) returns.
+  absl::string_view Line(int line) const;
+
+ private:
+  absl::string_view text_;
+  std::vector<size_t> starts_;  // the byte offset of each line's first character
+};
+
+// The most diagnostics the command line prints from one compile or lint; the rest are
+// counted (FormatDiagnostics with a limit).
+inline constexpr size_t kMaxPrintedDiagnostics = 100;
+
+// FormatDiagnostics for the first `limit` of `diagnostics`; when some are left out, followed
+// by one line that counts them and gives the totals, e.g.
+// "... and 79,900 more errors (80,000 errors, 0 warnings in all)".
+std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics, size_t limit);
 
 }  // namespace ward
 

@@ -87,6 +87,27 @@ TEST(FormatDiagnosticsTest, Concatenates) {
   EXPECT_EQ(FormatDiagnostics({}), "");
 }
 
+TEST(FormatDiagnosticsTest, PrintsTheFirstOnesAndCountsTheRest) {
+  std::vector<Diagnostic> many;
+  for (int i = 1; i <= 5; ++i) many.push_back(Make(i, 1, "e", ""));
+  many.push_back(Make(6, 1, "w", "", Diagnostic::Severity::kWarning));
+  EXPECT_EQ(FormatDiagnostics(many, 2),
+            "policy.ward:1:1: error: e\n"
+            "policy.ward:2:1: error: e\n"
+            "... and 3 more errors and 1 more warning (5 errors, 1 warning in all)\n");
+  // Within the limit, nothing is counted.
+  EXPECT_EQ(FormatDiagnostics(many, 6), FormatDiagnostics(many));
+}
+
+TEST(LineIndexTest, GivesWhatSourceLineGives) {
+  for (absl::string_view text : {"", "one", "one\ntwo", "one\ntwo\n", "\n\nthree\r\n"}) {
+    const LineIndex index(text);
+    for (int line = -1; line <= 5; ++line) {
+      EXPECT_EQ(index.Line(line), SourceLine(text, line)) << "line " << line << " of " << text;
+    }
+  }
+}
+
 TEST(HasErrorsTest, OnlyErrorsCount) {
   EXPECT_FALSE(HasErrors({}));
   EXPECT_FALSE(HasErrors({Make(1, 1, "w", "", Diagnostic::Severity::kWarning)}));

@@ -12,6 +12,7 @@
 #include "policy_lang/linter.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -824,13 +826,23 @@ class Linter {
     return site;
   }
 
+  // The line index of source `source_index`, built at its first finding.
+  const LineIndex& LinesOf(size_t source_index) {
+    auto it = line_indexes_.find(source_index);
+    if (it == line_indexes_.end()) {
+      it = line_indexes_.emplace(source_index, LineIndex((*input_.sources)[source_index].text))
+               .first;
+    }
+    return it->second;
+  }
+
   void Warn(size_t source_index, int line, int column, std::string message) {
     Diagnostic d;
     d.severity = Diagnostic::Severity::kWarning;
     if (input_.sources != nullptr && source_index < input_.sources->size()) {
       const SourceFile& source = (*input_.sources)[source_index];
       d.source = source.name;
-      if (line > 0) d.source_line = std::string(SourceLine(source.text, line));
+      if (line > 0) d.source_line = std::string(LinesOf(source_index).Line(line));
     }
     d.line = line;
     d.column = column;
@@ -854,15 +866,153 @@ class Linter {
     return absl::StrCat(rule.source, ":", rule.line);
   }
 
+  // The lookup key of the forbids that may cover a head: a subject selector (kind and id or
+  // group), an action, and a resource selector; see ForbidIndex.
+  static std::string CoverKey(const std::string& resource_type,
+                              const std::optional<SubjectKind>& subject_kind,
+                              internal::SubjectSelector::Kind selector, absl::string_view value,
+                              absl::string_view action, absl::string_view resource) {
+    return absl::StrCat(resource_type, "\x1f", subject_kind ? SubjectKindName(*subject_kind) : "",
+                        "\x1f", static_cast<int>(selector), "\x1f", value, "\x1f", action, "\x1f",
+                        resource);
+  }
+
+  // The forbids by the heads they can cover, so that finding the forbids that cover a rule
+  // looks at few of them. A forbid is filed under its resource type, subject selector, each of
+  // its actions and its resources: `*` for every resource, each id of `in [ids]`, each prefix
+  // of `under`, or `~` for a pattern (those are tried one by one); then under its conditions,
+  // or as unconditional. The lists are in rule order.
+  struct ForbidIndex {
+    absl::flat_hash_map<std::string, std::vector<size_t>> by_key;
+  };
+
+  static constexpr absl::string_view kUnconditional = "\x1e";
+
+  ForbidIndex IndexForbids(const std::vector<std::string>& condition_keys) const {
+    using ResourceKind = internal::ResourceSelector::Kind;
+    const std::vector<internal::Rule>& rules = input_.ir->rules;
+    ForbidIndex index;
+    for (size_t j = 0; j < rules.size(); ++j) {
+      const internal::Rule& forbid = rules[j];
+      if (forbid.effect != RuleEffect::kForbid) continue;
+      const std::string condition =
+          Unconditional(forbid) ? std::string(kUnconditional) : condition_keys[j];
+      std::vector<std::string> resources;
+      switch (forbid.resource.kind) {
+        case ResourceKind::kAll:
+          resources.push_back("*");
+          break;
+        case ResourceKind::kIds:
+          for (const std::string& id : forbid.resource.values) {
+            resources.push_back(absl::StrCat("=", id));
+          }
+          break;
+        case ResourceKind::kPrefixes:
+          for (const std::string& prefix : forbid.resource.values) {
+            resources.push_back(absl::StrCat("<", prefix));
+          }
+          break;
+        case ResourceKind::kPattern:
+          resources.push_back("~");
+          break;
+      }
+      const std::string value =
+          forbid.subject.kind == internal::SubjectSelector::Kind::kAll ? "" : forbid.subject.value;
+      for (const std::string& action : forbid.actions) {
+        for (const std::string& resource : resources) {
+          std::vector<size_t>& list =
+              index.by_key[absl::StrCat(CoverKey(forbid.resource_type, forbid.subject.subject_kind,
+                                                 forbid.subject.kind, value, action, resource),
+                                        "\x1d", condition)];
+          if (list.empty() || list.back() != j) list.push_back(j);
+        }
+      }
+    }
+    return index;
+  }
+
+  // The first forbid (in rule order) whose head covers `rule`'s and that is unconditional or
+  // has `rule`'s conditions; SIZE_MAX when there is none. Only the forbids filed under a key
+  // `rule` can match are tried, unless `rule`'s head names no action or an empty list of ids
+  // or prefixes (then every forbid is).
+  size_t FirstShadowingForbid(size_t i, const ForbidIndex& index,
+                              const std::vector<std::string>& condition_keys) const {
+    using ResourceKind = internal::ResourceSelector::Kind;
+    using SelectorKind = internal::SubjectSelector::Kind;
+    const std::vector<internal::Rule>& rules = input_.ir->rules;
+    const internal::Rule& rule = rules[i];
+    auto shadows = [&](size_t j) {
+      const internal::Rule& forbid = rules[j];
+      return j != i && forbid.effect == RuleEffect::kForbid && HeadCovers(forbid, rule) &&
+             (Unconditional(forbid) || condition_keys[j] == condition_keys[i]);
+    };
+    const bool ids_or_prefixes =
+        rule.resource.kind == ResourceKind::kIds || rule.resource.kind == ResourceKind::kPrefixes;
+    if (rule.actions.empty() || (ids_or_prefixes && rule.resource.values.empty())) {
+      for (size_t j = 0; j < rules.size(); ++j) {
+        if (shadows(j)) return j;
+      }
+      return SIZE_MAX;
+    }
+    // A forbid covers the rule's actions only if it has the first of them; the rule's ids
+    // only if it has the first of them, or a prefix the first is under (IsUnderPath: the id
+    // itself or the part before one of its `/`); the rule's prefixes only if it has a prefix
+    // the first is under.
+    std::vector<std::optional<SubjectKind>> subject_kinds = {std::nullopt};
+    if (rule.subject.subject_kind.has_value()) subject_kinds.push_back(rule.subject.subject_kind);
+    std::vector<std::pair<SelectorKind, std::string>> selectors = {{SelectorKind::kAll, ""}};
+    if (rule.subject.kind != SelectorKind::kAll) {
+      selectors.push_back({rule.subject.kind, rule.subject.value});
+    }
+    std::vector<std::string> resources = {"*", "~"};
+    if (rule.resource.kind == ResourceKind::kIds) {
+      resources.push_back(absl::StrCat("=", rule.resource.values.front()));
+    }
+    if (ids_or_prefixes) {
+      const std::string& first = rule.resource.values.front();
+      resources.push_back(absl::StrCat("<", first));
+      for (size_t slash = first.find('/'); slash != std::string::npos;
+           slash = first.find('/', slash + 1)) {
+        resources.push_back(absl::StrCat("<", first.substr(0, slash)));
+      }
+    }
+    const std::string conditions[] = {std::string(kUnconditional), condition_keys[i]};
+    size_t first = SIZE_MAX;
+    for (const auto& subject_kind : subject_kinds) {
+      for (const auto& [selector, value] : selectors) {
+        for (const std::string& resource : resources) {
+          const std::string key = CoverKey(rule.resource_type, subject_kind, selector, value,
+                                           rule.actions.front(), resource);
+          for (const std::string& condition : conditions) {
+            auto it = index.by_key.find(absl::StrCat(key, "\x1d", condition));
+            if (it == index.by_key.end()) continue;
+            for (size_t j : it->second) {
+              if (j >= first) break;
+              if (shadows(j)) {
+                first = j;
+                break;
+              }
+            }
+          }
+        }
+      }
+    }
+    return first;
+  }
+
   void LintRules() {
     const std::vector<internal::Rule>& rules = input_.ir->rules;
-    std::map<std::string, size_t> first_with_key;
+    std::vector<std::string> condition_keys;
+    condition_keys.reserve(rules.size());
+    for (const internal::Rule& rule : rules) condition_keys.push_back(ConditionKey(rule));
+    const ForbidIndex forbids = IndexForbids(condition_keys);
+    absl::flat_hash_map<std::string, size_t> first_with_key;
     for (size_t i = 0; i < rules.size(); ++i) {
       const internal::Rule& rule = rules[i];
       if (LintNeverHolds(i)) continue;  // whatever else is said of it is moot
 
       // Duplicates.
-      const std::string key = HeadKey(rule) + "\n" + ConditionKey(rule);
+      const std::string key = HeadKey(rule) + "\n" + condition_keys[i];
       auto [it, inserted] = first_with_key.emplace(key, i);
       if (!inserted) {
         const internal::Rule& first = rules[it->second];
@@ -879,20 +1029,16 @@ class Linter {
 
       // Shadowed by a forbid.
       if (rule.effect == RuleEffect::kForbid) continue;
-      for (size_t j = 0; j < rules.size(); ++j) {
-        const internal::Rule& forbid = rules[j];
-        if (j == i || forbid.effect != RuleEffect::kForbid || !HeadCovers(forbid, rule)) continue;
-        const bool unconditional = Unconditional(forbid);
-        if (!unconditional && ConditionKey(forbid) != ConditionKey(rule)) continue;
-        if (LintAllowed(rule, "shadowed")) break;
-        WarnRule(
-            i, absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
+      const size_t j = FirstShadowingForbid(i, forbids, condition_keys);
+      if (j == SIZE_MAX || LintAllowed(rule, "shadowed")) continue;
+      const internal::Rule& forbid = rules[j];
+      const bool unconditional = Unconditional(forbid);
+      WarnRule(i,
+               absl::StrCat(internal::RuleEffectKeyword(rule.effect), " `", rule.name,
                             "` never takes effect: forbid `", forbid.name, "` (", Where(forbid),
                             ") covers every request it applies to",
                             unconditional ? " and has no conditions" : " under the same conditions",
                             ", so it denies whenever this rule holds [shadowed]"));
-        break;
-      }
     }
   }
 
@@ -1090,7 +1236,10 @@ class Linter {
     const auto [line, column] = PositionOfId(id);
     d.line = line;
     d.column = column;
-    if (line > 0) d.source_line = std::string(SourceLine(input_.entities_text, line));
+    if (line > 0) {
+      if (!entity_lines_.has_value()) entity_lines_.emplace(input_.entities_text);
+      d.source_line = std::string(entity_lines_->Line(line));
+    }
     d.message = std::move(message);
     out->push_back(std::move(d));
   }
@@ -1187,6 +1336,8 @@ class Linter {
   std::map<std::string, size_t> source_index_;
   std::vector<Site> sites_;
   std::vector<Finding> policy_findings_;
+  absl::flat_hash_map<size_t, LineIndex> line_indexes_;  // of the sources, for Warn
+  std::optional<LineIndex> entity_lines_;                // of the entity text, for WarnEntity
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -350,6 +351,58 @@ TEST(LinterShadowedTest, NoFindingWhenTheForbidCoversLess) {
 @id("f5") forbid builder to write on dataset under "a/";
 )"),
               IsEmpty());
+}
+
+// A generated policy of a few thousand rules in which the shadowed pairs are known: the
+// linter looks up the forbids that may cover a rule by its head rather than trying them all,
+// and must still find every pair, and name the first covering forbid in rule order.
+TEST(LinterShadowedTest, LargeGeneratedPolicyReportsEveryShadowedPair) {
+  constexpr int kN = 400;
+  std::string rules;
+  for (int k = 0; k < kN; ++k) {
+    // Shadowed by an unconditional forbid of a group; the permit to one user is not.
+    absl::StrAppend(&rules, "@id(\"fa", k, "\") forbid user in group \"g", k,
+                    "\" to invoke on tool;\n", "@id(\"pa", k, "\") permit user in group \"g", k,
+                    "\" to invoke on tool \"t", k, "\";\n", "@id(\"qa", k, "\") permit user \"u", k,
+                    "\" to invoke on tool;\n");
+    // Shadowed under the same conditions, by `fb` or, for even k < kN / 2, by the
+    // unconditional `fe` written before it; the permit with other conditions is not.
+    const std::string fe =
+        absl::StrCat("@id(\"fe", k, "\") forbid any to read on dataset in [\"d", k, "\"];\n");
+    if (k < kN / 2 && k % 2 == 0) rules += fe;
+    absl::StrAppend(&rules, "@id(\"fb", k, "\") forbid agent \"a", k,
+                    "\" to [read, write] on dataset in [\"d", k, "\", \"e", k,
+                    "\"] when context has count and context.count > ", k, ";\n");
+    if (k < kN / 2 && k % 2 == 1) rules += fe;
+    absl::StrAppend(&rules, "@id(\"pb", k, "\") permit agent \"a", k, "\" to read on dataset \"d",
+                    k, "\" when context has count and context.count > ", k, ";\n", "@id(\"qb", k,
+                    "\") permit agent \"a", k, "\" to read on dataset \"e", k,
+                    "\" when context has count and context.count > ", k + 1, ";\n");
+    // Shadowed by a forbid of a prefix; the permit outside it is not.
+    absl::StrAppend(&rules, "@id(\"fc", k, "\") forbid any to read on dataset under \"team", k,
+                    "/\";\n", "@id(\"pc", k, "\") permit user to read on dataset \"team", k,
+                    "/x\";\n", "@id(\"qc", k, "\") permit user to read on dataset \"other", k,
+                    "/x\";\n");
+  }
+  const std::vector<std::string> shadowed = Findings(LintRules(rules), "shadowed");
+  ASSERT_EQ(shadowed.size(), 3 * kN);
+  int by_kind[3] = {0, 0, 0};
+  for (const std::string& message : shadowed) {
+    // "permit `pb17` never takes effect: forbid `fb17` (...": the permit's kind and number.
+    constexpr absl::string_view kLead = "permit `p";
+    ASSERT_TRUE(absl::StartsWith(message, kLead)) << message;
+    const char kind = message[kLead.size()];
+    const size_t end = message.find('`', kLead.size());
+    int k = -1;
+    ASSERT_TRUE(absl::SimpleAtoi(message.substr(kLead.size() + 1, end - kLead.size() - 1), &k))
+        << message;
+    ASSERT_TRUE(kind >= 'a' && kind <= 'c') << message;
+    ++by_kind[kind - 'a'];
+    const bool by_fe = kind == 'b' && k < kN / 2 && k % 2 == 0;
+    EXPECT_THAT(message, HasSubstr(absl::StrCat("forbid `", by_fe ? "fe" : std::string("f") + kind,
+                                                k, "` (")));
+  }
+  EXPECT_THAT(by_kind, ElementsAre(kN, kN, kN));
 }
 
 // ---- Duplicates ----

@@ -971,13 +971,27 @@ bool Parser::TakeInt(bool negative, Location begin, int64_t* value, Span* span) 
 
 bool Parser::TakeRegex() {
   const int end = token_.span.end.offset;
+  // The closing `/`: the token ends just after it, on the same line.
+  Location closing = token_.span.end;
+  closing.offset -= 1;
+  closing.column -= 1;
   Advance();
-  if (Is(TokenKind::kIdentifier) && token_.span.begin.offset == end) {
+  if (token_.span.begin.offset != end || Is(TokenKind::kEof) || Is(TokenKind::kComma) ||
+      Is(TokenKind::kRightParen) || Is(TokenKind::kSemicolon) || Is(TokenKind::kRightBracket)) {
+    return true;
+  }
+  // Text right after the closing `/`: flags as other languages write them, or, more often,
+  // the rest of a pattern whose `/` was not escaped.
+  if (Is(TokenKind::kIdentifier) &&
+      token_.text.find_first_not_of("gimsuxy") == absl::string_view::npos) {
     Error(absl::StrCat("a regular expression takes no flags after its closing `/`, found ", Found(),
                        "; write them at its start, e.g. `/(?i)abc/`"));
     return false;
   }
-  return true;
+  AddError(closing,
+           absl::StrCat("this `/` ends the regular expression, and ", Found(),
+                        " follows it; a `/` inside a regular expression is written `\\/`"));
+  return false;
 }
 
 // ---- Conditions ----

@@ -665,6 +665,10 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
        "1:40: a regular expression takes no flags after its closing `/`, found `i`; write them "
        "at its start, e.g. `/(?i)abc/`"},
       {"permit user to x on y matching /abc/ when context.a;", ""},
+      // A `/` inside a pattern that was not escaped ends it early.
+      {"permit user to invoke on tool when subject.id matches /a/b/;",
+       "1:57: this `/` ends the regular expression, and `b` follows it; a `/` inside a regular "
+       "expression is written `\\/`"},
       {"permit user to x on y when [1, 2;", "1:33: expected `,` or `]` in the list, found `;`"},
       {"permit user to x on y when context.i == -true;",
        "1:42: expected an integer after `-`, found `true`"},

@@ -96,7 +96,7 @@ bool Session::Start(std::vector<std::string> policy_paths, const std::string& en
   }
   CompileResult compiled = Compile(*sources);
   if (compiled.policy == nullptr) {
-    absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics));
+    absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
     return false;
   }
   LoadedEntities entities;
@@ -317,7 +317,7 @@ void Session::AddPolicyText(const std::string& text) {
 bool Session::Rebuild(std::vector<std::string> paths, std::vector<SourceFile> files,
                       std::string typed, absl::string_view verb) {
   CompileResult compiled = Compile(Sources(files, typed));
-  Print(FormatDiagnostics(compiled.diagnostics));
+  Print(FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
   if (compiled.policy == nullptr) {
     PrintError("the policy has errors; the current policy stays in place");
     return false;

@@ -66,12 +66,16 @@ class ProgramBuilder {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return policy_.rules[a].name < policy_.rules[b].name;
     });
+    program_->rules.reserve(order.size());
     for (size_t i = 0; i < order.size(); ++i) AddRule(policy_.rules[order[i]], i);
     if (program_->symbols.size() >= kMaxSymbols) {
       return absl::ResourceExhaustedError(
           absl::StrCat("the policy has more than ", kMaxSymbols, " distinct names"));
     }
     FlattenIndex();
+    // The index under construction is copied into the program: free it before the hash.
+    exact_.clear();
+    selectors_.clear();
     program_->path_resource_types = PathResourceTypes(policy_.rules);
     if (absl::Status finished = FinishProgram(program_); !finished.ok()) return finished;
     return std::shared_ptr<const Program>(std::move(program));
@@ -942,14 +946,26 @@ absl::string_view OpCodeName(OpCode op) {
   return "?";
 }
 
-uint64_t Fnv1a64(absl::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ull;
+namespace {
+
+constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ull;
+
+// FNV-1a continued over `bytes` from `hash`: Fnv1a64 of a text is this applied to its pieces
+// in turn, starting from kFnvOffsetBasis.
+uint64_t Fnv1a64Continue(uint64_t hash, absl::string_view bytes) {
   for (unsigned char c : bytes) {
     hash ^= c;
     hash *= 0x100000001b3ull;
   }
   return hash;
 }
+
+// Fnv1a64(DumpProgram(program)), without holding the dump.
+uint64_t ProgramHash(const Program& program);
+
+}  // namespace
+
+uint64_t Fnv1a64(absl::string_view bytes) { return Fnv1a64Continue(kFnvOffsetBasis, bytes); }
 
 void SelectorIndex::Finish() {
   prefix_lengths.clear();
@@ -1054,19 +1070,47 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
       redaction.regex = *regex;
     }
   }
-  program->hash = Fnv1a64(DumpProgram(*program));
+  program->hash = ProgramHash(*program);
   return absl::OkStatus();
 }
 
 absl::Status VerifyProgram(const Program& program) { return ProgramVerifier(program).Verify(); }
 
-std::string DumpProgram(const Program& program) {
-  std::string out =
-      absl::StrCat("program: ", program.rules.size(), " rules, ", program.symbols.size(),
-                   " symbols, ", program.code.size(), " instructions\n");
-  absl::StrAppend(&out, DumpSchema(program.schema));
+namespace {
+
+// Where the text of DumpProgram goes: kept whole, or (for the program's hash) hashed piece by
+// piece as it is written, so that hashing a large program never holds its whole dump.
+class DumpSink {
+ public:
+  explicit DumpSink(bool hash_only) : hash_only_(hash_only) {}
+
+  std::string* out() { return &text_; }
+
+  // Hashes and drops the text written so far, when only the hash is wanted and enough of it
+  // has gathered.
+  void Flush() {
+    if (!hash_only_ || text_.size() < kChunkBytes) return;
+    hash_ = Fnv1a64Continue(hash_, text_);
+    text_.clear();
+  }
+
+  std::string TakeText() { return std::move(text_); }
+  uint64_t Hash() const { return Fnv1a64Continue(hash_, text_); }
+
+ private:
+  static constexpr size_t kChunkBytes = size_t{1} << 16;
+  bool hash_only_;
+  std::string text_;
+  uint64_t hash_ = kFnvOffsetBasis;
+};
+
+void DumpProgramTo(const Program& program, DumpSink* sink) {
+  std::string* out = sink->out();
+  absl::StrAppend(out, "program: ", program.rules.size(), " rules, ", program.symbols.size(),
+                  " symbols, ", program.code.size(), " instructions\n");
+  absl::StrAppend(out, DumpSchema(program.schema));
   if (!program.path_resource_types.empty()) {
-    absl::StrAppend(&out, "path ids: ", absl::StrJoin(program.path_resource_types, ", "), "\n");
+    absl::StrAppend(out, "path ids: ", absl::StrJoin(program.path_resource_types, ", "), "\n");
   }
 
   // The tree, one line per leaf, sorted so that the text does not depend on hash order.
@@ -1090,33 +1134,52 @@ std::string DumpProgram(const Program& program) {
     }
   }
   std::sort(leaves.begin(), leaves.end());
-  absl::StrAppend(&out, "tree (kind action type subject resource -> candidates):\n");
-  for (const std::string& leaf : leaves) absl::StrAppend(&out, leaf, "\n");
+  absl::StrAppend(out, "tree (kind action type subject resource -> candidates):\n");
+  for (std::string& leaf : leaves) {
+    absl::StrAppend(out, leaf, "\n");
+    std::string().swap(leaf);
+    sink->Flush();
+  }
+  std::vector<std::string>().swap(leaves);
 
   for (size_t i = 0; i < program.rules.size(); ++i) {
     const ProgramRule& rule = program.rules[i];
-    absl::StrAppend(&out, "rule ", i, " ", rule.name, " (", rule.source, ":", rule.line, ")\n  ",
+    absl::StrAppend(out, "rule ", i, " ", rule.name, " (", rule.source, ":", rule.line, ")\n  ",
                     rule.head_text, "\n");
     if (!rule.when.empty()) {
-      absl::StrAppend(&out, "  when ", rule.when_text, "\n");
-      DumpCode(program, rule.when, &out);
+      absl::StrAppend(out, "  when ", rule.when_text, "\n");
+      DumpCode(program, rule.when, out);
     }
     if (!rule.unless.empty()) {
-      absl::StrAppend(&out, "  unless ", rule.unless_text, "\n");
-      DumpCode(program, rule.unless, &out);
+      absl::StrAppend(out, "  unless ", rule.unless_text, "\n");
+      DumpCode(program, rule.unless, out);
     }
     for (const Redaction& redaction : rule.obligations.redact) {
-      absl::StrAppend(&out, "  redact /", redaction.pattern, "/ ", JsonQuote(redaction.replacement),
+      absl::StrAppend(out, "  redact /", redaction.pattern, "/ ", JsonQuote(redaction.replacement),
                       "\n");
     }
     for (const auto& [name, value] : rule.obligations.limits) {
-      absl::StrAppend(&out, "  limit ", name, " ", value, "\n");
+      absl::StrAppend(out, "  limit ", name, " ", value, "\n");
     }
     if (rule.obligations.log != LogLevel::kNone) {
-      absl::StrAppend(&out, "  log ", LogLevelName(rule.obligations.log), "\n");
+      absl::StrAppend(out, "  log ", LogLevelName(rule.obligations.log), "\n");
     }
+    sink->Flush();
   }
-  return out;
+}
+
+uint64_t ProgramHash(const Program& program) {
+  DumpSink sink(/*hash_only=*/true);
+  DumpProgramTo(program, &sink);
+  return sink.Hash();
+}
+
+}  // namespace
+
+std::string DumpProgram(const Program& program) {
+  DumpSink sink(/*hash_only=*/false);
+  DumpProgramTo(program, &sink);
+  return sink.TakeText();
 }
 
 }  // namespace ward::internal
