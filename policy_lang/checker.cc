@@ -151,6 +151,9 @@ struct RuleScope {
   std::optional<SubjectKind> subject_kind;  // nullopt for `any`
   std::string resource_type;
   bool resource_type_known = false;
+  // The condition being checked is the `when` of a forbid or a require_approval: a guard
+  // there switches the rule off when the value is absent, which a fix should say.
+  bool restricting_when = false;
 };
 
 class Checker {
@@ -377,7 +380,9 @@ class Checker {
     // read in `unless`.
     Presence proven_by_when;
     if (rule.when) {
-      out.when = CheckCondition(*rule.when, scope, {}, &proven_by_when);
+      RuleScope when_scope = scope;
+      when_scope.restricting_when = out.effect != RuleEffect::kPermit;
+      out.when = CheckCondition(*rule.when, when_scope, {}, &proven_by_when);
       out.when_text = ConditionText(*rule.when);
     }
     if (rule.unless) {
@@ -1180,11 +1185,18 @@ class Checker {
     const std::string root_name(ast::PathRootKeyword(path.root));
     const std::string test =
         enclosing_test_ != nullptr ? ConditionText(*enclosing_test_) : ConditionText(path);
+    std::string fail_closed;
+    if (scope.restricting_when) {
+      fail_closed = absl::StrCat(
+          ". In this rule's `when` that guard turns the rule off when `", root_name, ".", name,
+          "` is absent; for the rule to hold then, test the opposite in `unless` instead: `unless ",
+          root_name, " has ", name, " and <the opposite test>`");
+    }
     Error(path.span.begin,
           absl::StrCat("`", root_name, ".", name, "` ", reason,
                        "; reading it without a guard fails at run time. Test it first, earlier "
                        "in the same `and` chain: `",
-                       root_name, " has ", name, " and ", test, "`"));
+                       root_name, " has ", name, " and ", test, "`", fail_closed));
     return false;
   }
 

@@ -249,6 +249,15 @@ TEST(PresenceTest, UnguardedReadsOfWhatMayBeAbsentAreErrorsThatSpellTheFix) {
               ElementsAre(HasSubstr("`subject.expires_at` is optional")));
 }
 
+TEST(PresenceTest, TheFixInARestrictingWhenSaysHowToFailClosed) {
+  // A guard in the `when` of a forbid turns it off when the value is absent: say so.
+  EXPECT_THAT(TypedErrors("forbid user to invoke on tool when context.channel != \"web\";"),
+              ElementsAre(HasSubstr("test the opposite in `unless` instead: `unless context has "
+                                    "channel and <the opposite test>`")));
+  EXPECT_THAT(TypedErrors("permit user to invoke on tool when context.channel == \"web\";"),
+              ElementsAre(testing::Not(HasSubstr("unless"))));
+}
+
 TEST(PresenceTest, RequiredAttributesNeedNoGuard) {
   EXPECT_THAT(TypedErrors("permit user to invoke on tool when subject.clearance > 1 and "
                           "resource.risk == \"low\" and subject.id == \"u1\" and "
