@@ -613,8 +613,8 @@ ward::AttributeMap AttributesOf(const ward::AttributeSpecs& declared,
                                 const ward::internal::Program& program, int variant) {
   ward::AttributeMap attributes;
   int i = 0;
-  for (const auto& [name, type] : declared) {
-    if ((i++ + variant) % 5 != 4) attributes[name] = ValueOf(type, program, variant + i);
+  for (const auto& [name, spec] : declared) {
+    if ((i++ + variant) % 5 != 4) attributes[name] = ValueOf(spec.type, program, variant + i);
   }
   return attributes;
 }

@@ -12,18 +12,21 @@
 
 namespace {
 
+// Typed (its reads guarded), so that the one evaluation error left, reading the attributes of
+// a resource neither stored nor described inline, is what fuzzed requests reach.
 constexpr char kPolicy[] = R"(schema {
-  user { clearance: int, tags: set<string> }
+  user { clearance: int, tags?: set<string> }
   agent { task_scope: set<string> }
-  resource tool { risk: string, min_clearance: int, opened: timestamp }
+  resource tool { risk: "low" | "high", min_clearance: int, opened?: timestamp }
   action invoke on tool
   context { approved: bool, tokens: int, when: timestamp }
 }
 permit agent to invoke on tool when resource.id in subject.task_scope;
 permit user to invoke on tool when subject.clearance >= resource.min_clearance
-  and delegator has clearance and context.when < now;
-require_approval any to invoke on tool when resource.risk == "high" unless context.approved;
-forbid user to invoke on tool matching /admin.*/ unless "x" in subject.tags;
+  and delegator has clearance and context has when and context.when < now;
+require_approval any to invoke on tool when resource.risk == "high"
+  unless context has approved and context.approved;
+forbid user to invoke on tool matching /admin.*/ unless subject has tags and "x" in subject.tags;
 )";
 
 constexpr char kEntities[] = R"({"identities": [
