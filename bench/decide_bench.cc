@@ -1,6 +1,8 @@
 // Google Benchmark suites of the agentgate workload (see bench/README.md):
 //
 //   Decide/<class>/Scale<S>      a decision, per request class and mixed, 1 and 2 threads
+//   DecideLogged/<class>/Scale<S>  the same with every decision recorded in a decision log
+//                                (records formatted on the log's thread and discarded)
 //   Baseline/<class>/Scale<S>    the same checks written by hand (bench/baseline.h)
 //   HashLookup/Scale<S>          a bare hash lookup of the subject
 //   Compile/Scale<S>             the policy text to a ward::Policy
@@ -49,6 +51,8 @@ struct Prepared {
   std::string policy_text;
   std::string entities_json;
   std::unique_ptr<Engine> engine;
+  std::shared_ptr<DecisionLog> log;       // formats every record, then discards it
+  std::unique_ptr<Engine> logged_engine;  // `engine` with `log`
   std::unique_ptr<Baseline> baseline;
   std::array<std::vector<Request>, kSlices> requests;
   std::array<std::vector<BaselineRequest>, kSlices> baseline_requests;
@@ -71,12 +75,23 @@ std::unique_ptr<Prepared> Build(int scale) {
     p->error = std::string(store.status().message());
     return p;
   }
+  absl::StatusOr<std::shared_ptr<DecisionLog>> log = DecisionLog::Create(
+      CallbackSink([](absl::string_view record) { benchmark::DoNotOptimize(record.data()); }));
+  if (!log.ok()) {
+    p->error = std::string(log.status().message());
+    return p;
+  }
+  p->log = *std::move(log);
+  EngineOptions logged;
+  logged.decision_log = p->log;
+  absl::StatusOr<std::unique_ptr<Engine>> logged_engine = Engine::Create(*policy, *store, logged);
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(*policy, *std::move(store));
-  if (!engine.ok()) {
-    p->error = std::string(engine.status().message());
+  if (!engine.ok() || !logged_engine.ok()) {
+    p->error = std::string((engine.ok() ? logged_engine : engine).status().message());
     return p;
   }
   p->engine = *std::move(engine);
+  p->logged_engine = *std::move(logged_engine);
   p->baseline = std::make_unique<Baseline>(p->workload);
   for (const WorkloadRequest& r : p->workload.requests) {
     const int slice = static_cast<int>(r.request_class);
@@ -121,6 +136,33 @@ void BM_Decide(benchmark::State& state, int scale, Slice slice) {
     if (++i == requests.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+// As BM_Decide, with every decision recorded. The counters say how many records the log
+// wrote and dropped (a drop costs the decision less than a record: a run with drops understates
+// the cost).
+void BM_DecideLogged(benchmark::State& state, int scale, Slice slice) {
+  const Prepared& p = Prepare(scale);
+  if (!p.error.empty()) {
+    state.SkipWithError(p.error.c_str());
+    return;
+  }
+  const std::vector<Request>& requests = p.requests[slice];
+  Decision decision;
+  size_t i = StartIndex(state, requests.size());
+  const DecisionLogStats before = p.log->stats();
+  for (auto _ : state) {
+    p.logged_engine->Decide(requests[i], &decision);
+    benchmark::DoNotOptimize(decision.effect);
+    if (++i == requests.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    p.log->Flush().IgnoreError();
+    const DecisionLogStats after = p.log->stats();
+    state.counters["dropped"] = static_cast<double>(after.dropped - before.dropped);
+    state.counters["recorded"] = static_cast<double>(after.recorded - before.recorded);
+  }
 }
 
 void BM_Baseline(benchmark::State& state, int scale, Slice slice) {
@@ -370,6 +412,12 @@ void RegisterAll() {
                                    BM_Decide, scale, slice)
           ->Threads(1)
           ->Threads(2)
+          ->UseRealTime();
+    }
+    for (int s = 0; s < kSlices; ++s) {
+      benchmark::RegisterBenchmark(absl::StrCat("DecideLogged/", kSliceNames[s], suffix).c_str(),
+                                   BM_DecideLogged, scale, static_cast<Slice>(s))
+          ->Threads(1)
           ->UseRealTime();
     }
     for (int s = 0; s < kSlices; ++s) {

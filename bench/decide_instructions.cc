@@ -7,6 +7,10 @@
 //     build-release/bench/decide_instructions --scale 1 --rounds 5
 //   (instructions of DecideRounds) / (printed decisions) = instructions per decision
 //
+// With --decision-log, every decision is also recorded in a decision log whose sink discards
+// the records: the difference is what recording costs the deciding thread (the log's own
+// thread, which formats the records, is not in DecideRounds).
+//
 // Prints the number of decisions made in DecideRounds.
 
 #include <cstdio>
@@ -18,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "bench/workload.h"
 #include "ward/compile.h"
+#include "ward/decision_log.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
 
@@ -42,11 +47,24 @@ __attribute__((noinline)) int64_t DecideRounds(const Engine& engine,
 int main(int argc, char** argv) {
   int scale = 1;
   int rounds = 5;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool logged = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--scale" && absl::SimpleAtoi(argv[i + 1], &scale) && scale >= 1) continue;
-    if (flag == "--rounds" && absl::SimpleAtoi(argv[i + 1], &rounds) && rounds >= 1) continue;
-    std::fprintf(stderr, "usage: decide_instructions [--scale S] [--rounds N]\n");
+    if (flag == "--decision-log") {
+      logged = true;
+      continue;
+    }
+    if (i + 1 < argc) {
+      if (flag == "--scale" && absl::SimpleAtoi(argv[i + 1], &scale) && scale >= 1) {
+        ++i;
+        continue;
+      }
+      if (flag == "--rounds" && absl::SimpleAtoi(argv[i + 1], &rounds) && rounds >= 1) {
+        ++i;
+        continue;
+      }
+    }
+    std::fprintf(stderr, "usage: decide_instructions [--scale S] [--rounds N] [--decision-log]\n");
     return 2;
   }
   const ward::bench::Workload workload = ward::bench::Generate(scale, /*seed=*/1);
@@ -55,7 +73,15 @@ int main(int argc, char** argv) {
   auto entities =
       ward::EntityStore::FromJson(ward::bench::WardEntitiesJson(workload), (*policy)->schema());
   if (!entities.ok()) return 1;
-  auto engine = ward::Engine::Create(*policy, *std::move(entities));
+  ward::EngineOptions options;
+  if (logged) {
+    ward::DecisionLogOptions log_options;
+    log_options.thread_queue_bytes = size_t{1} << 28;  // never full: a drop would cost less
+    auto log = ward::DecisionLog::Create(ward::CallbackSink([](absl::string_view) {}), log_options);
+    if (!log.ok()) return 1;
+    options.decision_log = *std::move(log);
+  }
+  auto engine = ward::Engine::Create(*policy, *std::move(entities), options);
   if (!engine.ok()) return 1;
   std::vector<ward::Request> requests;
   for (const ward::bench::WorkloadRequest& r : workload.requests) {
@@ -65,5 +91,11 @@ int main(int argc, char** argv) {
   ward::bench::DecideRounds(**engine, requests, 1, &decision);  // warm-up
   const int64_t decisions = ward::bench::DecideRounds(**engine, requests, rounds, &decision);
   std::printf("%lld decisions\n", static_cast<long long>(decisions));
+  if (logged) {
+    options.decision_log->Close().IgnoreError();
+    const ward::DecisionLogStats stats = options.decision_log->stats();
+    std::printf("%llu recorded, %llu dropped\n", static_cast<unsigned long long>(stats.recorded),
+                static_cast<unsigned long long>(stats.dropped));
+  }
   return 0;
 }

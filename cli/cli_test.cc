@@ -13,6 +13,7 @@ namespace {
 using ward::cli_testing::Outcome;
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class CliTest : public ward::cli_testing::CommandTest {
@@ -144,6 +145,52 @@ TEST_F(CliTest, EvalRequestsExitsZeroWhenEveryLineIsValid) {
   Write("requests.jsonl", std::string(kRequestT1) + "\n" + kRequestT9 + "\n");
   Outcome run = Ward(EvalArgs() + " --requests " + Path("requests.jsonl"));
   EXPECT_EQ(run.exit_code, 0) << run.err;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(CliTest, EvalRecordsEveryDecisionInTheDecisionLog) {
+  Write("requests.jsonl", std::string(kRequestT1) + "\n" + kRequestT9 + "\n{not json}\n");
+  Outcome run = Ward(EvalArgs() + " --requests " + Path("requests.jsonl") + " --decision-log " +
+                     Path("decisions.log"));
+  EXPECT_EQ(run.exit_code, 2) << run.err;  // the bad line
+  // Two decisions, two records; the line that is not a request is no decision.
+  std::vector<std::string> records = Lines(Read("decisions.log"));
+  ASSERT_EQ(records.size(), 2u) << Read("decisions.log");
+  EXPECT_THAT(records[0], StartsWith(R"({"v":1,"decision_id":")"));
+  EXPECT_THAT(records[0], HasSubstr(R"("effect":"ALLOW")"));
+  EXPECT_THAT(records[1], HasSubstr(R"("effect":"DENY","reason":"no_matching_permit")"));
+  EXPECT_THAT(records[1], HasSubstr(R"("level":"summary")"));
+  EXPECT_THAT(records[1], Not(HasSubstr(R"("context")")));
+
+  // A second run appends; at level full every record carries args and context.
+  run = Ward(EvalArgs() + " --request - --decision-log " + Path("decisions.log") +
+                 " --decision-log-level full",
+             kRequestT9);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  records = Lines(Read("decisions.log"));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_THAT(records[2], HasSubstr(R"("level":"full","args":{},"context":{}})"));
+}
+
+TEST_F(CliTest, DecisionLogOptionErrors) {
+  Outcome run = Ward(EvalArgs() + " --request - --decision-log-level full", kRequestT1);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("--decision-log-level needs --decision-log FILE"));
+  run = Ward(
+      EvalArgs() + " --request - --decision-log " + Path("d.log") + " --decision-log-level loud",
+      kRequestT1);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("`loud` is not a level; use none, summary or full"));
+  run = Ward(EvalArgs() + " --request - --decision-log " + Path("missing/dir/d.log"), kRequestT1);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("cannot open the decision log"));
+  EXPECT_EQ(run.out, "");  // nothing decided
 }
 
 TEST_F(CliTest, EvalWithAnInvalidPolicyExitsOne) {

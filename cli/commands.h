@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "cli/command.h"
+#include "ward/decision_log.h"
 #include "ward/diagnostics.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
@@ -60,6 +61,14 @@ std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
 // Reads key files (PEM text); prints the error to stderr and returns false on error.
 bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems);
 
+// The options --decision-log FILE and --decision-log-level LEVEL, for the commands that decide.
+std::vector<OptionSpec> DecisionLogOptionSpecs();
+// The decision log those options ask for into `log` (null when --decision-log is not given).
+// Returns kExitOk, or the exit code after printing the error.
+int OpenDecisionLogOption(const Invocation& call, std::shared_ptr<DecisionLog>* log);
+// Closes `log` (when not null): writes what is queued and prints to stderr its sink's error
+// and the number of records it dropped, if any. False when there was either.
+bool CloseDecisionLog(const Invocation& call, DecisionLog* log);
 // Loads an entity file against `schema`; prints the error to stderr and returns false on
 // error. Warnings go to `warnings` when it is not null.
 bool LoadEntityFile(const std::string& path, const Schema& schema, EntityStore* store,

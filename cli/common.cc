@@ -53,6 +53,66 @@ bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now) {
   return true;
 }
 
+std::vector<OptionSpec> DecisionLogOptionSpecs() {
+  return {
+      {"decision-log", "FILE", false,
+       "append a record of every decision to FILE, one JSON object per line "
+       "(docs/decision-logs.md)"},
+      {"decision-log-level", "LEVEL", false,
+       "the least level a decision is recorded at: `summary` (the default), `full` (with the "
+       "request's args and context: what `ward replay` needs) or `none` (only what the policy's "
+       "log(...) asks for, and every DENY and NEEDS_APPROVAL)"},
+  };
+}
+
+int OpenDecisionLogOption(const Invocation& call, std::shared_ptr<DecisionLog>* log) {
+  log->reset();
+  if (!call->Has("decision-log")) {
+    if (call->Has("decision-log-level")) {
+      return call.UsageError("--decision-log-level needs --decision-log FILE");
+    }
+    return kExitOk;
+  }
+  DecisionLogOptions options;
+  if (call->Has("decision-log-level")) {
+    const std::string level = call->Get("decision-log-level");
+    const std::optional<LogLevel> parsed = LogLevelFromName(level);
+    if (!parsed.has_value()) {
+      return call.UsageError(absl::StrFormat(
+          "--decision-log-level: `%s` is not a level; use none, summary or full", level));
+    }
+    options.min_level = *parsed;
+  }
+  const std::string path = call->Get("decision-log");
+  absl::StatusOr<std::unique_ptr<DecisionLogSink>> sink = OpenFileSink(path);
+  if (!sink.ok()) {
+    return call.InputError(sink.status().message());
+  }
+  absl::StatusOr<std::shared_ptr<DecisionLog>> opened =
+      DecisionLog::Create(*std::move(sink), options);
+  if (!opened.ok()) {
+    return call.InputError(opened.status().message());
+  }
+  *log = *std::move(opened);
+  return kExitOk;
+}
+
+bool CloseDecisionLog(const Invocation& call, DecisionLog* log) {
+  if (log == nullptr) return true;
+  bool clean = true;
+  if (absl::Status closed = log->Close(); !closed.ok()) {
+    call.InputError(
+        absl::StrCat("decision log ", call->Get("decision-log"), ": ", closed.message()));
+    clean = false;
+  }
+  if (const uint64_t dropped = log->stats().dropped; dropped > 0) {
+    call.InputError(absl::StrCat("decision log ", call->Get("decision-log"), ": ", dropped,
+                                 " records dropped (the queue was full)"));
+    clean = false;
+  }
+  return clean;
+}
+
 std::shared_ptr<const Policy> LoadPolicyFiles(const std::vector<std::string>& paths,
                                               bool print_warnings) {
   std::vector<Diagnostic> diagnostics;

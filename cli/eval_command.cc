@@ -20,7 +20,7 @@ namespace ward::cli {
 namespace {
 
 std::vector<OptionSpec> EvalOptions() {
-  return {
+  std::vector<OptionSpec> options = {
       {"policy", "FILE", true, "a policy source; several form one policy set"},
       {"bundle", "FILE", false, "a compiled bundle (`ward compile`) instead of --policy"},
       {"entities", "FILE", false, "the entity file (identities and resources)"},
@@ -33,6 +33,8 @@ std::vector<OptionSpec> EvalOptions() {
       {"trust", "NAME.pub", true,
        "load --bundle only if it is signed by this public key (`ward compile --sign`)"},
   };
+  for (OptionSpec& spec : DecisionLogOptionSpecs()) options.push_back(std::move(spec));
+  return options;
 }
 
 void PrintDecision(const Engine& engine, const Request& request, bool explain) {
@@ -94,6 +96,8 @@ int DecideLines(const Engine& engine, const std::string& path, bool explain) {
   return exit_code;
 }
 
+int DecideRequests(const Invocation& parsed, const Engine& engine, bool explain);
+
 int Decide(const Invocation& parsed, bool explain) {
   const std::string& name = parsed.command().name;
   if (parsed->Has("policy") == parsed->Has("bundle")) {
@@ -106,6 +110,10 @@ int Decide(const Invocation& parsed, bool explain) {
   if (parsed->Has("trust") && !parsed->Has("bundle")) {
     return parsed.UsageError("--trust checks the signature of --bundle; there is none");
   }
+  EngineOptions options;
+  if (const int opened = OpenDecisionLogOption(parsed, &options.decision_log); opened != kExitOk) {
+    return opened;
+  }
   std::shared_ptr<const Policy> policy =
       parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"), parsed->GetAll("trust"))
                             : LoadPolicyFiles(parsed->GetAll("policy"), false);
@@ -115,7 +123,6 @@ int Decide(const Invocation& parsed, bool explain) {
       !LoadEntityFile(parsed->Get("entities"), policy->schema(), &entities, nullptr)) {
     return kExitInvalidInput;
   }
-  EngineOptions options;
   if (!ReadKeyFiles(parsed->GetAll("approval-key"), &options.approval_keys)) {
     return kExitInvalidInput;
   }
@@ -125,8 +132,16 @@ int Decide(const Invocation& parsed, bool explain) {
     absl::FPrintF(stderr, "ward %s: %s\n", name, engine.status().message());
     return kExitInvalidInput;
   }
+  const int exit_code = DecideRequests(parsed, **engine, explain);
+  if (!CloseDecisionLog(parsed, options.decision_log.get()) && exit_code == kExitOk) {
+    return kExitInvalidInput;
+  }
+  return exit_code;
+}
 
-  if (parsed->Has("requests")) return DecideLines(**engine, parsed->Get("requests"), explain);
+int DecideRequests(const Invocation& parsed, const Engine& engine, bool explain) {
+  const std::string& name = parsed.command().name;
+  if (parsed->Has("requests")) return DecideLines(engine, parsed->Get("requests"), explain);
 
   const std::string path = parsed->Get("request");
   const RequestLimits limits;
@@ -141,7 +156,7 @@ int Decide(const Invocation& parsed, bool explain) {
                   request.status().message());
     return kExitUsage;
   }
-  PrintDecision(**engine, *request, explain);
+  PrintDecision(engine, *request, explain);
   return kExitOk;
 }
 
@@ -153,7 +168,8 @@ Command* NewEvalCommand(bool explain) {
   command->name = explain ? "explain" : "eval";
   command->synopsis =
       "(--policy FILE... | --bundle FILE [--trust NAME.pub]) [--entities FILE] "
-      "(--request FILE | --requests FILE) [--approval-key NAME.pub]";
+      "(--request FILE | --requests FILE) [--approval-key NAME.pub] "
+      "[--decision-log FILE [--decision-log-level LEVEL]]";
   command->summary = explain ? "decide requests; print each decision and its trace"
                              : "decide requests; print each decision as one line of JSON";
   command->description =

@@ -12,7 +12,7 @@ const Command& ReplCommand() {
     command->name = "repl";
     command->synopsis =
         "[--policy FILE...] [--entities FILE] [--approval-key NAME.pub...] "
-        "[--approver-key NAME.key]";
+        "[--approver-key NAME.key] [--decision-log FILE [--decision-log-level LEVEL]]";
     command->summary = "an interactive session: decide, explain, edit rules and identities";
     command->description =
         "An interactive session: decide requests typed on one line, explain them, approve them "
@@ -26,6 +26,7 @@ const Command& ReplCommand() {
         {"approver-key", "NAME.key", false,
          "the private key `:approve` signs grants with (its public key is trusted too)"},
     };
+    for (OptionSpec& spec : DecisionLogOptionSpecs()) command->options.push_back(std::move(spec));
     command->positional_hint = "policy files go after --policy";
     command->run = RunRepl;
     return command;

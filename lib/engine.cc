@@ -1,5 +1,6 @@
 #include "ward/engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 
@@ -17,11 +18,16 @@
 namespace ward {
 
 struct Engine::Snapshot {
-  Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities, uint64_t e)
-      : policy(std::move(p)), layout(internal::ProgramOf(*policy), std::move(entities)), epoch(e) {}
+  Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities,
+           std::shared_ptr<DecisionLog> l, uint64_t e)
+      : policy(std::move(p)),
+        layout(internal::ProgramOf(*policy), std::move(entities)),
+        log(std::move(l)),
+        epoch(e) {}
 
   std::shared_ptr<const Policy> policy;
   internal::EntityLayout layout;
+  std::shared_ptr<DecisionLog> log;  // null when decisions are not recorded
   uint64_t epoch;
 };
 
@@ -64,8 +70,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Pol
   }
   auto snapshot = std::make_shared<const Snapshot>(
       std::move(policy), std::make_shared<const EntityStore>(std::move(entities)),
-      next_epoch.fetch_add(1));
-  return std::unique_ptr<Engine>(new Engine(std::move(snapshot), std::move(approvals)));
+      options.decision_log, next_epoch.fetch_add(1));
+  auto engine = std::unique_ptr<Engine>(new Engine(std::move(snapshot), std::move(approvals)));
+  engine->decision_log_ = options.decision_log;
+  return engine;
 }
 
 std::shared_ptr<const Engine::Snapshot> Engine::Load() const {
@@ -87,7 +95,7 @@ const Engine::Snapshot& Engine::Pin(Decision* out) const {
 void Engine::Publish(std::shared_ptr<const Policy> policy,
                      std::shared_ptr<const EntityStore> entities) {
   auto snapshot = std::make_shared<const Snapshot>(std::move(policy), std::move(entities),
-                                                   next_epoch.fetch_add(1));
+                                                   decision_log_, next_epoch.fetch_add(1));
   const uint64_t epoch = snapshot->epoch;
   std::atomic_store_explicit(&snapshot_, std::move(snapshot), std::memory_order_release);
   epoch_.store(epoch, std::memory_order_release);
@@ -110,8 +118,23 @@ Decision Engine::Explain(const Request& request, Trace* trace) const {
 }
 
 void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) const {
-  if (trace != nullptr) *trace = Trace();
   const Snapshot& snapshot = Pin(out);
+  if (snapshot.log == nullptr) {
+    DecideWith(snapshot, request, out, trace);
+    return;
+  }
+  // The snapshot stays pinned by `out` while it is decided, and with it the log.
+  DecisionLog& log = *snapshot.log;
+  const int64_t start = absl::GetCurrentTimeNanos();
+  DecideWith(snapshot, request, out, trace);
+  const int64_t end = absl::GetCurrentTimeNanos();
+  log.Record(request, *out, absl::FromUnixNanos(end),
+             absl::Nanoseconds(std::max<int64_t>(end - start, 0)));
+}
+
+void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,
+                        Trace* trace) const {
+  if (trace != nullptr) *trace = Trace();
   const internal::Program& program = internal::ProgramOf(*snapshot.policy);
   out->policy_hash = program.hash;
   const absl::Time now = request.now.has_value() ? *request.now : absl::Now();
@@ -157,6 +180,15 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
 }
 
 size_t Engine::used_grant_count() const { return approvals_->used.size(); }
+
+void Engine::SetDecisionLog(std::shared_ptr<DecisionLog> log) {
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  decision_log_ = std::move(log);
+  std::shared_ptr<const Snapshot> current = Load();
+  Publish(current->policy, current->layout.shared_store());
+}
+
+std::shared_ptr<DecisionLog> Engine::decision_log() const { return Load()->log; }
 
 absl::Status Engine::Reload(std::shared_ptr<const Policy> policy) {
   if (policy == nullptr) return absl::InvalidArgumentError("no policy given");

@@ -350,6 +350,82 @@ WARD_API ward_status ward_engine_remove_resource(ward_engine* engine, const char
                                                  ward_error** error);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Decision logs                                                                             */
+/* Every decision of an engine recorded as one JSON object per line, schema version 1         */
+/* (docs/decision-logs.md), handed to a file, the standard output or a callback by a thread   */
+/* of the log's own. Deciding never waits for the log: each deciding thread has a bounded     */
+/* queue, and a record that does not fit is dropped and counted (ward_logger_stats).    */
+
+typedef struct ward_logger ward_logger;
+
+/* The least level a decision is recorded at (a decision's own level is its log(...)
+ * obligation on ALLOW, summary otherwise; the record takes the higher). */
+typedef enum ward_log_floor {
+  /* The default: every decision, with its args and context when its level is full. */
+  WARD_LOG_FLOOR_SUMMARY = 0,
+  /* Only the ALLOWs whose policy asks for a log, and every DENY and NEEDS_APPROVAL. */
+  WARD_LOG_FLOOR_NONE = 1,
+  /* Every decision with its args and context (what `ward replay` needs). */
+  WARD_LOG_FLOOR_FULL = 2
+} ward_log_floor;
+
+/* Zero-initialise (`ward_logger_options o = {0};`) for the defaults, or pass NULL. */
+typedef struct ward_logger_options {
+  ward_log_floor floor;
+  /* The bytes of queue each deciding thread gets (a summary record takes 100-300); 0: 4 MiB. */
+  size_t thread_queue_bytes;
+  /* A label written as `revision` in every record (a bundle's build id); empty for none. */
+  ward_str revision;
+  /* For a file: rotate it when it would grow past this many bytes (0: 100 MiB; UINT64_MAX:
+   * never), keeping this many rotated files PATH.1 ... PATH.N (0: 5). */
+  uint64_t max_file_bytes;
+  uint32_t max_files;
+} ward_logger_options;
+
+/* Called on the log's thread with one record (a JSON object, without a line break, not
+ * NUL-terminated), valid during the call only. It must not call ward_logger_flush,
+ * _close or _free on its own log. */
+typedef void (*ward_logger_callback)(void* user_data, const char* record, size_t len);
+
+/* A log that appends to the file at `path` (created when absent); WARD_ERR_IO when it cannot
+ * be opened. */
+WARD_API ward_status ward_logger_open_file(const char* path,
+                                                 const ward_logger_options* options,
+                                                 ward_logger** out, ward_error** error);
+/* A log that writes to the standard output. */
+WARD_API ward_status ward_logger_open_stdout(const ward_logger_options* options,
+                                                   ward_logger** out, ward_error** error);
+/* A log that hands each record to `callback` with `user_data`. */
+WARD_API ward_status ward_logger_open_callback(ward_logger_callback callback,
+                                                     void* user_data,
+                                                     const ward_logger_options* options,
+                                                     ward_logger** out, ward_error** error);
+/* Records every later decision of `engine` to `log`; NULL stops recording. The engine holds
+ * the log as long as it uses it: the caller may free its handle at once. */
+WARD_API ward_status ward_engine_set_logger(ward_engine* engine, ward_logger* log,
+                                                  ward_error** error);
+/* Waits until every record queued before the call is written and the sink flushed.
+ * WARD_ERR_IO when the sink reported an error (the last one is the message). */
+WARD_API ward_status ward_logger_flush(ward_logger* log, ward_error** error);
+/* Writes what is queued and stops the log's thread; later decisions are not recorded, even
+ * by engines that hold the log. Idempotent. WARD_ERR_IO as ward_logger_flush. */
+WARD_API ward_status ward_logger_close(ward_logger* log, ward_error** error);
+
+typedef struct ward_logger_stats {
+  uint64_t recorded;         /* queued */
+  uint64_t dropped;          /* refused because the deciding thread's queue was full */
+  uint64_t written;          /* accepted by the sink */
+  uint64_t failed;           /* refused by the sink */
+  uint64_t max_queued_bytes; /* the most bytes ever waiting in one thread's queue */
+} ward_logger_stats;
+
+/* The log's counts so far (all 0 for NULL). */
+WARD_API ward_logger_stats ward_logger_get_stats(const ward_logger* log);
+/* Releases the caller's hold on the log; it closes once nothing else holds it: no engine, and
+ * no ward_decision last decided by an engine that recorded to it. */
+WARD_API void ward_logger_free(ward_logger* log);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Requests                                                                                  */
 
 /* The types of a context or args entry or an inline resource attribute. 0 is no type:

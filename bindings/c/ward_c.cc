@@ -2,7 +2,9 @@
 // a C caller cannot handle one, and an exception crossing the boundary would terminate the
 // process.
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -29,6 +31,7 @@
 #include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/decision.h"
+#include "ward/decision_log.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
 #include "ward/errors.h"
@@ -83,6 +86,10 @@ struct ward_policy {
 
 struct ward_engine {
   std::unique_ptr<ward::Engine> engine;
+};
+
+struct ward_logger {
+  std::shared_ptr<ward::DecisionLog> log;
 };
 
 struct ward_decision {
@@ -1200,6 +1207,136 @@ uint64_t ward_engine_policy_hash(const ward_engine* engine) {
     return 0;
   }
 }
+
+namespace {
+
+ward::DecisionLogOptions LogOptions(const ward_logger_options* options, Failure* failure) {
+  ward::DecisionLogOptions converted;
+  if (options == nullptr) return converted;
+  switch (Raw(options->floor)) {
+    case WARD_LOG_FLOOR_SUMMARY:
+      converted.min_level = ward::LogLevel::kSummary;
+      break;
+    case WARD_LOG_FLOOR_NONE:
+      converted.min_level = ward::LogLevel::kNone;
+      break;
+    case WARD_LOG_FLOOR_FULL:
+      converted.min_level = ward::LogLevel::kFull;
+      break;
+    default:
+      Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`floor` is not a ward_log_floor");
+      return converted;
+  }
+  if (options->thread_queue_bytes != 0) {
+    converted.thread_queue_bytes = options->thread_queue_bytes;
+  }
+  if (!ValidText(options->revision.data, options->revision.len)) {
+    Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`revision` is NULL with a non-zero length");
+    return converted;
+  }
+  converted.revision = std::string(View(options->revision.data, options->revision.len));
+  return converted;
+}
+
+void OpenLog(std::unique_ptr<ward::DecisionLogSink> sink, const ward_logger_options* options,
+             ward_logger** out, Failure* failure) {
+  const ward::DecisionLogOptions converted = LogOptions(options, failure);
+  if (failure->status != WARD_OK) return;
+  absl::StatusOr<std::shared_ptr<ward::DecisionLog>> log =
+      ward::DecisionLog::Create(std::move(sink), converted);
+  if (!log.ok()) return FailWith(failure, log.status(), WARD_ERR_INVALID_ARGUMENT);
+  *out = new ward_logger{*std::move(log)};
+}
+
+}  // namespace
+
+ward_status ward_logger_open_file(const char* path, const ward_logger_options* options,
+                                  ward_logger** out, ward_error** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (path == nullptr || out == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`path` and `out` must not be NULL");
+    }
+    ward::FileSinkOptions file;
+    if (options != nullptr && options->max_file_bytes != 0) {
+      file.max_bytes = options->max_file_bytes == UINT64_MAX ? 0 : options->max_file_bytes;
+    }
+    if (options != nullptr && options->max_files != 0) {
+      file.max_files = static_cast<int>(std::min<uint32_t>(options->max_files, 1000));
+    }
+    absl::StatusOr<std::unique_ptr<ward::DecisionLogSink>> sink = ward::OpenFileSink(path, file);
+    if (!sink.ok()) return Fail(failure, WARD_ERR_IO, sink.status().message());
+    OpenLog(*std::move(sink), options, out, failure);
+  });
+}
+
+ward_status ward_logger_open_stdout(const ward_logger_options* options, ward_logger** out,
+                                    ward_error** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (out == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`out` must not be NULL");
+    OpenLog(ward::StdoutSink(), options, out, failure);
+  });
+}
+
+ward_status ward_logger_open_callback(ward_logger_callback callback, void* user_data,
+                                      const ward_logger_options* options, ward_logger** out,
+                                      ward_error** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&](Failure* failure) {
+    if (callback == nullptr || out == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`callback` and `out` must not be NULL");
+    }
+    OpenLog(ward::CallbackSink([callback, user_data](absl::string_view record) {
+              callback(user_data, record.data(), record.size());
+            }),
+            options, out, failure);
+  });
+}
+
+ward_status ward_engine_set_logger(ward_engine* engine, ward_logger* log, ward_error** error) {
+  return Guard(error, [&](Failure* failure) {
+    if (engine == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`engine` must not be NULL");
+    }
+    engine->engine->SetDecisionLog(log == nullptr ? nullptr : log->log);
+  });
+}
+
+ward_status ward_logger_flush(ward_logger* log, ward_error** error) {
+  return Guard(error, [&](Failure* failure) {
+    if (log == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`log` must not be NULL");
+    if (absl::Status status = log->log->Flush(); !status.ok()) {
+      Fail(failure, WARD_ERR_IO, status.message());
+    }
+  });
+}
+
+ward_status ward_logger_close(ward_logger* log, ward_error** error) {
+  return Guard(error, [&](Failure* failure) {
+    if (log == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`log` must not be NULL");
+    if (absl::Status status = log->log->Close(); !status.ok()) {
+      Fail(failure, WARD_ERR_IO, status.message());
+    }
+  });
+}
+
+ward_logger_stats ward_logger_get_stats(const ward_logger* log) {
+  ward_logger_stats stats = {0, 0, 0, 0, 0};
+  if (log == nullptr) return stats;
+  try {
+    const ward::DecisionLogStats counts = log->log->stats();
+    stats.recorded = counts.recorded;
+    stats.dropped = counts.dropped;
+    stats.written = counts.written;
+    stats.failed = counts.failed;
+    stats.max_queued_bytes = counts.max_queued_bytes;
+  } catch (...) {
+  }
+  return stats;
+}
+
+void ward_logger_free(ward_logger* log) { delete log; }
 
 size_t ward_engine_used_grant_count(const ward_engine* engine) {
   if (engine == nullptr) return 0;

@@ -2059,6 +2059,105 @@ static void test_stream_redaction(void) {
   }
 }
 
+/* What a callback log received. */
+struct collected {
+  int count;
+  char last[2048];
+  size_t last_len;
+};
+
+static void collect(void* user_data, const char* record, size_t len) {
+  struct collected* into = (struct collected*)user_data;
+  ++into->count;
+  into->last_len = len < sizeof into->last ? len : sizeof into->last;
+  memcpy(into->last, record, into->last_len);
+}
+
+static void test_decision_logs(void) {
+  ward_engine* engine = make_engine();
+  ward_decision* d = ward_decision_new();
+  ward_logger* log = NULL;
+  ward_logger_options options;
+  ward_logger_stats stats;
+  ward_error* error = NULL;
+  struct collected seen;
+  ward_request r = request_of(WARD_KIND_USER, "u1", "d1");
+  char path[256];
+  FILE* file;
+  int lines = 0;
+  int c;
+
+  memset(&seen, 0, sizeof seen);
+  memset(&options, 0, sizeof options);
+  options.revision = ward_str_of("build-7");
+  CHECK_STATUS(ward_logger_open_callback(collect, &seen, &options, &log, &error), WARD_OK);
+  CHECK(log != NULL);
+  CHECK_STATUS(ward_engine_set_logger(engine, log, &error), WARD_OK);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_ALLOW);
+  /* The engine holds the log: the caller's handle may go first. */
+  CHECK_STATUS(ward_logger_flush(log, &error), WARD_OK);
+  CHECK(seen.count == 1);
+  CHECK(contains(seen.last, seen.last_len, "\"v\":1,\"decision_id\":\""));
+  CHECK(contains(seen.last, seen.last_len, "\"revision\":\"build-7\""));
+  CHECK(contains(seen.last, seen.last_len, "\"rules\":[\"cleared-read\"]"));
+  /* cleared-read asks for log(full): the record has the context. */
+  CHECK(contains(seen.last, seen.last_len, "\"level\":\"full\",\"args\":{},\"context\":{}"));
+  stats = ward_logger_get_stats(log);
+  CHECK(stats.recorded == 1 && stats.written == 1 && stats.dropped == 0 && stats.failed == 0);
+  CHECK_STATUS(ward_engine_set_logger(engine, NULL, &error), WARD_OK);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK_STATUS(ward_logger_close(log, &error), WARD_OK);
+  CHECK(seen.count == 1);
+  ward_logger_free(log);
+
+  /* A file log, at the full floor: a DENY carries its context too. */
+  snprintf(path, sizeof path, "%s/ward_c_test_%ld.log",
+           getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid());
+  remove(path);
+  options.floor = WARD_LOG_FLOOR_FULL;
+  CHECK_STATUS(ward_logger_open_file(path, &options, &log, &error), WARD_OK);
+  CHECK_STATUS(ward_engine_set_logger(engine, log, &error), WARD_OK);
+  ward_logger_free(log); /* the engine still holds it */
+  r = request_of(WARD_KIND_USER, "u2", "d1");
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_effect(d) == WARD_DENY);
+  /* The last holders (the engine, and the decision, which keeps what it was decided with):
+   * the log is closed and written. */
+  ward_engine_free(engine);
+  ward_decision_free(d);
+  file = fopen(path, "r");
+  CHECK(file != NULL);
+  if (file != NULL) {
+    while ((c = fgetc(file)) != EOF) lines += c == '\n';
+    fclose(file);
+  }
+  CHECK(lines == 2);
+  remove(path);
+
+  /* Bad arguments. */
+  CHECK_STATUS(ward_logger_open_callback(NULL, NULL, NULL, &log, &error),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK(log == NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_logger_open_file("/nonexistent-dir/x.log", NULL, &log, &error),
+               WARD_ERR_IO);
+  CHECK(error != NULL && strstr(ward_error_message(error), "/nonexistent-dir/x.log") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  memset(&options, 0, sizeof options);
+  memcpy(&options.floor, &(int){7}, sizeof(int));
+  CHECK_STATUS(ward_logger_open_stdout(&options, &log, &error), WARD_ERR_INVALID_ARGUMENT);
+  ward_error_free(error);
+  CHECK_STATUS(ward_logger_flush(NULL, NULL), WARD_ERR_INVALID_ARGUMENT);
+  CHECK_STATUS(ward_engine_set_logger(NULL, NULL, NULL), WARD_ERR_INVALID_ARGUMENT);
+  stats = ward_logger_get_stats(NULL);
+  CHECK(stats.recorded == 0 && stats.written == 0);
+  ward_logger_free(NULL);
+}
+
 int main(void) {
   test_names();
   test_null_handles();
@@ -2077,6 +2176,7 @@ int main(void) {
   test_bad_keys();
   test_signed_bundles();
   test_stream_redaction();
+  test_decision_logs();
   if (failures != 0) {
     fprintf(stderr, "%d of %d check(s) failed\n", failures, checks);
     return 1;

@@ -191,6 +191,38 @@ export interface GrantOptions {
   jti?: string;
 }
 
+export interface DecisionLogOptions {
+  /** The least level a decision is recorded at (default 'summary'). */
+  level?: 'none' | 'summary' | 'full';
+  /** Bytes of queue per deciding thread (default 4 MiB). */
+  threadQueueBytes?: number;
+  /** A label written as `revision` in every record. */
+  revision?: string;
+  /** For a file: rotate past this size (default 100 MiB; 0 never), keeping maxFiles (5). */
+  maxFileBytes?: number;
+  maxFiles?: number;
+}
+
+export interface DecisionLogStats {
+  recorded: number;
+  dropped: number;
+  written: number;
+  failed: number;
+  maxQueuedBytes: number;
+}
+
+/** Every decision of the engines it is given to, one JSON object per line (schema v1). */
+export class DecisionLog {
+  private constructor();
+  static toFile(path: string, options?: DecisionLogOptions): DecisionLog;
+  static toStdout(options?: DecisionLogOptions): DecisionLog;
+  /** `callback` runs on the main thread with each record (one JSON object as a string). */
+  static toCallback(callback: (record: string) => void, options?: DecisionLogOptions): DecisionLog;
+  flush(): void;
+  close(): void;
+  readonly stats: DecisionLogStats;
+}
+
 export class Engine {
   private constructor();
   static fromFiles(files: string | string[], options?: EngineOptions): Engine;
@@ -216,6 +248,8 @@ export class Engine {
   /** The current policy as bundle bytes (a Buffer), signed with `options.key` when given. */
   toBundle(options?: {key?: string}): Uint8Array;
   readonly warnings: Issue[];
+  /** Records every later decision in `log`; null stops recording. */
+  setDecisionLog(log: DecisionLog | null): void;
   close(): void;
   readonly closed: boolean;
 }

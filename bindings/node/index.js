@@ -898,6 +898,96 @@ function publicKeyOf(privateKey) {
   return call(() => native.publicKeyOf(privateKey));
 }
 
+// ---- Decision logs ----
+
+const kLogOptions = new Set(['level', 'threadQueueBytes', 'revision', 'maxFileBytes', 'maxFiles']);
+const kLogCreate = Symbol('ward.DecisionLog.create');
+// The native log of each DecisionLog, for Engine.setDecisionLog (never handed to users).
+const nativeLogs = new WeakMap();
+
+function logArguments(options) {
+  requireObject(options, 'options');
+  checkOptionNames(options, kLogOptions, 'options');
+  const level = options.level === undefined ? 'summary' : requireString(options.level,
+                                                                         'options.level');
+  const count = (name, fallback) => {
+    const value = options[name];
+    if (value === undefined) return fallback;
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new TypeError(`\`options.${name}\` must be a non-negative integer, got ${describe(value)}`);
+    }
+    return value;
+  };
+  const revision = options.revision === undefined ? '' : requireString(options.revision,
+                                                                       'options.revision');
+  return [level, count('threadQueueBytes', 0), revision, count('maxFileBytes', 100 * 1024 * 1024),
+          count('maxFiles', 5)];
+}
+
+/**
+ * A decision log: every decision of the engines it is given to (Engine.setDecisionLog),
+ * recorded as one JSON object per line, schema version 1 (docs/decision-logs.md), by a thread
+ * of its own. Deciding never waits for it: a record that does not fit in the deciding thread's
+ * queue is dropped and counted (stats). Options: level (the least level recorded: 'summary',
+ * 'full' with the request's args and context, or 'none'), threadQueueBytes, revision (a label
+ * in every record), and for files maxFileBytes (rotate past it; 0 never) and maxFiles.
+ */
+class DecisionLog {
+  constructor(token, nativeLog) {
+    if (token !== kLogCreate) {
+      throw new TypeError('use DecisionLog.toFile, DecisionLog.toStdout or DecisionLog.toCallback');
+    }
+    nativeLogs.set(this, nativeLog);
+  }
+
+  /** A log appending to the file at `path`, one record per line. */
+  static toFile(path, options = {}) {
+    requireString(path, 'path');
+    const args = logArguments(options);
+    return new DecisionLog(kLogCreate, call(() => new native.NativeDecisionLog('file', path, ...args)));
+  }
+
+  /** A log writing to the standard output. */
+  static toStdout(options = {}) {
+    const args = logArguments(options);
+    return new DecisionLog(kLogCreate,
+                           call(() => new native.NativeDecisionLog('stdout', null, ...args)));
+  }
+
+  /**
+   * A log calling `callback(record)` (a string holding one JSON object) on the main thread,
+   * soon after each decision. The callback does not keep the process alive: close() the log
+   * before the process ends to deliver what is queued.
+   */
+  static toCallback(callback, options = {}) {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`\`callback\` must be a function, got ${describe(callback)}`);
+    }
+    const args = logArguments(options);
+    return new DecisionLog(kLogCreate,
+                           call(() => new native.NativeDecisionLog('callback', callback, ...args)));
+  }
+
+  /**
+   * Waits until every record made so far is written (for a callback log: handed to the main
+   * thread, where the callback runs on a later turn of the event loop). Throws an Error with
+   * code WARD_IO when the sink failed since the last flush.
+   */
+  flush() {
+    call(() => nativeLogs.get(this).flush());
+  }
+
+  /** Writes what is queued and stops the log; later decisions are not recorded. Idempotent. */
+  close() {
+    call(() => nativeLogs.get(this).close());
+  }
+
+  /** {recorded, dropped, written, failed, maxQueuedBytes} so far. */
+  get stats() {
+    return nativeLogs.get(this).stats();
+  }
+}
+
 // ---- Engines ----
 
 const kCreate = Symbol('ward.Engine.create');
@@ -1055,6 +1145,14 @@ class Engine {
     return call(() => this.#native.warnings());
   }
 
+  /** Records every later decision in `log` (a DecisionLog); null stops recording. */
+  setDecisionLog(log) {
+    if (log !== null && !(log instanceof DecisionLog)) {
+      throw new TypeError(`\`log\` must be a ward.DecisionLog or null, got ${describe(log)}`);
+    }
+    call(() => this.#native.setDecisionLog(log === null ? null : nativeLogs.get(log)));
+  }
+
   /** Releases the policy and entities; every later call throws ClosedError. Idempotent. */
   close() {
     this.#native.close();
@@ -1175,6 +1273,7 @@ module.exports = {
   version: require('./package.json').version,
   Engine,
   Decision,
+  DecisionLog,
   Redactor,
   guard,
   redact,

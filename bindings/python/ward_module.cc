@@ -30,6 +30,7 @@
 #include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/decision.h"
+#include "ward/decision_log.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
 #include "ward/redact.h"
@@ -336,6 +337,107 @@ std::string MintGrantFrom(py::handle digest, py::handle approver, py::handle key
 // ---- Engines ---------------------------------------------------------------------------------
 
 // The Python Engine: a handle on a ward::Engine that close() releases.
+// A decision log as Python holds it. The log's thread calls Python (a callback sink) with the
+// GIL, so a thread that holds the GIL must never wait for that thread: Python's last reference
+// to a log closes it with the GIL released, and flush() and close() release it too.
+class PyDecisionLog {
+ public:
+  // A sink that calls a Python function with each record; an exception it raises is reported
+  // as unraisable and counted as a failed write.
+  class CallbackSink : public DecisionLogSink {
+   public:
+    explicit CallbackSink(py::function function) : function_(std::move(function)) {}
+    ~CallbackSink() override {
+      if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+        function_.release();  // the interpreter is gone or going: leak, never touch it
+        return;
+      }
+      py::gil_scoped_acquire gil;
+      function_ = py::function();
+    }
+    absl::Status Write(absl::string_view record) override {
+      if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+        return absl::UnavailableError("the Python interpreter is exiting");
+      }
+      py::gil_scoped_acquire gil;
+      try {
+        function_(py::str(record.data(), record.size()));
+        return absl::OkStatus();
+      } catch (py::error_already_set& error) {
+        const std::string message = error.what();
+        error.discard_as_unraisable("ward decision log callback");
+        return absl::UnavailableError(absl::StrCat("the callback raised: ", message));
+      }
+    }
+
+   private:
+    py::function function_;
+  };
+
+  static std::shared_ptr<PyDecisionLog> Open(std::unique_ptr<DecisionLogSink> sink,
+                                             const std::string& level, size_t thread_queue_bytes,
+                                             const std::string& revision) {
+    DecisionLogOptions options;
+    const std::optional<LogLevel> parsed = LogLevelFromName(level);
+    if (!parsed.has_value()) {
+      throw py::value_error(
+          absl::StrFormat("level: `%s` is not a level; use none, summary or full", level));
+    }
+    options.min_level = *parsed;
+    if (thread_queue_bytes != 0) options.thread_queue_bytes = thread_queue_bytes;
+    options.revision = revision;
+    absl::StatusOr<std::shared_ptr<DecisionLog>> log =
+        DecisionLog::Create(std::move(sink), options);
+    if (!log.ok()) Raise(ErrorCategory::kInvalidArgument, log.status());
+    // Whoever lets go of the log last (the engine, a decision, this object) closes it with the
+    // GIL released, so that the log's thread can finish a callback.
+    std::shared_ptr<DecisionLog> held = *std::move(log);
+    DecisionLog* raw = held.get();
+    auto result = std::make_shared<PyDecisionLog>();
+    result->log_ = std::shared_ptr<DecisionLog>(raw, [held](DecisionLog*) mutable {
+      if (Py_IsInitialized() && PyGILState_Check()) {
+        py::gil_scoped_release release;
+        held.reset();
+      } else {
+        held.reset();
+      }
+    });
+    return result;
+  }
+
+  const std::shared_ptr<DecisionLog>& log() const { return log_; }
+
+  void Flush() {
+    absl::Status status;
+    {
+      py::gil_scoped_release release;
+      status = log_->Flush();
+    }
+    if (!status.ok()) Raise(ErrorCategory::kIo, status);
+  }
+  void Close() {
+    absl::Status status;
+    {
+      py::gil_scoped_release release;
+      status = log_->Close();
+    }
+    if (!status.ok()) Raise(ErrorCategory::kIo, status);
+  }
+  py::dict Stats() const {
+    const DecisionLogStats stats = log_->stats();
+    py::dict out;
+    out["recorded"] = stats.recorded;
+    out["dropped"] = stats.dropped;
+    out["written"] = stats.written;
+    out["failed"] = stats.failed;
+    out["max_queued_bytes"] = stats.max_queued_bytes;
+    return out;
+  }
+
+ private:
+  std::shared_ptr<DecisionLog> log_;
+};
+
 class PyEngine {
  public:
   static std::shared_ptr<PyEngine> Create(LoadedPolicy loaded, py::handle entities_path,
@@ -870,6 +972,59 @@ void DefineModule(py::module_& m) {
                              "held until finish()).")
       .def_property_readonly("held_bytes", &PyRedactor::held_bytes, "The bytes held back now.");
 
+  py::class_<PyDecisionLog, std::shared_ptr<PyDecisionLog>>(
+      m, "DecisionLog",
+      "A decision log: every decision of the engines it is given to (Engine.set_decision_log), "
+      "recorded as one JSON object per line, schema version 1 (docs/decision-logs.md), by a "
+      "thread of its own. Deciding never waits for it; a record that does not fit in the "
+      "deciding thread's queue is dropped and counted (stats).")
+      .def_static(
+          "to_file",
+          [](const std::string& path, const std::string& level, size_t thread_queue_bytes,
+             const std::string& revision, uint64_t max_file_bytes, int max_files) {
+            FileSinkOptions file;
+            file.max_bytes = max_file_bytes;
+            file.max_files = max_files;
+            absl::StatusOr<std::unique_ptr<DecisionLogSink>> sink = OpenFileSink(path, file);
+            if (!sink.ok()) Raise(ErrorCategory::kIo, sink.status());
+            return PyDecisionLog::Open(*std::move(sink), level, thread_queue_bytes, revision);
+          },
+          "path"_a, py::kw_only(), "level"_a = "summary", "thread_queue_bytes"_a = 0,
+          "revision"_a = "", "max_file_bytes"_a = uint64_t{100} << 20, "max_files"_a = 5,
+          "A log appending to the file at `path`, rotated past `max_file_bytes` (0: never). "
+          "`level` is the least level recorded: summary, full (with args and context) or none.")
+      .def_static(
+          "to_stdout",
+          [](const std::string& level, size_t thread_queue_bytes, const std::string& revision) {
+            return PyDecisionLog::Open(StdoutSink(), level, thread_queue_bytes, revision);
+          },
+          py::kw_only(), "level"_a = "summary", "thread_queue_bytes"_a = 0, "revision"_a = "",
+          "A log writing to the standard output.")
+      .def_static(
+          "to_callback",
+          [](py::function callback, const std::string& level, size_t thread_queue_bytes,
+             const std::string& revision) {
+            return PyDecisionLog::Open(
+                std::make_unique<PyDecisionLog::CallbackSink>(std::move(callback)), level,
+                thread_queue_bytes, revision);
+          },
+          "callback"_a, py::kw_only(), "level"_a = "summary", "thread_queue_bytes"_a = 0,
+          "revision"_a = "",
+          "A log calling `callback(record)` with each record (a str holding one JSON object), "
+          "on the log's thread.")
+      .def("flush", &PyDecisionLog::Flush,
+           "Waits until every record queued so far is written; OSError when the sink "
+           "failed.")
+      .def("close", &PyDecisionLog::Close,
+           "Writes what is queued and stops the log; later decisions are not recorded.")
+      .def_property_readonly("stats", &PyDecisionLog::Stats,
+                             "Counts: recorded, dropped, written, failed, max_queued_bytes.")
+      .def("__enter__", [](std::shared_ptr<PyDecisionLog> self) { return self; })
+      .def("__exit__", [](PyDecisionLog& self, py::handle, py::handle, py::handle) {
+        self.Close();
+        return false;
+      });
+
   py::class_<PyEngine, std::shared_ptr<PyEngine>>(
       m, "Engine", "Decides requests against a compiled policy set and an entity store.")
       .def_static(
@@ -983,6 +1138,16 @@ void DefineModule(py::module_& m) {
       .def("to_bundle", &PyEngine::ToBundle, py::kw_only(), "key"_a = py::none(),
            "The current policy as a bundle (as `ward compile` writes it), for from_bundle; "
            "signed with the private key `key` when given.")
+      .def(
+          "set_decision_log",
+          [](PyEngine& self, std::shared_ptr<PyDecisionLog> log) {
+            std::shared_ptr<Engine> engine = self.Get();
+            std::shared_ptr<DecisionLog> shared = log == nullptr ? nullptr : log->log();
+            py::gil_scoped_release release;
+            engine->SetDecisionLog(std::move(shared));
+          },
+          "log"_a,
+          "Records every later decision in `log` (a ward.DecisionLog); None stops recording.")
       .def("close", &PyEngine::Close, "Releases the engine; later calls raise ward.Error.")
       .def_property_readonly("closed", &PyEngine::closed)
       .def_property_readonly(

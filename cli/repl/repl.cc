@@ -37,7 +37,8 @@ void UseTerminalLocale() {
 
 int RunRepl(const Invocation& parsed) {
   // The trusted public keys, and the private key `:approve` signs with (trusted too).
-  repl::ApprovalKeys keys;
+  repl::EngineSettings settings;
+  repl::ApprovalKeys& keys = settings.keys;
   if (!ReadKeyFiles(parsed->GetAll("approval-key"), &keys.trusted)) return kExitInvalidInput;
   if (parsed->Has("approver-key")) {
     const std::string path = parsed->Get("approver-key");
@@ -59,13 +60,17 @@ int RunRepl(const Invocation& parsed) {
   const bool color = interactive && (no_color == nullptr || *no_color == '\0') &&
                      !(term != nullptr && absl::string_view(term) == "dumb");
   repl::Session session(interactive, color);
+  if (const int opened = OpenDecisionLogOption(parsed, &settings.decision_log); opened != kExitOk) {
+    return opened;
+  }
+  const std::shared_ptr<DecisionLog> decision_log = settings.decision_log;
   if (!session.Start(parsed->Has("policy") ? parsed->GetAll("policy") : std::vector<std::string>(),
-                     parsed->Get("entities"), std::move(keys))) {
+                     parsed->Get("entities"), std::move(settings))) {
     return kExitInvalidInput;
   }
   if (!interactive) {
     session.Run(repl::NewScriptReader().get());
-    return kExitOk;
+    return CloseDecisionLog(parsed, decision_log.get()) ? kExitOk : kExitInvalidInput;
   }
   UseTerminalLocale();
   std::fputs(session.Banner().c_str(), stdout);
@@ -73,7 +78,7 @@ int RunRepl(const Invocation& parsed) {
       repl::HistoryPath(),
       [&session](absl::string_view before_cursor) { return session.CompleteLine(before_cursor); });
   session.Run(reader.get());
-  return kExitOk;
+  return CloseDecisionLog(parsed, decision_log.get()) ? kExitOk : kExitInvalidInput;
 }
 
 }  // namespace ward::cli

@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_replace.h"
 #include "cli/command_test_base.h"
@@ -589,3 +591,26 @@ TEST_F(ReplScriptTest, HostileLinesNeverEndTheSession) {
 }
 
 }  // namespace
+
+TEST_F(ReplScriptTest, DecisionLogRecordsTheSessionsDecisions) {
+  const Outcome run =
+      WardIn(std::string("repl") + kExample + " --decision-log " + Path("session.log"),
+             R"(:now 2026-12-01T00:00:00Z
+agent a17 invoke tool:search on_behalf_of user:u3
+:revoke u3
+agent a17 invoke tool:search on_behalf_of user:u3
+)");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::istringstream log(Read("session.log"));
+  std::vector<std::string> records;
+  for (std::string line; std::getline(log, line);) records.push_back(line);
+  ASSERT_EQ(records.size(), 2u) << Read("session.log");
+  EXPECT_THAT(
+      records[0],
+      HasSubstr(
+          R"("subject":{"kind":"agent","id":"a17"},"on_behalf_of":[{"kind":"user","id":"u3"}])"));
+  EXPECT_THAT(records[0], HasSubstr(R"("effect":"ALLOW")"));
+  // After its owner's revocation the agent is unowned: the record says so, and who was refused.
+  EXPECT_THAT(records[1], HasSubstr(R"("effect":"DENY","reason":"unowned",)"
+                                    R"("denied_by":{"kind":"agent","id":"a17"})"));
+}

@@ -88,7 +88,8 @@ const std::vector<Session::Command>& Session::Commands() {
 }
 
 bool Session::Start(std::vector<std::string> policy_paths, const std::string& entities_path,
-                    ApprovalKeys keys) {
+                    EngineSettings settings) {
+  ApprovalKeys& keys = settings.keys;
   absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(policy_paths);
   if (!sources.ok()) {
     absl::FPrintF(stderr, "ward repl: %s\n", sources.status().message());
@@ -110,6 +111,7 @@ bool Session::Start(std::vector<std::string> policy_paths, const std::string& en
   }
   EngineOptions options;
   options.approval_keys = std::move(keys.trusted);
+  options.decision_log = std::move(settings.decision_log);
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       Engine::Create(compiled.policy, entities.store, options);
   if (!engine.ok()) {

@@ -35,13 +35,20 @@ struct ApprovalKeys {
   std::string signing;
 };
 
+// What the session's engine is made with besides the files.
+struct EngineSettings {
+  ApprovalKeys keys;
+  // Where every decision of the session is recorded; null for nowhere.
+  std::shared_ptr<DecisionLog> decision_log;
+};
+
 class Session {
  public:
   Session(bool interactive, bool color) : interactive_(interactive), color_(color) {}
 
   // Loads the initial files, printing what is wrong with them to stderr.
   bool Start(std::vector<std::string> policy_paths, const std::string& entities_path,
-             ApprovalKeys keys);
+             EngineSettings settings);
 
   // Reads and handles lines until `:quit` or the end of the input.
   void Run(LineReader* reader);

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "ward/decision.h"
+#include "ward/decision_log.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
 #include "ward/request.h"
@@ -35,6 +36,9 @@ struct EngineOptions {
   // The most used grants the engine remembers at once (each until it expires); while it holds
   // this many, further grants are refused.
   size_t max_used_grants = size_t{1} << 20;
+  // Where to record every decision (Decide and Explain alike; docs/decision-logs.md). None:
+  // decisions are not recorded. Several engines may share one log.
+  std::shared_ptr<DecisionLog> decision_log;
 };
 
 class Engine {
@@ -80,17 +84,25 @@ class Engine {
   // How many used grants the engine currently remembers.
   size_t used_grant_count() const;
 
+  // Records every later decision to `log` (null: stops recording). Decisions already being
+  // made finish with the log they started with.
+  void SetDecisionLog(std::shared_ptr<DecisionLog> log);
+  std::shared_ptr<DecisionLog> decision_log() const;
+
  private:
   struct Snapshot;
   struct Approvals;  // trusted keys and used grants
   Engine(std::shared_ptr<const Snapshot> snapshot, std::unique_ptr<Approvals> approvals);
   void DecideInto(const Request& request, Decision* out, Trace* trace) const;
+  void DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,
+                  Trace* trace) const;
 
   std::shared_ptr<const Snapshot> Load() const;
   // The snapshot to decide `out` with: the one `out` already pins when it is still current
   // (so that a decision in steady state touches no shared reference count), else the current
   // one, which `out` then pins.
   const Snapshot& Pin(Decision* out) const;
+  // Publishes a snapshot of `policy`, `entities` and decision_log_ (under writer_mutex_).
   void Publish(std::shared_ptr<const Policy> policy, std::shared_ptr<const EntityStore> entities);
   // Applies `edit` to a copy of the current store and publishes it.
   template <typename Edit>
@@ -101,7 +113,8 @@ class Engine {
   std::shared_ptr<const Snapshot> snapshot_;
   // Identifies snapshot_; unique across all engines of the process.
   std::atomic<uint64_t> epoch_{0};
-  std::mutex writer_mutex_;  // serialises writers; readers never take it
+  std::mutex writer_mutex_;                    // serialises writers; readers never take it
+  std::shared_ptr<DecisionLog> decision_log_;  // under writer_mutex_; readers use the snapshot's
   std::unique_ptr<Approvals> approvals_;
 };
 

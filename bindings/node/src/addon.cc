@@ -29,6 +29,7 @@
 #include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/decision.h"
+#include "ward/decision_log.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
@@ -178,6 +179,135 @@ std::shared_ptr<const Policy> PolicyFromJs(Napi::Env env, const std::string& kin
   return compiled.policy;
 }
 
+// new NativeDecisionLog(kind, target, level, threadQueueBytes, revision, maxFileBytes,
+// maxFiles): a ward::DecisionLog writing to a file (`target` its path), the standard output, or
+// a JavaScript function (`target`), called on the main thread with each record through a
+// thread-safe function (bounded: a record that finds its queue full counts as a failed
+// write). The function does not keep the process alive; close() the log before exiting to
+// deliver what is queued.
+class DecisionLogWrap : public Napi::ObjectWrap<DecisionLogWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeDecisionLog",
+                       {InstanceMethod<&DecisionLogWrap::Flush>("flush"),
+                        InstanceMethod<&DecisionLogWrap::Close>("close"),
+                        InstanceMethod<&DecisionLogWrap::Stats>("stats")});
+  }
+
+  explicit DecisionLogWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<DecisionLogWrap>(info) {
+    Napi::Env env = info.Env();
+    Guarded(env, [&]() -> Napi::Value {
+      const std::string kind = StringArgument(info, 0, "kind");
+      DecisionLogOptions options;
+      const std::string level = StringArgument(info, 2, "options.level");
+      const std::optional<LogLevel> parsed = LogLevelFromName(level);
+      if (!parsed.has_value()) {
+        throw Napi::TypeError::New(env,
+                                   absl::StrCat("`options.level`: `", level,
+                                                "` is not a level; use none, summary or full"));
+      }
+      options.min_level = *parsed;
+      const double queue_bytes = info[3].As<Napi::Number>().DoubleValue();
+      if (queue_bytes > 0) options.thread_queue_bytes = static_cast<size_t>(queue_bytes);
+      options.revision = StringArgument(info, 4, "options.revision");
+      std::unique_ptr<DecisionLogSink> sink;
+      if (kind == "file") {
+        FileSinkOptions file;
+        file.max_bytes = static_cast<uint64_t>(info[5].As<Napi::Number>().DoubleValue());
+        file.max_files = static_cast<int>(info[6].As<Napi::Number>().DoubleValue());
+        absl::StatusOr<std::unique_ptr<DecisionLogSink>> opened =
+            OpenFileSink(StringArgument(info, 1, "path"), file);
+        if (!opened.ok()) ThrowStatus(env, opened.status(), ErrorCategory::kIo);
+        sink = *std::move(opened);
+      } else if (kind == "stdout") {
+        sink = StdoutSink();
+      } else {
+        if (!info[1].IsFunction()) throw Napi::TypeError::New(env, "`callback` must be a function");
+        sink = std::make_unique<JsCallbackSink>(env, info[1].As<Napi::Function>());
+      }
+      absl::StatusOr<std::shared_ptr<DecisionLog>> log =
+          DecisionLog::Create(std::move(sink), options);
+      if (!log.ok()) ThrowStatus(env, log.status(), ErrorCategory::kInvalidArgument);
+      log_ = *std::move(log);
+      return env.Undefined();
+    });
+  }
+
+  const std::shared_ptr<DecisionLog>& log() const { return log_; }
+
+ private:
+  // Hands records to a JavaScript function on the main thread.
+  class JsCallbackSink : public DecisionLogSink {
+   public:
+    JsCallbackSink(Napi::Env env, Napi::Function callback)
+        : function_(Napi::ThreadSafeFunction::New(env, callback, "ward decision log",
+                                                  /*maxQueueSize=*/65536,
+                                                  /*initialThreadCount=*/1)) {
+      function_.Unref(env);
+    }
+    ~JsCallbackSink() override { function_.Release(); }
+
+    absl::Status Write(absl::string_view record) override {
+      auto* text = new std::string(record);
+      const napi_status status = function_.NonBlockingCall(
+          text, [](Napi::Env env, Napi::Function callback, std::string* text) {
+            std::unique_ptr<std::string> owned(text);
+            if (env == nullptr || callback.IsEmpty()) return;  // the environment is going
+            try {
+              callback.Call({Napi::String::New(env, *owned)});
+            } catch (const Napi::Error& error) {
+              // A callback that throws loses its own record only.
+              std::fprintf(stderr, "ward: the decision log callback threw: %s\n",
+                           error.Message().c_str());
+            }
+          });
+      if (status == napi_ok) return absl::OkStatus();
+      delete text;
+      return absl::UnavailableError(status == napi_queue_full
+                                        ? "the JavaScript callback's queue is full"
+                                        : "the JavaScript callback is closing");
+    }
+
+   private:
+    Napi::ThreadSafeFunction function_;
+  };
+
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      if (absl::Status status = log_->Flush(); !status.ok()) {
+        ThrowStatus(env, status, ErrorCategory::kIo);
+      }
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      if (absl::Status status = log_->Close(); !status.ok()) {
+        ThrowStatus(env, status, ErrorCategory::kIo);
+      }
+      return env.Undefined();
+    });
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const DecisionLogStats stats = log_->stats();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("recorded", static_cast<double>(stats.recorded));
+    out.Set("dropped", static_cast<double>(stats.dropped));
+    out.Set("written", static_cast<double>(stats.written));
+    out.Set("failed", static_cast<double>(stats.failed));
+    out.Set("maxQueuedBytes", static_cast<double>(stats.max_queued_bytes));
+    return out;
+  }
+
+  std::shared_ptr<DecisionLog> log_;
+};
+
 class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -199,6 +329,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                            InstanceMethod<&EngineWrap::RemoveResource>("removeResource"),
                            InstanceMethod<&EngineWrap::Reload>("reload"),
                            InstanceMethod<&EngineWrap::Warnings>("warnings"),
+                           InstanceMethod<&EngineWrap::SetDecisionLog>("setDecisionLog"),
                            InstanceMethod<&EngineWrap::Close>("close"),
                            InstanceMethod<&EngineWrap::IsClosed>("isClosed"),
                        });
@@ -456,6 +587,21 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return Guarded(env, [&]() -> Napi::Value {
       Open(env);
       return IssuesToJs(env, warnings_, Diagnostic::Severity::kWarning);
+    });
+  }
+
+  // setDecisionLog(nativeLog | null)
+  Napi::Value SetDecisionLog(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      Engine& engine = Open(env);
+      if (info[0].IsNull() || info[0].IsUndefined()) {
+        engine.SetDecisionLog(nullptr);
+      } else {
+        engine.SetDecisionLog(
+            Napi::ObjectWrap<DecisionLogWrap>::Unwrap(info[0].As<Napi::Object>())->log());
+      }
+      return env.Undefined();
     });
   }
 
@@ -728,6 +874,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setDecisionFactory",
               Napi::Function::New<SetDecisionFactory>(env, "setDecisionFactory"));
   exports.Set("NativeEngine", EngineWrap::Define(env));
+  exports.Set("NativeDecisionLog", DecisionLogWrap::Define(env));
   exports.Set("NativeRedactions", RedactionsWrap::Define(env));
   exports.Set("NativeRedactor", RedactorWrap::Define(env));
   exports.Set("generateSigningKey",

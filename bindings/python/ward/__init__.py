@@ -42,6 +42,7 @@ from ward._redact import redact
 from ward._types import Explanation, TracePrincipal, TraceRule
 from ward._ward import (
     Decision,
+    DecisionLog,
     Engine,
     EvaluationError,
     Obligations,
@@ -59,6 +60,7 @@ __all__ = [
     "BundleError",
     "ClosedError",
     "Decision",
+    "DecisionLog",
     "Denied",
     "DeniedError",
     "Engine",

@@ -7,6 +7,7 @@ from ward._types import Explanation as Explanation
 from ward._types import TracePrincipal as TracePrincipal
 from ward._types import TraceRule as TraceRule
 from ward._ward import Decision as Decision
+from ward._ward import DecisionLog as DecisionLog
 from ward._ward import Engine as Engine
 from ward._ward import EvaluationError as EvaluationError
 from ward._ward import Obligations as Obligations

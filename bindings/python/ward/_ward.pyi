@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union, overload
 
 from ward._types import Explanation
 
@@ -113,6 +113,40 @@ class Redactor:
     def incremental(self) -> bool: ...
     @property
     def held_bytes(self) -> int: ...
+
+class DecisionLog:
+    """Every decision of the engines it is given to, one JSON object per line (schema
+    version 1, docs/decision-logs.md), written by a thread of its own; a record that does not
+    fit in the deciding thread's queue is dropped and counted (stats)."""
+    @staticmethod
+    def to_file(
+        path: str,
+        *,
+        level: str = "summary",
+        thread_queue_bytes: int = 0,
+        revision: str = "",
+        max_file_bytes: int = 100 << 20,
+        max_files: int = 5,
+    ) -> DecisionLog: ...
+    @staticmethod
+    def to_stdout(
+        *, level: str = "summary", thread_queue_bytes: int = 0, revision: str = ""
+    ) -> DecisionLog: ...
+    @staticmethod
+    def to_callback(
+        callback: Callable[[str], Any],
+        *,
+        level: str = "summary",
+        thread_queue_bytes: int = 0,
+        revision: str = "",
+    ) -> DecisionLog:
+        """`callback(record)` runs on the log's thread with each record (one JSON object)."""
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+    @property
+    def stats(self) -> Dict[str, int]: ...
+    def __enter__(self) -> DecisionLog: ...
+    def __exit__(self, *args: Any) -> bool: ...
 
 class Engine:
     @staticmethod
@@ -232,6 +266,8 @@ class Engine:
     def to_bundle(self, *, key: Optional[PemLike] = None) -> bytes:
         """The current policy as bundle bytes, as `ward compile` writes them; signed with the
         private key `key` when given."""
+    def set_decision_log(self, log: Optional[DecisionLog]) -> None:
+        """Records every later decision in `log`; None stops recording."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
