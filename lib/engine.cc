@@ -9,8 +9,10 @@
 #include "lib/internal/crypto.h"
 #include "lib/internal/decider.h"
 #include "lib/internal/decision_state.h"
+#include "lib/internal/discovery.h"
 #include "lib/internal/entity_layout.h"
 #include "lib/internal/grants.h"
+#include "lib/internal/json_util.h"
 #include "lib/internal/policy_access.h"
 #include "lib/internal/request_check.h"
 #include "ward/errors.h"
@@ -35,6 +37,11 @@ struct Engine::Approvals {
   explicit Approvals(size_t max_used) : used(max_used) {}
   std::vector<internal::Ed25519PublicKey> trusted_keys;
   internal::ConsumedGrants used;
+};
+
+struct Engine::Discovery {
+  Discovery(size_t max_identities, size_t max_tried) : counters(max_identities, max_tried) {}
+  internal::UnknownIdentityCounters counters;
 };
 
 namespace {
@@ -73,6 +80,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Pol
       options.decision_log, next_epoch.fetch_add(1));
   auto engine = std::unique_ptr<Engine>(new Engine(std::move(snapshot), std::move(approvals)));
   engine->decision_log_ = options.decision_log;
+  engine->discovery_ = std::make_unique<Discovery>(options.max_unknown_identities,
+                                                   options.max_tried_per_unknown_identity);
   return engine;
 }
 
@@ -121,6 +130,7 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
   const Snapshot& snapshot = Pin(out);
   if (snapshot.log == nullptr) {
     DecideWith(snapshot, request, out, trace);
+    NoteUnknown(request, *out);
     return;
   }
   // The snapshot stays pinned by `out` while it is decided, and with it the log.
@@ -128,6 +138,7 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
   const int64_t start = absl::GetCurrentTimeNanos();
   DecideWith(snapshot, request, out, trace);
   const int64_t end = absl::GetCurrentTimeNanos();
+  NoteUnknown(request, *out);
   log.Record(request, *out, absl::FromUnixNanos(end),
              absl::Nanoseconds(std::max<int64_t>(end - start, 0)));
 }
@@ -180,6 +191,45 @@ void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decisi
 }
 
 size_t Engine::used_grant_count() const { return approvals_->used.size(); }
+
+void Engine::NoteUnknown(const Request& request, const Decision& decision) const {
+  if (decision.reason != Reason::kUnknownIdentity || !decision.denied_by.has_value()) return;
+  discovery_->counters.Note(*decision.denied_by, request.action, request.resource,
+                            request.now.has_value() ? *request.now : absl::Now());
+}
+
+std::vector<UnknownIdentity> Engine::unknown_identities() const {
+  return discovery_->counters.List();
+}
+
+uint64_t Engine::unknown_identities_evicted() const { return discovery_->counters.evicted(); }
+
+std::string UnknownIdentitiesJson(const std::vector<UnknownIdentity>& identities) {
+  std::string out = "[";
+  for (size_t i = 0; i < identities.size(); ++i) {
+    const UnknownIdentity& seen = identities[i];
+    if (i > 0) out.push_back(',');
+    absl::StrAppend(&out, R"({"kind":")", SubjectKindName(seen.identity.kind), R"(","id":)");
+    internal::AppendJsonQuoted(seen.identity.id, &out);
+    absl::StrAppend(&out, R"(,"first_seen":")", FormatTimestamp(seen.first_seen),
+                    R"(","last_seen":")", FormatTimestamp(seen.last_seen), R"(","count":)",
+                    seen.count, R"(,"tried":[)");
+    for (size_t j = 0; j < seen.tried.size(); ++j) {
+      const TriedAccess& access = seen.tried[j];
+      if (j > 0) out.push_back(',');
+      out.append(R"({"action":)");
+      internal::AppendJsonQuoted(access.action, &out);
+      out.append(R"(,"resource":{"type":)");
+      internal::AppendJsonQuoted(access.resource.type, &out);
+      out.append(R"(,"id":)");
+      internal::AppendJsonQuoted(access.resource.id, &out);
+      absl::StrAppend(&out, R"(},"count":)", access.count, "}");
+    }
+    out.append("]}");
+  }
+  out.push_back(']');
+  return out;
+}
 
 void Engine::SetDecisionLog(std::shared_ptr<DecisionLog> log) {
   std::lock_guard<std::mutex> lock(writer_mutex_);

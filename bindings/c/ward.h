@@ -321,6 +321,13 @@ WARD_API ward_status ward_engine_reload(ward_engine* engine, const ward_policy* 
 WARD_API uint64_t ward_engine_policy_hash(const ward_engine* engine);
 /* How many used grants the engine remembers now (0 for NULL): see max_used_grants. */
 WARD_API size_t ward_engine_used_grant_count(const ward_engine* engine);
+/* The unknown identities that called the engine (decisions with reason unknown_identity, by
+ * the identity each names), most recently seen first, as JSON: `[{"kind", "id", "first_seen",
+ * "last_seen", "count", "tried": [{"action", "resource": {"type", "id"}, "count"}]}]`.
+ * `*json` (freed with ward_string_free) holds `*len` bytes. The engine remembers at most
+ * 10,000 of them (the least recently seen is forgotten first) and 8 tried pairs each. */
+WARD_API ward_status ward_engine_unknown_identities(const ward_engine* engine, char** json,
+                                                    size_t* len, ward_error** error);
 
 /* Entity updates. Each is validated against the current schema and takes effect on the next
  * decision; a failed update changes nothing. */

@@ -1338,6 +1338,20 @@ ward_logger_stats ward_logger_get_stats(const ward_logger* log) {
 
 void ward_logger_free(ward_logger* log) { delete log; }
 
+ward_status ward_engine_unknown_identities(const ward_engine* engine, char** json, size_t* len,
+                                           ward_error** error) {
+  if (json != nullptr) *json = nullptr;
+  if (len != nullptr) *len = 0;
+  return Guard(error, [&](Failure* failure) {
+    if (engine == nullptr || json == nullptr || len == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`engine`, `json` and `len` are required");
+    }
+    const std::string text = ward::UnknownIdentitiesJson(engine->engine->unknown_identities());
+    *json = CopyOut(text);
+    *len = text.size();
+  });
+}
+
 size_t ward_engine_used_grant_count(const ward_engine* engine) {
   if (engine == nullptr) return 0;
   try {

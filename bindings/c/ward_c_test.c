@@ -2158,6 +2158,32 @@ static void test_decision_logs(void) {
   ward_logger_free(NULL);
 }
 
+static void test_unknown_identities(void) {
+  ward_engine* engine = make_engine();
+  ward_decision* d = ward_decision_new();
+  ward_error* error = NULL;
+  ward_request r = request_of(WARD_KIND_AGENT, "ghost", "d1");
+  char* json = NULL;
+  size_t len = 0;
+
+  CHECK_STATUS(ward_engine_unknown_identities(engine, &json, &len, &error), WARD_OK);
+  CHECK(len == 2 && memcmp(json, "[]", 2) == 0);
+  ward_string_free(json);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK(ward_decision_reason(d) == WARD_REASON_UNKNOWN_IDENTITY);
+  CHECK_STATUS(ward_decide(engine, &r, d, NULL), WARD_OK);
+  CHECK_STATUS(ward_engine_unknown_identities(engine, &json, &len, &error), WARD_OK);
+  CHECK(contains(json, len, "\"kind\":\"agent\",\"id\":\"ghost\""));
+  CHECK(contains(json, len, "\"count\":2,\"tried\":[{\"action\":\"read\""));
+  ward_string_free(json);
+  CHECK_STATUS(ward_engine_unknown_identities(NULL, &json, &len, &error),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK(json == NULL && len == 0);
+  ward_error_free(error);
+  ward_decision_free(d);
+  ward_engine_free(engine);
+}
+
 int main(void) {
   test_names();
   test_null_handles();
@@ -2177,6 +2203,7 @@ int main(void) {
   test_signed_bundles();
   test_stream_redaction();
   test_decision_logs();
+  test_unknown_identities();
   if (failures != 0) {
     fprintf(stderr, "%d of %d check(s) failed\n", failures, checks);
     return 1;

@@ -203,6 +203,15 @@ export interface DecisionLogOptions {
   maxFiles?: number;
 }
 
+export interface UnknownIdentity {
+  kind: SubjectKind;
+  id: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  tried: {action: string; resource: {type: string; id: string}; count: number}[];
+}
+
 export interface DecisionLogStats {
   recorded: number;
   dropped: number;
@@ -250,6 +259,8 @@ export class Engine {
   readonly warnings: Issue[];
   /** Records every later decision in `log`; null stops recording. */
   setDecisionLog(log: DecisionLog | null): void;
+  /** The unknown identities that called the engine, most recently seen first. */
+  unknownIdentities(): UnknownIdentity[];
   close(): void;
   readonly closed: boolean;
 }

@@ -1145,6 +1145,15 @@ class Engine {
     return call(() => this.#native.warnings());
   }
 
+  /**
+   * The unknown identities that called the engine (decisions with reason unknown_identity),
+   * most recently seen first: [{kind, id, first_seen, last_seen, count, tried: [{action,
+   * resource: {type, id}, count}]}].
+   */
+  unknownIdentities() {
+    return JSON.parse(call(() => this.#native.unknownIdentities()));
+  }
+
   /** Records every later decision in `log` (a DecisionLog); null stops recording. */
   setDecisionLog(log) {
     if (log !== null && !(log instanceof DecisionLog)) {

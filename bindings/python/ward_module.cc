@@ -1139,6 +1139,15 @@ void DefineModule(py::module_& m) {
            "The current policy as a bundle (as `ward compile` writes it), for from_bundle; "
            "signed with the private key `key` when given.")
       .def(
+          "unknown_identities",
+          [](const PyEngine& self) {
+            const std::string json = UnknownIdentitiesJson(self.Get()->unknown_identities());
+            return py::module_::import("json").attr("loads")(json);
+          },
+          "The unknown identities that called the engine (decisions with reason "
+          "unknown_identity), most recently seen first: dicts with kind, id, first_seen, "
+          "last_seen, count and tried (the most tried actions and resources).")
+      .def(
           "set_decision_log",
           [](PyEngine& self, std::shared_ptr<PyDecisionLog> log) {
             std::shared_ptr<Engine> engine = self.Get();

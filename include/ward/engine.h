@@ -28,6 +28,29 @@
 
 namespace ward {
 
+// An (action, resource) an unknown identity tried, and how many times (an upper bound once the
+// identity has tried more pairs than are kept).
+struct TriedAccess {
+  std::string action;
+  ResourceRef resource;  // type and id
+  uint64_t count = 0;
+};
+
+// An identity that called the engine but is not in its inventory (a decision with reason
+// unknown_identity names it): a shadow identity to find an owner for, or to block upstream.
+struct UnknownIdentity {
+  IdentityRef identity;
+  absl::Time first_seen = absl::InfiniteFuture();  // by the decisions' time (`now`)
+  absl::Time last_seen = absl::InfinitePast();
+  uint64_t count = 0;  // decisions that named it
+  // The most tried (action, resource) pairs, most tried first.
+  std::vector<TriedAccess> tried;
+};
+
+// The JSON form of a list of unknown identities: `[{"kind", "id", "first_seen", "last_seen",
+// "count", "tried": [{"action", "resource": {"type", "id"}, "count"}]}]`, times in RFC 3339.
+std::string UnknownIdentitiesJson(const std::vector<UnknownIdentity>& identities);
+
 struct EngineOptions {
   // Public keys (SPKI PEM, Ed25519) of the approvers' signing keys: a grant signed by one of
   // them can satisfy require_approval rules (docs/approvals.md). Without any, no grant is
@@ -36,6 +59,11 @@ struct EngineOptions {
   // The most used grants the engine remembers at once (each until it expires); while it holds
   // this many, further grants are refused.
   size_t max_used_grants = size_t{1} << 20;
+  // The most unknown identities the engine remembers (unknown_identities()); beyond it, the
+  // least recently seen is forgotten. 0: none are remembered.
+  size_t max_unknown_identities = 10000;
+  // The most (action, resource) pairs remembered per unknown identity.
+  size_t max_tried_per_unknown_identity = 8;
   // Where to record every decision (Decide and Explain alike; docs/decision-logs.md). None:
   // decisions are not recorded. Several engines may share one log.
   std::shared_ptr<DecisionLog> decision_log;
@@ -84,6 +112,12 @@ class Engine {
   // How many used grants the engine currently remembers.
   size_t used_grant_count() const;
 
+  // The unknown identities that called this engine (decisions with reason unknown_identity,
+  // by the identity each names), most recently seen first; bounded by the options above.
+  std::vector<UnknownIdentity> unknown_identities() const;
+  // How many unknown identities were forgotten to stay within max_unknown_identities.
+  uint64_t unknown_identities_evicted() const;
+
   // Records every later decision to `log` (null: stops recording). Decisions already being
   // made finish with the log they started with.
   void SetDecisionLog(std::shared_ptr<DecisionLog> log);
@@ -92,10 +126,13 @@ class Engine {
  private:
   struct Snapshot;
   struct Approvals;  // trusted keys and used grants
+  struct Discovery;  // what the engine saw of unknown identities
   Engine(std::shared_ptr<const Snapshot> snapshot, std::unique_ptr<Approvals> approvals);
   void DecideInto(const Request& request, Decision* out, Trace* trace) const;
   void DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,
                   Trace* trace) const;
+  // Counts the unknown identity `decision` names, if it names one.
+  void NoteUnknown(const Request& request, const Decision& decision) const;
 
   std::shared_ptr<const Snapshot> Load() const;
   // The snapshot to decide `out` with: the one `out` already pins when it is still current
@@ -116,6 +153,7 @@ class Engine {
   std::mutex writer_mutex_;                    // serialises writers; readers never take it
   std::shared_ptr<DecisionLog> decision_log_;  // under writer_mutex_; readers use the snapshot's
   std::unique_ptr<Approvals> approvals_;
+  std::unique_ptr<Discovery> discovery_;
 };
 
 }  // namespace ward

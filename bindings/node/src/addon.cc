@@ -330,6 +330,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                            InstanceMethod<&EngineWrap::Reload>("reload"),
                            InstanceMethod<&EngineWrap::Warnings>("warnings"),
                            InstanceMethod<&EngineWrap::SetDecisionLog>("setDecisionLog"),
+                           InstanceMethod<&EngineWrap::UnknownIdentities>("unknownIdentities"),
                            InstanceMethod<&EngineWrap::Close>("close"),
                            InstanceMethod<&EngineWrap::IsClosed>("isClosed"),
                        });
@@ -587,6 +588,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return Guarded(env, [&]() -> Napi::Value {
       Open(env);
       return IssuesToJs(env, warnings_, Diagnostic::Severity::kWarning);
+    });
+  }
+
+  // unknownIdentities(): the JSON text of ward::UnknownIdentitiesJson.
+  Napi::Value UnknownIdentities(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      return Napi::String::New(env, UnknownIdentitiesJson(Open(env).unknown_identities()));
     });
   }
 

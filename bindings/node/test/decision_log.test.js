@@ -88,3 +88,21 @@ test('bad arguments are refused with a clear error', () => {
   assert.throws(() => engine.setDecisionLog({}), {name: 'TypeError'});
   engine.close();
 });
+
+test('unknown identities are remembered with what they tried', () => {
+  const engine = ward.Engine.fromFiles(kPolicy, {entities: kEntities});
+  assert.deepEqual(engine.unknownIdentities(), []);
+  for (const tool of ['search', 'search', 'shell']) {
+    const request = toolCall('ghost', tool, 'u3');
+    assert.equal(engine.decide(request).reason, 'unknown_identity');
+  }
+  const [ghost] = engine.unknownIdentities();
+  assert.equal(ghost.kind, 'agent');
+  assert.equal(ghost.id, 'ghost');
+  assert.equal(ghost.count, 3);
+  assert.equal(ghost.first_seen, kNow);
+  assert.deepEqual(ghost.tried[0], {action: 'invoke', resource: {type: 'tool', id: 'search'},
+                                    count: 2});
+  engine.close();
+  assert.throws(() => engine.unknownIdentities(), ward.ClosedError);
+});

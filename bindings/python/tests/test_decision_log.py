@@ -99,3 +99,16 @@ def test_bad_arguments(tmp_path):
         ward.DecisionLog.to_stdout(level="loud")
     with pytest.raises(OSError, match="nonexistent"):
         ward.DecisionLog.to_file(str(tmp_path / "nonexistent" / "x.log"))
+
+
+def test_unknown_identities_are_remembered(tools_engine):
+    assert tools_engine.unknown_identities() == []
+    for tool in ["search", "search", "delete"]:
+        d = tools_engine.decide(subject=("agent", "ghost"), action="invoke",
+                                resource=("tool", tool), now=NOW)
+        assert d.reason == "unknown_identity"
+    [ghost] = tools_engine.unknown_identities()
+    assert (ghost["kind"], ghost["id"], ghost["count"]) == ("agent", "ghost", 3)
+    assert ghost["first_seen"] == ghost["last_seen"] == NOW
+    assert ghost["tried"][0] == {"action": "invoke", "resource": {"type": "tool", "id": "search"},
+                                 "count": 2}

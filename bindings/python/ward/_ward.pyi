@@ -266,6 +266,8 @@ class Engine:
     def to_bundle(self, *, key: Optional[PemLike] = None) -> bytes:
         """The current policy as bundle bytes, as `ward compile` writes them; signed with the
         private key `key` when given."""
+    def unknown_identities(self) -> List[Dict[str, Any]]:
+        """The unknown identities that called the engine, most recently seen first."""
     def set_decision_log(self, log: Optional[DecisionLog]) -> None:
         """Records every later decision in `log`; None stops recording."""
     def close(self) -> None: ...
