@@ -7,6 +7,7 @@
 #include "cli/command_test_base.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace {
 
@@ -176,6 +177,61 @@ TEST_F(CliTest, EvalRecordsEveryDecisionInTheDecisionLog) {
   records = Lines(Read("decisions.log"));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_THAT(records[2], HasSubstr(R"("level":"full","args":{},"context":{}})"));
+}
+
+TEST_F(CliTest, DiscoverFindsShadowAndDormantIdentitiesInDecisionLogs) {
+  Write("entities2.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+  {"kind": "user", "id": "idle", "status": "active", "attrs": {"clearance": 2}},
+  {"kind": "user", "id": "gone", "status": "revoked", "attrs": {"clearance": 2}}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}}]})");
+  const std::string ghost =
+      R"({"subject": {"kind": "user", "id": "ghost"}, "action": "invoke",)"
+      R"( "resource": {"type": "tool", "id": "t1"}, "now": "2026-12-01T00:00:00Z"})";
+  Write("requests.jsonl", std::string(kRequestT1) + "\n" + ghost + "\n" + ghost + "\n");
+  Outcome run =
+      Ward("eval --policy " + Path("policy.ward") + " --entities " + Path("entities2.json") +
+           " --requests " + Path("requests.jsonl") + " --decision-log " + Path("d.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ofstream(Path("d.log"), std::ios::app) << "{not a record}\n";
+
+  const std::string inventory =
+      " --policy " + Path("policy.ward") + " --entities " + Path("entities2.json");
+  run = Ward("discover " + Path("d.log") + inventory + " --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json found = nlohmann::json::parse(run.out);
+  ASSERT_EQ(found["shadow"].size(), 1u) << run.out;
+  EXPECT_EQ(found["shadow"][0]["id"], "ghost");
+  EXPECT_EQ(found["shadow"][0]["decisions"], 2);
+  EXPECT_EQ(found["shadow"][0]["tried"][0]["tried"], "invoke tool:t1");
+  // `idle` never acted; `gone` is revoked (it cannot act, so it is not dormant); u1 acted now.
+  ASSERT_EQ(found["dormant"].size(), 1u) << run.out;
+  EXPECT_EQ(found["dormant"][0]["id"], "idle");
+  EXPECT_TRUE(found["dormant"][0]["last_seen"].is_null());
+  EXPECT_EQ(found["records"], 3);
+  EXPECT_EQ(found["skipped_lines"], 1);
+  EXPECT_THAT(run.err, HasSubstr("skipped 1 line(s) that are not decision records"));
+  EXPECT_THAT(run.err, HasSubstr("d.log:4: not a JSON object"));
+
+  // Ten years on, u1 is dormant too.
+  run = Ward("discover " + Path("d.log") + inventory + " --now 2036-12-01T00:00:00Z");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("dormant identities (active, not seen in 30 days): 2\n"));
+  EXPECT_THAT(run.out, HasSubstr("  user:u1  last seen "));
+  EXPECT_THAT(run.out, HasSubstr("  user:idle  never seen\n"));
+
+  // Without the inventory: what decisions denied as unknown.
+  run = Ward("discover " + Path("d.log"));
+  EXPECT_THAT(run.out, HasSubstr("  user:ghost  first "));
+  EXPECT_THAT(run.out, HasSubstr("2 decisions  tried invoke tool:t1 (2)"));
+
+  // Bad input.
+  EXPECT_EQ(Ward("discover " + Path("missing.log")).exit_code, 1);
+  EXPECT_EQ(Ward("discover").exit_code, 2);
+  EXPECT_EQ(Ward("discover " + Path("d.log") + " --entities " + Path("entities2.json")).exit_code,
+            2);
+  EXPECT_EQ(Ward("discover " + Path("d.log") + " --format xml").exit_code, 2);
+  EXPECT_EQ(Ward("discover " + Path("d.log") + " --dormant-days soon").exit_code, 2);
 }
 
 TEST_F(CliTest, DecisionLogOptionErrors) {

@@ -34,6 +34,7 @@ const Command& TestCommand();
 const Command& FmtCommand();
 const Command& LintCommand();
 const Command& ReplCommand();
+const Command& DiscoverCommand();
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.

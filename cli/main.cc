@@ -18,7 +18,7 @@ std::vector<const Command*> AllCommands() {
   using namespace ward::cli;  // NOLINT(build/namespaces): the list reads better unqualified.
   return {&CheckCommand(), &EvalCommand(),   &ExplainCommand(), &CompileCommand(),
           &DumpCommand(),  &KeygenCommand(), &ApproveCommand(), &TestCommand(),
-          &FmtCommand(),   &LintCommand(),   &ReplCommand()};
+          &FmtCommand(),   &LintCommand(),   &ReplCommand(),    &DiscoverCommand()};
 }
 
 void PrintUsage(FILE* out) {
