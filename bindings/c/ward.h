@@ -396,21 +396,19 @@ typedef void (*ward_logger_callback)(void* user_data, const char* record, size_t
 
 /* A log that appends to the file at `path` (created when absent); WARD_ERR_IO when it cannot
  * be opened. */
-WARD_API ward_status ward_logger_open_file(const char* path,
-                                                 const ward_logger_options* options,
-                                                 ward_logger** out, ward_error** error);
+WARD_API ward_status ward_logger_open_file(const char* path, const ward_logger_options* options,
+                                           ward_logger** out, ward_error** error);
 /* A log that writes to the standard output. */
-WARD_API ward_status ward_logger_open_stdout(const ward_logger_options* options,
-                                                   ward_logger** out, ward_error** error);
+WARD_API ward_status ward_logger_open_stdout(const ward_logger_options* options, ward_logger** out,
+                                             ward_error** error);
 /* A log that hands each record to `callback` with `user_data`. */
-WARD_API ward_status ward_logger_open_callback(ward_logger_callback callback,
-                                                     void* user_data,
-                                                     const ward_logger_options* options,
-                                                     ward_logger** out, ward_error** error);
+WARD_API ward_status ward_logger_open_callback(ward_logger_callback callback, void* user_data,
+                                               const ward_logger_options* options,
+                                               ward_logger** out, ward_error** error);
 /* Records every later decision of `engine` to `log`; NULL stops recording. The engine holds
  * the log as long as it uses it: the caller may free its handle at once. */
 WARD_API ward_status ward_engine_set_logger(ward_engine* engine, ward_logger* log,
-                                                  ward_error** error);
+                                            ward_error** error);
 /* Waits until every record queued before the call is written and the sink flushed.
  * WARD_ERR_IO when the sink reported an error (the last one is the message). */
 WARD_API ward_status ward_logger_flush(ward_logger* log, ward_error** error);

@@ -2142,8 +2142,7 @@ static void test_decision_logs(void) {
   CHECK(log == NULL);
   ward_error_free(error);
   error = NULL;
-  CHECK_STATUS(ward_logger_open_file("/nonexistent-dir/x.log", NULL, &log, &error),
-               WARD_ERR_IO);
+  CHECK_STATUS(ward_logger_open_file("/nonexistent-dir/x.log", NULL, &log, &error), WARD_ERR_IO);
   CHECK(error != NULL && strstr(ward_error_message(error), "/nonexistent-dir/x.log") != NULL);
   ward_error_free(error);
   error = NULL;
