@@ -211,7 +211,7 @@ TEST_F(CliTest, DiscoverFindsShadowAndDormantIdentitiesInDecisionLogs) {
   EXPECT_EQ(found["records"], 3);
   EXPECT_EQ(found["skipped_lines"], 1);
   EXPECT_THAT(run.err, HasSubstr("skipped 1 line(s) that are not decision records"));
-  EXPECT_THAT(run.err, HasSubstr("d.log:4: not a JSON object"));
+  EXPECT_THAT(run.err, HasSubstr("d.log:4: not JSON: "));
 
   // Ten years on, u1 is dormant too.
   run = Ward("discover " + Path("d.log") + inventory + " --now 2036-12-01T00:00:00Z");
@@ -226,6 +226,11 @@ TEST_F(CliTest, DiscoverFindsShadowAndDormantIdentitiesInDecisionLogs) {
   EXPECT_THAT(run.out, HasSubstr("2 decisions  tried invoke tool:t1 (2)"));
 
   // Bad input.
+  Write("deep.log", std::string(100000, '[') + "\n" + R"({"v": 2})" + "\n[1]\n");
+  run = Ward("discover " + Path("deep.log"));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("skipped 3 line(s)"));
+  EXPECT_THAT(run.err, HasSubstr("deep.log:1: not JSON: "));
   EXPECT_EQ(Ward("discover " + Path("missing.log")).exit_code, 1);
   EXPECT_EQ(Ward("discover").exit_code, 2);
   EXPECT_EQ(Ward("discover " + Path("d.log") + " --entities " + Path("entities2.json")).exit_code,

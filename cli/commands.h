@@ -7,6 +7,8 @@
 #ifndef WARD_CLI_COMMANDS_H_
 #define WARD_CLI_COMMANDS_H_
 
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +63,12 @@ std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
 
 // Reads key files (PEM text); prints the error to stderr and returns false on error.
 bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems);
+
+// Calls `on_line(text, number)` for each line of `in` (numbered from 1, without its line
+// break). A line longer than `max_bytes` comes as nullopt and is not kept, so that one endless
+// line cannot exhaust memory.
+void ForEachLine(std::FILE* in, size_t max_bytes,
+                 const std::function<void(std::optional<absl::string_view>, size_t)>& on_line);
 
 // The options --decision-log FILE and --decision-log-level LEVEL, for the commands that decide.
 std::vector<OptionSpec> DecisionLogOptionSpecs();

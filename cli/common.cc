@@ -53,6 +53,28 @@ bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now) {
   return true;
 }
 
+void ForEachLine(std::FILE* in, size_t max_bytes,
+                 const std::function<void(std::optional<absl::string_view>, size_t)>& on_line) {
+  std::string line;
+  size_t number = 0;
+  bool too_long = false;
+  auto finish = [&] {
+    on_line(too_long ? std::nullopt : std::optional<absl::string_view>(line), ++number);
+    line.clear();
+    too_long = false;
+  };
+  for (int c; (c = std::fgetc(in)) != EOF;) {
+    if (c == '\n') {
+      finish();
+    } else if (line.size() < max_bytes) {
+      line.push_back(static_cast<char>(c));
+    } else {
+      too_long = true;
+    }
+  }
+  if (!line.empty() || too_long) finish();
+}
+
 std::vector<OptionSpec> DecisionLogOptionSpecs() {
   return {
       {"decision-log", "FILE", false,

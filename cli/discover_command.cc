@@ -41,7 +41,7 @@ struct LogScan {
   std::string first_skipped;  // "FILE:LINE: why"
 };
 
-std::optional<std::pair<std::string, std::string>> IdentityOf(const json& value) {
+std::optional<std::pair<std::string, std::string>> IdentityOf(const nlohmann::json& value) {
   if (!value.is_object()) return std::nullopt;
   auto kind = value.find("kind");
   auto id = value.find("id");
@@ -53,7 +53,11 @@ std::optional<std::pair<std::string, std::string>> IdentityOf(const json& value)
 
 // Reads one record; a reason to skip it otherwise.
 std::optional<std::string> ScanRecord(absl::string_view line, LogScan* scan) {
-  json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  // The limits of requests: a line nested deeper is no record, and must not exhaust the stack.
+  constexpr size_t kMaxDepth = 32;
+  absl::StatusOr<nlohmann::json> parsed = internal::ParseJson(line, line.size(), kMaxDepth);
+  if (!parsed.ok()) return absl::StrCat("not JSON: ", parsed.status().message());
+  const nlohmann::json& record = *parsed;
   if (!record.is_object()) return "not a JSON object";
   auto version = record.find("v");
   if (version == record.end() || *version != 1) return "not a version 1 decision record";
@@ -62,12 +66,12 @@ std::optional<std::string> ScanRecord(absl::string_view line, LogScan* scan) {
   absl::StatusOr<absl::Time> time = ParseTimestamp(time_text->get<std::string>());
   if (!time.ok()) return "`time` is not RFC 3339";
   std::optional<std::pair<std::string, std::string>> subject =
-      IdentityOf(record.value("subject", json()));
+      IdentityOf(record.value("subject", nlohmann::json()));
   if (!subject.has_value()) return "no `subject`";
   std::vector<std::pair<std::string, std::string>> principals = {*subject};
   auto chain = record.find("on_behalf_of");
   if (chain != record.end() && chain->is_array()) {
-    for (const json& hop : *chain) {
+    for (const nlohmann::json& hop : *chain) {
       if (auto identity = IdentityOf(hop)) principals.push_back(*identity);
     }
   }
@@ -78,7 +82,7 @@ std::optional<std::string> ScanRecord(absl::string_view line, LogScan* scan) {
   }
   std::optional<std::pair<std::string, std::string>> unknown;
   if (record.value("reason", std::string()) == "unknown_identity") {
-    unknown = IdentityOf(record.value("denied_by", json()));
+    unknown = IdentityOf(record.value("denied_by", nlohmann::json()));
   }
   ++scan->records;
   for (const auto& principal : principals) {
@@ -100,34 +104,17 @@ bool ScanLog(const std::string& path, LogScan* scan) {
     return false;
   }
   constexpr size_t kMaxLine = size_t{1} << 20;
-  std::string line;
-  size_t number = 0;
-  bool too_long = false;
-  auto finish = [&] {
-    ++number;
+  ForEachLine(in, kMaxLine, [&](std::optional<absl::string_view> line, size_t number) {
     std::optional<std::string> skipped;
-    if (too_long) {
+    if (!line.has_value()) {
       skipped = absl::StrCat("longer than ", kMaxLine, " bytes");
-    } else if (!line.empty()) {
-      skipped = ScanRecord(line, scan);
+    } else if (!line->empty()) {
+      skipped = ScanRecord(*line, scan);
     }
-    if (skipped.has_value()) {
-      if (scan->skipped++ == 0)
-        scan->first_skipped = absl::StrCat(path, ":", number, ": ", *skipped);
+    if (skipped.has_value() && scan->skipped++ == 0) {
+      scan->first_skipped = absl::StrCat(path, ":", number, ": ", *skipped);
     }
-    line.clear();
-    too_long = false;
-  };
-  for (int c; (c = std::fgetc(in)) != EOF;) {
-    if (c == '\n') {
-      finish();
-    } else if (line.size() < kMaxLine) {
-      line.push_back(static_cast<char>(c));
-    } else {
-      too_long = true;
-    }
-  }
-  if (!line.empty() || too_long) finish();
+  });
   if (in != stdin) std::fclose(in);
   return true;
 }

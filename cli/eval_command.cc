@@ -56,42 +56,25 @@ int DecideLines(const Engine& engine, const std::string& path, bool explain) {
   }
   const RequestLimits limits;
   int exit_code = kExitOk;
-  std::string line;
-  size_t line_number = 0;
-  bool too_long = false;
-  auto finish_line = [&]() {
-    ++line_number;
-    absl::string_view text = absl::StripAsciiWhitespace(line);
-    if (too_long) {
+  ForEachLine(in, limits.max_bytes, [&](std::optional<absl::string_view> line, size_t number) {
+    if (!line.has_value()) {
       absl::PrintF("{\"error\":%s}\n",
-                   internal::JsonQuote(absl::StrCat("line ", line_number, ": longer than ",
+                   internal::JsonQuote(absl::StrCat("line ", number, ": longer than ",
                                                     limits.max_bytes, " bytes")));
       exit_code = kExitUsage;
-    } else if (!text.empty()) {
-      absl::StatusOr<Request> request = ParseRequestJson(text, limits);
-      if (request.ok()) {
-        PrintDecision(engine, *request, explain);
-      } else {
-        absl::PrintF("{\"error\":%s}\n",
-                     internal::JsonQuote(
-                         absl::StrCat("line ", line_number, ": ", request.status().message())));
-        exit_code = kExitUsage;
-      }
+      return;
     }
-    line.clear();
-    too_long = false;
-  };
-  // Lines are read with a cap so that one endless line cannot exhaust memory.
-  for (int c; (c = std::fgetc(in)) != EOF;) {
-    if (c == '\n') {
-      finish_line();
-    } else if (line.size() < limits.max_bytes) {
-      line.push_back(static_cast<char>(c));
+    const absl::string_view text = absl::StripAsciiWhitespace(*line);
+    if (text.empty()) return;
+    absl::StatusOr<Request> request = ParseRequestJson(text, limits);
+    if (request.ok()) {
+      PrintDecision(engine, *request, explain);
     } else {
-      too_long = true;
+      absl::PrintF("{\"error\":%s}\n", internal::JsonQuote(absl::StrCat(
+                                           "line ", number, ": ", request.status().message())));
+      exit_code = kExitUsage;
     }
-  }
-  if (!line.empty() || too_long) finish_line();
+  });
   if (in != stdin) std::fclose(in);
   return exit_code;
 }

@@ -94,7 +94,11 @@ TEST(DecisionLogTest, RecordsEveryDecisionWithTheSchemaFields) {
   std::unique_ptr<Engine> engine = TestEngine(*log);
 
   Request allowed = Invoke("alice", "search");
-  ASSERT_TRUE(SetArgsJson(R"({"query": "ssn 123-45-6789"})", &allowed).ok());
+  // An undeclared argument whose name and nested values carry what the redaction hides.
+  ASSERT_TRUE(SetArgsJson(R"({"query": "ssn 123-45-6789",
+                              "123-45-6789": {"nested": ["123-45-6789"]}})",
+                          &allowed)
+                  .ok());
   allowed.context["channel"] = Value::String("dev 123-45-6789");
   const Decision allow = engine->Decide(allowed);
   ASSERT_EQ(allow.effect, Effect::kAllow);
@@ -125,7 +129,8 @@ TEST(DecisionLogTest, RecordsEveryDecisionWithTheSchemaFields) {
   EXPECT_EQ(first["level"], "full");
   EXPECT_GE(first["latency_ns"].get<int64_t>(), 0);
   // At full level the request's args and context are there, redacted as the output would be.
-  EXPECT_EQ(first["args"], json::parse(R"({"query": "ssn [SSN]"})"));
+  EXPECT_EQ(first["args"],
+            json::parse(R"({"query": "ssn [SSN]", "[SSN]": {"nested": ["[SSN]"]}})"));
   EXPECT_EQ(first["context"], json::parse(R"({"channel": "dev [SSN]"})"));
   EXPECT_FALSE(first.contains("denied_by"));
 

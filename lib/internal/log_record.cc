@@ -176,7 +176,8 @@ bool AppendRedactedJson(const nlohmann::json& value, const Obligations& obligati
     bool first = true;
     for (const auto& [key, item] : value.items()) {
       if (!std::exchange(first, false)) out->push_back(',');
-      AppendJsonQuoted(key, out);
+      // Keys too: the model writes them as freely as the values.
+      if (!RedactInto(obligations, key, out)) return false;
       out->push_back(':');
       if (!AppendRedactedJson(item, obligations, out)) return false;
     }
@@ -187,7 +188,7 @@ bool AppendRedactedJson(const nlohmann::json& value, const Obligations& obligati
   return true;
 }
 
-// `attributes` as a JSON object with its keys sorted, strings redacted.
+// `attributes` as a JSON object with its keys sorted, strings (keys too) redacted.
 bool AppendRedactedAttributes(const AttributeMap& attributes, const Obligations& obligations,
                               std::string* out) {
   absl::InlinedVector<const std::pair<const std::string, Value>*, 16> entries;
@@ -197,7 +198,7 @@ bool AppendRedactedAttributes(const AttributeMap& attributes, const Obligations&
   out->push_back('{');
   for (size_t i = 0; i < entries.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendJsonQuoted(entries[i]->first, out);
+    if (!RedactInto(obligations, entries[i]->first, out)) return false;
     out->push_back(':');
     if (!AppendRedactedValue(entries[i]->second, obligations, out)) return false;
   }
