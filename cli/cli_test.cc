@@ -239,6 +239,61 @@ TEST_F(CliTest, DiscoverFindsShadowAndDormantIdentitiesInDecisionLogs) {
   EXPECT_EQ(Ward("discover " + Path("d.log") + " --dormant-days soon").exit_code, 2);
 }
 
+TEST_F(CliTest, ReplayPrintsTheDecisionsANewPolicyWouldChange) {
+  Write("requests.jsonl", std::string(kRequestT1) + "\n" + kRequestT9 + "\n");
+  Outcome run = Ward(EvalArgs() + " --requests " + Path("requests.jsonl") + " --decision-log " +
+                     Path("d.log") + " --decision-log-level full");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // A record at level summary has no args and context: it cannot be replayed.
+  Write("one.jsonl", std::string(kRequestT1) + "\n");
+  run = Ward(EvalArgs() + " --requests " + Path("one.jsonl") + " --decision-log " + Path("d.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ofstream(Path("d.log"), std::ios::app) << "{not a record}\n";
+
+  std::string policy = Read("policy.ward");
+  Write("new.ward", policy + "@id(\"no-t1\") forbid user to invoke on tool \"t1\";\n");
+  const std::string against = " --entities " + Path("entities.json") + " --policy ";
+  run = Ward("replay " + Path("d.log") + against + Path("new.ward") + " --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json replayed = nlohmann::json::parse(run.out);
+  EXPECT_EQ(replayed["replayed"], 2);
+  EXPECT_EQ(replayed["changed"], 1);
+  EXPECT_EQ(replayed["not_replayable"], 1);
+  EXPECT_EQ(replayed["skipped_lines"], 1);
+  ASSERT_EQ(replayed["changes"].size(), 1u) << run.out;
+  const nlohmann::json& change = replayed["changes"][0];
+  EXPECT_EQ(change["request"]["resource"]["id"], "t1");
+  EXPECT_EQ(
+      change["was"],
+      nlohmann::json::parse(R"({"effect": "ALLOW", "reason": "permitted", "rules": ["cleared"]})"));
+  EXPECT_EQ(change["now"], nlohmann::json::parse(R"({"effect": "DENY", "reason": "forbidden",
+      "denied_by": {"kind": "user", "id": "u1"}, "rules": ["no-t1"]})"));
+  EXPECT_THAT(run.err, HasSubstr("d.log:4: not JSON: "));
+
+  run = Ward("replay " + Path("d.log") + against + Path("new.ward"));
+  EXPECT_THAT(run.out, HasSubstr(": 1 would change\n"));
+  EXPECT_THAT(run.out, HasSubstr("user:u1 invoke tool:t1\n    was ALLOW (permitted: cleared)\n"
+                                 "    now DENY (forbidden: no-t1)\n"));
+  EXPECT_THAT(run.out, HasSubstr("1 record at level summary not replayed"));
+  EXPECT_EQ(
+      Ward("replay " + Path("d.log") + against + Path("new.ward") + " --fail-on-change").exit_code,
+      1);
+  // The policy that made the decisions changes none of them.
+  run = Ward("replay " + Path("d.log") + against + Path("policy.ward") + " --fail-on-change");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(": 0 would change\n"));
+
+  // Bad input.
+  EXPECT_EQ(Ward("replay " + Path("d.log") + " --policy " + Path("new.ward")).exit_code, 2);
+  EXPECT_EQ(Ward("replay " + Path("d.log") + " --entities " + Path("entities.json")).exit_code, 2);
+  EXPECT_EQ(Ward("replay --policy " + Path("new.ward") + " --entities " + Path("entities.json"))
+                .exit_code,
+            2);
+  EXPECT_EQ(Ward("replay " + Path("missing.log") + against + Path("new.ward")).exit_code, 1);
+  EXPECT_EQ(
+      Ward("replay " + Path("d.log") + against + Path("new.ward") + " --format xml").exit_code, 2);
+}
+
 TEST_F(CliTest, DecisionLogOptionErrors) {
   Outcome run = Ward(EvalArgs() + " --request - --decision-log-level full", kRequestT1);
   EXPECT_EQ(run.exit_code, 2);

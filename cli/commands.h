@@ -37,6 +37,7 @@ const Command& FmtCommand();
 const Command& LintCommand();
 const Command& ReplCommand();
 const Command& DiscoverCommand();
+const Command& ReplayCommand();
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.

@@ -15,7 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
-#include "lib/internal/json_util.h"
+#include "cli/log_records.h"
 #include "nlohmann/json.hpp"
 #include "ward/value.h"
 
@@ -24,100 +24,6 @@ namespace {
 
 // Keys in the order they are written.
 using json = nlohmann::ordered_json;
-
-// What the logs say of one identity.
-struct Seen {
-  absl::Time first = absl::InfiniteFuture();
-  absl::Time last = absl::InfinitePast();
-  uint64_t decisions = 0;
-  bool named_unknown = false;             // a decision denied it as unknown_identity
-  std::map<std::string, uint64_t> tried;  // "action type:id" -> decisions
-};
-
-struct LogScan {
-  std::map<std::pair<std::string, std::string>, Seen> identities;  // (kind, id)
-  uint64_t records = 0;
-  uint64_t skipped = 0;
-  std::string first_skipped;  // "FILE:LINE: why"
-};
-
-std::optional<std::pair<std::string, std::string>> IdentityOf(const nlohmann::json& value) {
-  if (!value.is_object()) return std::nullopt;
-  auto kind = value.find("kind");
-  auto id = value.find("id");
-  if (kind == value.end() || id == value.end() || !kind->is_string() || !id->is_string()) {
-    return std::nullopt;
-  }
-  return std::make_pair(kind->get<std::string>(), id->get<std::string>());
-}
-
-// Reads one record; a reason to skip it otherwise.
-std::optional<std::string> ScanRecord(absl::string_view line, LogScan* scan) {
-  // The limits of requests: a line nested deeper is no record, and must not exhaust the stack.
-  constexpr size_t kMaxDepth = 32;
-  absl::StatusOr<nlohmann::json> parsed = internal::ParseJson(line, line.size(), kMaxDepth);
-  if (!parsed.ok()) return absl::StrCat("not JSON: ", parsed.status().message());
-  const nlohmann::json& record = *parsed;
-  if (!record.is_object()) return "not a JSON object";
-  auto version = record.find("v");
-  if (version == record.end() || *version != 1) return "not a version 1 decision record";
-  auto time_text = record.find("time");
-  if (time_text == record.end() || !time_text->is_string()) return "no `time`";
-  absl::StatusOr<absl::Time> time = ParseTimestamp(time_text->get<std::string>());
-  if (!time.ok()) return "`time` is not RFC 3339";
-  std::optional<std::pair<std::string, std::string>> subject =
-      IdentityOf(record.value("subject", nlohmann::json()));
-  if (!subject.has_value()) return "no `subject`";
-  std::vector<std::pair<std::string, std::string>> principals = {*subject};
-  auto chain = record.find("on_behalf_of");
-  if (chain != record.end() && chain->is_array()) {
-    for (const nlohmann::json& hop : *chain) {
-      if (auto identity = IdentityOf(hop)) principals.push_back(*identity);
-    }
-  }
-  std::string tried = record.value("action", std::string());
-  if (auto resource = record.find("resource"); resource != record.end() && resource->is_object()) {
-    absl::StrAppend(&tried, " ", resource->value("type", std::string()), ":",
-                    resource->value("id", std::string()));
-  }
-  std::optional<std::pair<std::string, std::string>> unknown;
-  if (record.value("reason", std::string()) == "unknown_identity") {
-    unknown = IdentityOf(record.value("denied_by", nlohmann::json()));
-  }
-  ++scan->records;
-  for (const auto& principal : principals) {
-    Seen& seen = scan->identities[principal];
-    seen.first = std::min(seen.first, *time);
-    seen.last = std::max(seen.last, *time);
-    ++seen.decisions;
-    ++seen.tried[tried];
-    if (unknown.has_value() && *unknown == principal) seen.named_unknown = true;
-  }
-  return std::nullopt;
-}
-
-// Reads every line of `path`; false after printing why the file cannot be read.
-bool ScanLog(const std::string& path, LogScan* scan) {
-  FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
-  if (in == nullptr) {
-    absl::FPrintF(stderr, "ward discover: %s: cannot open the file\n", path);
-    return false;
-  }
-  constexpr size_t kMaxLine = size_t{1} << 20;
-  ForEachLine(in, kMaxLine, [&](std::optional<absl::string_view> line, size_t number) {
-    std::optional<std::string> skipped;
-    if (!line.has_value()) {
-      skipped = absl::StrCat("longer than ", kMaxLine, " bytes");
-    } else if (!line->empty()) {
-      skipped = ScanRecord(*line, scan);
-    }
-    if (skipped.has_value() && scan->skipped++ == 0) {
-      scan->first_skipped = absl::StrCat(path, ":", number, ": ", *skipped);
-    }
-  });
-  if (in != stdin) std::fclose(in);
-  return true;
-}
 
 std::string Tried(const Seen& seen, size_t limit) {
   std::vector<std::pair<uint64_t, std::string>> pairs;
@@ -169,10 +75,8 @@ int RunDiscover(const Invocation& call) {
     inventory = std::move(store);
   }
 
-  LogScan scan;
-  for (const std::string& path : call->positional) {
-    if (!ScanLog(path, &scan)) return kExitInvalidInput;
-  }
+  ActivityScan scan;
+  if (!ScanActivityLogs("discover", call->positional, &scan)) return kExitInvalidInput;
 
   // Shadow: seen, and not in the inventory (without one: named unknown by a decision).
   std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> shadow;
@@ -227,7 +131,7 @@ int RunDiscover(const Invocation& call) {
       }
     }
     out["records"] = scan.records;
-    out["skipped_lines"] = scan.skipped;
+    out["skipped_lines"] = scan.skipped.count;
     absl::PrintF("%s\n", out.dump(2));
   } else {
     absl::PrintF("shadow identities (acting, %s): %d\n",
@@ -251,10 +155,7 @@ int RunDiscover(const Invocation& call) {
       }
     }
   }
-  if (scan.skipped > 0) {
-    absl::FPrintF(stderr, "ward discover: skipped %d line(s) that are not decision records (%s)\n",
-                  scan.skipped, scan.first_skipped);
-  }
+  ReportSkippedLines("discover", scan.skipped);
   return kExitOk;
 }
 

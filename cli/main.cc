@@ -18,7 +18,8 @@ std::vector<const Command*> AllCommands() {
   using namespace ward::cli;  // NOLINT(build/namespaces): the list reads better unqualified.
   return {&CheckCommand(), &EvalCommand(),   &ExplainCommand(), &CompileCommand(),
           &DumpCommand(),  &KeygenCommand(), &ApproveCommand(), &TestCommand(),
-          &FmtCommand(),   &LintCommand(),   &ReplCommand(),    &DiscoverCommand()};
+          &FmtCommand(),   &LintCommand(),   &ReplCommand(),    &DiscoverCommand(),
+          &ReplayCommand()};
 }
 
 void PrintUsage(FILE* out) {

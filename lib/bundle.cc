@@ -122,6 +122,7 @@ pb::Program WriteProgram(const Program& program) {
     r->set_when_text(rule.when_text);
     r->set_unless_text(rule.unless_text);
     r->set_head_text(rule.head_text);
+    r->set_shadow(rule.shadow);
     for (const Redaction& redaction : rule.obligations.redact) {
       pb::Redaction* entry = r->add_redact();
       entry->set_pattern(redaction.pattern);
@@ -347,6 +348,7 @@ class ProgramReader {
       rule.when_text = r.when_text();
       rule.unless_text = r.unless_text();
       rule.head_text = r.head_text();
+      rule.shadow = r.shadow();
       for (const pb::Redaction& redaction : r.redact()) {
         rule.obligations.redact.push_back({redaction.pattern(), redaction.replacement(), nullptr});
       }
@@ -550,9 +552,11 @@ absl::StatusOr<std::shared_ptr<const Policy>> LoadBundle(absl::string_view bytes
         }
         if (absl::Status signed_ok = CheckSignature(bundle, options); !signed_ok.ok())
           return signed_ok;
-        if (bundle.format_version() != kBundleFormatVersion) {
+        if (bundle.format_version() < kOldestReadableBundleFormatVersion ||
+            bundle.format_version() > kBundleFormatVersion) {
           return Corrupt(absl::StrCat("format version ", bundle.format_version(),
-                                      "; this library reads ", kBundleFormatVersion));
+                                      "; this library reads ", kOldestReadableBundleFormatVersion,
+                                      " to ", kBundleFormatVersion));
         }
         if (internal::Fnv1a64(bundle.program()) != bundle.checksum()) {
           return Corrupt("checksum mismatch (truncated or corrupted)");

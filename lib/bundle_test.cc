@@ -159,11 +159,41 @@ TEST(BundleTest, RejectsInconsistentPrograms) {
 TEST(BundleTest, RejectsAnotherFormatVersion) {
   bundle::Bundle envelope;
   ASSERT_TRUE(envelope.ParseFromString(SerializeBundle(*CompileExample(Examples()[2]))));
-  envelope.set_format_version(kBundleFormatVersion + 1);
-  std::string out;
-  envelope.SerializeToString(&out);
-  absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(out);
-  EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("format version"));
+  for (uint32_t version : {kOldestReadableBundleFormatVersion - 1, kBundleFormatVersion + 1}) {
+    envelope.set_format_version(version);
+    std::string out;
+    envelope.SerializeToString(&out);
+    absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(out);
+    EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("format version")) << version;
+  }
+}
+
+// Version 2 had no `@shadow` rules; a reader of version 2 would enforce them, so bundles are
+// written as version 3 (which such a reader refuses), and version 2 bundles are still read.
+TEST(BundleTest, ReadsVersion2AndKeepsShadowRules) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy =
+      CompilePolicy({{"p.ward",
+                      "schema { user { } resource tool { } action invoke on tool }\n"
+                      "@id(\"p\") permit user to invoke on tool;\n"
+                      "@shadow @id(\"f\") forbid user to invoke on tool;\n"}});
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const std::string bytes = SerializeBundle(**policy);
+  bundle::Bundle envelope;
+  ASSERT_TRUE(envelope.ParseFromString(bytes));
+  EXPECT_EQ(envelope.format_version(), 3u);
+  bundle::Program program;
+  ASSERT_TRUE(program.ParseFromString(envelope.program()));
+  int shadow_rules = 0;
+  for (const bundle::Rule& rule : program.rules()) shadow_rules += rule.shadow();
+  EXPECT_EQ(shadow_rules, 1);
+
+  absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(bytes);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->hash(), (*policy)->hash());
+  envelope.set_format_version(2);
+  std::string version2;
+  envelope.SerializeToString(&version2);
+  EXPECT_TRUE(LoadBundle(version2).ok());
 }
 
 // ---- Hostile bundles ----

@@ -29,6 +29,49 @@ absl::string_view OutcomeText(TraceRule::Outcome outcome) {
 constexpr absl::string_view kFallbackJson =
     R"({"effect":"DENY","reason":"internal_error","rules":[],"errors":[]})";
 
+void AppendIdentity(const IdentityRef& identity, std::string* out) {
+  absl::StrAppend(out, R"({"kind":")", SubjectKindName(identity.kind), R"(","id":)");
+  internal::AppendJsonQuoted(identity.id, out);
+  out->push_back('}');
+}
+
+// The keys a decision and its shadow outcome share: effect, reason, denied_by (not on ALLOW),
+// rules, obligations (ALLOW only).
+void AppendOutcome(Effect effect, Reason reason, const std::optional<IdentityRef>& denied_by,
+                   const std::vector<std::string>& rules, const Obligations& obligations,
+                   std::string* out) {
+  using internal::AppendJsonQuoted;
+  absl::StrAppend(out, R"("effect":")", EffectName(effect), R"(","reason":")", ReasonName(reason),
+                  "\"");
+  if (denied_by.has_value()) {
+    out->append(R"(,"denied_by":)");
+    AppendIdentity(*denied_by, out);
+  }
+  out->append(R"(,"rules":[)");
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonQuoted(rules[i], out);
+  }
+  out->push_back(']');
+  if (effect != Effect::kAllow) return;
+  out->append(R"(,"obligations":{"redact":[)");
+  for (size_t i = 0; i < obligations.redact.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    out->append(R"({"pattern":)");
+    AppendJsonQuoted(obligations.redact[i].pattern, out);
+    out->append(R"(,"replacement":)");
+    AppendJsonQuoted(obligations.redact[i].replacement, out);
+    out->push_back('}');
+  }
+  out->append(R"(],"limits":{)");
+  for (size_t i = 0; i < obligations.limits.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonQuoted(obligations.limits[i].first, out);
+    absl::StrAppend(out, ":", obligations.limits[i].second);
+  }
+  absl::StrAppend(out, R"(},"log":")", LogLevelName(obligations.log), "\"}");
+}
+
 }  // namespace
 
 DecisionStorage::DecisionStorage() noexcept = default;
@@ -98,6 +141,13 @@ absl::string_view LogLevelName(LogLevel level) {
   return "none";
 }
 
+std::string ShadowOutcome::ToJson() const {
+  std::string out = "{";
+  AppendOutcome(effect, reason, denied_by, rules, obligations, &out);
+  out.push_back('}');
+  return out;
+}
+
 std::string Decision::ToJson() const {
   // Written directly rather than through a JSON document: the JSON interfaces (the CLI, the
   // bindings' decide_json) render a decision per request. decision_test pins the form.
@@ -105,48 +155,15 @@ std::string Decision::ToJson() const {
     using internal::AppendJsonQuoted;
     std::string out;
     out.reserve(256);
-    auto append_identity = [&out](const IdentityRef& identity) {
-      absl::StrAppend(&out, R"({"kind":")", SubjectKindName(identity.kind), R"(","id":)");
-      AppendJsonQuoted(identity.id, &out);
-      out.push_back('}');
-    };
-    absl::StrAppend(&out, R"({"effect":")", EffectName(effect), R"(","reason":")",
-                    ReasonName(reason), "\"");
-    if (denied_by.has_value()) {
-      out.append(R"(,"denied_by":)");
-      append_identity(*denied_by);
-    }
-    out.append(R"(,"rules":[)");
-    for (size_t i = 0; i < rules.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      AppendJsonQuoted(rules[i], &out);
-    }
-    out.push_back(']');
-    if (effect == Effect::kAllow) {
-      out.append(R"(,"obligations":{"redact":[)");
-      for (size_t i = 0; i < obligations.redact.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        out.append(R"({"pattern":)");
-        AppendJsonQuoted(obligations.redact[i].pattern, &out);
-        out.append(R"(,"replacement":)");
-        AppendJsonQuoted(obligations.redact[i].replacement, &out);
-        out.push_back('}');
-      }
-      out.append(R"(],"limits":{)");
-      for (size_t i = 0; i < obligations.limits.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        AppendJsonQuoted(obligations.limits[i].first, &out);
-        absl::StrAppend(&out, ":", obligations.limits[i].second);
-      }
-      absl::StrAppend(&out, R"(},"log":")", LogLevelName(obligations.log), "\"}");
-    }
+    out.push_back('{');
+    AppendOutcome(effect, reason, denied_by, rules, obligations, &out);
     out.append(R"(,"errors":[)");
     for (size_t i = 0; i < errors.size(); ++i) {
       if (i > 0) out.push_back(',');
       out.append(R"({"rule":)");
       AppendJsonQuoted(errors[i].rule, &out);
       out.append(R"(,"principal":)");
-      append_identity(errors[i].principal);
+      AppendIdentity(errors[i].principal, &out);
       out.append(R"(,"message":)");
       AppendJsonQuoted(errors[i].message, &out);
       out.push_back('}');
@@ -159,7 +176,11 @@ std::string Decision::ToJson() const {
     }
     if (approved_by.has_value()) {
       out.append(R"(,"approved_by":)");
-      append_identity(*approved_by);
+      AppendIdentity(*approved_by, &out);
+    }
+    if (shadow.has_value()) {
+      out.append(R"(,"shadow":)");
+      out.append(shadow->ToJson());
     }
     if (policy_hash != 0) {
       absl::StrAppend(&out, R"(,"policy":")", absl::Hex(policy_hash, absl::kZeroPad16), "\"");
@@ -201,6 +222,7 @@ std::string Trace::ToText() const {
     for (const TraceRule& rule : principal.candidates) {
       absl::StrAppend(&out, "  ", rule.effect, " ", rule.rule);
       if (!rule.source.empty()) absl::StrAppend(&out, " (", rule.source, ")");
+      if (rule.shadow) out.append(" [shadow]");
       absl::StrAppend(&out, ": ", OutcomeText(rule.outcome), "\n");
       if (!rule.when.empty()) {
         absl::StrAppend(&out, "    when ", rule.when_condition, ": ", rule.when, "\n");

@@ -387,5 +387,34 @@ TEST(DecisionLogTest, RecordJsonMatchesWhatTheLogWrites) {
   EXPECT_EQ(record["rules"], json::parse(R"(["search"])"));
 }
 
+TEST(DecisionLogTest, ShadowOutcomesAreRecordedAfterThePayload) {
+  std::string text = kPolicy;
+  text += "@shadow @id(\"no-search-new\") forbid user to invoke on tool \"search\";\n";
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", text}});
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, (*policy)->schema());
+  ASSERT_TRUE(entities.ok()) << entities.status();
+  auto engine = Engine::Create(*policy, *std::move(entities));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+  Request request = Invoke("alice", "search");
+  request.args["query"] = Value::String("ssn 123-45-6789");
+  const Decision decision = (*engine)->Decide(request);
+  ASSERT_EQ(decision.effect, Effect::kAllow);
+  ASSERT_TRUE(decision.shadow.has_value());
+  const std::string line =
+      DecisionLogRecordJson(request, decision, absl::FromUnixSeconds(1796083200), {});
+  const json record = json::parse(line);
+  EXPECT_EQ(record["shadow"], json::parse(R"({"effect": "DENY", "reason": "forbidden",
+      "denied_by": {"kind": "user", "id": "alice"}, "rules": ["no-search-new"]})"));
+  // The documented order: keys added within version 1 come after the payload.
+  EXPECT_LT(line.find("\"context\":"), line.find("\"shadow\":"));
+  EXPECT_EQ(record["args"]["query"], "ssn [SSN]");
+  // A decision without a shadow outcome has no key.
+  const json plain = json::parse(DecisionLogRecordJson(Invoke("alice", "shell"),
+                                                       (*engine)->Decide(Invoke("alice", "shell")),
+                                                       absl::FromUnixSeconds(1796083200), {}));
+  EXPECT_FALSE(plain.contains("shadow"));
+}
+
 }  // namespace
 }  // namespace ward

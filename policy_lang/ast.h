@@ -140,7 +140,8 @@ struct Expr {
 enum class Effect : uint8_t { kPermit, kForbid, kRequireApproval };
 
 struct Annotation {
-  Identifier name;  // without the `@`
+  Identifier name;         // without the `@`
+  bool has_value = false;  // `@name("value")`; `@shadow` is written without one
   StringLiteral value;
   Span span;
 };

@@ -127,6 +127,10 @@ class Dumper {
     Line(1, absl::StrCat("rule ", ast::EffectKeyword(rule.effect), At(rule.span),
                          At(rule.effect_span, "effect")));
     for (const ast::Annotation& a : rule.annotations) {
+      if (!a.has_value) {
+        Line(2, absl::StrCat("annotation ", a.name.name, At(a.span), At(a.name.span, "name")));
+        continue;
+      }
       Line(2, absl::StrCat("annotation ", a.name.name, " ", Quote(a.value.value), At(a.span),
                            At(a.name.span, "name"), At(a.value.span, "value")));
     }

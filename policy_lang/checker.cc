@@ -416,6 +416,19 @@ class Checker {
         continue;
       }
       out->annotations.emplace_back(name, annotation.value.value);
+      if (name == "shadow") {
+        if (annotation.has_value) {
+          Error(annotation.value.span.begin,
+                "`@shadow` takes no value: write `@shadow` alone before the rule");
+        }
+        out->shadow = true;
+        continue;
+      }
+      if (!annotation.has_value) {
+        Error(annotation.name.span.end,
+              absl::StrCat("`@", name, "` needs a value: `@", name, "(\"...\")`"));
+        continue;
+      }
       if (name == "allow") {
         CheckAllow(annotation);
         continue;

@@ -152,6 +152,17 @@ TEST(CheckerTest, DuplicateIdsAreErrors) {
               ElementsAre("duplicate rule id `x` (first used at rules.ward:1)"));
 }
 
+TEST(CheckerTest, ShadowTakesNoValueAndOtherAnnotationsNeedOne) {
+  CompileResult shadow = CompileRules("@shadow\n@id(\"f\") forbid user to invoke on tool;");
+  ASSERT_NE(shadow.policy, nullptr) << FormatDiagnostics(shadow.diagnostics);
+  EXPECT_THAT(Errors(CompileRules("@shadow(\"yes\") forbid user to invoke on tool;")),
+              ElementsAre("`@shadow` takes no value: write `@shadow` alone before the rule"));
+  EXPECT_THAT(Errors(CompileRules("@id permit user to invoke on tool;")),
+              ElementsAre("`@id` needs a value: `@id(\"...\")`"));
+  EXPECT_THAT(Errors(CompileRules("@shadow @shadow permit user to invoke on tool;")),
+              ElementsAre("annotation `@shadow` appears twice on this rule"));
+}
+
 TEST(CheckerTest, InvalidRegexesAreErrors) {
   EXPECT_THAT(Errors(CompileRules("permit user to invoke on tool matching /a(b/;")),
               ElementsAre(HasSubstr("invalid regular expression `a(b`")));

@@ -76,7 +76,7 @@ json Comparable(const std::string& decision_json) {
   const json parsed = json::parse(decision_json);
   json out = json::object();
   for (const char* key : {"effect", "reason", "denied_by", "rules", "obligations", "errors",
-                          "approval", "approved_by"}) {
+                          "approval", "approved_by", "shadow"}) {
     if (auto it = parsed.find(key); it != parsed.end()) out[key] = *it;
   }
   if (out.contains("errors")) {
@@ -109,8 +109,9 @@ std::vector<std::string> ComparableTrace(const Trace& trace) {
         ", ", EffectName(principal.effect), " ", ReasonName(principal.reason)));
     const size_t first = lines.size();
     for (const TraceRule& rule : principal.candidates) {
-      lines.push_back(
-          absl::StrCat("  ", rule.rule, " (", rule.effect, "): ", TraceOutcomeName(rule.outcome)));
+      lines.push_back(absl::StrCat("  ", rule.rule, " (", rule.effect,
+                                   rule.shadow ? ", shadow" : "",
+                                   "): ", TraceOutcomeName(rule.outcome)));
     }
     std::sort(lines.begin() + static_cast<ptrdiff_t>(first), lines.end());
   }
@@ -190,8 +191,9 @@ struct Stats {
   int64_t with_errors = 0;
   int64_t with_redactions = 0;
   int64_t with_limits = 0;
-  int64_t delegated_allows = 0;           // ALLOW with a chain
-  std::map<std::string, int64_t> grants;  // how requests with a grant were decided
+  int64_t delegated_allows = 0;            // ALLOW with a chain
+  std::map<std::string, int64_t> shadows;  // decisions with a shadow outcome, by its effect
+  std::map<std::string, int64_t> grants;   // how requests with a grant were decided
   int64_t mismatches = 0;
 };
 
@@ -240,6 +242,7 @@ class Reference {
           out->rules = std::move(result.rules);
           out->obligations = std::move(result.obligations);
           out->errors = std::move(result.errors);
+          out->shadow = std::move(result.shadow);
         },
         &decision);
     decision.policy_hash = policy_.hash();
@@ -298,6 +301,10 @@ void Record(const Request& request, const Decision& decision, const Trace& trace
   ++stats->requests;
   ++stats->reasons[std::string(ReasonName(decision.reason))];
   if (!decision.errors.empty()) ++stats->with_errors;
+  if (decision.shadow.has_value()) {
+    ++stats->shadows[absl::StrCat(EffectName(decision.effect), " -> ",
+                                  EffectName(decision.shadow->effect))];
+  }
   if (decision.effect == Effect::kAllow) {
     if (!decision.obligations.redact.empty()) ++stats->with_redactions;
     if (!decision.obligations.limits.empty()) ++stats->with_limits;
@@ -471,7 +478,9 @@ std::string Summary(const Stats& stats) {
   absl::StrAppend(&out, "; decisions with errors=", stats.with_errors,
                   ", ALLOW with redactions=", stats.with_redactions,
                   ", with limits=", stats.with_limits, ", delegated ALLOW=", stats.delegated_allows,
-                  "; grants:");
+                  "; shadow outcomes:");
+  for (const auto& [kind, count] : stats.shadows) absl::StrAppend(&out, " [", kind, "]=", count);
+  absl::StrAppend(&out, "; grants:");
   for (const auto& [kind, count] : stats.grants) absl::StrAppend(&out, " [", kind, "]=", count);
   return out;
 }
@@ -515,6 +524,10 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
   EXPECT_GE(stats.with_redactions * 100, stats.requests);
   EXPECT_GE(stats.with_limits * 100, stats.requests);
   EXPECT_GE(stats.delegated_allows * 200, stats.requests);
+  // Shadow rules that would deny what is allowed, and allow what is denied.
+  for (const char* kind : {"ALLOW -> DENY", "DENY -> ALLOW", "ALLOW -> ALLOW"}) {
+    EXPECT_GE(stats.shadows[kind] * 5000, stats.requests) << "too few shadow outcomes " << kind;
+  }
   // Grants that were used, and grants refused for each fault.
   for (const char* kind :
        {"well-formed: used", "well-formed: not used", "well-formed again: not used",

@@ -478,7 +478,9 @@ class Formatter {
       const ast::Annotation& annotation = rule.annotations[i];
       if (i > 0) RequestBreak(0);
       Write(annotation.span.begin.offset,
-            absl::StrCat("@", annotation.name.name, "(", QuoteString(annotation.value.value), ")"));
+            annotation.has_value ? absl::StrCat("@", annotation.name.name, "(",
+                                                QuoteString(annotation.value.value), ")")
+                                 : absl::StrCat("@", annotation.name.name));
     }
     if (!rule.annotations.empty()) RequestBreak(0);
     continuation_ = 4;

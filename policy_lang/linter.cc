@@ -894,7 +894,8 @@ class Linter {
     ForbidIndex index;
     for (size_t j = 0; j < rules.size(); ++j) {
       const internal::Rule& forbid = rules[j];
-      if (forbid.effect != RuleEffect::kForbid) continue;
+      // A shadow forbid denies nothing yet.
+      if (forbid.effect != RuleEffect::kForbid || forbid.shadow) continue;
       const std::string condition =
           Unconditional(forbid) ? std::string(kUnconditional) : condition_keys[j];
       std::vector<std::string> resources;
@@ -943,7 +944,8 @@ class Linter {
     const internal::Rule& rule = rules[i];
     auto shadows = [&](size_t j) {
       const internal::Rule& forbid = rules[j];
-      return j != i && forbid.effect == RuleEffect::kForbid && HeadCovers(forbid, rule) &&
+      return j != i && forbid.effect == RuleEffect::kForbid && !forbid.shadow &&
+             HeadCovers(forbid, rule) &&
              (Unconditional(forbid) || condition_keys[j] == condition_keys[i]);
     };
     const bool ids_or_prefixes =

@@ -692,20 +692,24 @@ bool Parser::ParseRule(ast::Rule* rule) {
 bool Parser::ParseAnnotation(ast::Annotation* annotation) {
   const Location begin = token_.span.begin;
   Advance();  // @
-  if (!Is(TokenKind::kIdentifier)) {
+  // `@ permit` would read as a bare annotation named `permit`: a stray `@` is likelier.
+  if (!Is(TokenKind::kIdentifier) || IsWord("permit") || IsWord("forbid") ||
+      IsWord("require_approval")) {
     ErrorExpected("an annotation name after `@`");
     return false;
   }
   TakeIdentifier(&annotation->name);
   if (!Is(TokenKind::kLeftParen)) {
-    ErrorExpected(absl::StrCat("`(` after `@", annotation->name.name, "`"));
-    return false;
+    // A bare annotation (`@shadow`); the checker knows which names take a value.
+    annotation->span = {begin, annotation->name.span.end};
+    return true;
   }
   Advance();
   if (!Is(TokenKind::kString)) {
     ErrorExpected(absl::StrCat("a string in `@", annotation->name.name, "(...)`"));
     return false;
   }
+  annotation->has_value = true;
   annotation->value = {token_.value, token_.span};
   Advance();
   if (!Is(TokenKind::kRightParen)) {

@@ -566,7 +566,7 @@ TEST(ParserTest, ErrorMessagesAndPositions) {
       {"@id(\"x\") ;",
        "1:10: expected `permit`, `forbid` or `require_approval` after the annotations, found `;`"},
       {"; permit user to x on y;", "1:1: expected a rule or a schema block, found `;`"},
-      {"@ permit user to x on y;", "1:10: expected `(` after `@permit`, found `user`"},
+      {"@ permit user to x on y;", "1:3: expected an annotation name after `@`, found `permit`"},
       {"@1", "1:2: expected an annotation name after `@`, found `1`"},
       {"@id(x)", "1:5: expected a string in `@id(...)`, found `x`"},
       {"@id(\"x\" permit", "1:9: expected `)` after the value of `@id`, found `permit`"},

@@ -393,6 +393,11 @@ void RunFile(const std::string& dir, const std::string& file) {
                                                        {"id", Str(approver.id)}})) {
       Failure(where, "ward_decision_approved_by differs from the JSON");
     }
+    const std::string shadow = Str(ward_decision_shadow_json(decision.get()));
+    if (shadow.empty() ? actual.contains("shadow")
+                       : !actual.contains("shadow") || json::parse(shadow) != actual["shadow"]) {
+      Failure(where, "ward_decision_shadow_json differs from the JSON");
+    }
     const std::string digest = Str(ward_decision_approval_digest(decision.get()));
     if (digest != (actual.contains("approval") ? actual["approval"].value("digest", "") : "")) {
       Failure(where, "ward_decision_approval_digest differs from the JSON");

@@ -613,6 +613,13 @@ WARD_API ward_str ward_decision_approval_digest(const ward_decision* decision);
  * with an error entry (rule "", first in the list) saying why. */
 WARD_API int ward_decision_approved_by(const ward_decision* decision, ward_identity_ref* out);
 
+/* When the policy has `@shadow` rules and enforcing them would change this decision: the
+ * decision it would have been, as JSON `{"effect", "reason", "denied_by" (not on ALLOW),
+ * "rules", "obligations" (ALLOW only)}`; empty (len 0) otherwise. Valid until the next call
+ * on the object or the next decision into it. The same object is the `shadow` key of
+ * ward_decision_json. */
+WARD_API ward_str ward_decision_shadow_json(const ward_decision* decision);
+
 /* The hash of the policy that made the decision; 0 when none did. */
 WARD_API uint64_t ward_decision_policy_hash(const ward_decision* decision);
 /* The decision's canonical JSON (docs/semantics.md), as the command-line tool prints it,

@@ -100,6 +100,8 @@ struct ward_decision {
   // The canonical JSON, built on demand after each decision.
   std::string json;
   bool json_valid = false;
+  // The shadow outcome's JSON, built on demand like `json`.
+  std::string shadow_json;
 };
 
 struct ward_trace {
@@ -221,6 +223,7 @@ void SetFailClosed(ward_decision* d) {
   decision.errors.clear();
   decision.approval_digest.clear();
   decision.approved_by.reset();
+  decision.shadow.reset();
   decision.policy_hash = 0;
   d->json_valid = false;
 }
@@ -1600,6 +1603,18 @@ int ward_decision_approved_by(const ward_decision* decision, ward_identity_ref* 
   out->kind = KindToC(decision->decision.approved_by->kind);
   out->id = StrOf(decision->decision.approved_by->id);
   return 1;
+}
+
+ward_str ward_decision_shadow_json(const ward_decision* decision) {
+  if (decision == nullptr || !decision->decision.shadow.has_value()) return EmptyStr();
+  // Like ward_decision_json's cache: the handle belongs to one thread at a time.
+  auto* d = const_cast<ward_decision*>(decision);
+  try {
+    d->shadow_json = d->decision.shadow->ToJson();
+    return StrOf(d->shadow_json);
+  } catch (...) {
+    return EmptyStr();
+  }
 }
 
 uint64_t ward_decision_policy_hash(const ward_decision* decision) {

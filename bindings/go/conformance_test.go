@@ -436,6 +436,7 @@ func checkFields(t *testing.T, where string, d *ward.Decision) {
 			Digest string `json:"digest"`
 		} `json:"approval"`
 		ApprovedBy *struct{ Kind, ID string } `json:"approved_by"`
+		Shadow     json.RawMessage            `json:"shadow"`
 		Policy     string                     `json:"policy"`
 	}
 	if err := json.Unmarshal([]byte(d.JSON()), &j); err != nil {
@@ -502,6 +503,17 @@ func checkFields(t *testing.T, where string, d *ward.Decision) {
 	}
 	if identity(d.ApprovedBy) != wantApprover {
 		fail("ApprovedBy", identity(d.ApprovedBy), wantApprover)
+	}
+	if (d.Shadow == nil) != (j.Shadow == nil) {
+		fail("Shadow", d.Shadow, string(j.Shadow))
+	} else if d.Shadow != nil {
+		var got, want any
+		mine, _ := json.Marshal(d.Shadow)
+		_ = json.Unmarshal(mine, &got)
+		_ = json.Unmarshal(j.Shadow, &want)
+		if !reflect.DeepEqual(got, want) {
+			fail("Shadow", string(mine), string(j.Shadow))
+		}
 	}
 	if fmt.Sprintf("%016x", d.PolicyHash) != j.Policy {
 		fail("PolicyHash", fmt.Sprintf("%016x", d.PolicyHash), j.Policy)

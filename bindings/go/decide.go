@@ -5,7 +5,10 @@ package ward
 */
 import "C"
 
-import "sync"
+import (
+	"encoding/json"
+	"sync"
+)
 
 // takeDecision returns a decision handle to decide into: a spare one, or a new one.
 func (e *Engine) takeDecision() (*C.ward_decision, error) {
@@ -202,6 +205,14 @@ func readDecision(d *C.ward_decision) *Decision {
 	}
 	if C.ward_decision_approved_by(d, &ref) == 1 {
 		out.ApprovedBy = &Identity{Kind: Kind(ref.kind), ID: goString(ref.id)}
+	}
+	if shadow := goString(C.ward_decision_shadow_json(d)); shadow != "" {
+		// Rare (only policies with @shadow rules): read from its JSON form. The library wrote
+		// it, so it parses; if it did not, the decision would say nothing of its shadow.
+		var outcome ShadowOutcome
+		if json.Unmarshal([]byte(shadow), &outcome) == nil {
+			out.Shadow = &outcome
+		}
 	}
 	n := int(C.ward_decision_rule_count(d))
 	out.Rules = make([]string, n)

@@ -29,6 +29,17 @@ func (e Effect) String() string { return C.GoString(C.ward_effect_name(C.ward_ef
 // MarshalText encodes the effect as its name.
 func (e Effect) MarshalText() ([]byte, error) { return []byte(e.String()), nil }
 
+// UnmarshalText decodes an effect's name ("ALLOW", "NEEDS_APPROVAL", "DENY").
+func (e *Effect) UnmarshalText(text []byte) error {
+	for _, effect := range []Effect{Allow, NeedsApproval, Deny} {
+		if string(text) == effect.String() {
+			*e = effect
+			return nil
+		}
+	}
+	return newError(CategoryRequest, "unknown effect \""+string(text)+"\"")
+}
+
 // Reason says why a decision is what it is.
 type Reason int
 
@@ -61,6 +72,17 @@ func (r Reason) String() string { return C.GoString(C.ward_reason_name(C.ward_re
 // MarshalText encodes the reason as its name.
 func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
+// UnmarshalText decodes a reason's name ("permitted", "forbidden", ...).
+func (r *Reason) UnmarshalText(text []byte) error {
+	for reason := ReasonPermitted; reason <= ReasonInvalidRequest; reason++ {
+		if string(text) == reason.String() {
+			*r = reason
+			return nil
+		}
+	}
+	return newError(CategoryRequest, "unknown reason \""+string(text)+"\"")
+}
+
 // LogLevel is the log level an ALLOW decision's obligations ask for.
 type LogLevel int
 
@@ -81,6 +103,17 @@ func (l LogLevel) String() string {
 
 // MarshalText encodes the log level as its name.
 func (l LogLevel) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
+// UnmarshalText decodes a log level's name ("none", "summary", "full").
+func (l *LogLevel) UnmarshalText(text []byte) error {
+	for _, level := range []LogLevel{LogNone, LogSummary, LogFull} {
+		if string(text) == level.String() {
+			*l = level
+			return nil
+		}
+	}
+	return newError(CategoryRequest, "unknown log level \""+string(text)+"\"")
+}
 
 // Kind is the kind of an identity. The zero value is no kind: a request that leaves a kind
 // unset is invalid.
@@ -189,6 +222,17 @@ type Redaction struct {
 	Replacement string `json:"replacement"`
 }
 
+// ShadowOutcome is a decision as it would have been with the policy's @shadow rules enforced
+// (shadow rules are evaluated on every request and never enforced: a rule is rolled out
+// observed before it decides).
+type ShadowOutcome struct {
+	Effect      Effect       `json:"effect"`
+	Reason      Reason       `json:"reason"`
+	DeniedBy    *Identity    `json:"denied_by,omitempty"`
+	Rules       []string     `json:"rules"`
+	Obligations *Obligations `json:"obligations,omitempty"`
+}
+
 // Obligations are what an ALLOW decision asks the caller to enforce.
 type Obligations struct {
 	// Redactions apply in this order, each to the output of the one before (see
@@ -236,6 +280,9 @@ type Decision struct {
 	// ApprovedBy is, on an Allow that an accepted grant made possible, the user who
 	// approved; else nil.
 	ApprovedBy *Identity
+	// Shadow is, when the policy has @shadow rules and enforcing them would change this
+	// decision, what it would have been; else nil.
+	Shadow *ShadowOutcome
 	// PolicyHash identifies the policy that made the decision; 0 when none did.
 	PolicyHash uint64
 

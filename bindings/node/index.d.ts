@@ -61,6 +61,15 @@ export interface EvaluationError {
   message: string;
 }
 
+/** A decision as it would have been with the policy's `@shadow` rules enforced. */
+export interface ShadowOutcome {
+  readonly effect: Effect;
+  readonly reason: Reason;
+  readonly deniedBy: IdentityRef | null;
+  readonly rules: string[];
+  readonly obligations: Obligations | null;
+}
+
 export class Decision {
   /** Decisions come from Engine.decide and Engine.explain. */
   private constructor();
@@ -77,6 +86,11 @@ export class Decision {
   readonly approvalDigest: string | null;
   /** On an ALLOW that a grant made possible: the approver; null otherwise. */
   readonly approvedBy: IdentityRef | null;
+  /**
+   * When the policy has `@shadow` rules and enforcing them would change this decision: what
+   * it would have been; null otherwise.
+   */
+  readonly shadow: ShadowOutcome | null;
   /** The policy hash in hex, or null. */
   readonly policy: string | null;
   /** Whether the effect is ALLOW. */

@@ -438,10 +438,17 @@ function decisionFromNative(effect, reason, deniedKind, deniedId, policy, ...res
   const approvalDigest = rest[i++];
   const approvedKind = rest[i++];
   const approvedId = rest[i++];
+  const shadowJson = rest[i++];
+  let shadow = null;
+  if (shadowJson !== null) {
+    const parsed = JSON.parse(shadowJson);
+    shadow = {effect: parsed.effect, reason: parsed.reason, deniedBy: parsed.denied_by || null,
+              rules: parsed.rules, obligations: parsed.obligations || null};
+  }
   return new Decision(kNames.effects[effect], kNames.reasons[reason],
                       deniedKind < 0 ? null : identityAt(deniedKind, deniedId), rules,
                       obligations, errors, policy, approvalDigest,
-                      approvedKind < 0 ? null : identityAt(approvedKind, approvedId));
+                      approvedKind < 0 ? null : identityAt(approvedKind, approvedId), shadow);
 }
 native.setDecisionFactory(decisionFromNative);
 
@@ -545,11 +552,11 @@ function entityJson(value, name) {
 
 /**
  * A decision: effect, reason, deniedBy, rules, obligations, errors, approvalDigest,
- * approvedBy, policy.
+ * approvedBy, shadow, policy.
  */
 class Decision {
   constructor(effect, reason, deniedBy, rules, obligations, errors, policy,
-              approvalDigest = null, approvedBy = null) {
+              approvalDigest = null, approvedBy = null, shadow = null) {
     /** "ALLOW", "DENY" or "NEEDS_APPROVAL". */
     this.effect = effect;
     /** "permitted", "forbidden", "approval_required", "no_matching_permit", ... */
@@ -566,6 +573,11 @@ class Decision {
     this.approvalDigest = approvalDigest;
     /** On an ALLOW that a grant made possible: the approver {kind, id}; else null. */
     this.approvedBy = approvedBy;
+    /**
+     * When the policy has `@shadow` rules and enforcing them would change this decision:
+     * {effect, reason, deniedBy, rules, obligations} as it would have been; else null.
+     */
+    this.shadow = shadow;
     /** The policy hash (16 hex digits), or null. */
     this.policy = policy;
   }
@@ -601,6 +613,13 @@ class Decision {
     out.errors = this.errors;
     if (this.approvalDigest !== null) out.approval = {digest: this.approvalDigest};
     if (this.approvedBy !== null) out.approved_by = this.approvedBy;
+    if (this.shadow !== null) {
+      const s = this.shadow;
+      out.shadow = {effect: s.effect, reason: s.reason};
+      if (s.deniedBy !== null) out.shadow.denied_by = s.deniedBy;
+      out.shadow.rules = s.rules;
+      if (s.obligations !== null) out.shadow.obligations = s.obligations;
+    }
     if (this.policy !== null) out.policy = this.policy;
     return out;
   }

@@ -929,6 +929,15 @@ void DefineModule(py::module_& m) {
             return IdentityTuple(*d.approved_by);
           },
           "On an ALLOW that a grant made possible: the approver's (kind, id); else None.")
+      .def_property_readonly(
+          "shadow",
+          [](const Decision& d) -> py::object {
+            if (!d.shadow.has_value()) return py::none();
+            return py::module_::import("json").attr("loads")(d.shadow->ToJson());
+          },
+          "When the policy has @shadow rules and enforcing them would change this decision: "
+          "what it would have been, as a dict with the keys of the decision's JSON `shadow` "
+          "(effect, reason, denied_by, rules, obligations); else None.")
       .def_readonly("policy_hash", &Decision::policy_hash,
                     "Identifies the compiled policy that decided (0 when unknown).")
       .def("to_json", &Decision::ToJson,

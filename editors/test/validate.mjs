@@ -393,7 +393,7 @@ const KEYWORDS = [
   "unless", "with", "and", "or", "not", "has", "matches", "starts_with", "now", "true",
   "false", "subject", "delegator", "set", "string", "int", "bool", "timestamp",
   // annotations with a meaning, obligations and log levels
-  "id", "description", "allow", "redact", "limit", "log", "none", "summary", "full",
+  "id", "description", "allow", "shadow", "redact", "limit", "log", "none", "summary", "full",
 ];
 
 const grammarPath = join(vscodeDir, "syntaxes", "ward.tmLanguage.json");

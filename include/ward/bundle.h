@@ -24,8 +24,10 @@
 
 namespace ward {
 
-// The bundle format this library writes and reads.
-inline constexpr uint32_t kBundleFormatVersion = 2;
+// The bundle format this library writes. Version 3 added `@shadow` rules, which a reader of
+// version 2 would enforce; this library reads versions 2 and 3.
+inline constexpr uint32_t kBundleFormatVersion = 3;
+inline constexpr uint32_t kOldestReadableBundleFormatVersion = 2;
 
 // The largest bundle LoadBundle accepts.
 inline constexpr size_t kMaxBundleBytes = size_t{512} << 20;

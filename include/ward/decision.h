@@ -68,6 +68,21 @@ struct EvaluationError {
   std::string message;
 };
 
+// What a decision would have been with the policy's `@shadow` rules enforced. Shadow rules
+// are evaluated on every request they apply to and never change the decision itself: this is
+// how a new forbid (or permit, or approval) is observed in production before it is enforced.
+struct ShadowOutcome {
+  Effect effect = Effect::kDeny;
+  Reason reason = Reason::kInternalError;
+  std::optional<IdentityRef> denied_by;  // on every effect other than ALLOW
+  std::vector<std::string> rules;        // the determining rules, shadow rules included
+  Obligations obligations;               // meaningful on ALLOW only
+
+  // `{"effect", "reason", "denied_by" (not on ALLOW), "rules", "obligations" (ALLOW only)}`,
+  // as in Decision::ToJson.
+  std::string ToJson() const;
+};
+
 namespace internal {
 class DecisionState;
 }  // namespace internal
@@ -107,13 +122,19 @@ struct Decision {
   std::string approval_digest;
   // On an ALLOW that a grant made possible: the user who approved.
   std::optional<IdentityRef> approved_by;
+  // Set only when the policy has `@shadow` rules and enforcing them would change the effect,
+  // the reason, denied_by, the rules or the obligations. Errors of shadow rules are not in
+  // `errors` (they do not change the decision); an erring shadow forbid or approval counts as
+  // holding here, as an enforced one would.
+  std::optional<ShadowOutcome> shadow;
   // Identifies the compiled policy that made the decision (0 when unknown): the same for the
   // same policy whether compiled from text or loaded from a bundle.
   uint64_t policy_hash = 0;
 
   // The canonical compact JSON form: keys effect, reason, denied_by (not on ALLOW), rules,
   // obligations (ALLOW only), errors, approval (`{"digest": ...}`, NEEDS_APPROVAL only),
-  // approved_by (when a grant was used), then `policy` (the policy hash in hex) when known.
+  // approved_by (when a grant was used), shadow (`{"effect", "reason", "denied_by", "rules",
+  // "obligations"}` as above, when set), then `policy` (the policy hash in hex) when known.
   std::string ToJson() const;
 
   // For the engine; opaque.
@@ -124,8 +145,9 @@ struct Decision {
 struct TraceRule {
   enum class Outcome : uint8_t { kHolds, kDoesNotHold, kError };
   std::string rule;
-  std::string effect;  // "permit", "forbid", "require_approval"
-  std::string source;  // "file:line"
+  std::string effect;   // "permit", "forbid", "require_approval"
+  std::string source;   // "file:line"
+  bool shadow = false;  // a `@shadow` rule: its outcome does not count for the decision
   Outcome outcome = Outcome::kDoesNotHold;
   // "true", "false", "error: ...", or empty when the clause is absent or was not evaluated.
   std::string when;

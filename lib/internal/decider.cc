@@ -48,6 +48,9 @@ struct Scratch {
   std::vector<std::pair<std::string, int64_t>> spare_limits;
   std::vector<EvaluationError> spare_errors;
   std::string spare_id;
+  // The decision with the `@shadow` rules enforced, decided only when one of them held (or
+  // erred) in the decision itself; kept for reuse.
+  std::unique_ptr<Decision> shadow;
 };
 
 DecisionState::DecisionState() = default;
@@ -105,12 +108,13 @@ enum class Truth : uint8_t { kFalse, kTrue, kError };
 class Decider {
  public:
   Decider(const Program& program, const EntityLayout& layout, const Request& request,
-          absl::Time now, bool approvals_satisfied, DecisionState* state)
+          absl::Time now, bool approvals_satisfied, bool enforce_shadow, DecisionState* state)
       : program_(program),
         layout_(layout),
         request_(request),
         now_(now),
         approvals_satisfied_(approvals_satisfied),
+        enforce_shadow_(enforce_shadow),
         scratch_(*state->scratch()) {
     if (state->checked_request == &request) {
       checked_context_ = &state->context_values;
@@ -160,6 +164,10 @@ class Decider {
     }
     Finish(principals, count, out);
   }
+
+  // Whether a `@shadow` rule held or erred for a principal (when they are not enforced): only
+  // then can enforcing them give another decision.
+  bool shadow_held() const { return shadow_held_; }
 
  private:
   const IdentityRecord* FindIdentity(const IdentityRef& ref) const {
@@ -339,12 +347,17 @@ class Decider {
                 : unless == Truth::kTrue ? Truth::kFalse
                                          : Truth::kTrue;
       }
-      if (holds == Truth::kError) AppendError(rule, *principal.ref, out);
       if (traced != nullptr) {
+        traced->shadow = rule.shadow;
         traced->outcome = holds == Truth::kError  ? TraceRule::Outcome::kError
                           : holds == Truth::kTrue ? TraceRule::Outcome::kHolds
                                                   : TraceRule::Outcome::kDoesNotHold;
       }
+      if (rule.shadow && !enforce_shadow_) {
+        shadow_held_ |= holds != Truth::kFalse;
+        continue;
+      }
+      if (holds == Truth::kError) AppendError(rule, *principal.ref, out);
       if (holds == Truth::kFalse) continue;
       // Fail closed: an erring forbid or approval counts as holding, an erring permit not.
       switch (rule.effect) {
@@ -902,6 +915,8 @@ class Decider {
   const Request& request_;
   const absl::Time now_;
   const bool approvals_satisfied_;
+  const bool enforce_shadow_;
+  bool shadow_held_ = false;
   Scratch& scratch_;
   // The request's declared context entries and arguments by slot, when the engine checked it.
   const std::vector<const void*>* checked_context_ = nullptr;
@@ -915,10 +930,57 @@ class Decider {
 
 }  // namespace
 
+namespace {
+
+bool SameObligations(const Obligations& a, const Obligations& b) {
+  if (a.log != b.log || a.limits != b.limits || a.redact.size() != b.redact.size()) return false;
+  for (size_t i = 0; i < a.redact.size(); ++i) {
+    if (a.redact[i].pattern != b.redact[i].pattern ||
+        a.redact[i].replacement != b.redact[i].replacement) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Sets `out->shadow` to `shadow`'s outcome when it differs from `out`'s, else clears it.
+void SetShadow(const Decision& shadow, Decision* out) {
+  const bool same =
+      shadow.effect == out->effect && shadow.reason == out->reason &&
+      shadow.denied_by == out->denied_by && shadow.rules == out->rules &&
+      (shadow.effect != Effect::kAllow || SameObligations(shadow.obligations, out->obligations));
+  if (same) {
+    out->shadow.reset();
+    return;
+  }
+  ShadowOutcome& outcome = out->shadow.emplace();
+  outcome.effect = shadow.effect;
+  outcome.reason = shadow.reason;
+  outcome.denied_by = shadow.denied_by;
+  outcome.rules = shadow.rules;
+  if (shadow.effect == Effect::kAllow) outcome.obligations = shadow.obligations;
+}
+
+}  // namespace
+
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
                     absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace) {
-  Decider decider(program, layout, request, now, approvals_satisfied, &DecisionState::Of(out));
+  DecisionState& state = DecisionState::Of(out);
+  Decider decider(program, layout, request, now, approvals_satisfied, /*enforce_shadow=*/false,
+                  &state);
   decider.Run(out, trace);
+  if (!decider.shadow_held()) {
+    if (out->shadow.has_value()) out->shadow.reset();
+    return;
+  }
+  // Decided again with the shadow rules enforced. The scratch storage is the decision's own:
+  // the first pass is complete, and its result is in `out`.
+  Scratch& scratch = *state.scratch();
+  if (scratch.shadow == nullptr) scratch.shadow = std::make_unique<Decision>();
+  Decider shadow(program, layout, request, now, approvals_satisfied, /*enforce_shadow=*/true,
+                 &state);
+  shadow.Run(scratch.shadow.get(), nullptr);
+  SetShadow(*scratch.shadow, out);
 }
 
 }  // namespace ward::internal

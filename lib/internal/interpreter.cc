@@ -361,7 +361,8 @@ struct PrincipalOutcome {
 
 PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& entities,
                                  const Evaluator& evaluator, const Principal& principal,
-                                 absl::Time now, bool approvals_satisfied, TracePrincipal* trace) {
+                                 absl::Time now, bool approvals_satisfied, bool enforce_shadow,
+                                 bool* shadow_held, TracePrincipal* trace) {
   PrincipalOutcome outcome;
   if (std::optional<Reason> stopped = Guard(entities, principal.identity, now)) {
     outcome.reason = *stopped;
@@ -399,13 +400,17 @@ PrincipalOutcome DecidePrincipal(const PolicyIr& policy, const EntityStore& enti
         holds = !*unless;
       }
     }
-    if (error) {
-      traced.outcome = TraceRule::Outcome::kError;
-      outcome.errors.push_back({rule.name, *principal.ref, std::string(error->message())});
-    } else {
-      traced.outcome = holds ? TraceRule::Outcome::kHolds : TraceRule::Outcome::kDoesNotHold;
-    }
+    traced.shadow = rule.shadow;
+    traced.outcome = error   ? TraceRule::Outcome::kError
+                     : holds ? TraceRule::Outcome::kHolds
+                             : TraceRule::Outcome::kDoesNotHold;
     if (trace != nullptr) trace->candidates.push_back(std::move(traced));
+    // A shadow rule that is not enforced counts for nothing, its errors included.
+    if (rule.shadow && !enforce_shadow) {
+      if (holds || error) *shadow_held = true;
+      continue;
+    }
+    if (error) outcome.errors.push_back({rule.name, *principal.ref, std::string(error->message())});
 
     // Fail closed: an erring forbid or approval counts as holding, an erring permit does not.
     switch (rule.effect) {
@@ -546,8 +551,13 @@ std::optional<std::string> InvalidRequestReason(const PolicyIr& policy, const En
   return wrong_type(request.args, schema.args, "args");
 }
 
-Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
-                   absl::Time now, Trace* trace, bool approvals_satisfied) {
+namespace {
+
+// The decision with or without the `@shadow` rules enforced; `shadow_held` is set when a shadow
+// rule that is not enforced held or erred.
+Decision InterpretRules(const PolicyIr& policy, const EntityStore& entities, const Request& request,
+                        absl::Time now, Trace* trace, bool approvals_satisfied, bool enforce_shadow,
+                        bool* shadow_held) {
   if (std::optional<std::string> invalid = InvalidRequestReason(policy, entities, request)) {
     if (trace != nullptr) trace->rejected = *invalid;
     Decision decision;
@@ -569,7 +579,7 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
       traced->role = Role(i);
     }
     outcomes.push_back(DecidePrincipal(policy, entities, evaluator, principals[i], now,
-                                       approvals_satisfied, traced));
+                                       approvals_satisfied, enforce_shadow, shadow_held, traced));
     if (traced != nullptr) {
       traced->effect = outcomes.back().effect;
       traced->reason = outcomes.back().reason;
@@ -599,6 +609,38 @@ Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Re
   }
   for (PrincipalOutcome& outcome : outcomes) {
     for (EvaluationError& error : outcome.errors) decision.errors.push_back(std::move(error));
+  }
+  return decision;
+}
+
+}  // namespace
+
+Decision Interpret(const PolicyIr& policy, const EntityStore& entities, const Request& request,
+                   absl::Time now, Trace* trace, bool approvals_satisfied) {
+  bool shadow_held = false;
+  Decision decision = InterpretRules(policy, entities, request, now, trace, approvals_satisfied,
+                                     /*enforce_shadow=*/false, &shadow_held);
+  if (!shadow_held) return decision;
+  const Decision enforced =
+      InterpretRules(policy, entities, request, now, nullptr, approvals_satisfied,
+                     /*enforce_shadow=*/true, &shadow_held);
+  auto outcome_of = [](const Decision& d) {
+    std::vector<std::tuple<std::string, std::string>> redact;
+    if (d.effect == Effect::kAllow) {
+      for (const Redaction& r : d.obligations.redact) redact.emplace_back(r.pattern, r.replacement);
+    }
+    return std::make_tuple(
+        d.effect, d.reason, d.denied_by, d.rules, redact,
+        d.effect == Effect::kAllow ? d.obligations.limits : decltype(d.obligations.limits)(),
+        d.effect == Effect::kAllow ? d.obligations.log : LogLevel::kNone);
+  };
+  if (outcome_of(enforced) != outcome_of(decision)) {
+    ShadowOutcome& shadow = decision.shadow.emplace();
+    shadow.effect = enforced.effect;
+    shadow.reason = enforced.reason;
+    shadow.denied_by = enforced.denied_by;
+    shadow.rules = enforced.rules;
+    if (enforced.effect == Effect::kAllow) shadow.obligations = enforced.obligations;
   }
   return decision;
 }

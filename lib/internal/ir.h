@@ -87,6 +87,8 @@ struct Rule {
   int line = 0;        // of the effect keyword
   RuleEffect effect = RuleEffect::kPermit;
   std::vector<std::pair<std::string, std::string>> annotations;  // in source order
+  // `@shadow`: evaluated and reported (Decision::shadow) but never enforced.
+  bool shadow = false;
   SubjectSelector subject;
   std::vector<std::string> actions;  // sorted, unique
   std::string resource_type;

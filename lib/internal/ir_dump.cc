@@ -174,8 +174,8 @@ std::string DumpSchema(const Schema& schema) {
 std::string DumpPolicyIr(const PolicyIr& policy) {
   std::string out = DumpSchema(policy.schema);
   for (const Rule& rule : policy.rules) {
-    absl::StrAppend(&out, "rule ", rule.name, " (", rule.source, ":", rule.line, ")\n  ",
-                    RuleHeadToString(rule), "\n");
+    absl::StrAppend(&out, "rule ", rule.name, " (", rule.source, ":", rule.line, ")",
+                    rule.shadow ? " shadow" : "", "\n  ", RuleHeadToString(rule), "\n");
     if (rule.when) absl::StrAppend(&out, "  when ", ExprToString(*rule.when), "\n");
     if (rule.unless) absl::StrAppend(&out, "  unless ", ExprToString(*rule.unless), "\n");
     const Obligations& obligations = rule.obligations;

@@ -25,7 +25,7 @@ namespace {
 //   kDeniedBy); rules; redactions (pattern, replacement); limits (name, 8-byte value);
 //   errors (rule, principal identity, message); approval digest; approved_by identity (if
 //   kApprovedBy); args JSON and context JSON (if kPayload) or the payload error (if
-//   kPayloadError).
+//   kPayloadError); the shadow outcome's JSON (if kShadow).
 struct Header {
   int64_t time_ns;
   int64_t latency_ns;
@@ -48,6 +48,7 @@ enum Flags : uint8_t {
   kApprovedBy = 2,
   kPayload = 4,
   kPayloadError = 8,
+  kShadow = 16,
 };
 
 void PutString(absl::string_view text, std::string* out) {
@@ -323,7 +324,12 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
   header.obligation_log = static_cast<uint8_t>(decision.obligations.log);
   header.subject_kind = static_cast<uint8_t>(request.subject.kind);
   header.flags = (decision.denied_by.has_value() ? kDeniedBy : 0) |
-                 (decision.approved_by.has_value() ? kApprovedBy : 0);
+                 (decision.approved_by.has_value() ? kApprovedBy : 0) |
+                 (decision.shadow.has_value() ? kShadow : 0);
+  // Only policies with `@shadow` rules have one, on the decisions it would change: rendered
+  // here, once, rather than encoded field by field.
+  std::string shadow;
+  if (decision.shadow.has_value()) shadow = decision.shadow->ToJson();
 
   // At full level, args and context as JSON texts (each after its length), redacted.
   std::string& payload = buffers->payload;
@@ -360,6 +366,7 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
   for (const IdentityRef& hop : request.on_behalf_of) size += kIdentity + hop.id.size();
   if (decision.denied_by.has_value()) size += kIdentity + decision.denied_by->id.size();
   if (decision.approved_by.has_value()) size += kIdentity + decision.approved_by->id.size();
+  if (decision.shadow.has_value()) size += kString + shadow.size();
   for (const std::string& rule : decision.rules) size += kString + rule.size();
   if (allow) {
     for (const Redaction& redaction : decision.obligations.redact) {
@@ -416,6 +423,7 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
   put_string(decision.approval_digest);
   if (decision.approved_by.has_value()) put_identity(*decision.approved_by);
   put(payload.data(), payload.size());
+  if (decision.shadow.has_value()) put_string(shadow);
   return absl::string_view(bytes.data(), static_cast<size_t>(cursor - bytes.data()));
 }
 
@@ -562,6 +570,10 @@ absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t
   } else if (header.flags & kPayloadError) {
     w.Literal(R"(,"payload_error":)");
     w.Quoted(in.String());
+  }
+  if (header.flags & kShadow) {
+    w.Literal(R"(,"shadow":)");
+    w.Raw(in.String());
   }
   w.Char('}');
   return w.Finish();

@@ -100,6 +100,7 @@ class ProgramBuilder {
     out.source = rule.source;
     out.line = rule.line;
     out.effect = rule.effect;
+    out.shadow = rule.shadow;
     out.when_text = rule.when_text;
     out.unless_text = rule.unless_text;
     out.head_text = RuleHeadToString(rule);
@@ -1144,8 +1145,8 @@ void DumpProgramTo(const Program& program, DumpSink* sink) {
 
   for (size_t i = 0; i < program.rules.size(); ++i) {
     const ProgramRule& rule = program.rules[i];
-    absl::StrAppend(out, "rule ", i, " ", rule.name, " (", rule.source, ":", rule.line, ")\n  ",
-                    rule.head_text, "\n");
+    absl::StrAppend(out, "rule ", i, " ", rule.name, " (", rule.source, ":", rule.line, ")",
+                    rule.shadow ? " shadow" : "", "\n  ", rule.head_text, "\n");
     if (!rule.when.empty()) {
       absl::StrAppend(out, "  when ", rule.when_text, "\n");
       DumpCode(program, rule.when, out);

@@ -96,6 +96,7 @@ struct CodeRange {
 struct ProgramRule {
   // What a decision reads of every candidate comes first, in one cache line.
   RuleEffect effect = RuleEffect::kPermit;
+  bool shadow = false;  // `@shadow`: evaluated, reported, never enforced
   CodeRange when;
   CodeRange unless;
   std::string name;

@@ -213,6 +213,7 @@ void SetInvalidRequest(const Request& request, std::string message, Decision* ou
   out->errors.push_back(EvaluationError{"", request.subject, std::move(message)});
   out->approval_digest.clear();
   out->approved_by.reset();
+  out->shadow.reset();
 }
 
 }  // namespace ward::internal

@@ -165,12 +165,13 @@ constexpr const char* kForms[] = {
     "schema.enum.resource", "schema.enum.context", "schema.enum.args", "cond.guard_added",
     // Rules.
     "effect.permit", "effect.forbid", "effect.require_approval", "name.id", "name.unnamed",
-    "name.same_line", "name.id_like_unnamed", "annotation.other", "head.kind.any", "head.kind.user",
-    "head.kind.agent", "head.kind.builder", "head.subject.all", "head.subject.id",
-    "head.subject.group", "head.action.single", "head.action.list", "head.resource.all",
-    "head.resource.id", "head.resource.in", "head.resource.under", "head.resource.under_list",
-    "head.resource.matching", "clause.when", "clause.unless", "clause.when_and_unless",
-    "clause.with", "clause.reordered", "obligation.redact", "obligation.limit", "obligation.log",
+    "name.same_line", "name.id_like_unnamed", "annotation.other", "annotation.shadow",
+    "head.kind.any", "head.kind.user", "head.kind.agent", "head.kind.builder", "head.subject.all",
+    "head.subject.id", "head.subject.group", "head.action.single", "head.action.list",
+    "head.resource.all", "head.resource.id", "head.resource.in", "head.resource.under",
+    "head.resource.under_list", "head.resource.matching", "clause.when", "clause.unless",
+    "clause.when_and_unless", "clause.with", "clause.reordered", "obligation.redact",
+    "obligation.limit", "obligation.log",
     // Conditions.
     "op.==", "op.!=", "op.<", "op.<=", "op.>", "op.>=", "op.in", "op.has", "op.matches",
     "op.starts_with", "op.under", "op.and", "op.or", "op.not", "op.parens", "eq.string", "eq.int",
@@ -1130,6 +1131,10 @@ class Generator {
     if (Chance(5)) {
       annotations.push_back("@owner(\"team-x\")");
       Count("annotation.other");
+    }
+    if (Chance(12)) {
+      annotations.push_back("@shadow");
+      Count("annotation.shadow");
     }
     Shuffle(&annotations);
     std::string text = absl::StrJoin(annotations, " ");

@@ -315,6 +315,12 @@ Napi::Value DecisionToJs(Napi::Env env, const Decision& decision) {
     args.push_back(number(-1));
     args.push_back(env.Null());
   }
+  // Rare (only policies with `@shadow` rules), so passed as its JSON form.
+  if (decision.shadow.has_value()) {
+    args.push_back(string(decision.shadow->ToJson()));
+  } else {
+    args.push_back(env.Null());
+  }
   return data->decision_factory.Call(args);
 }
 

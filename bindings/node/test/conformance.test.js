@@ -143,6 +143,12 @@ function checkAccessors(decision, json) {
   assert.equal(decision.approvalDigest, json.approval ? json.approval.digest : null);
   assert.deepEqual(decision.approvedBy, json.approved_by || null);
   assert.equal(decision.obligations === null, json.obligations === undefined);
+  assert.equal(decision.shadow === null, json.shadow === undefined);
+  if (json.shadow !== undefined) {
+    assert.equal(decision.shadow.effect, json.shadow.effect);
+    assert.deepEqual(decision.shadow.deniedBy, json.shadow.denied_by || null);
+    assert.deepEqual(decision.shadow.rules, json.shadow.rules);
+  }
 }
 
 function runCase(spec, sources, c, engine, shared) {

@@ -132,6 +132,7 @@ def check_accessors(decision, actual):
     approved = actual.get("approved_by")
     assert decision.approved_by == (None if approved is None else (approved["kind"], approved["id"]))
     assert (decision.obligations is None) == ("obligations" not in actual)
+    assert decision.shadow == actual.get("shadow")
 
 
 def check_structured(decision, expected, actual_json):

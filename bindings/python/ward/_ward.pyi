@@ -83,6 +83,11 @@ class Decision:
     def approved_by(self) -> Optional[Tuple[str, str]]:
         """On an ALLOW that a grant made possible: the approver's (kind, id); else None."""
     @property
+    def shadow(self) -> Optional[Dict[str, Any]]:
+        """When the policy has @shadow rules and enforcing them would change this decision: what
+        it would have been (the keys of the JSON `shadow`: effect, reason, denied_by, rules,
+        obligations); else None."""
+    @property
     def policy_hash(self) -> int: ...
     def to_json(self) -> str:
         """The canonical JSON decision, as `ward eval` prints it."""

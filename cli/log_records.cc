@@ -1,0 +1,116 @@
+#include "cli/log_records.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/commands.h"
+#include "lib/internal/json_util.h"
+#include "ward/value.h"
+
+namespace ward::cli {
+
+bool ForEachLogRecord(
+    const std::string& command, const std::string& path, SkippedLines* skipped,
+    const std::function<std::optional<std::string>(const nlohmann::json&)>& on_record) {
+  FILE* in = path == "-" ? stdin : std::fopen(path.c_str(), "rb");
+  if (in == nullptr) {
+    absl::FPrintF(stderr, "ward %s: %s: cannot open the file\n", command, path);
+    return false;
+  }
+  // The limits of requests: a line nested deeper is no record, and must not exhaust the stack.
+  constexpr size_t kMaxLine = size_t{1} << 20;
+  constexpr size_t kMaxDepth = 32;
+  ForEachLine(in, kMaxLine, [&](std::optional<absl::string_view> line, size_t number) {
+    std::optional<std::string> why;
+    if (!line.has_value()) {
+      why = absl::StrCat("longer than ", kMaxLine, " bytes");
+    } else if (!line->empty()) {
+      absl::StatusOr<nlohmann::json> parsed = internal::ParseJson(*line, line->size(), kMaxDepth);
+      if (!parsed.ok()) {
+        why = absl::StrCat("not JSON: ", parsed.status().message());
+      } else if (!parsed->is_object()) {
+        why = "not a JSON object";
+      } else if (auto version = parsed->find("v"); version == parsed->end() || *version != 1) {
+        why = "not a version 1 decision record";
+      } else {
+        why = on_record(*parsed);
+      }
+    }
+    if (why.has_value() && skipped->count++ == 0) {
+      skipped->first = absl::StrCat(path, ":", number, ": ", *why);
+    }
+  });
+  if (in != stdin) std::fclose(in);
+  return true;
+}
+
+void ReportSkippedLines(const std::string& command, const SkippedLines& skipped) {
+  if (skipped.count == 0) return;
+  absl::FPrintF(stderr, "ward %s: skipped %d line(s) that are not decision records (%s)\n", command,
+                skipped.count, skipped.first);
+}
+
+namespace {
+
+std::optional<std::pair<std::string, std::string>> IdentityOf(const nlohmann::json& value) {
+  if (!value.is_object()) return std::nullopt;
+  auto kind = value.find("kind");
+  auto id = value.find("id");
+  if (kind == value.end() || id == value.end() || !kind->is_string() || !id->is_string()) {
+    return std::nullopt;
+  }
+  return std::make_pair(kind->get<std::string>(), id->get<std::string>());
+}
+
+}  // namespace
+
+std::optional<std::string> ScanActivity(const nlohmann::json& record, ActivityScan* scan) {
+  auto time_text = record.find("time");
+  if (time_text == record.end() || !time_text->is_string()) return "no `time`";
+  absl::StatusOr<absl::Time> time = ParseTimestamp(time_text->get<std::string>());
+  if (!time.ok()) return "`time` is not RFC 3339";
+  std::optional<std::pair<std::string, std::string>> subject =
+      IdentityOf(record.value("subject", nlohmann::json()));
+  if (!subject.has_value()) return "no `subject`";
+  std::vector<std::pair<std::string, std::string>> principals = {*subject};
+  auto chain = record.find("on_behalf_of");
+  if (chain != record.end() && chain->is_array()) {
+    for (const nlohmann::json& hop : *chain) {
+      if (auto identity = IdentityOf(hop)) principals.push_back(*identity);
+    }
+  }
+  std::string tried = record.value("action", std::string());
+  if (auto resource = record.find("resource"); resource != record.end() && resource->is_object()) {
+    absl::StrAppend(&tried, " ", resource->value("type", std::string()), ":",
+                    resource->value("id", std::string()));
+  }
+  std::optional<std::pair<std::string, std::string>> unknown;
+  if (record.value("reason", std::string()) == "unknown_identity") {
+    unknown = IdentityOf(record.value("denied_by", nlohmann::json()));
+  }
+  ++scan->records;
+  for (const auto& principal : principals) {
+    Seen& seen = scan->identities[principal];
+    seen.first = std::min(seen.first, *time);
+    seen.last = std::max(seen.last, *time);
+    ++seen.decisions;
+    ++seen.tried[tried];
+    if (unknown.has_value() && *unknown == principal) seen.named_unknown = true;
+  }
+  return std::nullopt;
+}
+
+bool ScanActivityLogs(const std::string& command, const std::vector<std::string>& paths,
+                      ActivityScan* scan) {
+  for (const std::string& path : paths) {
+    const bool read = ForEachLogRecord(command, path, &scan->skipped, [&](const nlohmann::json& r) {
+      return ScanActivity(r, scan);
+    });
+    if (!read) return false;
+  }
+  return true;
+}
+
+}  // namespace ward::cli
