@@ -294,6 +294,96 @@ TEST_F(CliTest, ReplayPrintsTheDecisionsANewPolicyWouldChange) {
       Ward("replay " + Path("d.log") + against + Path("new.ward") + " --format xml").exit_code, 2);
 }
 
+TEST_F(CliTest, InventoryListsOwnersExpiryFindingsAndLastSeen) {
+  Write("policy.ward", R"(schema {
+  user { clearance: int }
+  agent { }
+  builder { }
+  resource tool { min_clearance: int }
+  action invoke on tool
+}
+@id("cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
+@id("agents") permit agent to invoke on tool;
+)");
+  Write("inventory.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+  {"kind": "user", "id": "gone", "status": "revoked", "attrs": {"clearance": 2}},
+  {"kind": "agent", "id": "a-ok", "owner": "u1", "status": "active",
+   "expires_at": "2027-01-01T00:00:00Z", "groups": ["g1"]},
+  {"kind": "agent", "id": "a-forever", "owner": "u1", "status": "active"},
+  {"kind": "agent", "id": "a-orphan", "owner": "gone", "status": "active",
+   "expires_at": "2027-01-01T00:00:00Z"},
+  {"kind": "agent", "id": "a-lapsed", "owner": "u1", "status": "active",
+   "expires_at": "2026-01-01T00:00:00Z"},
+  {"kind": "builder", "id": "b-nobody", "status": "active"},
+  {"kind": "builder", "id": "b-by-agent", "owner": "a-ok", "status": "active",
+   "expires_at": "2027-01-01T00:00:00Z"}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}}]})");
+  Write("requests.jsonl", std::string(kRequestT1) + "\n" +
+                              R"({"subject": {"kind": "agent", "id": "a-ok"}, "action": "invoke",)"
+                              R"( "resource": {"type": "tool", "id": "t1"},)"
+                              R"( "on_behalf_of": [{"kind": "user", "id": "u1"}]})" +
+                              "\n");
+  Outcome run =
+      Ward("eval --policy " + Path("policy.ward") + " --entities " + Path("inventory.json") +
+           " --requests " + Path("requests.jsonl") + " --decision-log " + Path("d.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::ofstream(Path("d.log"), std::ios::app) << "[]\n";
+
+  const std::string args = "inventory --policy " + Path("policy.ward") + " --entities " +
+                           Path("inventory.json") + " --now 2026-12-01T00:00:00Z";
+  run = Ward(args + " --logs " + Path("d.log") + " --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json out = nlohmann::json::parse(run.out);
+  std::map<std::string, nlohmann::json> by_id;
+  for (const nlohmann::json& entry : out["identities"]) by_id[entry["id"]] = entry;
+  ASSERT_EQ(by_id.size(), 8u) << run.out;
+  auto flags = [&](const std::string& id) { return by_id[id]["flags"]; };
+  EXPECT_EQ(flags("u1"), nlohmann::json::array());
+  EXPECT_EQ(flags("gone"), nlohmann::json::parse(R"(["inactive"])"));
+  EXPECT_EQ(flags("a-ok"), nlohmann::json::array());
+  EXPECT_EQ(flags("a-forever"), nlohmann::json::parse(R"(["never-expires"])"));
+  EXPECT_EQ(flags("a-orphan"), nlohmann::json::parse(R"(["orphaned"])"));
+  EXPECT_EQ(flags("a-lapsed"), nlohmann::json::parse(R"(["expired"])"));
+  EXPECT_EQ(by_id["a-lapsed"]["status"], "expired");
+  EXPECT_EQ(flags("b-nobody"), nlohmann::json::parse(R"(["unowned", "never-expires"])"));
+  EXPECT_EQ(flags("b-by-agent"), nlohmann::json::parse(R"(["orphaned", "owner-chain"])"));
+  EXPECT_EQ(by_id["b-by-agent"]["owner_chain"],
+            nlohmann::json::parse(R"([{"kind": "agent", "id": "a-ok", "status": "active"},
+                                      {"kind": "user", "id": "u1", "status": "active"}])"));
+  EXPECT_EQ(by_id["u1"]["owns"],
+            nlohmann::json::parse(R"(["agent:a-forever", "agent:a-lapsed", "agent:a-ok"])"));
+  EXPECT_EQ(by_id["a-ok"]["groups"], nlohmann::json::parse(R"(["g1"])"));
+  // u1 acted twice (as subject, then in a chain); a-ok once; nobody else.
+  EXPECT_EQ(by_id["u1"]["decisions"], 2);
+  EXPECT_EQ(by_id["a-ok"]["decisions"], 1);
+  EXPECT_TRUE(by_id["gone"]["last_seen"].is_null());
+  EXPECT_EQ(out["summary"]["agents"], 4);
+  EXPECT_EQ(out["summary"]["orphaned"], 2);
+  EXPECT_EQ(out["skipped_lines"], 1);
+  EXPECT_THAT(run.err, HasSubstr("d.log:3: not a JSON object"));
+
+  run = Ward(args);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("builder  b-by-agent  active   agent:a-ok > user:u1"));
+  EXPECT_THAT(run.out, HasSubstr("8 identities: 1 expired, 1 inactive, 2 never-expires, "
+                                 "2 orphaned, 1 owner-chain, 1 unowned\n"));
+  run = Ward(args + " --format csv");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("kind,id,status,owner,expires_at,groups,flags,owns\n"));
+  EXPECT_THAT(run.out, HasSubstr("\nbuilder,b-nobody,active,,,,unowned never-expires,\n"));
+
+  // Bad input.
+  EXPECT_EQ(Ward("inventory --entities " + Path("inventory.json")).exit_code, 2);
+  EXPECT_EQ(Ward(args + " --format xml").exit_code, 2);
+  EXPECT_EQ(Ward(args + " --now yesterday").exit_code, 2);
+  EXPECT_EQ(Ward(args + " --logs " + Path("missing.log")).exit_code, 1);
+  Write("bad.json", "{\"identities\": [");
+  EXPECT_EQ(Ward("inventory --policy " + Path("policy.ward") + " --entities " + Path("bad.json"))
+                .exit_code,
+            1);
+}
+
 TEST_F(CliTest, DecisionLogOptionErrors) {
   Outcome run = Ward(EvalArgs() + " --request - --decision-log-level full", kRequestT1);
   EXPECT_EQ(run.exit_code, 2);

@@ -38,6 +38,7 @@ const Command& LintCommand();
 const Command& ReplCommand();
 const Command& DiscoverCommand();
 const Command& ReplayCommand();
+const Command& InventoryCommand();
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.
