@@ -176,7 +176,8 @@ TEST_F(CliTest, EvalRecordsEveryDecisionInTheDecisionLog) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   records = Lines(Read("decisions.log"));
   ASSERT_EQ(records.size(), 3u);
-  EXPECT_THAT(records[2], HasSubstr(R"("level":"full","args":{},"context":{}})"));
+  EXPECT_THAT(records[2], HasSubstr(R"("level":"full","args":{},"context":{},)"
+                                    R"("now":"2026-12-01T00:00:00Z"})"));
 }
 
 TEST_F(CliTest, DiscoverFindsShadowAndDormantIdentitiesInDecisionLogs) {

@@ -88,7 +88,9 @@ std::optional<std::string> ReplayRecord(const nlohmann::json& record, Replay* re
                               {"id", record["resource"].value("id", nlohmann::json())}}},
                             {"args", record["args"]},
                             {"context", record["context"]},
-                            {"now", record["time"]}};
+                            // The time the decision was made for: the request's own, else
+                            // the clock's when it was decided.
+                            {"now", record.contains("now") ? record["now"] : record["time"]}};
   if (record.contains("on_behalf_of")) request["on_behalf_of"] = record["on_behalf_of"];
   absl::StatusOr<Request> parsed = ParseRequestJson(request.dump());
   if (!parsed.ok()) return absl::StrCat("not a request: ", parsed.status().message());
@@ -231,7 +233,8 @@ const Command& ReplayCommand() {
     command->summary = "decide logged requests again with another policy; print what changes";
     command->description =
         "Reads decision logs (--decision-log, docs/decision-logs.md) and decides each logged "
-        "request again against the given policy and entity file, at the time it was logged. "
+        "request again against the given policy and entity file, at the time it was decided for "
+        "(the request's own `now` when it gave one, else the record's time). "
         "Prints the decisions whose effect, reason, denied_by or rules would change. Only "
         "records at level full carry the request's args and context and can be replayed; the "
         "others are counted. Logged args and context have the decision's redactions applied, "

@@ -382,6 +382,8 @@ TEST(DecisionLogTest, RecordJsonMatchesWhatTheLogWrites) {
       request, decision, absl::FromUnixSeconds(1796083200) + absl::Microseconds(5),
       absl::Nanoseconds(250)));
   EXPECT_EQ(record["time"], "2026-12-01T00:00:00.000005Z");
+  // The request's own time, which the decision was made for (replay decides at it).
+  EXPECT_EQ(record["now"], "2026-12-01T00:00:00Z");
   EXPECT_EQ(record["latency_ns"], 250);
   EXPECT_THAT(record["decision_id"].get<std::string>(), MatchesRegex("01a22ee6-b000-7014-.*"));
   EXPECT_EQ(record["rules"], json::parse(R"(["search"])"));

@@ -29,6 +29,7 @@ namespace {
 struct Header {
   int64_t time_ns;
   int64_t latency_ns;
+  int64_t request_now_ns;  // the request's own `now` (if kNow)
   uint64_t policy_hash;
   uint32_t chain_size;
   uint32_t rule_count;
@@ -49,6 +50,7 @@ enum Flags : uint8_t {
   kPayload = 4,
   kPayloadError = 8,
   kShadow = 16,
+  kNow = 32,
 };
 
 void PutString(absl::string_view text, std::string* out) {
@@ -325,7 +327,8 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
   header.subject_kind = static_cast<uint8_t>(request.subject.kind);
   header.flags = (decision.denied_by.has_value() ? kDeniedBy : 0) |
                  (decision.approved_by.has_value() ? kApprovedBy : 0) |
-                 (decision.shadow.has_value() ? kShadow : 0);
+                 (decision.shadow.has_value() ? kShadow : 0) | (request.now.has_value() ? kNow : 0);
+  header.request_now_ns = request.now.has_value() ? absl::ToUnixNanos(*request.now) : 0;
   // Only policies with `@shadow` rules have one, on the decisions it would change: rendered
   // here, once, rather than encoded field by field.
   std::string shadow;
@@ -570,6 +573,10 @@ absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t
   } else if (header.flags & kPayloadError) {
     w.Literal(R"(,"payload_error":)");
     w.Quoted(in.String());
+  }
+  if (header.flags & kNow) {
+    w.Literal(R"(,"now":)");
+    w.Quoted(FormatTimestamp(absl::FromUnixNanos(header.request_now_ns)));
   }
   if (header.flags & kShadow) {
     w.Literal(R"(,"shadow":)");
