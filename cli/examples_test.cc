@@ -6,6 +6,7 @@
 
 #include "testing/examples.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -119,6 +120,39 @@ TEST_P(ExamplesTest, SingleRequestIsExplained) {
   ASSERT_GE(lines.size(), 3u) << result.out;
   EXPECT_EQ(lines[0].rfind("{\"effect\":", 0), 0u) << result.out;
   EXPECT_EQ(lines[1].rfind("subject ", 0), 0u) << result.out;
+}
+
+// A log replayed against the policy and entities that made it changes nothing, and the
+// governance commands read it.
+TEST_P(ExamplesTest, ItsDecisionLogReplaysUnchanged) {
+  const ExamplePolicySet& example = GetParam();
+  const std::string log = testing::TempDir() + "/" + example.name + "-decisions.log";
+  std::remove(log.c_str());
+  std::vector<std::string> args = {"eval"};
+  for (const std::string& arg : PolicyArgs(example)) args.push_back(arg);
+  args.insert(args.end(),
+              {"--entities", example.entities_file, "--requests", example.dir + "/requests.jsonl",
+               "--decision-log", log, "--decision-log-level", "full"});
+  CommandOutcome result = RunWard(args);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  const size_t requests = Lines(ReadFile(example.dir + "/requests.jsonl")).size();
+  ASSERT_EQ(Lines(ReadFile(log)).size(), requests);
+
+  args = {"replay", log, "--entities", example.entities_file, "--format", "json"};
+  for (const std::string& arg : PolicyArgs(example)) args.push_back(arg);
+  result = RunWard(args);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("\"replayed\": " + std::to_string(requests) + ",\n"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("\"changed\": 0,\n"), std::string::npos) << result.out;
+  EXPECT_EQ(result.err, "");
+
+  args = {"inventory", "--entities", example.entities_file, "--logs", log};
+  for (const std::string& arg : PolicyArgs(example)) args.push_back(arg);
+  result = RunWard(args);
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find(" identities"), std::string::npos) << result.out;
+  EXPECT_EQ(result.err, "");
 }
 
 std::string ParamName(const testing::TestParamInfo<ExamplePolicySet>& info) {

@@ -92,6 +92,7 @@ std::optional<std::string> ReplayRecord(const nlohmann::json& record, Replay* re
                             // the clock's when it was decided.
                             {"now", record.contains("now") ? record["now"] : record["time"]}};
   if (record.contains("on_behalf_of")) request["on_behalf_of"] = record["on_behalf_of"];
+  if (record.contains("resource_attrs")) request["resource"]["attrs"] = record["resource_attrs"];
   absl::StatusOr<Request> parsed = ParseRequestJson(request.dump());
   if (!parsed.ok()) return absl::StrCat("not a request: ", parsed.status().message());
 

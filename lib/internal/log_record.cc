@@ -24,8 +24,8 @@ namespace {
 //   subject id; chain identities; action; resource type; resource id; denied_by identity (if
 //   kDeniedBy); rules; redactions (pattern, replacement); limits (name, 8-byte value);
 //   errors (rule, principal identity, message); approval digest; approved_by identity (if
-//   kApprovedBy); args JSON and context JSON (if kPayload) or the payload error (if
-//   kPayloadError); the shadow outcome's JSON (if kShadow).
+//   kApprovedBy); args, context and inline resource attributes JSON (if kPayload) or the
+//   payload error (if kPayloadError); the shadow outcome's JSON (if kShadow).
 struct Header {
   int64_t time_ns;
   int64_t latency_ns;
@@ -341,7 +341,8 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
     const Obligations no_redactions;
     const Obligations& redactions = allow ? decision.obligations : no_redactions;
     bool redacted = true;
-    for (const AttributeMap* attributes : {&request.args, &request.context}) {
+    for (const AttributeMap* attributes :
+         {&request.args, &request.context, &request.resource.attrs}) {
       const size_t length_at = payload.size();
       payload.append(sizeof(uint32_t), '\0');
       if (!AppendRedactedAttributes(*attributes, redactions, &payload)) {
@@ -355,7 +356,8 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
       header.flags |= kPayload;
     } else {
       payload.clear();
-      PutString("a redaction could not be applied to args or context", &payload);
+      PutString("a redaction could not be applied to args, context or resource attributes",
+                &payload);
       header.flags |= kPayloadError;
     }
   }
@@ -570,6 +572,12 @@ absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t
     w.Raw(in.String());
     w.Literal(R"(,"context":)");
     w.Raw(in.String());
+    // Inline attributes of a resource absent from the store: the request's too.
+    const absl::string_view resource_attrs = in.String();
+    if (resource_attrs != "{}") {
+      w.Literal(R"(,"resource_attrs":)");
+      w.Raw(resource_attrs);
+    }
   } else if (header.flags & kPayloadError) {
     w.Literal(R"(,"payload_error":)");
     w.Quoted(in.String());
