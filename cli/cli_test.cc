@@ -385,6 +385,70 @@ TEST_F(CliTest, InventoryListsOwnersExpiryFindingsAndLastSeen) {
             1);
 }
 
+TEST_F(CliTest, DecommissionRevokesWritesTheNewFileAndARecord) {
+  Write("policy.ward", R"(schema {
+  user { clearance: int }
+  agent { }
+  resource tool { min_clearance: int }
+  action invoke on tool
+}
+@id("agents") permit agent to invoke on tool;
+)");
+  Write("inventory.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2, "note": "kept"}},
+  {"kind": "agent", "id": "a1", "owner": "u1", "status": "active"},
+  {"kind": "agent", "id": "a2", "owner": "u1", "status": "revoked"}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 1}}]})");
+  const std::string args = "decommission user:u1 --policy " + Path("policy.ward") + " --entities " +
+                           Path("inventory.json") + " --now 2026-12-01T00:00:00Z --by user:admin";
+  Outcome run = Ward(args + " -o " + Path("new.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json record = nlohmann::json::parse(run.out);
+  EXPECT_EQ(record["decommissioned"], nlohmann::json::parse(R"({"kind": "user", "id": "u1"})"));
+  EXPECT_EQ(record["at"], "2026-12-01T00:00:00Z");
+  EXPECT_EQ(record["by"]["id"], "admin");
+  EXPECT_EQ(record["became_unowned"], nlohmann::json::parse(R"([{"kind": "agent", "id": "a1"}])"));
+  EXPECT_EQ(record["revoked"], nlohmann::json::parse(R"([{"kind": "user", "id": "u1"}])"));
+  EXPECT_THAT(run.err, HasSubstr("revoked user:u1; 1 identity lost its owner\n"));
+  // The new file: u1 revoked, the rest as written (an undeclared attribute included).
+  nlohmann::json written = nlohmann::json::parse(Read("new.json"));
+  EXPECT_EQ(written["identities"][0]["status"], "revoked");
+  EXPECT_EQ(written["identities"][0]["attrs"]["note"], "kept");
+  EXPECT_EQ(written["identities"][1]["status"], "active");
+  // The agent it owned is now denied as unowned.
+  const std::string request =
+      R"({"subject": {"kind": "agent", "id": "a1"}, "action": "invoke",)"
+      R"( "resource": {"type": "tool", "id": "t1"}, "now": "2026-12-01T00:00:00Z"})";
+  run = Ward(
+      "eval --policy " + Path("policy.ward") + " --entities " + Path("new.json") + " --request -",
+      request);
+  EXPECT_THAT(run.out, HasSubstr(R"("reason":"unowned")"));
+
+  // --cascade revokes it too; the record goes to a file.
+  run = Ward(args + " -o " + Path("cascaded.json") + " --cascade --record " + Path("rec.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "");
+  EXPECT_EQ(nlohmann::json::parse(Read("rec.json"))["revoked"].size(), 2u);
+  written = nlohmann::json::parse(Read("cascaded.json"));
+  EXPECT_EQ(written["identities"][1]["status"], "revoked");
+
+  // Bad input.
+  EXPECT_EQ(Ward("decommission u1 --policy " + Path("policy.ward") + " --entities " +
+                 Path("inventory.json") + " -o " + Path("x.json"))
+                .exit_code,
+            2);
+  run = Ward("decommission agent:u1 --policy " + Path("policy.ward") + " --entities " +
+             Path("inventory.json") + " -o " + Path("x.json"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("no agent `u1` (`u1` is a user)"));
+  EXPECT_EQ(Ward("decommission user:nobody --policy " + Path("policy.ward") + " --entities " +
+                 Path("inventory.json") + " -o " + Path("x.json"))
+                .exit_code,
+            1);
+  EXPECT_EQ(Ward(args).exit_code, 2);  // no -o
+  EXPECT_EQ(Ward(args + " -o " + Path("x.json") + " --by someone").exit_code, 2);
+}
+
 TEST_F(CliTest, DecisionLogOptionErrors) {
   Outcome run = Ward(EvalArgs() + " --request - --decision-log-level full", kRequestT1);
   EXPECT_EQ(run.exit_code, 2);

@@ -39,6 +39,7 @@ const Command& ReplCommand();
 const Command& DiscoverCommand();
 const Command& ReplayCommand();
 const Command& InventoryCommand();
+const Command& DecommissionCommand();
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.

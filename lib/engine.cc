@@ -289,6 +289,18 @@ absl::Status Engine::RevokeIdentity(absl::string_view id) {
   return EditEntities([&](const Policy&, EntityStore* store) { return store->RevokeIdentity(id); });
 }
 
+absl::StatusOr<Decommissioning> Engine::Decommission(absl::string_view id, bool cascade) {
+  Decommissioning done;
+  absl::Status status = EditEntities([&](const Policy&, EntityStore* store) {
+    absl::StatusOr<Decommissioning> result = store->Decommission(id, cascade, absl::Now());
+    if (!result.ok()) return result.status();
+    done = *std::move(result);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return done;
+}
+
 absl::Status Engine::RemoveIdentity(absl::string_view id) {
   return EditEntities([&](const Policy&, EntityStore* store) { return store->RemoveIdentity(id); });
 }

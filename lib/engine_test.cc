@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
 constexpr char kPolicy[] = R"(schema {
@@ -102,6 +103,46 @@ TEST(EngineTest, RevocationTakesEffectOnTheNextDecision) {
   EXPECT_EQ(decision.reason, Reason::kUnowned);
   EXPECT_EQ(decision.denied_by->id, "a1");
   EXPECT_EQ(engine->RevokeIdentity("nobody").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(EngineTest, DecommissionRevokesAndReportsWhatLostItsOwner) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  // Two more agents of u1: one revoked already, one owned by someone else.
+  for (const char* json : {R"({"kind": "agent", "id": "a0", "owner": "u1", "status": "revoked",
+                              "attrs": {"task_scope": []}})",
+                           R"({"kind": "agent", "id": "a2", "owner": "u2", "status": "active",
+                              "attrs": {"task_scope": []}})",
+                           R"({"kind": "user", "id": "u2", "status": "active",
+                              "attrs": {"clearance": 1}})"}) {
+    absl::StatusOr<Identity> identity =
+        EntityStore::IdentityFromJson(json, engine->policy()->schema());
+    ASSERT_TRUE(identity.ok()) << identity.status();
+    ASSERT_TRUE(engine->UpsertIdentity(*identity).ok());
+  }
+  absl::StatusOr<Decommissioning> done = engine->Decommission("u1");
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->identity, (IdentityRef{SubjectKind::kUser, "u1"}));
+  EXPECT_THAT(done->became_unowned, ElementsAre(IdentityRef{SubjectKind::kAgent, "a1"}));
+  EXPECT_THAT(done->revoked, ElementsAre(IdentityRef{SubjectKind::kUser, "u1"}));
+  // The next decision: the agent is unowned, not revoked.
+  Decision decision = engine->Decide(AgentRequest("search"));
+  EXPECT_EQ(decision.reason, Reason::kUnowned);
+  EXPECT_EQ(engine->entities()->FindIdentity("a1")->status, IdentityStatus::kActive);
+
+  // With cascade, what lost its owner is revoked in the same update.
+  engine = MakeEngine();
+  done = engine->Decommission("u1", /*cascade=*/true);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_THAT(done->revoked, ElementsAre(IdentityRef{SubjectKind::kUser, "u1"},
+                                         IdentityRef{SubjectKind::kAgent, "a1"}));
+  EXPECT_EQ(engine->entities()->FindIdentity("a1")->status, IdentityStatus::kRevoked);
+  EXPECT_EQ(engine->Decide(AgentRequest("search")).reason, Reason::kLifecycle);
+
+  // A user who was revoked already owned nothing any more: nothing becomes unowned.
+  done = engine->Decommission("u1", /*cascade=*/true);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_THAT(done->became_unowned, IsEmpty());
+  EXPECT_EQ(engine->Decommission("nobody").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(EngineTest, RemovedIdentitiesAreUnknown) {

@@ -652,6 +652,45 @@ absl::Status EntityStore::RevokeIdentity(absl::string_view id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, bool cascade,
+                                                          absl::Time now) {
+  auto it = identities_.find(id);
+  if (it == identities_.end()) {
+    return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
+                        ErrorCategory::kNotFound);
+  }
+  Identity& retired = it->second;
+  Decommissioning done;
+  done.identity = {retired.kind, retired.id};
+  // Only a person in good standing owns anything (the guard's rule): otherwise what it "owned"
+  // was unowned already.
+  const bool was_owner = retired.kind == SubjectKind::kUser &&
+                         retired.status == IdentityStatus::kActive &&
+                         !(retired.expires_at.has_value() && *retired.expires_at <= now);
+  retired.status = IdentityStatus::kRevoked;
+  done.revoked.push_back(done.identity);
+  if (was_owner) {
+    for (const auto& [owned_id, owned] : identities_) {
+      if (owned.kind == SubjectKind::kUser || owned.owner != retired.id ||
+          owned.status == IdentityStatus::kRevoked) {
+        continue;
+      }
+      done.became_unowned.push_back({owned.kind, owned.id});
+    }
+  }
+  std::sort(done.became_unowned.begin(), done.became_unowned.end(),
+            [](const IdentityRef& a, const IdentityRef& b) {
+              return std::tie(a.kind, a.id) < std::tie(b.kind, b.id);
+            });
+  if (cascade) {
+    for (const IdentityRef& orphan : done.became_unowned) {
+      identities_.find(orphan.id)->second.status = IdentityStatus::kRevoked;
+      done.revoked.push_back(orphan);
+    }
+  }
+  return done;
+}
+
 absl::Status EntityStore::RemoveIdentity(absl::string_view id) {
   auto it = identities_.find(id);
   if (it == identities_.end()) {

@@ -100,6 +100,9 @@ class Engine {
   absl::Status UpsertIdentity(Identity identity);
   absl::Status UpsertResource(Resource resource);
   absl::Status RevokeIdentity(absl::string_view id);
+  // Revokes `id` (and, with `cascade`, the agents and builders it leaves without an owner) in
+  // one update: the next decision sees all of it. See EntityStore::Decommission.
+  absl::StatusOr<Decommissioning> Decommission(absl::string_view id, bool cascade = false);
   absl::Status RemoveIdentity(absl::string_view id);
   absl::Status RemoveResource(absl::string_view type, absl::string_view id);
   // Replaces the whole store, validated against the current schema.

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ward/request.h"
 #include "ward/schema.h"
 #include "ward/value.h"
 
@@ -40,6 +41,17 @@ struct Resource {
   std::string type;
   std::string id;
   AttributeMap attrs;  // schema-declared attributes only, converted to their type
+};
+
+// What retiring an identity did to the inventory.
+struct Decommissioning {
+  IdentityRef identity;  // the identity revoked
+  // The agents and builders, not revoked already, whose owner it was while it was an owner in
+  // good standing (an active, unexpired user): from now on each is `unowned`, and so denied
+  // on every decision until it gets a new owner. Sorted by (kind, id).
+  std::vector<IdentityRef> became_unowned;
+  // Every identity this revoked: `identity` first, then (with cascade) `became_unowned`.
+  std::vector<IdentityRef> revoked;
 };
 
 // Limits on entity files; exceeding one is a load error that names the limit.
@@ -86,6 +98,11 @@ class EntityStore {
   void UpsertResource(Resource resource);
   // Sets the identity's status to revoked. NotFound when there is no such identity.
   absl::Status RevokeIdentity(absl::string_view id);
+  // Revokes identity `id` and reports what that leaves without an owner (see
+  // Decommissioning); with `cascade`, revokes those too. `now` decides whether an owner was in
+  // good standing (unexpired) before. NotFound when there is no such identity; then nothing
+  // changes.
+  absl::StatusOr<Decommissioning> Decommission(absl::string_view id, bool cascade, absl::Time now);
   // NotFound when there is no such entity.
   absl::Status RemoveIdentity(absl::string_view id);
   absl::Status RemoveResource(absl::string_view type, absl::string_view id);
