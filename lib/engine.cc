@@ -14,6 +14,7 @@
 #include "lib/internal/grants.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/policy_access.h"
+#include "lib/internal/reach.h"
 #include "lib/internal/request_check.h"
 #include "ward/errors.h"
 
@@ -299,6 +300,21 @@ absl::StatusOr<Decommissioning> Engine::Decommission(absl::string_view id, bool 
   });
   if (!status.ok()) return status;
   return done;
+}
+
+absl::StatusOr<Reach> Engine::WhatMay(const IdentityRef& subject,
+                                      const std::vector<IdentityRef>& on_behalf_of,
+                                      const ReachOptions& options) const {
+  std::shared_ptr<const Snapshot> snapshot = Load();
+  return internal::ComputeReach(internal::ProgramOf(*snapshot->policy), snapshot->layout, subject,
+                                on_behalf_of, options);
+}
+
+absl::StatusOr<BlastRadius> Engine::BlastRadiusOf(absl::string_view id,
+                                                  const ReachOptions& options) const {
+  std::shared_ptr<const Snapshot> snapshot = Load();
+  return internal::ComputeBlastRadius(internal::ProgramOf(*snapshot->policy), snapshot->layout, id,
+                                      options);
 }
 
 absl::Status Engine::RemoveIdentity(absl::string_view id) {

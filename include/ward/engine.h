@@ -24,6 +24,7 @@
 #include "ward/decision_log.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
+#include "ward/reach.h"
 #include "ward/request.h"
 
 namespace ward {
@@ -103,6 +104,21 @@ class Engine {
   // Revokes `id` (and, with `cascade`, the agents and builders it leaves without an owner) in
   // one update: the next decision sees all of it. See EntityStore::Decommission.
   absl::StatusOr<Decommissioning> Decommission(absl::string_view id, bool cascade = false);
+
+  // What `subject` may do, alone or on behalf of `on_behalf_of` (nearest first): every action
+  // on every stored resource it reaches under the current policy and entities, with the
+  // effect and the condition on the request (ward/reach.h). Reads one snapshot; thread-safe.
+  // It costs one partial decision per stored resource of each action and type for which
+  // every identity's kind has rules. InvalidArgument for a chain longer than 8, an empty id
+  // or a bad sensitivity option.
+  absl::StatusOr<Reach> WhatMay(const IdentityRef& subject,
+                                const std::vector<IdentityRef>& on_behalf_of = {},
+                                const ReachOptions& options = {}) const;
+
+  // The blast radius of the identity `id`: what it may do alone and, for an agent or builder,
+  // on behalf of its owner, with its score (ward/reach.h). NotFound for an unknown id.
+  absl::StatusOr<BlastRadius> BlastRadiusOf(absl::string_view id,
+                                            const ReachOptions& options = {}) const;
   absl::Status RemoveIdentity(absl::string_view id);
   absl::Status RemoveResource(absl::string_view type, absl::string_view id);
   // Replaces the whole store, validated against the current schema.

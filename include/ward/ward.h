@@ -26,6 +26,7 @@
 #include "ward/entities.h"     // IWYU pragma: export
 #include "ward/errors.h"       // IWYU pragma: export
 #include "ward/policy.h"       // IWYU pragma: export
+#include "ward/reach.h"        // IWYU pragma: export
 #include "ward/redact.h"       // IWYU pragma: export
 #include "ward/request.h"      // IWYU pragma: export
 #include "ward/schema.h"       // IWYU pragma: export

@@ -27,6 +27,15 @@ struct Operand {
   const std::vector<int64_t>* ints = nullptr;
 };
 
+// A value on the partial evaluator's stack (DecidePartial): known, as on the evaluation stack,
+// or open (depending on what the request supplies), as a residual.
+struct OpenOperand {
+  bool open = false;
+  Operand known;         // when not open
+  ResidualId value = 0;  // when open: the value's residual
+  ResidualTruth truth;   // when open and a bool: when it holds, and when it errs
+};
+
 // One principal's own decision, with its determining rules in Scratch::determining.
 struct PrincipalResult {
   Effect effect = Effect::kDeny;
@@ -41,6 +50,7 @@ struct Scratch {
   std::vector<uint32_t> permits;  // holding permits of every principal
   std::array<PrincipalResult, kMaxDelegationHops + 1> results;
   std::vector<Operand> stack;
+  std::vector<OpenOperand> open_stack;
   std::string error;
   // Elements moved out of a Decision's vectors, kept with their string buffers for reuse.
   std::vector<std::string> spare_rules;
@@ -123,27 +133,8 @@ class Decider {
   }
 
   void Run(Decision* out, Trace* trace) {
-    const size_t count = 1 + request_.on_behalf_of.size();
-    layout_.PrefetchIdentity(request_.subject.id);
-    for (const IdentityRef& ref : request_.on_behalf_of) layout_.PrefetchIdentity(ref.id);
-    // A type no rule names has no candidates, and so no attribute is read of its resource.
-    type_ = program_.Find(request_.resource.type);
-    const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(type_);
-    EntityLayout::PrefetchResource(resources, request_.resource.id);
     std::array<Principal, kMaxDelegationHops + 1> principals;
-    for (size_t i = 0; i < count; ++i) {
-      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
-      principals[i].record = FindIdentity(*principals[i].ref);
-    }
-    for (size_t i = 0; i + 1 < count; ++i) {
-      principals[i].delegator_ref = principals[i + 1].ref;
-      principals[i].delegator = principals[i + 1].record;
-    }
-
-    action_ = program_.Find(request_.action);
-    resource_ = EntityLayout::FindResource(resources, request_.resource.id);
-    resource_symbol_ =
-        resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
+    const size_t count = Bind(&principals);
 
     out->errors.clear();
     ResizeReusing(&out->errors, 0, &scratch_.spare_errors);
@@ -165,6 +156,75 @@ class Decider {
     Finish(principals, count, out);
   }
 
+  // The partial decision (DecidePartial): the guard and the candidates as Run has them, each
+  // enforced candidate's conditions evaluated with the request's own values left open.
+  void RunPartial(bool now_known, PartialDecision* out) {
+    std::array<Principal, kMaxDelegationHops + 1> principals;
+    const size_t count = Bind(&principals);
+    now_known_ = now_known;
+    out->principals.clear();
+    out->rules.clear();
+    out->residuals.Clear();
+    out->malformed = false;
+    residuals_ = &out->residuals;
+    for (size_t i = 0; i < count; ++i) {
+      PartialPrincipal& result = out->principals.emplace_back();
+      result.rules_begin = result.rules_end = static_cast<uint32_t>(out->rules.size());
+      result.guard = Guard(principals[i].record);
+      if (result.guard.has_value()) continue;
+      CollectCandidates(*principals[i].record, nullptr);
+      for (uint32_t index : scratch_.candidates) {
+        const ProgramRule& rule = program_.rules[index];
+        if (rule.shadow) continue;  // never enforced
+        ResidualTruth holds = ResidualTruth::Of(true);
+        if (!rule.when.empty() && !EvaluatePartial(rule.when, principals[i], &holds)) {
+          out->malformed = true;
+          return;
+        }
+        if (!rule.unless.empty()) {
+          // `unless` is evaluated only when `when` holds: exactly `when and not unless`.
+          ResidualTruth unless;
+          if (!EvaluatePartial(rule.unless, principals[i], &unless)) {
+            out->malformed = true;
+            return;
+          }
+          holds = AndTruth(residuals_, holds, NotTruth(residuals_, unless));
+        }
+        if (holds.holds_or_errs == Residuals::kFalse) continue;
+        out->rules.push_back({index, holds});
+      }
+      result.rules_end = static_cast<uint32_t>(out->rules.size());
+    }
+  }
+
+ private:
+  // Finds the request's principals, action and resource; returns the number of principals.
+  size_t Bind(std::array<Principal, kMaxDelegationHops + 1>* bound) {
+    std::array<Principal, kMaxDelegationHops + 1>& principals = *bound;
+    const size_t count = 1 + request_.on_behalf_of.size();
+    layout_.PrefetchIdentity(request_.subject.id);
+    for (const IdentityRef& ref : request_.on_behalf_of) layout_.PrefetchIdentity(ref.id);
+    // A type no rule names has no candidates, and so no attribute is read of its resource.
+    type_ = program_.Find(request_.resource.type);
+    const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(type_);
+    EntityLayout::PrefetchResource(resources, request_.resource.id);
+    for (size_t i = 0; i < count; ++i) {
+      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
+      principals[i].record = FindIdentity(*principals[i].ref);
+    }
+    for (size_t i = 0; i + 1 < count; ++i) {
+      principals[i].delegator_ref = principals[i + 1].ref;
+      principals[i].delegator = principals[i + 1].record;
+    }
+
+    action_ = program_.Find(request_.action);
+    resource_ = EntityLayout::FindResource(resources, request_.resource.id);
+    resource_symbol_ =
+        resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
+    return count;
+  }
+
+ public:
   // Whether a `@shadow` rule held or erred for a principal (when they are not enforced): only
   // then can enforcing them give another decision.
   bool shadow_held() const { return shadow_held_; }
@@ -762,6 +822,208 @@ class Decider {
     return stack[top - 1].boolean ? Truth::kTrue : Truth::kFalse;
   }
 
+  // ---- Partial evaluation (DecidePartial) ----
+
+  ResidualId ResidualOf(const OpenOperand& operand) {
+    if (operand.open) return operand.value;
+    const Operand& known = operand.known;
+    switch (known.kind) {
+      case Value::Kind::kString:
+        return residuals_->Known(Value::String(std::string(known.text)));
+      case Value::Kind::kInt:
+        return residuals_->Known(Value::Int(known.integer));
+      case Value::Kind::kBool:
+        return known.boolean ? Residuals::kTrue : Residuals::kFalse;
+      case Value::Kind::kTimestamp:
+        return residuals_->Known(Value::Timestamp(known.time));
+      case Value::Kind::kStringSet:
+        return residuals_->Known(
+            Value::StringSet(known.strings ? *known.strings : std::vector<std::string>()));
+      case Value::Kind::kIntSet:
+        return residuals_->Known(Value::IntSet(known.ints ? *known.ints : std::vector<int64_t>()));
+      case Value::Kind::kOpaque:
+        break;
+    }
+    return residuals_->Known(Value());
+  }
+
+  static ResidualTruth TruthOf(const OpenOperand& operand) {
+    return operand.open ? operand.truth : ResidualTruth::Of(operand.known.boolean);
+  }
+
+  OpenOperand OpenBool(ResidualId id) {
+    OpenOperand operand;
+    operand.open = true;
+    operand.value = id;
+    operand.truth = {id, id};
+    return operand;
+  }
+
+  // Evaluates one condition into `out`; false when its code cannot be followed.
+  bool EvaluatePartial(CodeRange range, const Principal& principal, ResidualTruth* out) {
+    scratch_.open_stack.clear();
+    return EvaluateOpen(range.begin, range.end, principal, out);
+  }
+
+  // Runs the code in [begin, end) on the part of the stack above its current top, which it
+  // must leave one bool higher. A jump over an open operand evaluates the code it would skip
+  // on its own (the right side of `and`/`or`), so that both ways are in the residual.
+  bool EvaluateOpen(uint32_t begin, uint32_t end, const Principal& principal, ResidualTruth* out) {
+    std::vector<OpenOperand>& stack = scratch_.open_stack;
+    const size_t base = stack.size();
+    for (uint32_t pc = begin; pc < end; ++pc) {
+      const Instruction& instruction = program_.code[pc];
+      const size_t height = stack.size() - base;
+      switch (instruction.op) {
+        case OpCode::kLiteral: {
+          OpenOperand operand;
+          const Value& literal = program_.literals[instruction.arg];
+          operand.known.kind = literal.kind();
+          switch (literal.kind()) {
+            case Value::Kind::kString:
+              operand.known.text = literal.string_value();
+              break;
+            case Value::Kind::kInt:
+              operand.known.integer = literal.int_value();
+              break;
+            case Value::Kind::kBool:
+              operand.known.boolean = literal.bool_value();
+              break;
+            case Value::Kind::kTimestamp:
+              operand.known.time = literal.timestamp_value();
+              break;
+            case Value::Kind::kStringSet:
+              operand.known.strings = &literal.string_set();
+              break;
+            case Value::Kind::kIntSet:
+              operand.known.ints = &literal.int_set();
+              break;
+            case Value::Kind::kOpaque:
+              break;
+          }
+          stack.push_back(operand);
+          break;
+        }
+        case OpCode::kNow: {
+          if (!now_known_) {
+            OpenOperand operand;
+            operand.open = true;
+            operand.value = residuals_->Now();
+            stack.push_back(operand);
+            break;
+          }
+          OpenOperand operand;
+          operand.known.kind = Value::Kind::kTimestamp;
+          operand.known.time = now_;
+          stack.push_back(operand);
+          break;
+        }
+        case OpCode::kLoad: {
+          const AttributeRef& ref = program_.attributes[instruction.arg];
+          if (ref.root == Root::kContext || ref.root == Root::kArgs) {
+            OpenOperand operand = OpenBool(residuals_->Attribute(instruction.arg));
+            stack.push_back(operand);
+            break;
+          }
+          OpenOperand operand;
+          if (!Load(ref, principal, &operand.known)) {
+            // As in Evaluate: an error ends this code with that error.
+            stack.resize(base);
+            *out = ResidualTruth::Error();
+            return true;
+          }
+          stack.push_back(operand);
+          break;
+        }
+        case OpCode::kHas: {
+          const AttributeRef& ref = program_.attributes[instruction.arg];
+          if (ref.root == Root::kContext || ref.root == Root::kArgs) {
+            stack.push_back(OpenBool(residuals_->Has(instruction.arg)));
+            break;
+          }
+          OpenOperand operand;
+          operand.known.kind = Value::Kind::kBool;
+          operand.known.boolean = Has(ref, principal);
+          stack.push_back(operand);
+          break;
+        }
+        case OpCode::kNot: {
+          if (height < 1) return false;
+          OpenOperand& operand = stack.back();
+          if (!operand.open) {
+            operand.known.boolean = !operand.known.boolean;
+            break;
+          }
+          operand.truth = NotTruth(residuals_, operand.truth);
+          operand.value = operand.truth.holds;
+          break;
+        }
+        case OpCode::kAnd:
+        case OpCode::kOr: {
+          if (height < 1 || instruction.arg <= pc || instruction.arg > end) return false;
+          const bool is_and = instruction.op == OpCode::kAnd;
+          if (!stack.back().open) {
+            if (stack.back().known.boolean == !is_and) {
+              pc = instruction.arg - 1;  // decided by the left side, which stays
+            } else {
+              stack.pop_back();
+            }
+            break;
+          }
+          const ResidualTruth left = stack.back().truth;
+          stack.pop_back();
+          ResidualTruth right;
+          if (!EvaluateOpen(pc + 1, instruction.arg, principal, &right)) return false;
+          OpenOperand combined;
+          combined.open = true;
+          combined.truth =
+              is_and ? AndTruth(residuals_, left, right) : OrTruth(residuals_, left, right);
+          combined.value = combined.truth.holds;
+          stack.push_back(combined);
+          pc = instruction.arg - 1;
+          break;
+        }
+        case OpCode::kMatches: {
+          if (height < 1) return false;
+          OpenOperand& operand = stack.back();
+          if (!operand.open) {
+            operand.known.boolean = RE2::FullMatch(
+                re2::StringPiece(operand.known.text.data(), operand.known.text.size()),
+                *program_.regexes[instruction.arg]);
+            operand.known.kind = Value::Kind::kBool;
+            break;
+          }
+          operand = OpenBool(residuals_->Matches(instruction.arg, operand.value));
+          break;
+        }
+        default: {
+          if (height < 2) return false;
+          const OpenOperand right = stack.back();
+          stack.pop_back();
+          const OpenOperand left = stack.back();
+          stack.pop_back();
+          if (!left.open && !right.open) {
+            OpenOperand result;
+            result.known.kind = Value::Kind::kBool;
+            result.known.boolean = Compare(instruction.op, left.known, right.known);
+            stack.push_back(result);
+            break;
+          }
+          const ResidualId left_id = ResidualOf(left);
+          const ResidualId right_id = ResidualOf(right);
+          stack.push_back(OpenBool(residuals_->Compare(instruction.op, left_id, right_id)));
+          break;
+        }
+      }
+    }
+    if (stack.size() != base + 1) return false;
+    const OpenOperand result = stack.back();
+    stack.pop_back();
+    if (!result.open && result.known.kind != Value::Kind::kBool) return false;
+    *out = TruthOf(result);
+    return true;
+  }
+
   static bool Compare(OpCode op, const Operand& left, const Operand& right) {
     switch (op) {
       case OpCode::kEq:
@@ -922,6 +1184,9 @@ class Decider {
   const std::vector<const void*>* checked_context_ = nullptr;
   const std::vector<const void*>* checked_args_ = nullptr;
   int lists_added_ = 0;  // rule lists added to the candidates of the current principal
+  // DecidePartial's: whether `now` is known, and where residuals go.
+  bool now_known_ = true;
+  Residuals* residuals_ = nullptr;
   Symbol action_ = kNoSymbol;
   Symbol type_ = kNoSymbol;
   const ResourceRecord* resource_ = nullptr;
@@ -981,6 +1246,14 @@ void DecideCompiled(const Program& program, const EntityLayout& layout, const Re
                  &state);
   shadow.Run(scratch.shadow.get(), nullptr);
   SetShadow(*scratch.shadow, out);
+}
+
+void DecidePartial(const Program& program, const EntityLayout& layout, const Request& request,
+                   absl::Time now, bool now_known, PartialDecision* out) {
+  DecisionState& state = DecisionState::Of(&out->scratch);
+  Decider decider(program, layout, request, now, /*approvals_satisfied=*/false,
+                  /*enforce_shadow=*/false, &state);
+  decider.RunPartial(now_known, out);
 }
 
 }  // namespace ward::internal

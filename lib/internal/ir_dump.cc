@@ -11,16 +11,6 @@ namespace {
 
 std::string Quoted(const std::string& text) { return JsonQuote(text); }
 
-std::string RegexLiteral(const std::string& pattern) {
-  std::string out = "/";
-  for (char c : pattern) {
-    if (c == '/') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('/');
-  return out;
-}
-
 std::string QuotedList(const std::vector<std::string>& items) {
   return absl::StrCat(
       "[",
@@ -75,6 +65,16 @@ void AppendAttributes(std::string* out, const AttributeSpecs& attributes,
 }
 
 }  // namespace
+
+std::string RegexLiteral(const std::string& pattern) {
+  std::string out = "/";
+  for (char c : pattern) {
+    if (c == '/') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('/');
+  return out;
+}
 
 std::string LiteralToString(const Value& value) {
   switch (value.kind()) {

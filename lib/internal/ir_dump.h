@@ -12,6 +12,9 @@ namespace ward::internal {
 // A literal as the language writes it: strings and timestamps quoted, sets in brackets.
 std::string LiteralToString(const Value& value);
 
+// A regular expression as the language writes it: `/.../`, each `/` in it escaped.
+std::string RegexLiteral(const std::string& pattern);
+
 // A condition, with `and`/`or`/`not` operands parenthesised so that the text is unambiguous.
 std::string ExprToString(const Expr& expr);
 

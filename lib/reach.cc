@@ -1,0 +1,358 @@
+#include "ward/reach.h"
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/internal/decider.h"
+#include "lib/internal/json_util.h"
+#include "lib/internal/reach.h"
+#include "lib/internal/request_check.h"
+
+namespace ward {
+namespace {
+
+void AppendIdentity(const IdentityRef& identity, std::string* out) {
+  absl::StrAppend(out, "{\"kind\":\"", SubjectKindName(identity.kind), "\",\"id\":");
+  internal::AppendJsonQuoted(identity.id, out);
+  out->push_back('}');
+}
+
+void AppendStrings(const std::vector<std::string>& items, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    internal::AppendJsonQuoted(items[i], out);
+  }
+  out->push_back(']');
+}
+
+void AppendReach(const Reach& reach, std::string* out) {
+  out->append("{\"subject\":");
+  AppendIdentity(reach.subject, out);
+  out->append(",\"on_behalf_of\":[");
+  for (size_t i = 0; i < reach.on_behalf_of.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendIdentity(reach.on_behalf_of[i], out);
+  }
+  out->push_back(']');
+  if (reach.stopped.has_value()) {
+    absl::StrAppend(out, ",\"stopped\":{\"reason\":\"", ReasonName(*reach.stopped), "\"");
+    if (reach.stopped_by.has_value()) {
+      out->append(",\"identity\":");
+      AppendIdentity(*reach.stopped_by, out);
+    }
+    out->push_back('}');
+  }
+  absl::StrAppend(out, ",\"reached\":", reach.reached, ",\"score\":", reach.score,
+                  ",\"accesses\":[");
+  for (size_t i = 0; i < reach.accesses.size(); ++i) {
+    const Access& access = reach.accesses[i];
+    if (i > 0) out->push_back(',');
+    out->append("{\"action\":");
+    internal::AppendJsonQuoted(access.action, out);
+    out->append(",\"resource\":{\"type\":");
+    internal::AppendJsonQuoted(access.resource_type, out);
+    out->append(",\"id\":");
+    internal::AppendJsonQuoted(access.resource_id, out);
+    absl::StrAppend(out, "},\"effect\":\"", EffectName(access.effect), "\"");
+    if (!access.condition.empty()) {
+      out->append(",\"condition\":");
+      internal::AppendJsonQuoted(access.condition, out);
+    }
+    out->append(",\"rules\":");
+    AppendStrings(access.rules, out);
+    absl::StrAppend(out, ",\"weight\":", access.weight, "}");
+  }
+  out->append("]}");
+}
+
+}  // namespace
+
+std::string Reach::ToJson() const {
+  std::string out;
+  AppendReach(*this, &out);
+  return out;
+}
+
+std::string BlastRadius::ToJson() const {
+  std::string out = "{\"identity\":";
+  AppendIdentity(identity, &out);
+  absl::StrAppend(&out, ",\"reached\":", reached, ",\"score\":", score, ",\"reaches\":[");
+  for (size_t i = 0; i < reaches.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendReach(reaches[i], &out);
+  }
+  out.append("]}");
+  return out;
+}
+
+namespace internal {
+namespace {
+
+constexpr int64_t kMaxSensitivity = 1000;
+
+// The int attribute that weighs each resource type (ReachOptions::sensitivity).
+absl::StatusOr<std::map<std::string, std::string>> SensitivityAttributes(
+    const Schema& schema, const ReachOptions& options) {
+  std::map<std::string, std::string> attributes;
+  for (const auto& [type, attribute] : options.sensitivity) {
+    auto declared = schema.resource_types.find(type);
+    if (declared == schema.resource_types.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sensitivity: resource type `", type, "` is not declared"));
+    }
+    auto spec = declared->second.find(attribute);
+    if (spec == declared->second.end() || spec->second.type != Type::kInt) {
+      return absl::InvalidArgumentError(absl::StrCat("sensitivity: `", type, ".", attribute,
+                                                     "` is not a declared int attribute"));
+    }
+    attributes[type] = attribute;
+  }
+  for (const auto& [type, specs] : schema.resource_types) {
+    if (attributes.count(type) > 0) continue;
+    auto spec = specs.find("sensitivity");
+    if (spec != specs.end() && spec->second.type == Type::kInt) attributes[type] = "sensitivity";
+  }
+  return attributes;
+}
+
+int64_t WeightOf(const EntityStore& store, const std::string& type, const std::string& id,
+                 const std::string* attribute) {
+  if (attribute == nullptr) return 1;
+  const Resource* resource = store.FindResource(type, id);
+  if (resource == nullptr) return 1;
+  auto value = resource->attrs.find(*attribute);
+  if (value == resource->attrs.end() || value->second.kind() != Value::Kind::kInt) return 1;
+  return 1 + std::clamp<int64_t>(value->second.int_value(), 0, kMaxSensitivity);
+}
+
+// Turns the partial decision of one (action, resource) into its accesses.
+class Combiner {
+ public:
+  Combiner(const Program& program, PartialDecision* partial)
+      : program_(program), partial_(*partial), residuals_(partial->residuals) {}
+
+  // Appends to `out` the ALLOW and NEEDS_APPROVAL accesses the partial decision allows.
+  void Append(const Request& request, int64_t weight, std::vector<Access>* out) {
+    // The decision semantics over residuals: a principal passes (ALLOW or NEEDS_APPROVAL)
+    // when no forbid holds (or errs) and a permit holds; it is allowed when, besides, no
+    // approval holds (or errs). The chain is allowed when all are; it needs approval when all
+    // pass and not all are allowed.
+    ResidualId allowed = Residuals::kTrue;
+    ResidualId passes = Residuals::kTrue;
+    int approving_principal = -1;
+    for (size_t i = 0; i < partial_.principals.size(); ++i) {
+      const PartialPrincipal& principal = partial_.principals[i];
+      if (principal.guard.has_value()) return;
+      ResidualId forbid = Residuals::kFalse, permit = Residuals::kFalse,
+                 approval = Residuals::kFalse;
+      for (uint32_t r = principal.rules_begin; r < principal.rules_end; ++r) {
+        const PartialRule& rule = partial_.rules[r];
+        switch (program_.rules[rule.rule].effect) {
+          case RuleEffect::kForbid:
+            forbid = residuals_.Or(forbid, rule.truth.holds_or_errs);
+            break;
+          case RuleEffect::kPermit:
+            permit = residuals_.Or(permit, rule.truth.holds);
+            break;
+          case RuleEffect::kRequireApproval:
+            approval = residuals_.Or(approval, rule.truth.holds_or_errs);
+            break;
+        }
+      }
+      const ResidualId principal_passes = residuals_.And(residuals_.Not(forbid), permit);
+      allowed = residuals_.And(allowed, residuals_.And(principal_passes, residuals_.Not(approval)));
+      passes = residuals_.And(passes, principal_passes);
+      if (approving_principal < 0 &&
+          residuals_.And(principal_passes, approval) == Residuals::kTrue) {
+        approving_principal = static_cast<int>(i);
+      }
+    }
+    const ResidualId needs_approval = residuals_.And(passes, residuals_.Not(allowed));
+    if (approving_principal < 0)
+      approving_principal = static_cast<int>(partial_.principals.size()) - 1;
+    if (allowed != Residuals::kFalse) {
+      Access& access = NewAccess(request, Effect::kAllow, allowed, weight, out);
+      for (const PartialPrincipal& principal : partial_.principals) {
+        AddRules(principal, RuleEffect::kPermit, &access);
+      }
+      FinishRules(&access);
+    }
+    if (needs_approval != Residuals::kFalse && approving_principal >= 0) {
+      // The decision's rules are those of the first identity that needs approval: any up to
+      // the first that surely does (the only one when nothing depends on the request).
+      Access& access = NewAccess(request, Effect::kNeedsApproval, needs_approval, weight, out);
+      for (int i = 0; i <= approving_principal; ++i) {
+        AddRules(partial_.principals[i], RuleEffect::kRequireApproval, &access);
+      }
+      FinishRules(&access);
+    }
+  }
+
+ private:
+  Access& NewAccess(const Request& request, Effect effect, ResidualId condition, int64_t weight,
+                    std::vector<Access>* out) {
+    Access& access = out->emplace_back();
+    access.action = request.action;
+    access.resource_type = request.resource.type;
+    access.resource_id = request.resource.id;
+    access.effect = effect;
+    if (condition != Residuals::kTrue) access.condition = residuals_.Render(condition, program_);
+    access.weight = weight;
+    rule_indices_.clear();
+    return access;
+  }
+
+  void AddRules(const PartialPrincipal& principal, RuleEffect effect, Access* access) {
+    for (uint32_t r = principal.rules_begin; r < principal.rules_end; ++r) {
+      const PartialRule& rule = partial_.rules[r];
+      if (program_.rules[rule.rule].effect != effect) continue;
+      const ResidualId counts =
+          effect == RuleEffect::kPermit ? rule.truth.holds : rule.truth.holds_or_errs;
+      if (counts != Residuals::kFalse) rule_indices_.push_back(rule.rule);
+    }
+  }
+
+  // Rule index order is name order; equal names (rules on one line) appear once.
+  void FinishRules(Access* access) {
+    std::sort(rule_indices_.begin(), rule_indices_.end());
+    for (uint32_t index : rule_indices_) {
+      const std::string& name = program_.rules[index].name;
+      if (access->rules.empty() || access->rules.back() != name) access->rules.push_back(name);
+    }
+  }
+
+  const Program& program_;
+  const PartialDecision& partial_;
+  Residuals& residuals_;
+  std::vector<uint32_t> rule_indices_;
+};
+
+}  // namespace
+
+absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& layout,
+                                   const IdentityRef& subject,
+                                   const std::vector<IdentityRef>& chain,
+                                   const ReachOptions& options) {
+  if (chain.size() > kMaxDelegationHops) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the chain has ", chain.size(), " identities; at most ", kMaxDelegationHops));
+  }
+  if (subject.id.empty()) return absl::InvalidArgumentError("the subject's id is empty");
+  for (const IdentityRef& identity : chain) {
+    if (identity.id.empty()) return absl::InvalidArgumentError("an id in the chain is empty");
+  }
+  absl::StatusOr<std::map<std::string, std::string>> sensitivity =
+      SensitivityAttributes(program.schema, options);
+  if (!sensitivity.ok()) return sensitivity.status();
+
+  Reach reach;
+  reach.subject = subject;
+  reach.on_behalf_of = chain;
+  const absl::Time now = options.now.value_or(absl::Now());
+  Request request;
+  request.subject = subject;
+  request.on_behalf_of = chain;
+  PartialDecision partial;
+
+  // The guard first: an identity it stops reaches nothing, whatever the action.
+  DecidePartial(program, layout, request, now, options.fix_now, &partial);
+  for (size_t i = 0; i < partial.principals.size(); ++i) {
+    if (!partial.principals[i].guard.has_value()) continue;
+    reach.stopped = partial.principals[i].guard;
+    reach.stopped_by = i == 0 ? subject : chain[i - 1];
+    return reach;
+  }
+
+  Combiner combiner(program, &partial);
+  for (const auto& [action, types] : program.schema.actions) {
+    const Symbol action_symbol = program.Find(action);
+    if (action_symbol == kNoSymbol) continue;  // in no rule: nothing permits it
+    for (const std::string& type : types) {
+      const Symbol type_symbol = program.Find(type);
+      if (type_symbol == kNoSymbol) continue;
+      // Every principal needs a permit of its own kind: a kind with no rules for this action
+      // and type is denied every resource of it.
+      bool every_kind_has_rules =
+          program.buckets.contains(BucketKey(subject.kind, action_symbol, type_symbol));
+      for (const IdentityRef& identity : chain) {
+        every_kind_has_rules &=
+            program.buckets.contains(BucketKey(identity.kind, action_symbol, type_symbol));
+      }
+      if (!every_kind_has_rules) continue;
+      const EntityLayout::ResourcesOfType* resources = layout.ResourcesOf(type_symbol);
+      if (resources == nullptr) continue;
+      const bool path_ids = std::binary_search(program.path_resource_types.begin(),
+                                               program.path_resource_types.end(), type);
+      auto weight_attribute = sensitivity->find(type);
+      request.action = action;
+      request.resource.type = type;
+      for (const auto& [id, record] : *resources) {
+        // Such an id is invalid_request in every request naming it.
+        if (path_ids && PathIdProblem(id).has_value()) continue;
+        request.resource.id = id;
+        DecidePartial(program, layout, request, now, options.fix_now, &partial);
+        if (partial.malformed) {
+          return absl::InternalError(absl::StrCat("the code of a rule for `", action, "` on `",
+                                                  type, ":", id, "` could not be evaluated"));
+        }
+        const size_t before = reach.accesses.size();
+        combiner.Append(request, 0, &reach.accesses);
+        if (reach.accesses.size() == before) continue;
+        const int64_t weight =
+            WeightOf(layout.store(), type, id,
+                     weight_attribute == sensitivity->end() ? nullptr : &weight_attribute->second);
+        for (size_t i = before; i < reach.accesses.size(); ++i) reach.accesses[i].weight = weight;
+        ++reach.reached;
+        reach.score += weight;
+      }
+    }
+  }
+  std::sort(reach.accesses.begin(), reach.accesses.end(), [](const Access& a, const Access& b) {
+    return std::tie(a.action, a.resource_type, a.resource_id, a.effect) <
+           std::tie(b.action, b.resource_type, b.resource_id, b.effect);
+  });
+  return reach;
+}
+
+absl::StatusOr<BlastRadius> ComputeBlastRadius(const Program& program, const EntityLayout& layout,
+                                               absl::string_view id, const ReachOptions& options) {
+  const Identity* identity = layout.store().FindIdentity(id);
+  if (identity == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no identity `", id, "` in the inventory"));
+  }
+  BlastRadius blast;
+  blast.identity = IdentityRef{identity->kind, identity->id};
+  absl::StatusOr<Reach> alone = ComputeReach(program, layout, blast.identity, {}, options);
+  if (!alone.ok()) return alone.status();
+  blast.reaches.push_back(*std::move(alone));
+  if (identity->kind != SubjectKind::kUser && identity->owner.has_value() &&
+      !identity->owner->empty()) {
+    const Identity* owner = layout.store().FindIdentity(*identity->owner);
+    const IdentityRef owner_ref{owner != nullptr ? owner->kind : SubjectKind::kUser,
+                                *identity->owner};
+    absl::StatusOr<Reach> delegated =
+        ComputeReach(program, layout, blast.identity, {owner_ref}, options);
+    if (!delegated.ok()) return delegated.status();
+    blast.reaches.push_back(*std::move(delegated));
+  }
+  // Each (action, resource) once, whichever way it is reached.
+  absl::flat_hash_set<std::tuple<std::string, std::string, std::string>> seen;
+  for (const Reach& reach : blast.reaches) {
+    for (const Access& access : reach.accesses) {
+      if (seen.insert({access.action, access.resource_type, access.resource_id}).second) {
+        ++blast.reached;
+        blast.score += access.weight;
+      }
+    }
+  }
+  return blast;
+}
+
+}  // namespace internal
+}  // namespace ward
