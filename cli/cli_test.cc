@@ -449,6 +449,109 @@ TEST_F(CliTest, DecommissionRevokesWritesTheNewFileAndARecord) {
   EXPECT_EQ(Ward(args + " -o " + Path("x.json") + " --by someone").exit_code, 2);
 }
 
+TEST_F(CliTest, DecommissionRecordsTheBlastRadiusBeforeAndAfter) {
+  Write("policy.ward", R"(schema {
+  user { }
+  agent { }
+  resource tool { sensitivity: int }
+  action invoke on tool
+}
+@id("people") permit user to invoke on tool;
+@id("agents") permit agent to invoke on tool "t1";
+)");
+  Write("inventory.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active"},
+  {"kind": "agent", "id": "a1", "owner": "u1", "status": "active"}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"sensitivity": 4}},
+                {"type": "tool", "id": "t2", "attrs": {"sensitivity": 0}}]})");
+  Outcome run = Ward("decommission user:u1 --policy " + Path("policy.ward") + " --entities " +
+                     Path("inventory.json") + " --now 2026-12-01T00:00:00Z -o " + Path("new.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json blast = nlohmann::json::parse(run.out)["blast_radius"];
+  // Before: u1 reaches t1 (5) and t2 (1); a1 reaches t1 alone and for u1 (5, once).
+  EXPECT_EQ(blast["before"]["score"], 11) << blast;
+  EXPECT_EQ(blast["before"]["identities"][1],
+            nlohmann::json::parse(R"({"kind": "agent", "id": "a1", "reached": 1, "score": 5})"));
+  // After: u1 is revoked and a1 unowned: neither reaches anything.
+  EXPECT_EQ(blast["after"]["reached"], 0) << blast;
+  EXPECT_EQ(blast["after"]["score"], 0);
+}
+
+TEST_F(CliTest, BlastListsWhatAnIdentityReachesAndRanksThem) {
+  Write("policy.ward", R"(schema {
+  user { clearance: int }
+  agent { }
+  resource tool { min_clearance: int, sensitivity: int }
+  action invoke on tool
+  context { approved: bool }
+}
+@id("cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
+@id("agents") permit agent to invoke on tool "t1";
+@id("t2-approved") forbid any to invoke on tool "t2"
+  unless context has approved and context.approved;
+)");
+  Write("inventory.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+  {"kind": "user", "id": "u0", "status": "active", "attrs": {"clearance": 0}},
+  {"kind": "agent", "id": "a1", "owner": "u1", "status": "active"}],
+  "resources": [{"type": "tool", "id": "t1", "attrs": {"min_clearance": 0, "sensitivity": 2}},
+                {"type": "tool", "id": "t2", "attrs": {"min_clearance": 1, "sensitivity": 9}}]})");
+  const std::string inputs = " --policy " + Path("policy.ward") + " --entities " +
+                             Path("inventory.json") + " --now 2026-12-01T00:00:00Z";
+  Outcome run = Ward("blast user:u1" + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("user:u1: 2 reached, score 13\n"));
+  EXPECT_THAT(run.out, HasSubstr("ALLOW  invoke  tool:t1  3   cleared\n"));
+  EXPECT_THAT(run.out, HasSubstr("ALLOW  invoke  tool:t2  10  cleared  if context has approved and "
+                                 "context.approved\n"));
+
+  run = Ward("blast agent:a1 --format json" + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json agent = nlohmann::json::parse(run.out)[0];
+  ASSERT_EQ(agent["reaches"].size(), 2u) << run.out;  // alone, then on behalf of u1
+  EXPECT_EQ(agent["reaches"][1]["on_behalf_of"][0]["id"], "u1");
+  EXPECT_EQ(agent["reaches"][1]["accesses"][0]["rules"],
+            nlohmann::json::parse(R"(["agents", "cleared"])"));
+  EXPECT_EQ(agent["score"], 3);
+
+  // On behalf of u0, who is cleared for t1 only; a1 reaches no more.
+  run = Ward("blast agent:a1 --on-behalf-of user:u0 --format json" + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)[0]["reaches"][0]["accesses"].size(), 1u);
+
+  run = Ward("blast --top 2 --threads 2" + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("1     user     u1"));
+  // u0 and a1 both score 3: a tie goes by kind (users first), then id.
+  EXPECT_THAT(run.out, HasSubstr("2     user     u0"));
+  EXPECT_THAT(run.out, Not(HasSubstr("a1")));
+
+  // Inventory shows the same score.
+  run = Ward("inventory --blast --format json" + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const nlohmann::json& entry : nlohmann::json::parse(run.out)["identities"]) {
+    if (entry["id"] == "u1") EXPECT_EQ(entry["blast"]["score"], 13);
+    if (entry["id"] == "u0") EXPECT_EQ(entry["blast"]["score"], 3);
+  }
+
+  // Bad input.
+  EXPECT_EQ(Ward("blast" + inputs).exit_code, 2);                  // nothing to do
+  EXPECT_EQ(Ward("blast user:u1 --top 3" + inputs).exit_code, 2);  // both
+  EXPECT_EQ(Ward("blast u1" + inputs).exit_code, 2);               // not KIND:ID
+  EXPECT_EQ(Ward("blast --top zero" + inputs).exit_code, 2);
+  EXPECT_EQ(Ward("blast user:u1 --sensitivity tool" + inputs).exit_code, 2);
+  run = Ward("blast user:u1 --sensitivity tool=min" + inputs);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("`tool.min` is not a declared int attribute"));
+  run = Ward("blast agent:u1" + inputs);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("no agent `u1` in the inventory"));
+  EXPECT_EQ(
+      Ward("blast user:u1 --policy " + Path("policy.ward") + " --entities " + Path("missing.json"))
+          .exit_code,
+      1);
+}
+
 TEST_F(CliTest, DecisionLogOptionErrors) {
   Outcome run = Ward(EvalArgs() + " --request - --decision-log-level full", kRequestT1);
   EXPECT_EQ(run.exit_code, 2);

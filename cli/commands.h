@@ -18,8 +18,11 @@
 #include "cli/command.h"
 #include "ward/decision_log.h"
 #include "ward/diagnostics.h"
+#include "ward/engine.h"
 #include "ward/entities.h"
 #include "ward/policy.h"
+#include "ward/reach.h"
+#include "ward/request.h"
 
 namespace ward::cli {
 
@@ -40,6 +43,26 @@ const Command& DiscoverCommand();
 const Command& ReplayCommand();
 const Command& InventoryCommand();
 const Command& DecommissionCommand();
+const Command& BlastCommand();
+
+// "KIND:ID" (KIND user, agent or builder) into `out`; false when it is not one.
+bool ParseIdentityArg(const std::string& text, IdentityRef* out);
+
+// "KIND:ID".
+std::string RefText(const IdentityRef& ref);
+
+// The blast radius (Engine::BlastRadiusOf) of each of `identities`, in that order, the work
+// shared by `threads` threads.
+struct BlastScore {
+  IdentityRef identity;
+  int64_t reached = 0;
+  int64_t score = 0;
+};
+absl::Status ComputeBlastScores(const Engine& engine, const std::vector<IdentityRef>& identities,
+                                const ReachOptions& options, int threads,
+                                std::vector<BlastScore>* out);
+// One thread per core.
+int DefaultThreads();
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.

@@ -42,6 +42,18 @@ std::vector<std::string> ExpandPolicyPaths(const std::vector<std::string>& paths
   return files;
 }
 
+bool ParseIdentityArg(const std::string& text, IdentityRef* out) {
+  const std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
+  if (parts.size() != 2 || parts[1].empty()) return false;
+  for (SubjectKind kind : kAllSubjectKinds) {
+    if (parts[0] == SubjectKindName(kind)) {
+      *out = {kind, parts[1]};
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ParseNowOption(const Invocation& call, std::optional<absl::Time>* now) {
   if (!call->Has("now")) return true;
   absl::StatusOr<absl::Time> parsed = ParseTimestamp(call->Get("now"));

@@ -36,19 +36,6 @@ json RefsJson(const std::vector<IdentityRef>& refs) {
   return out;
 }
 
-// "KIND:ID" into `out`; false when it is not one.
-bool ParseIdentityArg(const std::string& text, IdentityRef* out) {
-  const std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(':', 1));
-  if (parts.size() != 2 || parts[1].empty()) return false;
-  for (SubjectKind kind : {SubjectKind::kUser, SubjectKind::kAgent, SubjectKind::kBuilder}) {
-    if (parts[0] == SubjectKindName(kind)) {
-      *out = {kind, parts[1]};
-      return true;
-    }
-  }
-  return false;
-}
-
 bool WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -97,8 +84,37 @@ int RunDecommission(const Invocation& call) {
             ? ""
             : absl::StrCat(" (`", target.id, "` is a ", SubjectKindName(found->kind), ")")));
   }
+  const EntityStore before = store;
   absl::StatusOr<Decommissioning> done = store.Decommission(target.id, call->Has("cascade"), now);
   if (!done.ok()) return call.InputError(std::string(done.status().message()));
+  // What the identities it touched could reach, before and after.
+  std::vector<IdentityRef> touched = {done->identity};
+  touched.insert(touched.end(), done->became_unowned.begin(), done->became_unowned.end());
+  ReachOptions reach_options;
+  reach_options.now = now;
+  json blast = json::object();
+  for (const auto& [name, entities] :
+       {std::pair<const char*, const EntityStore*>{"before", &before}, {"after", &store}}) {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *entities);
+    if (!engine.ok()) return call.InputError(std::string(engine.status().message()));
+    std::vector<BlastScore> scores;
+    if (absl::Status status =
+            ComputeBlastScores(**engine, touched, reach_options, DefaultThreads(), &scores);
+        !status.ok()) {
+      return call.InputError(std::string(status.message()));
+    }
+    int64_t reached = 0, score = 0;
+    json by_identity = json::array();
+    for (const BlastScore& one : scores) {
+      reached += one.reached;
+      score += one.score;
+      json entry = RefJson(one.identity);
+      entry["reached"] = one.reached;
+      entry["score"] = one.score;
+      by_identity.push_back(std::move(entry));
+    }
+    blast[name] = {{"reached", reached}, {"score", score}, {"identities", std::move(by_identity)}};
+  }
 
   // The new file is the old one with the revoked identities' status changed: everything else
   // (order, attributes the schema does not declare, resources) stays as written.
@@ -129,6 +145,7 @@ int RunDecommission(const Invocation& call) {
   record["cascade"] = call->Has("cascade");
   record["became_unowned"] = RefsJson(done->became_unowned);
   record["revoked"] = RefsJson(done->revoked);
+  record["blast_radius"] = std::move(blast);
   record["entities"] = {{"from", path}, {"to", out_path}};
   const std::string record_text = record.dump(2) + "\n";
   if (call->Has("record")) {
@@ -162,7 +179,9 @@ const Command& DecommissionCommand() {
         "agents and builders it owned that become unowned (ward denies them from the next "
         "decision until they get a new owner); with --cascade revokes them too. Prints a "
         "decommissioning record (JSON: the identity, when, by whom, what became unowned, what "
-        "was revoked) or writes it to --record FILE. Engine::Decommission does the same on a "
+        "was revoked, and the blast radius of the identities it touched before and after, as "
+        "`ward blast` computes it) or writes it to --record FILE. Engine::Decommission does the "
+        "same on a "
         "running engine.";
     command->options = {
         {"policy", "FILE", true, "the policy the entity file's attributes are typed by"},

@@ -32,8 +32,9 @@ struct Row {
   // inventory (an owner must be a user, so a longer chain is itself a finding).
   std::vector<const Identity*> owner_chain;
   std::vector<std::string> flags;
-  std::vector<std::string> owns;  // agents and builders naming this identity as owner
-  const Seen* seen = nullptr;     // null: no record names it (or no logs given)
+  std::vector<std::string> owns;      // agents and builders naming this identity as owner
+  const Seen* seen = nullptr;         // null: no record names it (or no logs given)
+  const BlastScore* blast = nullptr;  // with --blast
 };
 
 bool Expired(const Identity& identity, absl::Time now) {
@@ -132,6 +133,25 @@ int RunInventory(const Invocation& call) {
     return kExitInvalidInput;
   }
 
+  // With --blast, every identity's blast radius (what it may do, weighted).
+  std::vector<BlastScore> blast_scores;
+  std::map<std::string, const BlastScore*> blast_by_id;
+  const bool with_blast = call->Has("blast");
+  if (with_blast) {
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, store);
+    if (!engine.ok()) return call.InputError(std::string(engine.status().message()));
+    std::vector<IdentityRef> identities;
+    for (const auto& [id, identity] : store.identities()) identities.push_back({identity.kind, id});
+    ReachOptions options;
+    options.now = now;
+    if (absl::Status status =
+            ComputeBlastScores(**engine, identities, options, DefaultThreads(), &blast_scores);
+        !status.ok()) {
+      return call.InputError(std::string(status.message()));
+    }
+    for (const BlastScore& score : blast_scores) blast_by_id[score.identity.id] = &score;
+  }
+
   std::vector<Row> rows;
   rows.reserve(store.identities().size());
   std::map<std::string, std::vector<std::string>> owned_by;  // owner id -> "kind:id"
@@ -145,6 +165,7 @@ int RunInventory(const Invocation& call) {
     row.flags = Flags(store, identity, now);
     auto found = scan.identities.find({std::string(SubjectKindName(identity.kind)), id});
     if (found != scan.identities.end()) row.seen = &found->second;
+    if (with_blast) row.blast = blast_by_id[id];
     if (identity.owner.has_value()) owned_by[*identity.owner].push_back(Ref(identity));
     rows.push_back(std::move(row));
   }
@@ -205,6 +226,9 @@ int RunInventory(const Invocation& call) {
         entry["last_seen"] = row.seen != nullptr ? json(last_seen_text(row)) : json(nullptr);
         entry["decisions"] = row.seen != nullptr ? row.seen->decisions : 0;
       }
+      if (row.blast != nullptr) {
+        entry["blast"] = {{"reached", row.blast->reached}, {"score", row.blast->score}};
+      }
       out["identities"].push_back(std::move(entry));
     }
     json summary = json::object();
@@ -220,8 +244,8 @@ int RunInventory(const Invocation& call) {
     }
     absl::PrintF("%s\n", out.dump(2));
   } else if (format == "csv") {
-    absl::PrintF("kind,id,status,owner,expires_at,groups,flags,owns%s\n",
-                 with_logs ? ",last_seen,decisions" : "");
+    absl::PrintF("kind,id,status,owner,expires_at,groups,flags,owns%s%s\n",
+                 with_logs ? ",last_seen,decisions" : "", with_blast ? ",reached,blast_score" : "");
     for (const Row& row : rows) {
       const Identity& identity = *row.identity;
       absl::PrintF("%s,%s,%s,%s,%s,%s,%s,%s", SubjectKindName(identity.kind), CsvField(identity.id),
@@ -231,12 +255,14 @@ int RunInventory(const Invocation& call) {
       if (with_logs) {
         absl::PrintF(",%s,%d", last_seen_text(row), row.seen != nullptr ? row.seen->decisions : 0);
       }
+      if (row.blast != nullptr) absl::PrintF(",%d,%d", row.blast->reached, row.blast->score);
       absl::PrintF("\n");
     }
   } else {
     std::vector<std::vector<std::string>> table = {
         {"KIND", "ID", "STATUS", "OWNER", "EXPIRES", "GROUPS", "FLAGS"}};
     if (with_logs) table[0].push_back("LAST SEEN");
+    if (with_blast) table[0].push_back("BLAST");
     for (const Row& row : rows) {
       const Identity& identity = *row.identity;
       std::vector<std::string> cells = {
@@ -248,6 +274,7 @@ int RunInventory(const Invocation& call) {
           identity.groups.empty() ? "-" : absl::StrJoin(identity.groups, ","),
           row.flags.empty() ? "-" : absl::StrJoin(row.flags, ",")};
       if (with_logs) cells.push_back(row.seen != nullptr ? last_seen_text(row) : "never");
+      if (row.blast != nullptr) cells.push_back(absl::StrCat(row.blast->score));
       table.push_back(std::move(cells));
     }
     std::vector<size_t> widths(table[0].size(), 0);
@@ -279,7 +306,7 @@ const Command& InventoryCommand() {
     command->name = "inventory";
     command->synopsis =
         "--policy FILE... --entities FILE [--logs LOG...] [--now TIME] "
-        "[--format table|json|csv]";
+        "[--blast] [--format table|json|csv]";
     command->summary = "every identity: owner, status, expiry, groups, findings, last seen";
     command->description =
         "Lists every identity of the entity file with its kind, status (`expired` when active "
@@ -288,12 +315,15 @@ const Command& InventoryCommand() {
         "active), never-expires (an agent or builder without expires_at), expired, inactive "
         "(suspended or revoked), owner-chain (owned by an agent or builder). With --logs "
         "(decision logs, docs/decision-logs.md), also when each identity last acted. JSON "
-        "adds the agents and builders each identity owns.";
+        "adds the agents and builders each identity owns. With --blast, also each identity's "
+        "blast-radius score (what `ward blast` computes: the weighted number of action and "
+        "resource pairs it reaches, alone and on behalf of its owner).";
     command->options = {
         {"policy", "FILE", true, "the policy the entity file's attributes are typed by"},
         {"entities", "FILE", false, "the inventory (an entity file)"},
         {"logs", "LOG", true, "decision logs, for when each identity last acted"},
         {"now", "TIME", false, "the present, RFC 3339 (default: the clock)"},
+        {"blast", "", false, "add each identity's blast-radius score (ward blast)"},
         {"format", "FORMAT", false, "table (the default), json or csv"},
     };
     command->run = RunInventory;

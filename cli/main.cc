@@ -16,10 +16,10 @@ using ward::cli::Command;
 // Every subcommand, in the order `ward --help` lists them.
 std::vector<const Command*> AllCommands() {
   using namespace ward::cli;  // NOLINT(build/namespaces): the list reads better unqualified.
-  return {&CheckCommand(),  &EvalCommand(),      &ExplainCommand(),     &CompileCommand(),
-          &DumpCommand(),   &KeygenCommand(),    &ApproveCommand(),     &TestCommand(),
-          &FmtCommand(),    &LintCommand(),      &ReplCommand(),        &DiscoverCommand(),
-          &ReplayCommand(), &InventoryCommand(), &DecommissionCommand()};
+  return {&CheckCommand(),  &EvalCommand(),      &ExplainCommand(),      &CompileCommand(),
+          &DumpCommand(),   &KeygenCommand(),    &ApproveCommand(),      &TestCommand(),
+          &FmtCommand(),    &LintCommand(),      &ReplCommand(),         &DiscoverCommand(),
+          &ReplayCommand(), &InventoryCommand(), &DecommissionCommand(), &BlastCommand()};
 }
 
 void PrintUsage(FILE* out) {
