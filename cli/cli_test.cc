@@ -530,8 +530,11 @@ TEST_F(CliTest, BlastListsWhatAnIdentityReachesAndRanksThem) {
   run = Ward("inventory --blast --format json" + inputs);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const nlohmann::json& entry : nlohmann::json::parse(run.out)["identities"]) {
-    if (entry["id"] == "u1") EXPECT_EQ(entry["blast"]["score"], 13);
-    if (entry["id"] == "u0") EXPECT_EQ(entry["blast"]["score"], 3);
+    if (entry["id"] == "u1") {
+      EXPECT_EQ(entry["blast"]["score"], 13);
+    } else if (entry["id"] == "u0") {
+      EXPECT_EQ(entry["blast"]["score"], 3);
+    }
   }
 
   // Bad input.
