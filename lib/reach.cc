@@ -12,6 +12,8 @@
 #include "lib/internal/json_util.h"
 #include "lib/internal/reach.h"
 #include "lib/internal/request_check.h"
+#include "nlohmann/json.hpp"
+#include "ward/request.h"
 
 namespace ward {
 namespace {
@@ -89,6 +91,50 @@ std::string BlastRadius::ToJson() const {
   }
   out.append("]}");
   return out;
+}
+
+absl::StatusOr<ReachQuery> ParseReachQueryJson(absl::string_view json_text) {
+  const RequestLimits limits;
+  absl::StatusOr<nlohmann::json> parsed =
+      internal::ParseJson(json_text, limits.max_bytes, limits.max_json_depth);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->is_object()) return absl::InvalidArgumentError("a query must be a JSON object");
+  nlohmann::json as_request = nlohmann::json::object();
+  ReachQuery query;
+  for (const auto& [key, value] : parsed->items()) {
+    if (key == "subject" || key == "on_behalf_of" || key == "context" || key == "now") {
+      as_request[key] = value;
+    } else if (key == "fix_now") {
+      if (!value.is_boolean()) return absl::InvalidArgumentError("`fix_now` must be a bool");
+      query.options.fix_now = value.get<bool>();
+    } else if (key == "sensitivity") {
+      if (!value.is_object()) {
+        return absl::InvalidArgumentError("`sensitivity` must be an object of TYPE: ATTRIBUTE");
+      }
+      for (const auto& [type, attribute] : value.items()) {
+        if (!attribute.is_string()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("`sensitivity.", type, "` must be an attribute name (a string)"));
+        }
+        query.options.sensitivity[type] = attribute.get<std::string>();
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown field `", key,
+          "`; a query has subject, on_behalf_of, context, now, fix_now and sensitivity"));
+    }
+  }
+  if (!as_request.contains("subject")) return absl::InvalidArgumentError("`subject` is missing");
+  // The rest is read as a request reads it (kinds, ids, chain length, context values, time).
+  as_request["action"] = "-";
+  as_request["resource"] = {{"type", "-"}, {"id", "-"}};
+  absl::StatusOr<Request> request = ParseRequestJson(as_request.dump(), limits);
+  if (!request.ok()) return request.status();
+  query.subject = std::move(request->subject);
+  query.on_behalf_of = std::move(request->on_behalf_of);
+  query.options.now = request->now;
+  if (parsed->contains("context")) query.options.context = std::move(request->context);
+  return query;
 }
 
 namespace internal {
@@ -251,6 +297,18 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
       SensitivityAttributes(program.schema, options);
   if (!sensitivity.ok()) return sensitivity.status();
 
+  // A known context is checked as a decision checks it (a wrong type is invalid_request).
+  const bool context_known = options.context.has_value();
+  if (context_known) {
+    for (const auto& [name, spec] : program.schema.context) {
+      auto value = options.context->find(name);
+      if (value == options.context->end()) continue;
+      if (std::optional<std::string> problem = ValueProblem("context", name, spec, value->second)) {
+        return absl::InvalidArgumentError(*problem);
+      }
+    }
+  }
+
   Reach reach;
   reach.subject = subject;
   reach.on_behalf_of = chain;
@@ -258,10 +316,11 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
   Request request;
   request.subject = subject;
   request.on_behalf_of = chain;
+  if (context_known) request.context = *options.context;
   PartialDecision partial;
 
   // The guard first: an identity it stops reaches nothing, whatever the action.
-  DecidePartial(program, layout, request, now, options.fix_now, &partial);
+  DecidePartial(program, layout, request, now, options.fix_now, context_known, &partial);
   for (size_t i = 0; i < partial.principals.size(); ++i) {
     if (!partial.principals[i].guard.has_value()) continue;
     reach.stopped = partial.principals[i].guard;
@@ -296,7 +355,7 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
         // Such an id is invalid_request in every request naming it.
         if (path_ids && PathIdProblem(id).has_value()) continue;
         request.resource.id = id;
-        DecidePartial(program, layout, request, now, options.fix_now, &partial);
+        DecidePartial(program, layout, request, now, options.fix_now, context_known, &partial);
         if (partial.malformed) {
           return absl::InternalError(absl::StrCat("the code of a rule for `", action, "` on `",
                                                   type, ":", id, "` could not be evaluated"));

@@ -187,6 +187,51 @@ TEST(ReachTest, SensitivityOptionsChooseTheAttributeAndAreChecked) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(ReachTest, AKnownContextIsReadAndOnlyArgsStayOpen) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  ReachOptions options = At("2026-12-01T00:00:00Z");
+  options.context = AttributeMap{{"session_verified", Value::Bool(true)}};
+  absl::StatusOr<Reach> verified = engine->WhatMay({SubjectKind::kUser, "u1"}, {}, options);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(Lines(*verified)[0], "NEEDS_APPROVAL invoke tool:deploy high-risk");
+  EXPECT_EQ(Lines(*verified)[2],
+            "ALLOW invoke tool:transfer if args has amount and args.amount <= 1000 user-cleared");
+  options.context = AttributeMap{};
+  absl::StatusOr<Reach> unverified = engine->WhatMay({SubjectKind::kUser, "u1"}, {}, options);
+  ASSERT_TRUE(unverified.ok()) << unverified.status();
+  EXPECT_EQ(unverified->reached, 3);  // deploy is forbidden without a verified session
+  options.context = AttributeMap{{"session_verified", Value::String("yes")}};
+  EXPECT_EQ(engine->WhatMay({SubjectKind::kUser, "u1"}, {}, options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ReachTest, QueriesParseFromJson) {
+  absl::StatusOr<ReachQuery> query = ParseReachQueryJson(R"({
+    "subject": {"kind": "agent", "id": "a1"}, "on_behalf_of": [{"kind": "user", "id": "u1"}],
+    "context": {"session_verified": true}, "now": "2026-12-01T00:00:00Z", "fix_now": true,
+    "sensitivity": {"tool": "min_clearance"}})");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->subject, (IdentityRef{SubjectKind::kAgent, "a1"}));
+  EXPECT_THAT(query->on_behalf_of, ElementsAre(IdentityRef{SubjectKind::kUser, "u1"}));
+  ASSERT_TRUE(query->options.context.has_value());
+  EXPECT_EQ(query->options.context->at("session_verified"), Value::Bool(true));
+  EXPECT_EQ(query->options.now, ParseTimestamp("2026-12-01T00:00:00Z").value());
+  EXPECT_TRUE(query->options.fix_now);
+  EXPECT_EQ(query->options.sensitivity.at("tool"), "min_clearance");
+  // Without a context, it stays open.
+  query = ParseReachQueryJson(R"({"subject": {"kind": "user", "id": "u1"}})");
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_FALSE(query->options.context.has_value());
+  EXPECT_FALSE(query->options.now.has_value());
+  for (const char* bad : {"[]", "{}", R"({"subject": {"kind": "robot", "id": "x"}})",
+                          R"({"subject": {"kind": "user", "id": "u1"}, "action": "x"})",
+                          R"({"subject": {"kind": "user", "id": "u1"}, "fix_now": 1})",
+                          R"({"subject": {"kind": "user", "id": "u1"}, "sensitivity": {"a": 1}})",
+                          R"({"subject": {"kind": "user", "id": "u1"}, "now": "soon"})", "{"}) {
+    EXPECT_EQ(ParseReachQueryJson(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
 TEST(ReachTest, RefusesBadQueries) {
   std::unique_ptr<Engine> engine = MakeEngine();
   EXPECT_EQ(engine->WhatMay({SubjectKind::kUser, ""}).status().code(),

@@ -46,6 +46,7 @@ struct Counts {
   int64_t conditional = 0;
   int64_t by_effect[3] = {0, 0, 0};
   int64_t stopped = 0;
+  int64_t known_context_reaches = 0;
   int64_t sets_without_conditions = 0;  // sets whose conditions read no request
   int failures = 0;
 };
@@ -108,6 +109,21 @@ void CheckSet(uint64_t seed, Counts* counts) {
         (access.condition.empty() ? counts->unconditional : counts->conditional) += 1;
         any_condition |= !access.condition.empty();
       }
+      // With the first generated request's context known (only args left open); a context that
+      // does not fit its declarations is refused, as a decision refuses it.
+      ReachOptions with_context = options;
+      with_context.context = samples[0].context;
+      absl::StatusOr<Reach> known = (*engine)->WhatMay(identities[i], chain, with_context);
+      std::map<PairKey, std::vector<const Access*>> known_by_pair;
+      if (known.ok()) {
+        ++counts->known_context_reaches;
+        for (const Access& access : known->accesses) {
+          known_by_pair[{access.action, access.resource_type, access.resource_id}].push_back(
+              &access);
+        }
+      } else {
+        EXPECT_EQ(known.status().code(), absl::StatusCode::kInvalidArgument) << replay;
+      }
       size_t matched_pairs = 0;
       for (const auto& [action, types] : schema.actions) {
         for (const std::string& type : types) {
@@ -122,19 +138,29 @@ void CheckSet(uint64_t seed, Counts* counts) {
             request.now = options.now;
             const PairKey pair{action, type, resource.id};
             auto found = by_pair.find(pair);
-            const std::vector<const Access*> accesses =
+            std::vector<const Access*> accesses =
                 found == by_pair.end() ? std::vector<const Access*>() : found->second;
             if (found != by_pair.end()) ++matched_pairs;
-            // With no context, and with the context and arguments of a generated request.
-            for (int variant = 0; variant < 2; ++variant) {
+            // With no context, with the context and arguments of a generated request, and
+            // (against the reach with that context known) with the first request's context.
+            for (int variant = 0; variant < 3; ++variant) {
               if (variant == 1) {
                 const Request& sample = samples[counts->pairs % samples.size()];
                 request.context = sample.context;
                 request.args = sample.args;
                 request.args_json = sample.args_json;
               }
+              if (variant == 2) {
+                if (!known.ok()) break;
+                request.context = samples[0].context;
+                request.args.clear();
+                request.args_json.clear();
+                auto known_found = known_by_pair.find(pair);
+                accesses = known_found == known_by_pair.end() ? std::vector<const Access*>()
+                                                              : known_found->second;
+              }
               const Decision decision = (*engine)->Decide(request);
-              if (decision.reason == Reason::kInvalidRequest && variant == 1) continue;
+              if (decision.reason == Reason::kInvalidRequest && variant > 0) continue;
               ++counts->pairs;
               ++counts->by_effect[static_cast<int>(decision.effect)];
               const std::string where =
@@ -190,7 +216,8 @@ TEST(ReachPropertyTest, AgreesWithBruteForceOnRandomPolicies) {
             << " without conditions), pairs " << counts.pairs << ": ALLOW " << counts.by_effect[0]
             << ", NEEDS_APPROVAL " << counts.by_effect[1] << ", DENY " << counts.by_effect[2]
             << "; accesses unconditional " << counts.unconditional << ", conditional "
-            << counts.conditional << "; stopped reaches " << counts.stopped << "\n";
+            << counts.conditional << "; stopped reaches " << counts.stopped
+            << "; reaches with a known context " << counts.known_context_reaches << "\n";
   // The run must have exercised what it checks: every effect, both kinds of access, sets
   // where the result is exactly the brute force's, and identities the guard stops.
   EXPECT_EQ(counts.sets, sets);
@@ -202,6 +229,7 @@ TEST(ReachPropertyTest, AgreesWithBruteForceOnRandomPolicies) {
     EXPECT_GT(counts.conditional, 100);
     EXPECT_GT(counts.sets_without_conditions, 5);
     EXPECT_GT(counts.stopped, 100);
+    EXPECT_GT(counts.known_context_reaches, 1000);
   }
 }
 

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "ward/decision.h"
 #include "ward/request.h"
@@ -58,7 +60,24 @@ struct ReachOptions {
   // A type not listed here weighs by its int attribute `sensitivity` when it declares one,
   // else every resource of it weighs 1.
   std::map<std::string, std::string> sensitivity;
+  // The request's `context` when it is known in advance (the facts a host asserts about a
+  // session, e.g. a gateway listing what a session may use): conditions read it as a decision
+  // would, and only `args` (and `now`) stay open. Declared entries must have their declared
+  // type. When not given, `context` stays open too.
+  std::optional<AttributeMap> context;
 };
+
+// A "what may this identity do" query as JSON, the bindings' exchange format:
+//   {"subject": {"kind", "id"}, "on_behalf_of": [{"kind", "id"}, ...], "context": {...},
+//    "now": "RFC 3339", "fix_now": bool, "sensitivity": {"TYPE": "ATTR", ...}}
+// Only `subject` is required. Subjects, chains, context and now are read as in a request
+// (ParseRequestJson, with its limits); unknown fields are errors.
+struct ReachQuery {
+  IdentityRef subject;
+  std::vector<IdentityRef> on_behalf_of;
+  ReachOptions options;
+};
+absl::StatusOr<ReachQuery> ParseReachQueryJson(absl::string_view json);
 
 // What one identity, alone or on behalf of a chain, may do.
 struct Reach {

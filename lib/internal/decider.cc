@@ -158,10 +158,11 @@ class Decider {
 
   // The partial decision (DecidePartial): the guard and the candidates as Run has them, each
   // enforced candidate's conditions evaluated with the request's own values left open.
-  void RunPartial(bool now_known, PartialDecision* out) {
+  void RunPartial(bool now_known, bool context_known, PartialDecision* out) {
     std::array<Principal, kMaxDelegationHops + 1> principals;
     const size_t count = Bind(&principals);
     now_known_ = now_known;
+    context_known_ = context_known;
     out->principals.clear();
     out->rules.clear();
     out->residuals.Clear();
@@ -859,6 +860,11 @@ class Decider {
     return operand;
   }
 
+  // Whether what `root` reads is left open: `args` always, `context` unless given.
+  bool IsOpen(Root root) const {
+    return root == Root::kArgs || (root == Root::kContext && !context_known_);
+  }
+
   // Evaluates one condition into `out`; false when its code cannot be followed.
   bool EvaluatePartial(CodeRange range, const Principal& principal, ResidualTruth* out) {
     scratch_.open_stack.clear();
@@ -920,7 +926,7 @@ class Decider {
         }
         case OpCode::kLoad: {
           const AttributeRef& ref = program_.attributes[instruction.arg];
-          if (ref.root == Root::kContext || ref.root == Root::kArgs) {
+          if (IsOpen(ref.root)) {
             OpenOperand operand = OpenBool(residuals_->Attribute(instruction.arg));
             stack.push_back(operand);
             break;
@@ -937,7 +943,7 @@ class Decider {
         }
         case OpCode::kHas: {
           const AttributeRef& ref = program_.attributes[instruction.arg];
-          if (ref.root == Root::kContext || ref.root == Root::kArgs) {
+          if (IsOpen(ref.root)) {
             stack.push_back(OpenBool(residuals_->Has(instruction.arg)));
             break;
           }
@@ -1186,6 +1192,7 @@ class Decider {
   int lists_added_ = 0;  // rule lists added to the candidates of the current principal
   // DecidePartial's: whether `now` is known, and where residuals go.
   bool now_known_ = true;
+  bool context_known_ = false;
   Residuals* residuals_ = nullptr;
   Symbol action_ = kNoSymbol;
   Symbol type_ = kNoSymbol;
@@ -1249,11 +1256,11 @@ void DecideCompiled(const Program& program, const EntityLayout& layout, const Re
 }
 
 void DecidePartial(const Program& program, const EntityLayout& layout, const Request& request,
-                   absl::Time now, bool now_known, PartialDecision* out) {
+                   absl::Time now, bool now_known, bool context_known, PartialDecision* out) {
   DecisionState& state = DecisionState::Of(&out->scratch);
   Decider decider(program, layout, request, now, /*approvals_satisfied=*/false,
                   /*enforce_shadow=*/false, &state);
-  decider.RunPartial(now_known, out);
+  decider.RunPartial(now_known, context_known, out);
 }
 
 }  // namespace ward::internal

@@ -53,11 +53,11 @@ struct PartialDecision {
   Decision scratch;  // storage reused from call to call
 };
 
-// Partially decides `request` (its context, args and approval are not read); `now` is the
-// time of the lifecycle guard, and of conditions when `now_known`. The request must name a
-// chain of at most kMaxDelegationHops identities.
+// Partially decides `request` (its args and approval are not read, its context only when
+// `context_known`); `now` is the time of the lifecycle guard, and of conditions when
+// `now_known`. The request must name a chain of at most kMaxDelegationHops identities.
 void DecidePartial(const Program& program, const EntityLayout& layout, const Request& request,
-                   absl::Time now, bool now_known, PartialDecision* out);
+                   absl::Time now, bool now_known, bool context_known, PartialDecision* out);
 
 }  // namespace ward::internal
 
