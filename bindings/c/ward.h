@@ -328,6 +328,18 @@ WARD_API size_t ward_engine_used_grant_count(const ward_engine* engine);
  * 10,000 of them (the least recently seen is forgotten first) and 8 tried pairs each. */
 WARD_API ward_status ward_engine_unknown_identities(const ward_engine* engine, char** json,
                                                     size_t* len, ward_error** error);
+/* What an identity may do (C++: Engine::WhatMay, ward/reach.h): every action on every stored
+ * resource it reaches under the current policy and entities, alone or on behalf of a chain,
+ * with the effect and, when the effect depends on the request, the condition on it. The query
+ * is JSON: `{"subject": {"kind", "id"}, "on_behalf_of": [...], "context": {...}, "now": TIME,
+ * "fix_now": bool, "sensitivity": {"TYPE": "ATTR"}}`, only `subject` required; without
+ * `context`, conditions on context stay open too. The result, `*json` (freed with
+ * ward_string_free, `*len` bytes): `{"subject", "on_behalf_of", "stopped"?, "reached",
+ * "score", "accesses": [{"action", "resource": {"type", "id"}, "effect", "condition"?,
+ * "rules", "weight"}]}`. WARD_ERR_INVALID_ARGUMENT for a bad query. */
+WARD_API ward_status ward_engine_what_may(const ward_engine* engine, const char* query,
+                                          size_t query_len, char** json, size_t* len,
+                                          ward_error** error);
 
 /* Entity updates. Each is validated against the current schema and takes effect on the next
  * decision; a failed update changes nothing. */

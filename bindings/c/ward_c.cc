@@ -1355,6 +1355,30 @@ ward_status ward_engine_unknown_identities(const ward_engine* engine, char** jso
   });
 }
 
+ward_status ward_engine_what_may(const ward_engine* engine, const char* query, size_t query_len,
+                                 char** json, size_t* len, ward_error** error) {
+  if (json != nullptr) *json = nullptr;
+  if (len != nullptr) *len = 0;
+  return Guard(error, [&](Failure* failure) {
+    if (engine == nullptr || query == nullptr || json == nullptr || len == nullptr) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+                  "`engine`, `query`, `json` and `len` are required");
+    }
+    absl::StatusOr<ward::ReachQuery> parsed =
+        ward::ParseReachQueryJson(absl::string_view(query, query_len));
+    if (!parsed.ok()) {
+      return Fail(failure, WARD_ERR_INVALID_ARGUMENT,
+                  absl::StrCat("the query: ", parsed.status().message()));
+    }
+    absl::StatusOr<ward::Reach> reach =
+        engine->engine->WhatMay(parsed->subject, parsed->on_behalf_of, parsed->options);
+    if (!reach.ok()) return FailWith(failure, reach.status(), WARD_ERR_INVALID_ARGUMENT);
+    const std::string text = reach->ToJson();
+    *json = CopyOut(text);
+    *len = text.size();
+  });
+}
+
 size_t ward_engine_used_grant_count(const ward_engine* engine) {
   if (engine == nullptr) return 0;
   try {

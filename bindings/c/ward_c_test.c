@@ -2157,6 +2157,43 @@ static void test_decision_logs(void) {
   ward_logger_free(NULL);
 }
 
+static void test_what_may(void) {
+  ward_engine* engine = make_engine();
+  ward_error* error = NULL;
+  char* json = NULL;
+  size_t len = 0;
+  const char* query =
+      "{\"subject\": {\"kind\": \"agent\", \"id\": \"a1\"}, "
+      "\"now\": \"2026-12-01T00:00:00Z\"}";
+  CHECK_STATUS(ward_engine_what_may(engine, query, strlen(query), &json, &len, &error), WARD_OK);
+  CHECK(contains(json, len, "\"reached\":2,\"score\":2"));
+  CHECK(contains(json, len,
+                 "{\"action\":\"read\",\"resource\":{\"type\":\"doc\",\"id\":\"d1\"},"
+                 "\"effect\":\"ALLOW\",\"rules\":[\"agent-scope\"],\"weight\":1}"));
+  CHECK(contains(json, len, "\"condition\":\"context has approved and context.approved\""));
+  ward_string_free(json);
+  /* With the context known, the secret document needs approval, unconditionally. */
+  query =
+      "{\"subject\": {\"kind\": \"agent\", \"id\": \"a1\"}, \"context\": {}}";
+  CHECK_STATUS(ward_engine_what_may(engine, query, strlen(query), &json, &len, &error), WARD_OK);
+  CHECK(contains(json, len,
+                 "\"id\":\"d2\"},\"effect\":\"NEEDS_APPROVAL\",\"rules\":"
+                 "[\"secret-needs-approval\"]"));
+  CHECK(!contains(json, len, "condition"));
+  ward_string_free(json);
+  query = "{\"subject\": {\"kind\": \"robot\", \"id\": \"a1\"}}";
+  CHECK_STATUS(ward_engine_what_may(engine, query, strlen(query), &json, &len, &error),
+               WARD_ERR_INVALID_ARGUMENT);
+  CHECK(json == NULL && len == 0);
+  CHECK(error != NULL && strstr(ward_error_message(error), "the query:") != NULL);
+  ward_error_free(error);
+  error = NULL;
+  CHECK_STATUS(ward_engine_what_may(NULL, query, strlen(query), &json, &len, &error),
+               WARD_ERR_INVALID_ARGUMENT);
+  ward_error_free(error);
+  ward_engine_free(engine);
+}
+
 static void test_unknown_identities(void) {
   ward_engine* engine = make_engine();
   ward_decision* d = ward_decision_new();
@@ -2203,6 +2240,7 @@ int main(void) {
   test_stream_redaction();
   test_decision_logs();
   test_unknown_identities();
+  test_what_may();
   if (failures != 0) {
     fprintf(stderr, "%d of %d check(s) failed\n", failures, checks);
     return 1;

@@ -226,6 +226,40 @@ export interface UnknownIdentity {
   tried: {action: string; resource: {type: string; id: string}; count: number}[];
 }
 
+/** One action on one resource an identity can reach (Engine.whatMay). */
+export interface Access {
+  action: string;
+  resource: {type: string; id: string};
+  effect: 'ALLOW' | 'NEEDS_APPROVAL';
+  /** The condition on the request under which the effect is had; absent when unconditional. */
+  condition?: string;
+  rules: string[];
+  weight: number;
+}
+
+/** What an identity may do, alone or on behalf of a chain (Engine.whatMay). */
+export interface Reach {
+  subject: IdentityRef;
+  on_behalf_of: IdentityRef[];
+  /** Present when the lifecycle guard stops an identity: then nothing is reached. */
+  stopped?: {reason: Reason; identity: IdentityRef};
+  reached: number;
+  score: number;
+  accesses: Access[];
+}
+
+export interface WhatMayOptions {
+  onBehalfOf?: IdentityRef[];
+  /** The request's context when known in advance; otherwise conditions on it stay open. */
+  context?: Record<string, unknown>;
+  /** The time of the lifecycle guard (default: the clock). */
+  now?: string | Date;
+  /** Also decide conditions on `now` at that time. */
+  fixNow?: boolean;
+  /** Resource type -> the int attribute that weighs it. */
+  sensitivity?: Record<string, string>;
+}
+
 export interface DecisionLogStats {
   recorded: number;
   dropped: number;
@@ -275,6 +309,8 @@ export class Engine {
   setDecisionLog(log: DecisionLog | null): void;
   /** The unknown identities that called the engine, most recently seen first. */
   unknownIdentities(): UnknownIdentity[];
+  /** What `subject` may do: every action on every stored resource it reaches. */
+  whatMay(subject: IdentityRef, options?: WhatMayOptions): Reach;
   close(): void;
   readonly closed: boolean;
 }

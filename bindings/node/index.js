@@ -1173,6 +1173,27 @@ class Engine {
     return JSON.parse(call(() => this.#native.unknownIdentities()));
   }
 
+  /**
+   * What `subject` ({kind, id}) may do: every action on every stored resource it reaches,
+   * alone or on behalf of `onBehalfOf`, as {subject, on_behalf_of, stopped?, reached, score,
+   * accesses: [{action, resource: {type, id}, effect, condition?, rules, weight}]}.
+   * `condition` is the condition on the request (context, args, now) under which the effect
+   * is had; with `context` given (the facts the host knows, e.g. a session's), only args (and
+   * now, unless `fixNow`) stay open. `sensitivity` maps a resource type to the int attribute
+   * that weighs it. See docs/governance.md, "Blast radius".
+   */
+  whatMay(subject, {onBehalfOf, context, now, fixNow, sensitivity} = {}) {
+    const query = {subject};
+    if (onBehalfOf !== undefined && onBehalfOf !== null) query.on_behalf_of = onBehalfOf;
+    if (context !== undefined && context !== null) query.context = context;
+    if (now !== undefined && now !== null) {
+      query.now = now instanceof Date ? now.toISOString() : now;
+    }
+    if (fixNow !== undefined) query.fix_now = fixNow;
+    if (sensitivity !== undefined && sensitivity !== null) query.sensitivity = sensitivity;
+    return JSON.parse(call(() => this.#native.whatMay(JSON.stringify(query))));
+  }
+
   /** Records every later decision in `log` (a DecisionLog); null stops recording. */
   setDecisionLog(log) {
     if (log !== null && !(log instanceof DecisionLog)) {

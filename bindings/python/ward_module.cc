@@ -1148,6 +1148,47 @@ void DefineModule(py::module_& m) {
            "The current policy as a bundle (as `ward compile` writes it), for from_bundle; "
            "signed with the private key `key` when given.")
       .def(
+          "what_may",
+          [](const PyEngine& self, py::handle subject, py::handle on_behalf_of, py::handle context,
+             py::handle now, bool fix_now, py::handle sensitivity) {
+            // Subject, chain, context and time are read as decide() reads them.
+            const py::str placeholder("-");
+            const Request request =
+                BuildRequest(RequestArgs{subject, placeholder, py::make_tuple("-", "-"), context,
+                                         on_behalf_of, now, py::none(), py::none()});
+            ReachOptions options;
+            options.now = request.now;
+            options.fix_now = fix_now;
+            if (!context.is_none()) options.context = request.context;
+            if (!sensitivity.is_none()) {
+              if (!PyDict_Check(sensitivity.ptr())) {
+                throw py::type_error("`sensitivity` must be a dict of type name: attribute name");
+              }
+              for (const auto& [type, attribute] : py::reinterpret_borrow<py::dict>(sensitivity)) {
+                if (!PyUnicode_Check(type.ptr()) || !PyUnicode_Check(attribute.ptr())) {
+                  throw py::type_error("`sensitivity` must map str type names to str attributes");
+                }
+                options.sensitivity[type.cast<std::string>()] = attribute.cast<std::string>();
+              }
+            }
+            absl::StatusOr<Reach> reach;
+            {
+              py::gil_scoped_release release;
+              reach = self.Get()->WhatMay(request.subject, request.on_behalf_of, options);
+            }
+            if (!reach.ok()) Raise(ErrorCategory::kRequest, reach.status());
+            return py::module_::import("json").attr("loads")(reach->ToJson());
+          },
+          "subject"_a, "on_behalf_of"_a = py::none(), "context"_a = py::none(),
+          "now"_a = py::none(), py::kw_only(), "fix_now"_a = false, "sensitivity"_a = py::none(),
+          "What `subject` may do, alone or on behalf of `on_behalf_of`: a dict with subject, "
+          "on_behalf_of, stopped (when the lifecycle guard stops an identity), reached, score "
+          "and accesses, each {action, resource: {type, id}, effect, condition?, rules, "
+          "weight}. `condition` is the condition on the request (context, args, now) under "
+          "which the effect is had; with `context` given, only args (and now, unless "
+          "fix_now) stay open. `sensitivity` maps a resource type to the int attribute that "
+          "weighs it (docs/governance.md).")
+      .def(
           "unknown_identities",
           [](const PyEngine& self) {
             const std::string json = UnknownIdentitiesJson(self.Get()->unknown_identities());

@@ -29,11 +29,11 @@
 // An argument can never approve a call: arguments are in the approval digest, so a call with
 // an extra `approved: true` is another call, which waits for its own approval.
 //
-// tools/list shows the tools that the session might use: those whose decision with no
-// arguments is not a DENY, or is one only because of forbids while the agent and the user each
-// have a permit (forbids read the arguments, which a listing has not got). Hiding is a
-// courtesy to the model, not the control: every call is decided whether or not its tool was
-// listed.
+// tools/list shows the tools that the session might use: those the agent, on behalf of the
+// session's user and with the session's context, may invoke for some arguments
+// (engine.whatMay: conditions on the arguments, which a listing has not got, stay open; a
+// tool that would need approval is listed). Hiding is a courtesy to the model, not the
+// control: every call is decided whether or not its tool was listed.
 //
 // `_meta.ward` on every result tells the client the effect, the reason and the ids of the rules
 // (plus the approval digest, or the approver): never the obligations, whose redaction patterns
@@ -393,20 +393,20 @@ function createGateway({engine, agent, userForSession, tools, approvalKey,
     }
   }
 
-  // Whether a listing decision (without arguments) leaves the tool usable: not denied, or
-  // denied only by forbids while the agent and the user each have a permit that holds.
-  function listable({decision, trace}) {
-    if (decision.effect !== 'DENY') return true;
-    if (decision.reason !== 'forbidden') return false;
-    return trace.every((principal) => principal.guard === null &&
-                                      principal.candidates.some(
-                                          (rule) => rule.effect === 'permit' &&
-                                                    rule.outcome === 'holds'));
+  // The tools the session may invoke for some arguments (with or without approval).
+  function usableTools(extra) {
+    const {request} = callRequest(extra, '', undefined);
+    const reach = engine.whatMay(request.subject,
+                                 {onBehalfOf: request.onBehalfOf, context: request.context});
+    return new Set(reach.accesses
+                       .filter((access) => access.action === 'invoke' &&
+                                           access.resource.type === 'tool')
+                       .map((access) => access.resource.id));
   }
 
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {
-    const visible = tools.filter(
-        (tool) => listable(engine.explain(callRequest(extra, tool.name, undefined).request)));
+    const usable = usableTools(extra);
+    const visible = tools.filter((tool) => usable.has(tool.name));
     return {
       tools: visible.map(({name, description, inputSchema, outputSchema}) =>
                              (outputSchema ? {name, description, inputSchema, outputSchema} :

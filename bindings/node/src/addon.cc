@@ -331,6 +331,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                            InstanceMethod<&EngineWrap::Warnings>("warnings"),
                            InstanceMethod<&EngineWrap::SetDecisionLog>("setDecisionLog"),
                            InstanceMethod<&EngineWrap::UnknownIdentities>("unknownIdentities"),
+                           InstanceMethod<&EngineWrap::WhatMay>("whatMay"),
                            InstanceMethod<&EngineWrap::Close>("close"),
                            InstanceMethod<&EngineWrap::IsClosed>("isClosed"),
                        });
@@ -596,6 +597,22 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     return Guarded(env, [&]() -> Napi::Value {
       return Napi::String::New(env, UnknownIdentitiesJson(Open(env).unknown_identities()));
+    });
+  }
+
+  // whatMay(queryJson): the JSON text of Engine::WhatMay for a query in the format of
+  // ward::ParseReachQueryJson.
+  Napi::Value WhatMay(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Guarded(env, [&]() -> Napi::Value {
+      const Engine& engine = Open(env);
+      const std::string query_json = info[0].As<Napi::String>().Utf8Value();
+      absl::StatusOr<ReachQuery> query = ParseReachQueryJson(query_json);
+      if (!query.ok()) ThrowStatus(env, query.status(), ErrorCategory::kRequest);
+      absl::StatusOr<Reach> reach =
+          engine.WhatMay(query->subject, query->on_behalf_of, query->options);
+      if (!reach.ok()) ThrowStatus(env, reach.status(), ErrorCategory::kRequest);
+      return Napi::String::New(env, reach->ToJson());
     });
   }
 

@@ -271,6 +271,18 @@ class Engine:
     def to_bundle(self, *, key: Optional[PemLike] = None) -> bytes:
         """The current policy as bundle bytes, as `ward compile` writes them; signed with the
         private key `key` when given."""
+    def what_may(
+        self,
+        subject: IdentityLike,
+        on_behalf_of: Optional[Sequence[IdentityLike]] = None,
+        context: Optional[ContextLike] = None,
+        now: Optional[TimeLike] = None,
+        *,
+        fix_now: bool = False,
+        sensitivity: Optional[Dict[str, str]] = None,
+    ) -> Dict[str, Any]:
+        """Every action on every stored resource `subject` may reach, with the effect and the
+        condition on the request when it depends on one."""
     def unknown_identities(self) -> List[Dict[str, Any]]:
         """The unknown identities that called the engine, most recently seen first."""
     def set_decision_log(self, log: Optional[DecisionLog]) -> None:
