@@ -48,6 +48,12 @@ ResidualId Residuals::Not(ResidualId a) {
   if (a == kFalse) return kTrue;
   if (a == kTrue) return kFalse;
   if (nodes_[a].kind == Kind::kNot) return nodes_[a].a;
+  if (nodes_[a].kind == Kind::kOr) {
+    // `not (x or y)` reads better as `not x and not y` (and `not (not x or y)` as
+    // `x and not y`, the shape a forbid gives an allowed access).
+    const ResidualId x = nodes_[a].a, y = nodes_[a].b;
+    return And(Not(x), Not(y));
+  }
   return Add(Node{Kind::kNot, OpCode::kEq, a});
 }
 

@@ -48,7 +48,8 @@ class Residuals {
   ResidualId Compare(OpCode op, ResidualId left, ResidualId right);
   ResidualId Matches(uint32_t regex, ResidualId operand);
 
-  // Boolean connectives; they fold constants, `x and x`, `x and not x` and `not not x`.
+  // Boolean connectives; they fold constants, `x and x`, `x and not x` and `not not x`, and
+  // Not turns `not (x or y)` into `not x and not y`.
   ResidualId Not(ResidualId a);
   ResidualId And(ResidualId a, ResidualId b);
   ResidualId Or(ResidualId a, ResidualId b);

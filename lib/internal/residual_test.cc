@@ -94,6 +94,10 @@ TEST(ResidualTest, RendersByPrecedenceAndSharesEqualNodes) {
       residuals.Render(residuals.And(residuals.Or(residuals.Attribute(0), has), limit), program),
       "(context.flag or args has amount) and args.amount <= 100");
   EXPECT_EQ(residuals.Render(residuals.Not(residuals.Has(1)), program), "not (args has amount)");
+  EXPECT_EQ(
+      residuals.Render(residuals.Not(residuals.Or(residuals.Not(within), residuals.Attribute(0))),
+                       program),
+      "args has amount and args.amount <= 100 and not context.flag");
   EXPECT_EQ(residuals.Render(residuals.Matches(0, residuals.Attribute(1)), program),
             "args.amount matches /a\\/b/");
   // Made once: the same parts give the same node, so `x and x` and `x and not x` fold.
