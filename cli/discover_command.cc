@@ -78,36 +78,11 @@ int RunDiscover(const Invocation& call) {
   ActivityScan scan;
   if (!ScanActivityLogs("discover", call->positional, &scan)) return kExitInvalidInput;
 
-  // Shadow: seen, and not in the inventory (without one: named unknown by a decision).
-  std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> shadow;
-  for (const auto& [identity, seen] : scan.identities) {
-    bool known = !seen.named_unknown;
-    if (inventory.has_value()) {
-      const Identity* found = inventory->FindIdentity(identity.second);
-      known = found != nullptr && SubjectKindName(found->kind) == identity.first;
-    }
-    if (!known) shadow.emplace_back(&identity, &seen);
-  }
-  std::stable_sort(shadow.begin(), shadow.end(),
-                   [](const auto& a, const auto& b) { return a.second->last > b.second->last; });
-
-  // Dormant: active in the inventory, not seen since the cutoff.
+  const EntityStore* store = inventory.has_value() ? &*inventory : nullptr;
+  const auto shadow = ShadowIdentities(scan, store);
   const absl::Time cutoff = now.value_or(absl::Now()) - absl::Hours(24) * dormant_days;
   std::vector<std::pair<const Identity*, const Seen*>> dormant;
-  if (inventory.has_value()) {
-    for (const auto& [id, identity] : inventory->identities()) {
-      if (identity.status != IdentityStatus::kActive) continue;
-      auto found = scan.identities.find({std::string(SubjectKindName(identity.kind)), id});
-      const Seen* seen = found == scan.identities.end() ? nullptr : &found->second;
-      if (seen == nullptr || seen->last < cutoff) dormant.emplace_back(&identity, seen);
-    }
-    std::sort(dormant.begin(), dormant.end(), [](const auto& a, const auto& b) {
-      const absl::Time a_last = a.second ? a.second->last : absl::InfinitePast();
-      const absl::Time b_last = b.second ? b.second->last : absl::InfinitePast();
-      if (a_last != b_last) return a_last < b_last;
-      return a.first->id < b.first->id;
-    });
-  }
+  if (store != nullptr) dormant = DormantIdentities(scan, *store, cutoff);
 
   if (format == "json") {
     json out;

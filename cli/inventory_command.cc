@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
+#include "cli/inventory.h"
 #include "cli/log_records.h"
 #include "nlohmann/json.hpp"
 #include "ward/value.h"
@@ -23,19 +24,7 @@ namespace {
 
 // Keys in the order they are written.
 using json = nlohmann::ordered_json;
-
-// One identity as the review sees it.
-struct Row {
-  const Identity* identity = nullptr;
-  std::string status;  // the stored status, or "expired" when active and past expires_at
-  // For agents and builders: the owner, the owner's owner, ... as long as they are in the
-  // inventory (an owner must be a user, so a longer chain is itself a finding).
-  std::vector<const Identity*> owner_chain;
-  std::vector<std::string> flags;
-  std::vector<std::string> owns;      // agents and builders naming this identity as owner
-  const Seen* seen = nullptr;         // null: no record names it (or no logs given)
-  const BlastScore* blast = nullptr;  // with --blast
-};
+using Row = InventoryRow;
 
 bool Expired(const Identity& identity, absl::Time now) {
   return identity.expires_at.has_value() && *identity.expires_at <= now;
@@ -106,6 +95,102 @@ std::string CsvField(const std::string& text) {
   return out;
 }
 
+}  // namespace
+
+std::vector<Row> BuildInventory(const EntityStore& store, absl::Time now, const ActivityScan& scan,
+                                const std::map<std::string, const BlastScore*>& blast) {
+  std::vector<Row> rows;
+  rows.reserve(store.identities().size());
+  std::map<std::string, std::vector<std::string>> owned_by;  // owner id -> "kind:id"
+  for (const auto& [id, identity] : store.identities()) {
+    Row row;
+    row.identity = &identity;
+    row.status = std::string(IdentityStatusName(identity.status));
+    if (identity.status == IdentityStatus::kActive && Expired(identity, now))
+      row.status = "expired";
+    if (identity.kind != SubjectKind::kUser) row.owner_chain = OwnerChain(store, identity);
+    row.flags = Flags(store, identity, now);
+    auto found = scan.identities.find({std::string(SubjectKindName(identity.kind)), id});
+    if (found != scan.identities.end()) row.seen = &found->second;
+    if (auto score = blast.find(id); score != blast.end()) row.blast = score->second;
+    if (identity.owner.has_value()) owned_by[*identity.owner].push_back(Ref(identity));
+    rows.push_back(std::move(row));
+  }
+  for (Row& row : rows) {
+    auto owned = owned_by.find(row.identity->id);
+    if (owned == owned_by.end()) continue;
+    row.owns = std::move(owned->second);
+    std::sort(row.owns.begin(), row.owns.end());
+  }
+  // Users first, then agents, then builders; by id within a kind.
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::make_pair(a.identity->kind, a.identity->id) <
+           std::make_pair(b.identity->kind, b.identity->id);
+  });
+
+  return rows;
+}
+
+std::map<std::string, size_t> FlagCounts(const std::vector<Row>& rows) {
+  std::map<std::string, size_t> flag_counts;
+  for (const Row& row : rows) {
+    for (const std::string& flag : row.flags) ++flag_counts[flag];
+  }
+  return flag_counts;
+}
+
+nlohmann::ordered_json InventoryJson(const std::vector<Row>& rows, absl::Time now,
+                                     const ActivityScan* scan) {
+  const bool with_logs = scan != nullptr;
+  auto last_seen_text = [&](const Row& row) {
+    return row.seen != nullptr ? FormatTimestamp(row.seen->last) : std::string();
+  };
+  const std::map<std::string, size_t> flag_counts = FlagCounts(rows);
+  json out;
+  out["now"] = FormatTimestamp(now);
+  out["identities"] = json::array();
+  for (const Row& row : rows) {
+    const Identity& identity = *row.identity;
+    json entry = {
+        {"kind", SubjectKindName(identity.kind)}, {"id", identity.id}, {"status", row.status}};
+    entry["owner"] = identity.owner.has_value() ? json(*identity.owner) : json(nullptr);
+    json chain = json::array();
+    for (const Identity* owner : row.owner_chain) {
+      chain.push_back({{"kind", SubjectKindName(owner->kind)},
+                       {"id", owner->id},
+                       {"status", IdentityStatusName(owner->status)}});
+    }
+    entry["owner_chain"] = std::move(chain);
+    entry["expires_at"] =
+        identity.expires_at.has_value() ? json(FormatTimestamp(*identity.expires_at)) : json();
+    entry["groups"] = identity.groups;
+    entry["flags"] = row.flags;
+    entry["owns"] = row.owns;
+    if (with_logs) {
+      entry["last_seen"] = row.seen != nullptr ? json(last_seen_text(row)) : json(nullptr);
+      entry["decisions"] = row.seen != nullptr ? row.seen->decisions : 0;
+    }
+    if (row.blast != nullptr) {
+      entry["blast"] = {{"reached", row.blast->reached}, {"score", row.blast->score}};
+    }
+    out["identities"].push_back(std::move(entry));
+  }
+  json summary = json::object();
+  for (SubjectKind kind : {SubjectKind::kUser, SubjectKind::kAgent, SubjectKind::kBuilder}) {
+    summary[absl::StrCat(SubjectKindName(kind), "s")] = std::count_if(
+        rows.begin(), rows.end(), [kind](const Row& row) { return row.identity->kind == kind; });
+  }
+  for (const auto& [flag, count] : flag_counts) summary[flag] = count;
+  out["summary"] = std::move(summary);
+  if (with_logs) {
+    out["records"] = scan->records;
+    out["skipped_lines"] = scan->skipped.count;
+  }
+  return out;
+}
+
+namespace {
+
 int RunInventory(const Invocation& call) {
   const std::string format = call->Has("format") ? call->Get("format") : "table";
   if (format != "table" && format != "json" && format != "csv") {
@@ -152,34 +237,7 @@ int RunInventory(const Invocation& call) {
     for (const BlastScore& score : blast_scores) blast_by_id[score.identity.id] = &score;
   }
 
-  std::vector<Row> rows;
-  rows.reserve(store.identities().size());
-  std::map<std::string, std::vector<std::string>> owned_by;  // owner id -> "kind:id"
-  for (const auto& [id, identity] : store.identities()) {
-    Row row;
-    row.identity = &identity;
-    row.status = std::string(IdentityStatusName(identity.status));
-    if (identity.status == IdentityStatus::kActive && Expired(identity, now))
-      row.status = "expired";
-    if (identity.kind != SubjectKind::kUser) row.owner_chain = OwnerChain(store, identity);
-    row.flags = Flags(store, identity, now);
-    auto found = scan.identities.find({std::string(SubjectKindName(identity.kind)), id});
-    if (found != scan.identities.end()) row.seen = &found->second;
-    if (with_blast) row.blast = blast_by_id[id];
-    if (identity.owner.has_value()) owned_by[*identity.owner].push_back(Ref(identity));
-    rows.push_back(std::move(row));
-  }
-  for (Row& row : rows) {
-    auto owned = owned_by.find(row.identity->id);
-    if (owned == owned_by.end()) continue;
-    row.owns = std::move(owned->second);
-    std::sort(row.owns.begin(), row.owns.end());
-  }
-  // Users first, then agents, then builders; by id within a kind.
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::make_pair(a.identity->kind, a.identity->id) <
-           std::make_pair(b.identity->kind, b.identity->id);
-  });
+  const std::vector<Row> rows = BuildInventory(store, now, scan, blast_by_id);
 
   auto owner_text = [](const Row& row) {
     if (!row.identity->owner.has_value()) return std::string();
@@ -196,53 +254,10 @@ int RunInventory(const Invocation& call) {
     return row.seen != nullptr ? FormatTimestamp(row.seen->last) : std::string();
   };
 
-  std::map<std::string, size_t> flag_counts;
-  for (const Row& row : rows) {
-    for (const std::string& flag : row.flags) ++flag_counts[flag];
-  }
+  const std::map<std::string, size_t> flag_counts = FlagCounts(rows);
 
   if (format == "json") {
-    json out;
-    out["now"] = FormatTimestamp(now);
-    out["identities"] = json::array();
-    for (const Row& row : rows) {
-      const Identity& identity = *row.identity;
-      json entry = {
-          {"kind", SubjectKindName(identity.kind)}, {"id", identity.id}, {"status", row.status}};
-      entry["owner"] = identity.owner.has_value() ? json(*identity.owner) : json(nullptr);
-      json chain = json::array();
-      for (const Identity* owner : row.owner_chain) {
-        chain.push_back({{"kind", SubjectKindName(owner->kind)},
-                         {"id", owner->id},
-                         {"status", IdentityStatusName(owner->status)}});
-      }
-      entry["owner_chain"] = std::move(chain);
-      entry["expires_at"] =
-          identity.expires_at.has_value() ? json(FormatTimestamp(*identity.expires_at)) : json();
-      entry["groups"] = identity.groups;
-      entry["flags"] = row.flags;
-      entry["owns"] = row.owns;
-      if (with_logs) {
-        entry["last_seen"] = row.seen != nullptr ? json(last_seen_text(row)) : json(nullptr);
-        entry["decisions"] = row.seen != nullptr ? row.seen->decisions : 0;
-      }
-      if (row.blast != nullptr) {
-        entry["blast"] = {{"reached", row.blast->reached}, {"score", row.blast->score}};
-      }
-      out["identities"].push_back(std::move(entry));
-    }
-    json summary = json::object();
-    for (SubjectKind kind : {SubjectKind::kUser, SubjectKind::kAgent, SubjectKind::kBuilder}) {
-      summary[absl::StrCat(SubjectKindName(kind), "s")] = std::count_if(
-          rows.begin(), rows.end(), [kind](const Row& row) { return row.identity->kind == kind; });
-    }
-    for (const auto& [flag, count] : flag_counts) summary[flag] = count;
-    out["summary"] = std::move(summary);
-    if (with_logs) {
-      out["records"] = scan.records;
-      out["skipped_lines"] = scan.skipped.count;
-    }
-    absl::PrintF("%s\n", out.dump(2));
+    absl::PrintF("%s\n", InventoryJson(rows, now, with_logs ? &scan : nullptr).dump(2));
   } else if (format == "csv") {
     absl::PrintF("kind,id,status,owner,expires_at,groups,flags,owns%s%s\n",
                  with_logs ? ",last_seen,decisions" : "", with_blast ? ",reached,blast_score" : "");

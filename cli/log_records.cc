@@ -113,4 +113,39 @@ bool ScanActivityLogs(const std::string& command, const std::vector<std::string>
   return true;
 }
 
+std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> ShadowIdentities(
+    const ActivityScan& scan, const EntityStore* inventory) {
+  std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> shadow;
+  for (const auto& [identity, seen] : scan.identities) {
+    bool known = !seen.named_unknown;
+    if (inventory != nullptr) {
+      const Identity* found = inventory->FindIdentity(identity.second);
+      known = found != nullptr && SubjectKindName(found->kind) == identity.first;
+    }
+    if (!known) shadow.emplace_back(&identity, &seen);
+  }
+  std::stable_sort(shadow.begin(), shadow.end(),
+                   [](const auto& a, const auto& b) { return a.second->last > b.second->last; });
+  return shadow;
+}
+
+std::vector<std::pair<const Identity*, const Seen*>> DormantIdentities(const ActivityScan& scan,
+                                                                       const EntityStore& inventory,
+                                                                       absl::Time cutoff) {
+  std::vector<std::pair<const Identity*, const Seen*>> dormant;
+  for (const auto& [id, identity] : inventory.identities()) {
+    if (identity.status != IdentityStatus::kActive) continue;
+    auto found = scan.identities.find({std::string(SubjectKindName(identity.kind)), id});
+    const Seen* seen = found == scan.identities.end() ? nullptr : &found->second;
+    if (seen == nullptr || seen->last < cutoff) dormant.emplace_back(&identity, seen);
+  }
+  std::sort(dormant.begin(), dormant.end(), [](const auto& a, const auto& b) {
+    const absl::Time a_last = a.second ? a.second->last : absl::InfinitePast();
+    const absl::Time b_last = b.second ? b.second->last : absl::InfinitePast();
+    if (a_last != b_last) return a_last < b_last;
+    return a.first->id < b.first->id;
+  });
+  return dormant;
+}
+
 }  // namespace ward::cli

@@ -14,6 +14,7 @@
 
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "ward/entities.h"
 
 namespace ward::cli {
 
@@ -53,6 +54,17 @@ struct ActivityScan {
 
 // Adds one record to `scan`; a reason to skip it otherwise (no `time`, no `subject`).
 std::optional<std::string> ScanActivity(const nlohmann::json& record, ActivityScan* scan);
+
+// Shadow identities: seen in the logs and not in `inventory` (without one: those a decision
+// named as unknown), most recently seen first.
+std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> ShadowIdentities(
+    const ActivityScan& scan, const EntityStore* inventory);
+
+// Dormant identities: active in `inventory` and not seen since `cutoff` (seen null: never),
+// least recently seen first.
+std::vector<std::pair<const Identity*, const Seen*>> DormantIdentities(const ActivityScan& scan,
+                                                                       const EntityStore& inventory,
+                                                                       absl::Time cutoff);
 
 // Scans every log of `paths`; false after printing why one cannot be read.
 bool ScanActivityLogs(const std::string& command, const std::vector<std::string>& paths,
