@@ -99,6 +99,20 @@ absl::Status ComputeBlastScores(const Engine& engine, const std::vector<Identity
   return absl::OkStatus();
 }
 
+bool ParseSensitivityOptions(const Invocation& call, ReachOptions* options) {
+  if (!call->Has("sensitivity")) return true;
+  for (const std::string& text : call->GetAll("sensitivity")) {
+    std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      call.UsageError(absl::StrFormat(
+          "--sensitivity: `%s` is not TYPE=ATTRIBUTE (e.g. dataset=classification)", text));
+      return false;
+    }
+    options->sensitivity[parts[0]] = parts[1];
+  }
+  return true;
+}
+
 int DefaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 namespace {
@@ -178,15 +192,7 @@ int RunBlast(const Invocation& call) {
   if (!ParseNowOption(call, &options.now)) return kExitUsage;
   options.now = options.now.value_or(absl::Now());
   options.fix_now = call->Has("fix-now");
-  for (const std::string& text :
-       call->Has("sensitivity") ? call->GetAll("sensitivity") : std::vector<std::string>()) {
-    std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('=', 1));
-    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-      return call.UsageError(absl::StrFormat(
-          "--sensitivity: `%s` is not TYPE=ATTRIBUTE (e.g. dataset=classification)", text));
-    }
-    options.sensitivity[parts[0]] = parts[1];
-  }
+  if (!ParseSensitivityOptions(call, &options)) return kExitUsage;
 
   std::shared_ptr<const Policy> policy =
       call->Has("bundle") ? LoadBundleFile(call->Get("bundle"), call->GetAll("trust"))

@@ -477,6 +477,37 @@ TEST_F(CliTest, DecommissionRecordsTheBlastRadiusBeforeAndAfter) {
   EXPECT_EQ(blast["after"]["score"], 0);
 }
 
+TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
+  Write("policy.ward", R"(schema {
+  user { }
+  resource tool { }
+  action invoke on tool
+}
+@id("people") permit user to invoke on tool;
+)");
+  Write("inventory.json", R"({"identities": [{"kind": "user", "id": "u1", "status": "active"}],
+  "resources": [{"type": "tool", "id": "t1"}]})");
+  const std::string inputs = " --policy " + Path("policy.ward") + " --entities " +
+                             Path("inventory.json") + " --now 2026-12-01T00:00:00Z";
+  Outcome run = Ward("report -o " + Path("r.html") + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("wrote " + Path("r.html") + " (1 identities)"));
+  const std::string page = Read("r.html");
+  EXPECT_THAT(page, StartsWith("<!DOCTYPE html>"));
+  EXPECT_THAT(page, Not(HasSubstr("@WARD_DATA@")));
+  EXPECT_THAT(page, HasSubstr(R"("ranking":[{"kind":"user","id":"u1","reached":1,"score":1}])"));
+  // Nothing is loaded from elsewhere: no src or href attributes at all.
+  EXPECT_THAT(page, Not(HasSubstr("src=")));
+  EXPECT_THAT(page, Not(HasSubstr("href=")));
+
+  EXPECT_EQ(Ward("report" + inputs).exit_code, 2);  // no -o
+  EXPECT_EQ(Ward("report -o " + Path("r.html") + " --top 0" + inputs).exit_code, 2);
+  EXPECT_EQ(Ward("report -o " + Path("r.html") + " --dormant-days soon" + inputs).exit_code, 2);
+  EXPECT_EQ(
+      Ward("report -o " + Path("r.html") + " --logs " + Path("missing.log") + inputs).exit_code, 1);
+  EXPECT_EQ(Ward("report -o " + Path("no-such-dir/r.html") + inputs).exit_code, 1);
+}
+
 TEST_F(CliTest, BlastListsWhatAnIdentityReachesAndRanksThem) {
   Write("policy.ward", R"(schema {
   user { clearance: int }

@@ -44,6 +44,10 @@ const Command& ReplayCommand();
 const Command& InventoryCommand();
 const Command& DecommissionCommand();
 const Command& BlastCommand();
+const Command& ReportCommand();
+
+// Writes `text` to the file at `path` (replacing it); false when it cannot.
+bool WriteText(const std::string& path, const std::string& text);
 
 // "KIND:ID" (KIND user, agent or builder) into `out`; false when it is not one.
 bool ParseIdentityArg(const std::string& text, IdentityRef* out);
@@ -63,6 +67,8 @@ absl::Status ComputeBlastScores(const Engine& engine, const std::vector<Identity
                                 std::vector<BlastScore>* out);
 // One thread per core.
 int DefaultThreads();
+// The values of `--sensitivity TYPE=ATTR` into `options`; false after printing a usage error.
+bool ParseSensitivityOptions(const Invocation& call, ReachOptions* options);
 
 // Policy files as given, and for each directory the *.ward files under it (sorted): what
 // check, lint and fmt take.

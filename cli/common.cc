@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -40,6 +41,13 @@ std::vector<std::string> ExpandPolicyPaths(const std::vector<std::string>& paths
     files.insert(files.end(), found.begin(), found.end());
   }
   return files;
+}
+
+bool WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return out.good();
 }
 
 bool ParseIdentityArg(const std::string& text, IdentityRef* out) {

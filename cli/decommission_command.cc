@@ -36,13 +36,6 @@ json RefsJson(const std::vector<IdentityRef>& refs) {
   return out;
 }
 
-bool WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return out.good();
-}
-
 int RunDecommission(const Invocation& call) {
   if (call->positional.size() != 1) {
     return call.UsageError("give one identity to decommission, as KIND:ID");

@@ -19,7 +19,8 @@ std::vector<const Command*> AllCommands() {
   return {&CheckCommand(),  &EvalCommand(),      &ExplainCommand(),      &CompileCommand(),
           &DumpCommand(),   &KeygenCommand(),    &ApproveCommand(),      &TestCommand(),
           &FmtCommand(),    &LintCommand(),      &ReplCommand(),         &DiscoverCommand(),
-          &ReplayCommand(), &InventoryCommand(), &DecommissionCommand(), &BlastCommand()};
+          &ReplayCommand(), &InventoryCommand(), &DecommissionCommand(), &BlastCommand(),
+          &ReportCommand()};
 }
 
 void PrintUsage(FILE* out) {

@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libedit-dev libssl-dev
   python3 python3-dev python3-pexpect python3-pytest pybind11-dev golang-go
   python3-pip python3-setuptools python3-wheel python3-venv
+  chromium
 )
 # The Node binding needs Node >= 18 with npm and its headers; a machine that has node keeps it.
 if ! command -v node >/dev/null 2>&1; then
@@ -34,7 +35,7 @@ fi
 
 # The Node binding's and the MCP example's npm dependencies (pinned by their lock files).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for dir in bindings/node examples/mcp-gateway editors/test; do
+for dir in bindings/node examples/mcp-gateway editors/test cli/report_test; do
   if [[ -f "$here/$dir/package-lock.json" && ! -d "$here/$dir/node_modules" ]]; then
     (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
