@@ -30,10 +30,6 @@ bool Expired(const Identity& identity, absl::Time now) {
   return identity.expires_at.has_value() && *identity.expires_at <= now;
 }
 
-bool Active(const Identity& identity, absl::Time now) {
-  return identity.status == IdentityStatus::kActive && !Expired(identity, now);
-}
-
 // The findings about one identity, in a fixed order:
 //   unowned        an agent or builder that names no owner
 //   orphaned       its owner is unknown, not a user, or not active (revoked, suspended, expired)
@@ -49,7 +45,7 @@ std::vector<std::string> Flags(const EntityStore& store, const Identity& identit
       flags.push_back("unowned");
     } else {
       const Identity* owner = store.FindIdentity(*identity.owner);
-      if (owner == nullptr || owner->kind != SubjectKind::kUser || !Active(*owner, now)) {
+      if (owner == nullptr || !IsOwnerInGoodStanding(*owner, now)) {
         flags.push_back("orphaned");
       }
       if (owner != nullptr && owner->kind != SubjectKind::kUser) flags.push_back("owner-chain");

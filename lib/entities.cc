@@ -652,6 +652,11 @@ absl::Status EntityStore::RevokeIdentity(absl::string_view id) {
   return absl::OkStatus();
 }
 
+bool IsOwnerInGoodStanding(const Identity& owner, absl::Time now) {
+  return owner.kind == SubjectKind::kUser && owner.status == IdentityStatus::kActive &&
+         !(owner.expires_at.has_value() && *owner.expires_at <= now);
+}
+
 absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, bool cascade,
                                                           absl::Time now) {
   auto it = identities_.find(id);
@@ -664,9 +669,7 @@ absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, 
   done.identity = {retired.kind, retired.id};
   // Only a person in good standing owns anything (the guard's rule): otherwise what it "owned"
   // was unowned already.
-  const bool was_owner = retired.kind == SubjectKind::kUser &&
-                         retired.status == IdentityStatus::kActive &&
-                         !(retired.expires_at.has_value() && *retired.expires_at <= now);
+  const bool was_owner = IsOwnerInGoodStanding(retired, now);
   retired.status = IdentityStatus::kRevoked;
   done.revoked.push_back(done.identity);
   if (was_owner) {

@@ -43,6 +43,12 @@ struct Resource {
   AttributeMap attrs;  // schema-declared attributes only, converted to their type
 };
 
+// Whether `owner` may own agents and builders at `now`: a user (a person accountable for
+// them) whose status is active and who has not expired. The lifecycle guard denies an agent or
+// builder whose owner is anything else (`unowned`); decommissioning and `ward inventory` ask
+// the same question.
+bool IsOwnerInGoodStanding(const Identity& owner, absl::Time now);
+
 // What retiring an identity did to the inventory.
 struct Decommissioning {
   IdentityRef identity;  // the identity revoked

@@ -49,8 +49,8 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
     auto it = identities_.find(*record.identity->owner);
     if (it == identities_.end()) continue;
     const IdentityRecord& owner = it->second;
-    record.owner_active_user =
-        owner.kind == SubjectKind::kUser && owner.status == IdentityStatus::kActive;
+    // Expiry depends on each decision's `now`: it is checked then (IdentityRecord::Owned).
+    record.owner_active_user = IsOwnerInGoodStanding(*owner.identity, absl::InfinitePast());
     record.owner_has_expiry = owner.has_expiry;
     record.owner_expires_at = owner.expires_at;
   }
