@@ -477,6 +477,62 @@ TEST_F(CliTest, DecommissionRecordsTheBlastRadiusBeforeAndAfter) {
   EXPECT_EQ(blast["after"]["score"], 0);
 }
 
+TEST_F(CliTest, DiscoverListsDelegationPathsNeverReviewed) {
+  Write("policy.ward", R"(schema {
+  user { }
+  agent { }
+  resource tool { }
+  action invoke on tool
+}
+@id("people") permit user to invoke on tool;
+@id("agents") permit agent to invoke on tool;
+)");
+  Write("inventory.json", R"({"identities": [
+  {"kind": "user", "id": "u1", "status": "active"},
+  {"kind": "user", "id": "u2", "status": "active"},
+  {"kind": "user", "id": "u3", "status": "active"},
+  {"kind": "agent", "id": "a1", "owner": "u1", "status": "active"}],
+  "resources": [{"type": "tool", "id": "t1"}]})");
+  std::string requests;
+  for (const char* user : {"u1", "u2", "u2", "u3"}) {
+    requests += std::string(R"({"subject": {"kind": "agent", "id": "a1"}, "action": "invoke",)") +
+                R"( "resource": {"type": "tool", "id": "t1"}, "on_behalf_of": [{"kind": "user",)" +
+                R"( "id": ")" + user + R"("}]})" + "\n";
+  }
+  Write("requests.jsonl", requests);
+  const std::string inputs =
+      " --policy " + Path("policy.ward") + " --entities " + Path("inventory.json");
+  Outcome run = Ward("eval" + inputs + " --requests " + Path("requests.jsonl") +
+                     " --decision-log " + Path("d.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  Write("reviewed.txt", "# reviewed on 2026-12-01\nagent:a1  >  user:u3\n");
+
+  // a1 for its owner u1 is established by ownership; for u3 it was reviewed; for u2, never.
+  run = Ward("discover " + Path("d.log") + inputs + " --reviewed-paths " + Path("reviewed.txt") +
+             " --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json out = nlohmann::json::parse(run.out);
+  EXPECT_EQ(out["delegation_paths"], 3);
+  ASSERT_EQ(out["unreviewed_paths"].size(), 1u) << run.out;
+  EXPECT_EQ(
+      out["unreviewed_paths"][0]["path"],
+      nlohmann::json::parse(R"([{"kind": "agent", "id": "a1"}, {"kind": "user", "id": "u2"}])"));
+  EXPECT_EQ(out["unreviewed_paths"][0]["decisions"], 2);
+  EXPECT_EQ(out["unreviewed_paths"][0]["allowed"], 2);
+
+  run = Ward("discover " + Path("d.log") + inputs);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("delegation paths never reviewed (of 3 seen): 2\n"));
+  EXPECT_THAT(run.out, HasSubstr("  agent:a1 > user:u2  2 decisions, 2 allowed"));
+  EXPECT_THAT(run.out, HasSubstr("  agent:a1 > user:u3  1 decision, 1 allowed"));
+  // Without the inventory nothing is established by ownership.
+  run = Ward("discover " + Path("d.log") + " --format json");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["unreviewed_paths"].size(), 3u);
+  EXPECT_EQ(
+      Ward("discover " + Path("d.log") + " --reviewed-paths " + Path("missing.txt")).exit_code, 1);
+}
+
 TEST_F(CliTest, ReportWritesOneSelfContainedPage) {
   Write("policy.ward", R"(schema {
   user { }

@@ -6,16 +6,21 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/log_records.h"
+#include "lib/internal/files.h"
 #include "nlohmann/json.hpp"
 #include "ward/value.h"
 
@@ -79,6 +84,32 @@ int RunDiscover(const Invocation& call) {
   if (!ScanActivityLogs("discover", call->positional, &scan)) return kExitInvalidInput;
 
   const EntityStore* store = inventory.has_value() ? &*inventory : nullptr;
+  // Delegation paths never reviewed: neither established by ownership (each hop acting for
+  // its own owner) nor listed in --reviewed-paths.
+  std::set<std::string> reviewed;
+  if (call->Has("reviewed-paths")) {
+    const std::string& path = call->Get("reviewed-paths");
+    absl::StatusOr<std::string> text = internal::ReadFile(path, size_t{16} << 20);
+    if (!text.ok()) return call.InputError(std::string(text.status().message()));
+    for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+      line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+      if (line.empty()) continue;
+      std::vector<std::string> hops;
+      for (absl::string_view hop : absl::StrSplit(line, '>')) {
+        hops.emplace_back(absl::StripAsciiWhitespace(hop));
+      }
+      reviewed.insert(absl::StrJoin(hops, " > "));
+    }
+  }
+  std::vector<std::pair<const DelegationPath*, const PathSeen*>> unreviewed;
+  for (const auto& [path, seen] : scan.paths) {
+    if (store != nullptr && IsOwnershipPath(path, *store)) continue;
+    if (reviewed.count(PathText(path)) > 0) continue;
+    unreviewed.emplace_back(&path, &seen);
+  }
+  std::stable_sort(unreviewed.begin(), unreviewed.end(), [](const auto& a, const auto& b) {
+    return a.second->decisions > b.second->decisions;
+  });
   const auto shadow = ShadowIdentities(scan, store);
   const absl::Time cutoff = now.value_or(absl::Now()) - absl::Hours(24) * dormant_days;
   std::vector<std::pair<const Identity*, const Seen*>> dormant;
@@ -105,6 +136,17 @@ int RunDiscover(const Invocation& call) {
         out["dormant"].push_back(std::move(entry));
       }
     }
+    out["delegation_paths"] = scan.paths.size();
+    out["unreviewed_paths"] = json::array();
+    for (const auto& [path, seen] : unreviewed) {
+      json hops = json::array();
+      for (const auto& [kind, id] : *path) hops.push_back({{"kind", kind}, {"id", id}});
+      out["unreviewed_paths"].push_back({{"path", std::move(hops)},
+                                         {"decisions", seen->decisions},
+                                         {"allowed", seen->allowed},
+                                         {"first_seen", FormatTimestamp(seen->first)},
+                                         {"last_seen", FormatTimestamp(seen->last)}});
+    }
     out["records"] = scan.records;
     out["skipped_lines"] = scan.skipped.count;
     absl::PrintF("%s\n", out.dump(2));
@@ -129,6 +171,12 @@ int RunDiscover(const Invocation& call) {
                                                  : std::string());
       }
     }
+    absl::PrintF("delegation paths never reviewed (of %d seen): %d\n", scan.paths.size(),
+                 unreviewed.size());
+    for (const auto& [path, seen] : unreviewed) {
+      absl::PrintF("  %s  %d decision%s, %d allowed  last %s\n", PathText(*path), seen->decisions,
+                   seen->decisions == 1 ? "" : "s", seen->allowed, FormatTimestamp(seen->last));
+    }
   }
   ReportSkippedLines("discover", scan.skipped);
   return kExitOk;
@@ -143,18 +191,23 @@ const Command& DiscoverCommand() {
     command->synopsis =
         "LOG... [--policy FILE... --entities FILE] [--dormant-days N] [--now TIME] "
         "[--format table|json]";
-    command->summary = "from decision logs: shadow identities and dormant ones";
+    command->summary = "from decision logs: shadow, dormant identities, unreviewed delegation";
     command->description =
         "Reads decision logs (--decision-log, docs/decision-logs.md) and lists the shadow "
         "identities: those that acted but are not in the inventory (without --entities, those "
         "a decision denied as unknown_identity), with when they were seen and what they tried. "
         "With the inventory, also lists the dormant identities: active ones that no record shows "
-        "acting in the last N days (30 by default; `--now` fixes the present). Lines that are "
-        "not decision records are skipped and counted.";
+        "acting in the last N days (30 by default; `--now` fixes the present). Then the "
+        "delegation paths never reviewed: a subject acting on behalf of a chain where some "
+        "identity does not act for its own owner (with the inventory; without it, every path), "
+        "and that --reviewed-paths does not list, with how often each was decided and allowed. "
+        "Lines that are not decision records are skipped and counted.";
     command->options = {
         {"policy", "FILE", true, "the policy the entity file's attributes are typed by"},
         {"entities", "FILE", false, "the inventory (an entity file)"},
         {"dormant-days", "N", false, "days without a decision after which an identity is dormant"},
+        {"reviewed-paths", "FILE", false,
+         "delegation paths reviewed already, one per line: agent:a1 > user:u1"},
         {"now", "TIME", false, "the present, RFC 3339 (default: the clock)"},
         {"format", "FORMAT", false, "table (the default) or json"},
     };

@@ -91,6 +91,13 @@ std::optional<std::string> ScanActivity(const nlohmann::json& record, ActivitySc
     unknown = IdentityOf(record.value("denied_by", nlohmann::json()));
   }
   ++scan->records;
+  if (principals.size() > 1) {
+    PathSeen& path = scan->paths[principals];
+    path.first = std::min(path.first, *time);
+    path.last = std::max(path.last, *time);
+    ++path.decisions;
+    if (record.value("effect", std::string()) == "ALLOW") ++path.allowed;
+  }
   for (const auto& principal : principals) {
     Seen& seen = scan->identities[principal];
     seen.first = std::min(seen.first, *time);
@@ -100,6 +107,24 @@ std::optional<std::string> ScanActivity(const nlohmann::json& record, ActivitySc
     if (unknown.has_value() && *unknown == principal) seen.named_unknown = true;
   }
   return std::nullopt;
+}
+
+bool IsOwnershipPath(const DelegationPath& path, const EntityStore& inventory) {
+  for (size_t i = 0; i + 1 < path.size(); ++i) {
+    const Identity* hop = inventory.FindIdentity(path[i].second);
+    if (hop == nullptr || SubjectKindName(hop->kind) != path[i].first || !hop->owner.has_value() ||
+        *hop->owner != path[i + 1].second) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string PathText(const DelegationPath& path) {
+  std::string text;
+  for (const auto& [kind, id] : path)
+    absl::StrAppend(&text, text.empty() ? "" : " > ", kind, ":", id);
+  return text;
 }
 
 bool ScanActivityLogs(const std::string& command, const std::vector<std::string>& paths,

@@ -45,9 +45,21 @@ struct Seen {
   std::map<std::string, uint64_t> tried;  // "action type:id" -> decisions
 };
 
-// Every identity the records name as subject or in the chain.
+// What the logs say of one delegation path (a subject acting on behalf of a chain).
+struct PathSeen {
+  absl::Time first = absl::InfiniteFuture();
+  absl::Time last = absl::InfinitePast();
+  uint64_t decisions = 0;
+  uint64_t allowed = 0;  // decisions with effect ALLOW
+};
+
+// A delegation path: the subject, then its chain nearest first, each (kind, id).
+using DelegationPath = std::vector<std::pair<std::string, std::string>>;
+
+// Every identity the records name as subject or in the chain, and every delegation path.
 struct ActivityScan {
   std::map<std::pair<std::string, std::string>, Seen> identities;  // (kind, id)
+  std::map<DelegationPath, PathSeen> paths;                        // records with a chain
   uint64_t records = 0;
   SkippedLines skipped;
 };
@@ -65,6 +77,14 @@ std::vector<std::pair<const std::pair<std::string, std::string>*, const Seen*>> 
 std::vector<std::pair<const Identity*, const Seen*>> DormantIdentities(const ActivityScan& scan,
                                                                        const EntityStore& inventory,
                                                                        absl::Time cutoff);
+
+// Whether each hop of `path` acts for its own owner in `inventory` (the delegation that
+// ownership already establishes): a subject on behalf of its owner, that owner on behalf of
+// its own owner, and so on.
+bool IsOwnershipPath(const DelegationPath& path, const EntityStore& inventory);
+
+// "kind:id > kind:id > ...", the form of `--reviewed-paths` files.
+std::string PathText(const DelegationPath& path);
 
 // Scans every log of `paths`; false after printing why one cannot be read.
 bool ScanActivityLogs(const std::string& command, const std::vector<std::string>& paths,
