@@ -49,6 +49,9 @@ void PrintReachTable(const Reach& reach) {
   }
   absl::PrintF("  %s: %d reached, score %d\n", ChainText(reach), reach.reached, reach.score);
   std::vector<std::vector<std::string>> rows;
+  if (!reach.accesses.empty()) {
+    rows.push_back({"EFFECT", "ACTION", "RESOURCE", "WEIGHT", "RULES", "CONDITION"});
+  }
   for (const Access& access : reach.accesses) {
     rows.push_back({std::string(EffectName(access.effect)), access.action,
                     absl::StrCat(access.resource_type, ":", access.resource_id),

@@ -588,9 +588,10 @@ TEST_F(CliTest, BlastListsWhatAnIdentityReachesAndRanksThem) {
   Outcome run = Ward("blast user:u1" + inputs);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr("user:u1: 2 reached, score 13\n"));
-  EXPECT_THAT(run.out, HasSubstr("ALLOW  invoke  tool:t1  3   cleared\n"));
-  EXPECT_THAT(run.out, HasSubstr("ALLOW  invoke  tool:t2  10  cleared  if context has approved and "
-                                 "context.approved\n"));
+  EXPECT_THAT(run.out, HasSubstr("    EFFECT  ACTION  RESOURCE  WEIGHT  RULES    CONDITION\n"
+                                 "    ALLOW   invoke  tool:t1   3       cleared\n"
+                                 "    ALLOW   invoke  tool:t2   10      cleared  if context has "
+                                 "approved and context.approved\n"));
 
   run = Ward("blast agent:a1 --format json" + inputs);
   ASSERT_EQ(run.exit_code, 0) << run.err;
