@@ -177,6 +177,74 @@ int64_t WeightOf(const EntityStore& store, const std::string& type, const std::s
   return 1 + std::clamp<int64_t>(value->second.int_value(), 0, kMaxSensitivity);
 }
 
+// Whether `list` holds an enforced permit.
+bool HasPermit(const Program& program, RuleList list) {
+  for (uint32_t i = list.begin; i < list.begin + list.size; ++i) {
+    const ProgramRule& rule = program.rules[program.rule_lists[i]];
+    if (rule.effect == RuleEffect::kPermit && !rule.shadow) return true;
+  }
+  return false;
+}
+
+// The resources (as symbols, sorted) that `subject`'s candidate permits for `action` on
+// `type` name by id, when every such permit names its resources (`"id"` or `in [...]` heads);
+// nullopt when some permit may hold for any resource of the type (no resource selector, or
+// `under` / `matching`), so that every stored resource must be tried.
+std::optional<std::vector<Symbol>> NamedPermitResources(const Program& program,
+                                                        const IdentityRecord& subject,
+                                                        Symbol action, Symbol type) {
+  auto bucket = program.buckets.find(BucketKey(subject.kind, action, type));
+  if (bucket == program.buckets.end()) return std::vector<Symbol>();
+  const BucketInfo& info = bucket->second;
+  const uint32_t kind_action = KindAction(subject.kind, action);
+  std::vector<uint32_t> subject_keys;  // with resource ids
+  auto consider = [&](SubjectSelectorKind selector, Symbol symbol) {
+    const uint8_t flags = info.flags[static_cast<int>(selector)];
+    const IndexKey key{kind_action, type, SubjectKey(selector, symbol), kAllResources};
+    if (flags & BucketInfo::kAllResources) {
+      auto list = program.exact.find(key);
+      if (list != program.exact.end() && HasPermit(program, list->second)) return false;
+    }
+    if (flags & BucketInfo::kSelectors) {
+      auto selectors = program.selectors.find(key);
+      if (selectors != program.selectors.end()) {
+        for (const auto& [prefix, list] : selectors->second.prefixes) {
+          if (HasPermit(program, list)) return false;
+        }
+        for (const auto& [regex, list] : selectors->second.patterns) {
+          if (HasPermit(program, list)) return false;
+        }
+      }
+    }
+    if (flags & BucketInfo::kResourceIds) subject_keys.push_back(key.subject);
+    return true;
+  };
+  if (info.flags[0] != 0 && !consider(SubjectSelectorKind::kAll, 0)) return std::nullopt;
+  if (info.flags[1] != 0 && subject.id_symbol != kNoSymbol &&
+      !consider(SubjectSelectorKind::kId, subject.id_symbol)) {
+    return std::nullopt;
+  }
+  if (info.flags[2] != 0) {
+    for (Symbol group : subject.group_symbols) {
+      if (!consider(SubjectSelectorKind::kGroup, group)) return std::nullopt;
+    }
+  }
+  std::vector<Symbol> named;
+  if (subject_keys.empty()) return named;
+  for (const auto& [key, list] : program.exact) {
+    if (key.kind_action != kind_action || key.resource_type != type ||
+        key.resource == kAllResources ||
+        std::find(subject_keys.begin(), subject_keys.end(), key.subject) == subject_keys.end() ||
+        !HasPermit(program, list)) {
+      continue;
+    }
+    named.push_back(key.resource);
+  }
+  std::sort(named.begin(), named.end());
+  named.erase(std::unique(named.begin(), named.end()), named.end());
+  return named;
+}
+
 // Turns the partial decision of one (action, resource) into its accesses.
 class Combiner {
  public:
@@ -329,6 +397,8 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
   }
 
   Combiner combiner(program, &partial);
+  const IdentityRecord* subject_record = layout.FindIdentity(subject.id);
+  if (subject_record == nullptr) return absl::InternalError("the subject passed the guard unknown");
   for (const auto& [action, types] : program.schema.actions) {
     const Symbol action_symbol = program.Find(action);
     if (action_symbol == kNoSymbol) continue;  // in no rule: nothing permits it
@@ -351,9 +421,9 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
       auto weight_attribute = sensitivity->find(type);
       request.action = action;
       request.resource.type = type;
-      for (const auto& [id, record] : *resources) {
+      auto visit = [&](const std::string& id) -> absl::Status {
         // Such an id is invalid_request in every request naming it.
-        if (path_ids && PathIdProblem(id).has_value()) continue;
+        if (path_ids && PathIdProblem(id).has_value()) return absl::OkStatus();
         request.resource.id = id;
         DecidePartial(program, layout, request, now, options.fix_now, context_known, &partial);
         if (partial.malformed) {
@@ -362,13 +432,29 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
         }
         const size_t before = reach.accesses.size();
         combiner.Append(request, 0, &reach.accesses);
-        if (reach.accesses.size() == before) continue;
+        if (reach.accesses.size() == before) return absl::OkStatus();
         const int64_t weight =
             WeightOf(layout.store(), type, id,
                      weight_attribute == sensitivity->end() ? nullptr : &weight_attribute->second);
         for (size_t i = before; i < reach.accesses.size(); ++i) reach.accesses[i].weight = weight;
         ++reach.reached;
         reach.score += weight;
+        return absl::OkStatus();
+      };
+      // When the subject's permits for this action and type all name their resources by id,
+      // only those resources can be reached: the others are not tried.
+      const std::optional<std::vector<Symbol>> named =
+          NamedPermitResources(program, *subject_record, action_symbol, type_symbol);
+      if (named.has_value()) {
+        for (Symbol symbol : *named) {
+          const std::string& id = program.symbols[symbol];
+          if (EntityLayout::FindResource(resources, id) == nullptr) continue;
+          if (absl::Status status = visit(id); !status.ok()) return status;
+        }
+      } else {
+        for (const auto& [id, record] : *resources) {
+          if (absl::Status status = visit(id); !status.ok()) return status;
+        }
       }
     }
   }
