@@ -427,8 +427,9 @@ absl::StatusOr<Reach> ComputeReach(const Program& program, const EntityLayout& l
         request.resource.id = id;
         DecidePartial(program, layout, request, now, options.fix_now, context_known, &partial);
         if (partial.malformed) {
-          return absl::InternalError(absl::StrCat("the code of a rule for `", action, "` on `",
-                                                  type, ":", id, "` could not be evaluated"));
+          return absl::InternalError(absl::StrCat("the code of a rule for `", request.action,
+                                                  "` on `", type, ":", id,
+                                                  "` could not be evaluated"));
         }
         const size_t before = reach.accesses.size();
         combiner.Append(request, 0, &reach.accesses);
