@@ -617,7 +617,8 @@ TEST_F(CliTest, BlastListsWhatAnIdentityReachesAndRanksThem) {
   // Inventory shows the same score.
   run = Ward("inventory --blast --format json" + inputs);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  for (const nlohmann::json& entry : nlohmann::json::parse(run.out)["identities"]) {
+  const nlohmann::json listed = nlohmann::json::parse(run.out);
+  for (const nlohmann::json& entry : listed["identities"]) {
     if (entry["id"] == "u1") {
       EXPECT_EQ(entry["blast"]["score"], 13);
     } else if (entry["id"] == "u0") {
