@@ -21,10 +21,13 @@
 namespace ward {
 
 struct Engine::Snapshot {
+  // `previous`, when given, is the snapshot this one follows: what they have in common is
+  // shared (see EntityLayout).
   Snapshot(std::shared_ptr<const Policy> p, std::shared_ptr<const EntityStore> entities,
-           std::shared_ptr<DecisionLog> l, uint64_t e)
+           std::shared_ptr<DecisionLog> l, uint64_t e, const Snapshot* previous = nullptr)
       : policy(std::move(p)),
-        layout(internal::ProgramOf(*policy), std::move(entities)),
+        layout(internal::ProgramOf(*policy), std::move(entities),
+               previous != nullptr ? &previous->layout : nullptr),
         log(std::move(l)),
         epoch(e) {}
 
@@ -104,8 +107,10 @@ const Engine::Snapshot& Engine::Pin(Decision* out) const {
 
 void Engine::Publish(std::shared_ptr<const Policy> policy,
                      std::shared_ptr<const EntityStore> entities) {
-  auto snapshot = std::make_shared<const Snapshot>(std::move(policy), std::move(entities),
-                                                   decision_log_, next_epoch.fetch_add(1));
+  std::shared_ptr<const Snapshot> current = Load();
+  auto snapshot =
+      std::make_shared<const Snapshot>(std::move(policy), std::move(entities), decision_log_,
+                                       next_epoch.fetch_add(1), current.get());
   const uint64_t epoch = snapshot->epoch;
   std::atomic_store_explicit(&snapshot_, std::move(snapshot), std::memory_order_release);
   epoch_.store(epoch, std::memory_order_release);

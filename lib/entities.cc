@@ -465,7 +465,7 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
               problems.Add("/identities", absl::StrCat("`identities` must be an array, found ",
                                                        JsonKindDescription(*identities)));
             } else {
-              store.identities_.reserve(identities->size());
+              store.identities_.Reserve(identities->size());
               for (size_t i = 0; i < identities->size(); ++i) {
                 const std::string position = absl::StrCat("identities[", i, "]");
                 const std::string pointer = internal::JsonPointerChild("/identities", i);
@@ -480,8 +480,7 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
                                             "]); ids are unique across kinds"));
                   continue;
                 }
-                std::string id = identity->id;
-                store.identities_.emplace(std::move(id), *std::move(identity));
+                store.UpsertIdentity(*std::move(identity));
               }
             }
           }
@@ -491,15 +490,13 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
               problems.Add("/resources", absl::StrCat("`resources` must be an array, found ",
                                                       JsonKindDescription(*resources)));
             } else {
-              store.resources_.reserve(resources->size());
               for (size_t i = 0; i < resources->size(); ++i) {
                 const std::string position = absl::StrCat("resources[", i, "]");
                 const std::string pointer = internal::JsonPointerChild("/resources", i);
                 std::optional<Resource> resource =
                     ParseResource((*resources)[i], position, pointer, schema, &problems, warnings);
                 if (!resource.has_value()) continue;
-                std::string key = ResourceKey(resource->type, resource->id);
-                if (store.resources_.contains(key)) {
+                if (store.FindResource(resource->type, resource->id) != nullptr) {
                   size_t first = FirstIndexOf(*resources, i, resource->id, &resource->type);
                   problems.Add(
                       pointer,
@@ -507,7 +504,7 @@ absl::StatusOr<EntityStore> EntityStore::FromJson(absl::string_view json_text, c
                                    ": duplicate resource (first at resources[", first, "])"));
                   continue;
                 }
-                store.resources_.emplace(std::move(key), *std::move(resource));
+                store.UpsertResource(*std::move(resource));
               }
             }
           }
@@ -600,16 +597,18 @@ absl::Status EntityStore::ValidateAgainst(const Schema& schema) const {
                           absl::StrCat("identity `", Abbreviate(id), "`"),
                           SubjectKindName(identity.kind), &errors);
         }
-        for (const auto& [key, resource] : resources_) {
-          const std::string where =
-              absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`");
-          auto type_it = schema.resource_types.find(resource.type);
-          if (type_it == schema.resource_types.end()) {
-            errors.push_back(absl::StrCat(where, ": resource type `", resource.type,
-                                          "` is not declared by the schema"));
-            continue;
+        for (const auto& [type, of_type] : resources_) {
+          auto type_it = schema.resource_types.find(type);
+          for (const auto& [id, resource] : of_type) {
+            const std::string where =
+                absl::StrCat("resource ", resource.type, " `", Abbreviate(resource.id), "`");
+            if (type_it == schema.resource_types.end()) {
+              errors.push_back(absl::StrCat(where, ": resource type `", resource.type,
+                                            "` is not declared by the schema"));
+              continue;
+            }
+            CheckAttributes(resource.attrs, type_it->second, where, resource.type, &errors);
           }
-          CheckAttributes(resource.attrs, type_it->second, where, resource.type, &errors);
         }
         if (errors.empty()) return absl::OkStatus();
         // The maps have no order; sort so that the same store always reports the same error.
@@ -622,33 +621,60 @@ absl::Status EntityStore::ValidateAgainst(const Schema& schema) const {
 }
 
 const Identity* EntityStore::FindIdentity(absl::string_view id) const {
-  auto it = identities_.find(id);
-  return it == identities_.end() ? nullptr : &it->second;
+  return identities_.Find(id);
 }
 
 const Resource* EntityStore::FindResource(absl::string_view type, absl::string_view id) const {
-  auto it = resources_.find(ResourceKey(type, id));
-  return it == resources_.end() ? nullptr : &it->second;
+  auto of_type = resources_.find(type);
+  return of_type == resources_.end() ? nullptr : of_type->second.Find(id);
+}
+
+void EntityStore::AddOwned(const std::string& owner, const std::string& id) {
+  std::vector<std::string>* owned = owned_by_.FindMutable(owner);
+  if (owned == nullptr) {
+    owned_by_.InsertOrAssign(owner, {id});
+    return;
+  }
+  auto at = std::lower_bound(owned->begin(), owned->end(), id);
+  if (at == owned->end() || *at != id) owned->insert(at, id);
+}
+
+void EntityStore::RemoveOwned(const std::string& owner, absl::string_view id) {
+  std::vector<std::string>* owned = owned_by_.FindMutable(owner);
+  if (owned == nullptr) return;
+  auto at = std::lower_bound(owned->begin(), owned->end(), id);
+  if (at == owned->end() || *at != id) return;
+  owned->erase(at);
+  if (owned->empty()) owned_by_.Erase(owner);
 }
 
 void EntityStore::UpsertIdentity(Identity identity) {
   SortUnique(&identity.groups);
+  const Identity* before = identities_.Find(identity.id);
+  const std::optional<std::string> owner_before =
+      before != nullptr ? before->owner : std::optional<std::string>();
+  if (owner_before != identity.owner) {
+    if (owner_before.has_value()) RemoveOwned(*owner_before, identity.id);
+    if (identity.owner.has_value()) AddOwned(*identity.owner, identity.id);
+  }
   std::string id = identity.id;
-  identities_.insert_or_assign(std::move(id), std::move(identity));
+  identities_.InsertOrAssign(std::move(id), std::move(identity));
 }
 
 void EntityStore::UpsertResource(Resource resource) {
-  std::string key = ResourceKey(resource.type, resource.id);
-  resources_.insert_or_assign(std::move(key), std::move(resource));
+  std::string id = resource.id;
+  if (resources_[resource.type].InsertOrAssign(std::move(id), std::move(resource))) {
+    ++resource_count_;
+  }
 }
 
 absl::Status EntityStore::RevokeIdentity(absl::string_view id) {
-  auto it = identities_.find(id);
-  if (it == identities_.end()) {
+  Identity* identity = identities_.FindMutable(id);
+  if (identity == nullptr) {
     return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
                         ErrorCategory::kNotFound);
   }
-  it->second.status = IdentityStatus::kRevoked;
+  identity->status = IdentityStatus::kRevoked;
   return absl::OkStatus();
 }
 
@@ -659,12 +685,12 @@ bool IsOwnerInGoodStanding(const Identity& owner, absl::Time now) {
 
 absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, bool cascade,
                                                           absl::Time now) {
-  auto it = identities_.find(id);
-  if (it == identities_.end()) {
+  Identity* found = identities_.FindMutable(id);
+  if (found == nullptr) {
     return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
                         ErrorCategory::kNotFound);
   }
-  Identity& retired = it->second;
+  Identity& retired = *found;
   Decommissioning done;
   done.identity = {retired.kind, retired.id};
   // Only a person in good standing owns anything (the guard's rule): otherwise what it "owned"
@@ -672,13 +698,15 @@ absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, 
   const bool was_owner = IsOwnerInGoodStanding(retired, now);
   retired.status = IdentityStatus::kRevoked;
   done.revoked.push_back(done.identity);
-  if (was_owner) {
-    for (const auto& [owned_id, owned] : identities_) {
-      if (owned.kind == SubjectKind::kUser || owned.owner != retired.id ||
-          owned.status == IdentityStatus::kRevoked) {
+  const std::vector<std::string>* owned_ids = was_owner ? OwnedBy(retired.id) : nullptr;
+  if (owned_ids != nullptr) {
+    for (const std::string& owned_id : *owned_ids) {
+      const Identity* owned = identities_.Find(owned_id);
+      if (owned == nullptr || owned->kind == SubjectKind::kUser ||
+          owned->status == IdentityStatus::kRevoked) {
         continue;
       }
-      done.became_unowned.push_back({owned.kind, owned.id});
+      done.became_unowned.push_back({owned->kind, owned->id});
     }
   }
   std::sort(done.became_unowned.begin(), done.became_unowned.end(),
@@ -687,7 +715,7 @@ absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, 
             });
   if (cascade) {
     for (const IdentityRef& orphan : done.became_unowned) {
-      identities_.find(orphan.id)->second.status = IdentityStatus::kRevoked;
+      identities_.FindMutable(orphan.id)->status = IdentityStatus::kRevoked;
       done.revoked.push_back(orphan);
     }
   }
@@ -695,29 +723,26 @@ absl::StatusOr<Decommissioning> EntityStore::Decommission(absl::string_view id, 
 }
 
 absl::Status EntityStore::RemoveIdentity(absl::string_view id) {
-  auto it = identities_.find(id);
-  if (it == identities_.end()) {
+  const Identity* identity = identities_.Find(id);
+  if (identity == nullptr) {
     return WithCategory(absl::NotFoundError(absl::StrCat("no identity `", Abbreviate(id), "`")),
                         ErrorCategory::kNotFound);
   }
-  identities_.erase(it);
+  if (identity->owner.has_value()) RemoveOwned(*identity->owner, id);
+  identities_.Erase(id);
   return absl::OkStatus();
 }
 
 absl::Status EntityStore::RemoveResource(absl::string_view type, absl::string_view id) {
-  auto it = resources_.find(ResourceKey(type, id));
-  if (it == resources_.end()) {
+  auto of_type = resources_.find(type);
+  if (of_type == resources_.end() || !of_type->second.Erase(id)) {
     return WithCategory(absl::NotFoundError(absl::StrCat("no resource ", Abbreviate(type), " `",
                                                          Abbreviate(id), "`")),
                         ErrorCategory::kNotFound);
   }
-  resources_.erase(it);
+  --resource_count_;
+  if (of_type->second.empty()) resources_.erase(of_type);
   return absl::OkStatus();
-}
-
-std::string EntityStore::ResourceKey(absl::string_view type, absl::string_view id) {
-  // Length-prefixed so that no two (type, id) pairs share a key.
-  return absl::StrCat(type.size(), ":", type, id);
 }
 
 }  // namespace ward

@@ -127,8 +127,9 @@ void CheckSet(uint64_t seed, Counts* counts) {
       size_t matched_pairs = 0;
       for (const auto& [action, types] : schema.actions) {
         for (const std::string& type : types) {
-          for (const auto& [key, resource] : entities->resources()) {
-            if (resource.type != type) continue;
+          auto of_type = entities->resources_by_type().find(type);
+          if (of_type == entities->resources_by_type().end()) continue;
+          for (const auto& [id, resource] : of_type->second) {
             Request request;
             request.subject = identities[i];
             request.on_behalf_of = chain;

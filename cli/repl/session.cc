@@ -705,8 +705,8 @@ Completion Session::CompleteLine(absl::string_view before_cursor) const {
     data.identities.emplace_back(identity.kind, id);
   }
   data.schema = &policy_->schema();
-  for (const auto& [key, resource] : entities_->resources()) {
-    data.resources.emplace_back(resource.type, resource.id);
+  for (const auto& [type, of_type] : entities_->resources_by_type()) {
+    for (const auto& [id, resource] : of_type) data.resources.emplace_back(type, id);
   }
   for (const internal::Rule& rule : internal::IrOf(*policy_).rules) data.rules.push_back(rule.name);
   data.list_files = ListFiles;

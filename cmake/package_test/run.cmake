@@ -35,10 +35,11 @@ foreach(installed include/ward.h include/ward/ward.h include/ward/engine.h inclu
     message(FATAL_ERROR "not installed: ${installed}")
   endif()
 endforeach()
-# Only public headers: include/ward.h (C) and include/ward/*.h, no subfolders.
+# Only public headers: include/ward.h (C), include/ward/*.h and include/ward/internal/*.h (the
+# few implementation headers public ones include; not API), no other folders.
 file(GLOB_RECURSE installed_headers RELATIVE ${prefix}/include ${prefix}/include/*)
 foreach(header ${installed_headers})
-  if(NOT header STREQUAL "ward.h" AND NOT header MATCHES "^ward/[a-z_]+\\.h$")
+  if(NOT header STREQUAL "ward.h" AND NOT header MATCHES "^ward/(internal/)?[a-z_]+\\.h$")
     message(FATAL_ERROR "not a public header, but installed: include/${header}")
   endif()
 endforeach()

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "ward/internal/sharded_map.h"
 #include "ward/request.h"
 #include "ward/schema.h"
 #include "ward/value.h"
@@ -66,8 +67,14 @@ struct EntityLimits {
   size_t max_json_depth = 64;
 };
 
+// Copying a store is cheap and edits after a copy cost about as much as copying one identity or
+// resource per ~64 stored: copies share everything neither has changed. A store is not
+// synchronised: one writer, or any number of readers.
 class EntityStore {
  public:
+  template <typename V>
+  using Map = internal::ShardedMap<V>;
+
   EntityStore() = default;
 
   // Parses an entity file (`{"identities": [...], "resources": [...]}`) and validates it
@@ -114,17 +121,30 @@ class EntityStore {
   absl::Status RemoveResource(absl::string_view type, absl::string_view id);
 
   size_t identity_count() const { return identities_.size(); }
-  size_t resource_count() const { return resources_.size(); }
+  size_t resource_count() const { return resource_count_; }
 
-  // Iteration in no particular order.
-  const absl::flat_hash_map<std::string, Identity>& identities() const { return identities_; }
-  const absl::flat_hash_map<std::string, Resource>& resources() const { return resources_; }
+  // The ids of the identities that name `owner` as their owner (whatever their status or
+  // kind), ascending; null when none does.
+  const std::vector<std::string>* OwnedBy(absl::string_view owner) const {
+    return owned_by_.Find(owner);
+  }
+
+  // Iteration in no particular order: identities as (id, identity) pairs; resources by type,
+  // then as (id, resource) pairs.
+  const Map<Identity>& identities() const { return identities_; }
+  const absl::flat_hash_map<std::string, Map<Resource>>& resources_by_type() const {
+    return resources_;
+  }
 
  private:
-  static std::string ResourceKey(absl::string_view type, absl::string_view id);
+  // Records that `id` names `owner`, or no longer does.
+  void AddOwned(const std::string& owner, const std::string& id);
+  void RemoveOwned(const std::string& owner, absl::string_view id);
 
-  absl::flat_hash_map<std::string, Identity> identities_;
-  absl::flat_hash_map<std::string, Resource> resources_;  // by ResourceKey
+  Map<Identity> identities_;
+  absl::flat_hash_map<std::string, Map<Resource>> resources_;  // by type, then id
+  size_t resource_count_ = 0;
+  Map<std::vector<std::string>> owned_by_;  // owner id -> the ids naming it, ascending
 };
 
 }  // namespace ward

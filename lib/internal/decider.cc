@@ -108,6 +108,7 @@ void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
 
 struct Principal {
   const IdentityRef* ref = nullptr;
+  size_t hash = 0;                         // of ref->id, for the layout
   const IdentityRecord* record = nullptr;  // null when unknown (or of another kind)
   const IdentityRef* delegator_ref = nullptr;
   const IdentityRecord* delegator = nullptr;
@@ -203,15 +204,16 @@ class Decider {
   size_t Bind(std::array<Principal, kMaxDelegationHops + 1>* bound) {
     std::array<Principal, kMaxDelegationHops + 1>& principals = *bound;
     const size_t count = 1 + request_.on_behalf_of.size();
-    layout_.PrefetchIdentity(request_.subject.id);
-    for (const IdentityRef& ref : request_.on_behalf_of) layout_.PrefetchIdentity(ref.id);
+    for (size_t i = 0; i < count; ++i) {
+      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
+      principals[i].hash = layout_.PrefetchIdentity(principals[i].ref->id);
+    }
     // A type no rule names has no candidates, and so no attribute is read of its resource.
     type_ = program_.Find(request_.resource.type);
     const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(type_);
-    EntityLayout::PrefetchResource(resources, request_.resource.id);
+    const size_t resource_hash = EntityLayout::PrefetchResource(resources, request_.resource.id);
     for (size_t i = 0; i < count; ++i) {
-      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
-      principals[i].record = FindIdentity(*principals[i].ref);
+      principals[i].record = FindIdentity(*principals[i].ref, principals[i].hash);
     }
     for (size_t i = 0; i + 1 < count; ++i) {
       principals[i].delegator_ref = principals[i + 1].ref;
@@ -219,7 +221,7 @@ class Decider {
     }
 
     action_ = program_.Find(request_.action);
-    resource_ = EntityLayout::FindResource(resources, request_.resource.id);
+    resource_ = EntityLayout::FindResource(resources, request_.resource.id, resource_hash);
     resource_symbol_ =
         resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
     return count;
@@ -231,8 +233,8 @@ class Decider {
   bool shadow_held() const { return shadow_held_; }
 
  private:
-  const IdentityRecord* FindIdentity(const IdentityRef& ref) const {
-    const IdentityRecord* record = layout_.FindIdentity(ref.id);
+  const IdentityRecord* FindIdentity(const IdentityRef& ref, size_t hash) const {
+    const IdentityRecord* record = layout_.FindIdentity(ref.id, hash);
     if (record == nullptr || record->kind != ref.kind) return nullptr;
     return record;
   }

@@ -21,13 +21,37 @@ Slots SlotsOf(const AttributeSpecs& declared, const AttributeMap& attrs) {
   return slots;
 }
 
+// Whether what the records of the identities `before`/`after` owns read of it (their owner's
+// standing: existence, kind, status, expiry) differs.
+bool OwnerStandingChanged(const Identity* before, const Identity* after) {
+  if (before == nullptr || after == nullptr) return before != after;
+  return before->kind != after->kind || before->status != after->status ||
+         before->expires_at != after->expires_at;
+}
+
+template <typename Entity>
+const Entity* FindIn(const typename EntityStore::Map<Entity>::Shard* shard, const std::string& id) {
+  if (shard == nullptr) return nullptr;
+  auto it = shard->find(id);
+  return it == shard->end() ? nullptr : &it->second;
+}
+
 }  // namespace
 
-EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityStore> entities)
-    : entities_(std::move(entities)) {
-  const Schema& schema = program.schema;
-  identities_.reserve(entities_->identity_count());
-  for (const auto& [id, identity] : entities_->identities()) {
+EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityStore> entities,
+                           const EntityLayout* previous)
+    : program_(&program), entities_(std::move(entities)) {
+  if (previous != nullptr && previous->program_ != program_) previous = nullptr;
+  LayOutIdentities(previous);
+  LayOutResources(previous);
+}
+
+std::shared_ptr<ShardedMap<IdentityRecord>::Shard> EntityLayout::IdentityShard(
+    const StoreShard<Identity>& source) const {
+  const Program& program = *program_;
+  auto records = std::make_shared<ShardedMap<IdentityRecord>::Shard>();
+  records->reserve(source.size());
+  for (const auto& [id, identity] : source) {
     IdentityRecord record;
     record.kind = identity.kind;
     record.status = identity.status;
@@ -41,34 +65,121 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
     }
     std::sort(record.group_symbols.begin(), record.group_symbols.end());
     record.slots =
-        SlotsOf(schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs);
-    identities_.emplace(identity.id, std::move(record));
+        SlotsOf(program.schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs);
+    if (identity.owner.has_value()) {
+      if (const Identity* owner = entities_->FindIdentity(*identity.owner)) {
+        // Expiry depends on each decision's `now`: it is checked then (IdentityRecord::Owned).
+        record.owner_active_user = IsOwnerInGoodStanding(*owner, absl::InfinitePast());
+        record.owner_has_expiry = owner->expires_at.has_value();
+        if (record.owner_has_expiry) record.owner_expires_at = *owner->expires_at;
+      }
+    }
+    records->emplace(id, std::move(record));
   }
-  for (auto& [id, record] : identities_) {
-    if (!record.identity->owner) continue;
-    auto it = identities_.find(*record.identity->owner);
-    if (it == identities_.end()) continue;
-    const IdentityRecord& owner = it->second;
-    // Expiry depends on each decision's `now`: it is checked then (IdentityRecord::Owned).
-    record.owner_active_user = IsOwnerInGoodStanding(*owner.identity, absl::InfinitePast());
-    record.owner_has_expiry = owner.has_expiry;
-    record.owner_expires_at = owner.expires_at;
+  return records;
+}
+
+void EntityLayout::LayOutIdentities(const EntityLayout* previous) {
+  const EntityStore::Map<Identity>& stored = entities_->identities();
+  const size_t shards = stored.shard_count();
+  identities_.records = ShardedMap<IdentityRecord>::WithShardBits(stored.shard_bits());
+  identities_.sources.resize(shards);
+  if (previous != nullptr && previous->identities_.sources.size() != shards) previous = nullptr;
+
+  std::vector<bool> rebuild(shards, previous == nullptr);
+  if (previous != nullptr) {
+    std::vector<size_t> changed;
+    for (size_t i = 0; i < shards; ++i) {
+      if (previous->identities_.sources[i] != stored.shard(i)) changed.push_back(i);
+    }
+    // A shard is rebuilt when one of its identities changed, or when the owner of one did in
+    // a way its record reads.
+    auto owner_changed = [&](const std::string& id, size_t shard) {
+      const Identity* before = FindIn<Identity>(previous->identities_.sources[shard], id);
+      const Identity* after = FindIn<Identity>(stored.shard(shard), id);
+      if (!OwnerStandingChanged(before, after)) return;
+      const std::vector<std::string>* owned = entities_->OwnedBy(id);
+      if (owned == nullptr) return;
+      for (const std::string& owned_id : *owned) {
+        rebuild[stored.ShardOf(stored.HashOf(owned_id))] = true;
+      }
+    };
+    for (size_t i : changed) {
+      rebuild[i] = true;
+      if (const StoreShard<Identity>* before = previous->identities_.sources[i]) {
+        for (const auto& [id, identity] : *before) owner_changed(id, i);
+      }
+      if (const StoreShard<Identity>* after = stored.shard(i)) {
+        for (const auto& [id, identity] : *after) {
+          // Those in both were handled with the shard before.
+          if (FindIn<Identity>(previous->identities_.sources[i], id) == nullptr) {
+            owner_changed(id, i);
+          }
+        }
+      }
+    }
   }
 
-  for (const auto& [key, resource] : entities_->resources()) {
+  for (size_t i = 0; i < shards; ++i) {
+    if (!rebuild[i]) {
+      identities_.sources[i] = previous->identities_.sources[i];
+      identities_.records.SetShard(i, previous->identities_.records.ShareShard(i));
+      continue;
+    }
+    const StoreShard<Identity>* source = stored.shard(i);
+    if (source == nullptr) continue;
+    identities_.records.SetShard(i, IdentityShard(*source));
+    identities_.sources[i] = source;
+  }
+}
+
+std::shared_ptr<ShardedMap<ResourceRecord>::Shard> EntityLayout::ResourceShard(
+    const StoreShard<Resource>& source) const {
+  auto records = std::make_shared<ShardedMap<ResourceRecord>::Shard>();
+  records->reserve(source.size());
+  for (const auto& [id, resource] : source) {
     ResourceRecord record;
-    record.id_symbol = program.Find(resource.id);
-    auto type = schema.resource_types.find(resource.type);
-    if (type != schema.resource_types.end()) record.slots = SlotsOf(type->second, resource.attrs);
-    resources_[resource.type].emplace(resource.id, std::move(record));
+    record.id_symbol = program_->Find(resource.id);
+    auto type = program_->schema.resource_types.find(resource.type);
+    if (type != program_->schema.resource_types.end()) {
+      record.slots = SlotsOf(type->second, resource.attrs);
+    }
+    records->emplace(id, std::move(record));
+  }
+  return records;
+}
+
+void EntityLayout::LayOutResources(const EntityLayout* previous) {
+  for (const auto& [type, stored] : entities_->resources_by_type()) {
+    const Mirror<ResourceRecord, Resource>* before = nullptr;
+    if (previous != nullptr) {
+      auto it = previous->resources_.find(type);
+      if (it != previous->resources_.end() && it->second.sources.size() == stored.shard_count()) {
+        before = &it->second;
+      }
+    }
+    Mirror<ResourceRecord, Resource>& mirror = resources_[type];
+    mirror.records = ShardedMap<ResourceRecord>::WithShardBits(stored.shard_bits());
+    mirror.sources.resize(stored.shard_count());
+    for (size_t i = 0; i < stored.shard_count(); ++i) {
+      if (before != nullptr && before->sources[i] == stored.shard(i)) {
+        mirror.sources[i] = before->sources[i];
+        mirror.records.SetShard(i, before->records.ShareShard(i));
+        continue;
+      }
+      const StoreShard<Resource>* source = stored.shard(i);
+      if (source == nullptr) continue;
+      mirror.records.SetShard(i, ResourceShard(*source));
+      mirror.sources[i] = source;
+    }
   }
   // The resources of each type a rule names, by the type's symbol, so that a decision, which
   // has the symbol, finds them without hashing the type again.
-  for (const auto& [type, of_type] : resources_) {
-    const Symbol symbol = program.Find(type);
+  for (const auto& [type, mirror] : resources_) {
+    const Symbol symbol = program_->Find(type);
     if (symbol == kNoSymbol) continue;
     if (by_type_symbol_.size() <= symbol) by_type_symbol_.resize(symbol + 1, nullptr);
-    by_type_symbol_[symbol] = &of_type;
+    by_type_symbol_[symbol] = &mirror.records;
   }
 }
 

@@ -2,6 +2,10 @@
 // of it in one place — kind, status, expiry, resolved owner, attribute values in the
 // program's slot order, id and groups as the program's symbols — so that a decision reads
 // attributes by index, and touches few cache lines, instead of walking maps by name.
+//
+// A layout is sharded as its store is (shard i of the records holds the entities of the
+// store's shard i), so that the layout of an edited store shares every shard the edit did
+// not touch with the layout before it: an entity update costs a few shards, not the store.
 
 #ifndef WARD_LIB_INTERNAL_ENTITY_LAYOUT_H_
 #define WARD_LIB_INTERNAL_ENTITY_LAYOUT_H_
@@ -18,6 +22,7 @@
 #include "absl/time/time.h"
 #include "lib/internal/program.h"
 #include "ward/entities.h"
+#include "ward/internal/sharded_map.h"
 
 namespace ward::internal {
 
@@ -28,8 +33,9 @@ struct IdentityRecord {
   SubjectKind kind = SubjectKind::kUser;
   IdentityStatus status = IdentityStatus::kActive;
   bool has_expiry = false;
-  // The owner's part of the guard, resolved when the layout is built (the layout is rebuilt
-  // on every entity change): whether the owner is a known, active user, and when it expires.
+  // The owner's part of the guard, resolved when the record is built (and rebuilt when the
+  // owner's kind, status or expiry changes): whether the owner is a known, active user, and
+  // when it expires.
   bool owner_active_user = false;
   bool owner_has_expiry = false;
   absl::Time expires_at;
@@ -37,7 +43,7 @@ struct IdentityRecord {
   Symbol id_symbol = kNoSymbol;        // kNoSymbol when no rule head names this id
   std::vector<Symbol> group_symbols;   // the groups rule heads name, ascending
   Slots slots;                         // by the kind's attribute slot
-  const Identity* identity = nullptr;  // the rest (id, groups, owner) as stored
+  const Identity* identity = nullptr;  // the rest (id, groups, owner), in the store's shard
 
   bool Expired(absl::Time now) const { return has_expiry && expires_at <= now; }
   // An agent or builder is owned by a known, active user that has not expired.
@@ -53,50 +59,81 @@ struct ResourceRecord {
 
 class EntityLayout {
  public:
-  // Lays out `entities` (kept alive by the layout) for `program`.
-  EntityLayout(const Program& program, std::shared_ptr<const EntityStore> entities);
+  // Lays out `entities` (kept alive by the layout) for `program`. `previous`, when given, is
+  // a layout for the same program of an earlier version of the store (a copy of it, edited):
+  // the shards whose entities did not change, and whose owners' standing did not, are shared
+  // with it instead of built again.
+  EntityLayout(const Program& program, std::shared_ptr<const EntityStore> entities,
+               const EntityLayout* previous = nullptr);
   EntityLayout(const EntityLayout&) = delete;
   EntityLayout& operator=(const EntityLayout&) = delete;
 
   // Starts loading the map slots a later Find will read, so that the lookups of one request
   // (subject, chain, resource) overlap their cache misses instead of taking them in turn.
-  void PrefetchIdentity(absl::string_view id) const { identities_.prefetch(id); }
+  // Returns the id's hash, for FindIdentity.
+  size_t PrefetchIdentity(absl::string_view id) const { return identities_.records.Prefetch(id); }
   // The resources of one type, or null when there are none: look the type up once, then
-  // prefetch and find ids in it.
-  using ResourcesOfType = absl::flat_hash_map<std::string, ResourceRecord>;
+  // prefetch and find ids in it. Iterates as (id, record) pairs.
+  using ResourcesOfType = ShardedMap<ResourceRecord>;
   const ResourcesOfType* ResourcesOf(absl::string_view type) const {
     auto by_type = resources_.find(type);
-    return by_type == resources_.end() ? nullptr : &by_type->second;
+    return by_type == resources_.end() ? nullptr : &by_type->second.records;
   }
   // The same by the type's symbol in the program; null for kNoSymbol.
   const ResourcesOfType* ResourcesOf(Symbol type) const {
     return type < by_type_symbol_.size() ? by_type_symbol_[type] : nullptr;
   }
-  static void PrefetchResource(const ResourcesOfType* of_type, absl::string_view id) {
-    if (of_type != nullptr) of_type->prefetch(id);
+  // Returns the id's hash, for FindResource.
+  static size_t PrefetchResource(const ResourcesOfType* of_type, absl::string_view id) {
+    return of_type != nullptr ? of_type->Prefetch(id) : 0;
   }
   static const ResourceRecord* FindResource(const ResourcesOfType* of_type, absl::string_view id) {
-    if (of_type == nullptr) return nullptr;
-    auto it = of_type->find(id);
-    return it == of_type->end() ? nullptr : &it->second;
+    return of_type == nullptr ? nullptr : of_type->Find(id);
+  }
+  static const ResourceRecord* FindResource(const ResourcesOfType* of_type, absl::string_view id,
+                                            size_t hash) {
+    return of_type == nullptr ? nullptr : of_type->Find(id, hash);
   }
   const ResourceRecord* FindResource(absl::string_view type, absl::string_view id) const {
     return FindResource(ResourcesOf(type), id);
   }
 
   const IdentityRecord* FindIdentity(absl::string_view id) const {
-    auto it = identities_.find(id);
-    return it == identities_.end() ? nullptr : &it->second;
+    return identities_.records.Find(id);
+  }
+  const IdentityRecord* FindIdentity(absl::string_view id, size_t hash) const {
+    return identities_.records.Find(id, hash);
   }
   const EntityStore& store() const { return *entities_; }
   const std::shared_ptr<const EntityStore>& shared_store() const { return entities_; }
 
  private:
+  template <typename Entity>
+  using StoreShard = typename EntityStore::Map<Entity>::Shard;
+
+  // Records shard by shard, with the store's shard each was built from: its records point
+  // into it (entities_ keeps it alive), and a layout of a later store rebuilds the shard only
+  // when the store's shard is another. (While this layout lives, its store's shards do, so no
+  // other shard can have the address of one of them.)
+  template <typename Record, typename Entity>
+  struct Mirror {
+    ShardedMap<Record> records;
+    std::vector<const StoreShard<Entity>*> sources;
+  };
+
+  void LayOutIdentities(const EntityLayout* previous);
+  void LayOutResources(const EntityLayout* previous);
+  std::shared_ptr<ShardedMap<IdentityRecord>::Shard> IdentityShard(
+      const StoreShard<Identity>& source) const;
+  std::shared_ptr<ShardedMap<ResourceRecord>::Shard> ResourceShard(
+      const StoreShard<Resource>& source) const;
+
+  const Program* program_;
   std::shared_ptr<const EntityStore> entities_;
   // Records live in the maps' own slots (keyed by copies of the ids, so that a lookup reads
-  // one place); the maps are not changed after construction, so pointers to records hold.
-  absl::flat_hash_map<std::string, IdentityRecord> identities_;
-  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, ResourceRecord>> resources_;
+  // one place); a shard is not changed once built, so pointers to records hold.
+  Mirror<IdentityRecord, Identity> identities_;
+  absl::flat_hash_map<std::string, Mirror<ResourceRecord, Resource>> resources_;
   std::vector<const ResourcesOfType*> by_type_symbol_;  // derived from resources_
 };
 

@@ -1,0 +1,201 @@
+#include "lib/internal/entity_layout.h"
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "lib/internal/policy_access.h"
+#include "ward/compile.h"
+#include "ward/entities.h"
+
+namespace ward::internal {
+namespace {
+
+constexpr char kPolicy[] = R"(schema {
+  user  { clearance: int, department: string }
+  agent { task_scope: set<string> }
+  builder { team: string }
+  resource tool { risk: "low" | "high", sensitivity: int }
+  action invoke on tool
+}
+permit user in group "admins" to invoke on tool;
+permit agent to invoke on tool when resource.id in subject.task_scope;
+permit user to invoke on tool "search";
+permit user "u7" to invoke on tool;
+)";
+
+constexpr int kUsers = 600;
+constexpr int kAgents = 2400;
+constexpr int kTools = 900;
+
+std::shared_ptr<const Policy> CompileTestPolicy() {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", kPolicy}});
+  EXPECT_TRUE(policy.ok()) << policy.status();
+  return policy.ok() ? *policy : nullptr;
+}
+
+Identity RandomUser(std::mt19937_64& random, int n) {
+  Identity user;
+  user.kind = SubjectKind::kUser;
+  user.id = absl::StrCat("u", n);
+  const IdentityStatus statuses[] = {IdentityStatus::kActive, IdentityStatus::kActive,
+                                     IdentityStatus::kSuspended, IdentityStatus::kRevoked};
+  user.status = statuses[random() % 4];
+  if (random() % 3 == 0) user.expires_at = absl::FromUnixSeconds(1700000000 + random() % 1000);
+  if (random() % 5 == 0) user.groups = {"admins"};
+  user.attrs["clearance"] = Value::Int(static_cast<int64_t>(random() % 4));
+  if (random() % 2 == 0) user.attrs["department"] = Value::String("hr");
+  return user;
+}
+
+Identity RandomAgent(std::mt19937_64& random, int n) {
+  Identity agent;
+  agent.kind = random() % 4 == 0 ? SubjectKind::kBuilder : SubjectKind::kAgent;
+  agent.id = absl::StrCat("a", n);
+  // Owners include identities that do not exist and agents (never owners in good standing).
+  const uint64_t pick = random() % 10;
+  if (pick < 8) {
+    agent.owner = absl::StrCat("u", random() % (kUsers + 20));
+  } else if (pick == 8) {
+    agent.owner = absl::StrCat("a", random() % kAgents);
+  }
+  if (random() % 4 == 0) agent.status = IdentityStatus::kRevoked;
+  if (agent.kind == SubjectKind::kAgent) {
+    agent.attrs["task_scope"] = Value::StringSet({absl::StrCat("t", random() % kTools), "search"});
+  } else {
+    agent.attrs["team"] = Value::String("vision");
+  }
+  return agent;
+}
+
+Resource RandomTool(std::mt19937_64& random, int n) {
+  Resource tool;
+  tool.type = "tool";
+  tool.id = n == 0 ? "search" : absl::StrCat("t", n);
+  tool.attrs["risk"] = Value::String(random() % 2 == 0 ? "low" : "high");
+  tool.attrs["sensitivity"] = Value::Int(static_cast<int64_t>(random() % 10));
+  return tool;
+}
+
+void ExpectSameRecords(const EntityLayout& incremental, const EntityLayout& full,
+                       const EntityStore& store, const std::string& step) {
+  for (const auto& [id, identity] : store.identities()) {
+    const IdentityRecord* a = incremental.FindIdentity(id);
+    const IdentityRecord* b = full.FindIdentity(id);
+    ASSERT_NE(a, nullptr) << step << ": " << id;
+    ASSERT_NE(b, nullptr) << step << ": " << id;
+    EXPECT_EQ(a->kind, b->kind) << step << ": " << id;
+    EXPECT_EQ(a->status, b->status) << step << ": " << id;
+    EXPECT_EQ(a->has_expiry, b->has_expiry) << step << ": " << id;
+    EXPECT_EQ(a->expires_at, b->expires_at) << step << ": " << id;
+    EXPECT_EQ(a->owner_active_user, b->owner_active_user) << step << ": " << id;
+    EXPECT_EQ(a->owner_has_expiry, b->owner_has_expiry) << step << ": " << id;
+    if (a->owner_has_expiry) {
+      EXPECT_EQ(a->owner_expires_at, b->owner_expires_at) << step;
+    }
+    EXPECT_EQ(a->id_symbol, b->id_symbol) << step << ": " << id;
+    EXPECT_EQ(a->group_symbols, b->group_symbols) << step << ": " << id;
+    EXPECT_EQ(a->slots, b->slots) << step << ": " << id;
+    EXPECT_EQ(a->identity, &identity) << step << ": " << id;
+  }
+  for (const auto& [type, of_type] : store.resources_by_type()) {
+    for (const auto& [id, resource] : of_type) {
+      const ResourceRecord* a = incremental.FindResource(type, id);
+      const ResourceRecord* b = full.FindResource(type, id);
+      ASSERT_NE(a, nullptr) << step << ": " << id;
+      ASSERT_NE(b, nullptr) << step << ": " << id;
+      EXPECT_EQ(a->id_symbol, b->id_symbol) << step << ": " << id;
+      EXPECT_EQ(a->slots, b->slots) << step << ": " << id;
+    }
+  }
+}
+
+// A layout built from the one before an edit equals one built from scratch, record by record,
+// after every kind of edit, including those that change an owner's standing (and so records
+// in shards the edit did not touch); and it shares the shards nothing changed.
+TEST(EntityLayoutTest, LayoutOfAnEditedStoreEqualsOneBuiltFromScratch) {
+  std::shared_ptr<const Policy> policy = CompileTestPolicy();
+  ASSERT_NE(policy, nullptr);
+  const Program& program = ProgramOf(*policy);
+  std::mt19937_64 random(11);
+  auto store = std::make_shared<EntityStore>();
+  for (int i = 0; i < kUsers; ++i) store->UpsertIdentity(RandomUser(random, i));
+  for (int i = 0; i < kAgents; ++i) store->UpsertIdentity(RandomAgent(random, i));
+  for (int i = 0; i < kTools; ++i) store->UpsertResource(RandomTool(random, i));
+  auto layout = std::make_unique<EntityLayout>(program, store);
+  ASSERT_GT(store->identities().shard_count(), 16u);
+
+  size_t shared_records = 0, records = 0;
+  for (int step = 0; step < 300; ++step) {
+    auto edited = std::make_shared<EntityStore>(*store);
+    std::string what;
+    switch (random() % 7) {
+      case 0:
+        what = "user upserted";
+        edited->UpsertIdentity(RandomUser(random, static_cast<int>(random() % (kUsers + 20))));
+        break;
+      case 1:
+        what = "agent upserted";
+        edited->UpsertIdentity(RandomAgent(random, static_cast<int>(random() % (kAgents + 50))));
+        break;
+      case 2:
+        what = "user revoked";
+        (void)edited->RevokeIdentity(absl::StrCat("u", random() % kUsers));
+        break;
+      case 3:
+        what = "identity removed";
+        (void)edited->RemoveIdentity(random() % 2 == 0 ? absl::StrCat("u", random() % kUsers)
+                                                       : absl::StrCat("a", random() % kAgents));
+        break;
+      case 4:
+        what = "user decommissioned";
+        (void)edited->Decommission(absl::StrCat("u", random() % kUsers), random() % 2 == 0,
+                                   absl::FromUnixSeconds(1700000500));
+        break;
+      case 5:
+        what = "tool upserted";
+        edited->UpsertResource(RandomTool(random, static_cast<int>(random() % (kTools + 20))));
+        break;
+      default:
+        what = "tool removed";
+        (void)edited->RemoveResource("tool", absl::StrCat("t", random() % kTools));
+        break;
+    }
+    auto incremental = std::make_unique<EntityLayout>(program, edited, layout.get());
+    EntityLayout full(program, edited);
+    const std::string label = absl::StrCat("step ", step, " (", what, ")");
+    ExpectSameRecords(*incremental, full, *edited, label);
+    if (HasFatalFailure()) return;
+    for (const auto& [id, identity] : edited->identities()) {
+      ++records;
+      shared_records += incremental->FindIdentity(id) == layout->FindIdentity(id);
+    }
+    store = std::move(edited);
+    layout = std::move(incremental);
+  }
+  // Most records were shared with the layout before (the same record, not rebuilt): an edit
+  // rebuilds the shard it touched and those of the identities whose owner it changed.
+  EXPECT_GT(shared_records, records * 9 / 10);
+}
+
+TEST(EntityLayoutTest, ALayoutForAnotherProgramIsNotReused) {
+  std::shared_ptr<const Policy> first = CompileTestPolicy();
+  std::shared_ptr<const Policy> second = CompileTestPolicy();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  std::mt19937_64 random(3);
+  auto store = std::make_shared<EntityStore>();
+  for (int i = 0; i < 100; ++i) store->UpsertIdentity(RandomUser(random, i));
+  EntityLayout before(ProgramOf(*first), store);
+  EntityLayout after(ProgramOf(*second), store, &before);
+  for (const auto& [id, identity] : store->identities()) {
+    EXPECT_NE(after.FindIdentity(id), before.FindIdentity(id)) << id;
+  }
+}
+
+}  // namespace
+}  // namespace ward::internal
