@@ -295,6 +295,51 @@ TEST_F(CliTest, ReplayPrintsTheDecisionsANewPolicyWouldChange) {
       Ward("replay " + Path("d.log") + against + Path("new.ward") + " --format xml").exit_code, 2);
 }
 
+TEST_F(CliTest, BenchTimesTheGivenRequestsAndCountsTheirEffects) {
+  Write("requests.jsonl", std::string(kRequestT1) + "\n\n" + kRequestT9 + "\n" + kRequestT1 + "\n");
+  const std::string bench = "bench --policy " + Path("policy.ward") + " --entities " +
+                            Path("entities.json") + " --requests " + Path("requests.jsonl") +
+                            " --duration 0.05";
+  Outcome run = Ward(bench + " --format json --threads 2");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json result = nlohmann::json::parse(run.out);
+  EXPECT_EQ(result["requests"], 3);
+  EXPECT_EQ(result["path"], "request");
+  EXPECT_EQ(result["effects"],
+            nlohmann::json::parse(R"({"ALLOW": 2, "DENY": 1, "NEEDS_APPROVAL": 0})"));
+  EXPECT_EQ(result["threads"], 2);
+  // Whole rounds of the three requests were timed.
+  EXPECT_GE(result["decisions_timed"].get<int64_t>(), 3);
+  EXPECT_EQ(result["decisions_timed"].get<int64_t>() % 3, 0);
+  EXPECT_GT(result["median_ns"].get<int64_t>(), 0);
+  EXPECT_LE(result["median_ns"].get<int64_t>(), result["p99_ns"].get<int64_t>());
+  EXPECT_LE(result["p99_ns"].get<int64_t>(), result["max_ns"].get<int64_t>());
+  EXPECT_GT(result["decisions_per_second"].get<double>(), 0);
+
+  run = Ward(bench + " --json-path");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("3 requests (ALLOW 2, DENY 1, NEEDS_APPROVAL 0), each parsed "
+                                 "from its JSON line and its decision written as JSON\n"));
+  EXPECT_THAT(run.out, HasSubstr("\n  median  "));
+  EXPECT_THAT(run.out, HasSubstr(" decisions/s with 1 thread\n"));
+
+  // Bad input: a bad line is named, an empty file and bad numbers are usage errors.
+  Write("bad.jsonl", std::string(kRequestT1) + "\n{\"subject\": 1}\n");
+  run = Ward("bench --policy " + Path("policy.ward") + " --requests " + Path("bad.jsonl"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("bad.jsonl:2: "));
+  Write("empty.jsonl", "\n");
+  run = Ward("bench --policy " + Path("policy.ward") + " --requests " + Path("empty.jsonl"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.err, HasSubstr("no requests"));
+  EXPECT_EQ(Ward(bench + " --duration 0").exit_code, 2);
+  EXPECT_EQ(Ward(bench + " --threads 0").exit_code, 2);
+  EXPECT_EQ(Ward("bench --policy " + Path("policy.ward")).exit_code, 2);
+  EXPECT_EQ(Ward("bench --policy " + Path("missing.ward") + " --requests " + Path("requests.jsonl"))
+                .exit_code,
+            1);
+}
+
 TEST_F(CliTest, InventoryListsOwnersExpiryFindingsAndLastSeen) {
   Write("policy.ward", R"(schema {
   user { clearance: int }

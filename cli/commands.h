@@ -45,6 +45,7 @@ const Command& InventoryCommand();
 const Command& DecommissionCommand();
 const Command& BlastCommand();
 const Command& ReportCommand();
+const Command& BenchCommand();
 
 // Writes `text` to the file at `path` (replacing it); false when it cannot.
 bool WriteText(const std::string& path, const std::string& text);
