@@ -1,6 +1,11 @@
 // The differential test: ward::Engine, which runs the compiled decision tree, against the
 // reference interpreter (internal::Interpret), the oracle, on random policy sets, entity files
-// and requests (policy_lang/testing/random_policy.h). The engine must give the reference's
+// and requests (policy_lang/testing/random_policy.h). Three engines decide each request: the
+// reference, the engine over the compiled policy, and an engine over the policy loaded back
+// from its bundle's bytes (SerializeBundle, LoadBundle). (The C interface cannot join them in
+// this program: libward.so carries its own copy of the runtime and of the bundle's protobuf
+// descriptors, which may be registered once per process; ward_c_conformance_test runs the
+// conformance suite through it.) Each must give the reference's
 // decision on every input: the same JSON, error messages and keys outside the contract aside,
 // through every entry point (Decide, Decide into a reused Decision, Explain), and Explain must
 // list the same candidates with the same outcomes as the reference's trace.
@@ -45,6 +50,7 @@
 #include "nlohmann/json.hpp"
 #include "policy_lang/testing/random_policy.h"
 #include "ward/approval.h"
+#include "ward/bundle.h"
 #include "ward/compile.h"
 #include "ward/decision.h"
 #include "ward/engine.h"
@@ -194,6 +200,7 @@ struct Stats {
   int64_t delegated_allows = 0;            // ALLOW with a chain
   std::map<std::string, int64_t> shadows;  // decisions with a shadow outcome, by its effect
   std::map<std::string, int64_t> grants;   // how requests with a grant were decided
+  int64_t engines_agreeing = 0;            // requests all four engines decided as the reference did
   int64_t mismatches = 0;
 };
 
@@ -373,6 +380,22 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     return;
   }
 
+  // The same policy through its bundle's bytes.
+  const std::string bundle = SerializeBundle(*policy);
+  absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(bundle);
+  if (!loaded.ok()) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "LoadBundle fails for " << replay << ": " << loaded.status();
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<Engine>> bundle_engine =
+      Engine::Create(*loaded, *entities, engine_options);
+  if (!bundle_engine.ok()) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "no engine from the bundle of " << replay << ": " << bundle_engine.status();
+    return;
+  }
+
   Reference reference(*policy, *entities);
   // Grants are drawn from a stream of their own, so that they do not shift the generator's.
   random_policy::SplitMix64 grant_rng(seed ^ 0x6772616e74);  // "grant"
@@ -423,6 +446,11 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     if (!check("Engine::Decide", (*engine)->Decide(*request))) continue;
     (*engine)->Decide(*request, &reused);
     if (!check("Engine::Decide into a reused Decision", reused)) continue;
+    if (!check("Engine::Decide over the policy loaded from its bundle",
+               (*bundle_engine)->Decide(*request))) {
+      continue;
+    }
+    ++stats->engines_agreeing;
 
     // The reference's trace, and a check of the oracle itself: tracing must not change its
     // decision, since Explain is compared against both.
@@ -468,8 +496,9 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
 }
 
 std::string Summary(const Stats& stats) {
-  std::string out = absl::StrCat(stats.sets, " policy sets, ", stats.requests,
-                                 " requests decided alike; reasons:");
+  std::string out = absl::StrCat(
+      stats.sets, " policy sets, ", stats.requests,
+      " requests decided alike (by every engine: ", stats.engines_agreeing, "); reasons:");
   for (const auto& [reason, count] : stats.reasons) absl::StrAppend(&out, " ", reason, "=", count);
   absl::StrAppend(&out, "; candidates:");
   for (const auto& [outcome, count] : stats.outcomes) {
@@ -500,7 +529,9 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
     RunSet(seeds.Next(), /*verbose=*/false, &stats);
   }
   std::cout << Summary(stats) << "\n";
-  if (stats.mismatches > 0 || options->sets < kSetsForCoverage) return;
+  if (stats.mismatches > 0) return;
+  EXPECT_EQ(stats.engines_agreeing, stats.requests);
+  if (options->sets < kSetsForCoverage) return;
 
   // The comparison proves little if the inputs miss a form or an outcome: check that the
   // generator still reaches all of them.
