@@ -45,7 +45,7 @@
 #include "gtest/gtest.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/grants.h"
-#include "lib/internal/interpreter.h"
+#include "lib/reference/interpreter.h"
 #include "lib/internal/policy_access.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/testing/random_policy.h"

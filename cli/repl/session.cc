@@ -18,7 +18,7 @@
 #include "absl/time/time.h"
 #include "cli/policy_test/runner.h"
 #include "cli/repl/repl_parse.h"
-#include "lib/internal/interpreter.h"
+#include "lib/reference/interpreter.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/policy_access.h"

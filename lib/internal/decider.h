@@ -1,6 +1,6 @@
 // The compiled engine: decides a request with a Program and the entities laid out for it.
 //
-// It computes exactly the decision of the reference interpreter (interpreter.h), which the
+// It computes exactly the decision of the reference interpreter (lib/reference/), which the
 // differential test checks on random policies, but finds each principal's candidate rules
 // with a few hash probes of the program's tree instead of scanning every rule, runs their
 // conditions as compact code over attribute slots, and writes into a Decision whose storage

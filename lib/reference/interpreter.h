@@ -2,10 +2,12 @@
 //
 // It implements the decision contract (docs/semantics.md) in the plainest way: every
 // principal, every rule's head, every candidate's conditions. It is the engine of record and
-// the oracle that faster engines are tested against.
+// the oracle that faster engines are tested against. It is a library of its own
+// (ward_reference), which the runtime does not link: the command-line tool's REPL (why-not)
+// and the tests do.
 
-#ifndef WARD_LIB_INTERNAL_INTERPRETER_H_
-#define WARD_LIB_INTERNAL_INTERPRETER_H_
+#ifndef WARD_LIB_REFERENCE_INTERPRETER_H_
+#define WARD_LIB_REFERENCE_INTERPRETER_H_
 
 #include <optional>
 #include <string>
@@ -53,4 +55,4 @@ std::vector<RuleReport> ExplainRule(const PolicyIr& policy, const EntityStore& e
 
 }  // namespace ward::internal
 
-#endif  // WARD_LIB_INTERNAL_INTERPRETER_H_
+#endif  // WARD_LIB_REFERENCE_INTERPRETER_H_

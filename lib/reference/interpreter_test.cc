@@ -1,4 +1,4 @@
-#include "lib/internal/interpreter.h"
+#include "lib/reference/interpreter.h"
 
 #include <string>
 
