@@ -79,8 +79,11 @@ TEST(EngineStressTest, EveryDecisionComesFromOneSnapshot) {
   const Identity original = *(*engine)->entities()->FindIdentity("u1");
   for (int i = 0; i < 300 || decisions.load() < 3000; ++i) {
     EXPECT_TRUE((*engine)->Reload(versions[i % 2]).ok());
-    if (i % 3 == 0) EXPECT_TRUE((*engine)->RevokeIdentity("u1").ok());
-    if (i % 3 == 1) EXPECT_TRUE((*engine)->UpsertIdentity(original).ok());
+    if (i % 3 == 0) {
+      EXPECT_TRUE((*engine)->RevokeIdentity("u1").ok());
+    } else if (i % 3 == 1) {
+      EXPECT_TRUE((*engine)->UpsertIdentity(original).ok());
+    }
     if (i > 100000) break;  // a stuck decider would otherwise keep us here
   }
   stop = true;
