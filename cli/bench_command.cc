@@ -306,7 +306,8 @@ const Command& BenchCommand() {
         "read each for --duration seconds for the decisions per second. Decisions are made "
         "from requests parsed once, as an embedding program that builds its requests does; "
         "with --json-path each also parses its JSON line and writes its decision as JSON, as a "
-        "server would. Latency depends on the machine and what else it runs: compare runs made "
+        "server would. An approval grant is single use: after the warm-up round, a request "
+        "that carries one is decided as a reuse of it (refused). Latency depends on the machine and what else it runs: compare runs made "
         "on the same machine, in turn.";
     command->options = {
         {"policy", "FILE", true, "a policy source; several form one policy set"},
