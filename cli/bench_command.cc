@@ -208,12 +208,7 @@ std::string Grouped(uint64_t n) {
 }
 
 int RunBench(const Invocation& call) {
-  if (call->Has("policy") == call->Has("bundle")) {
-    return call.UsageError("give the policy as --policy FILE... or --bundle FILE");
-  }
-  if (call->Has("trust") && !call->Has("bundle")) {
-    return call.UsageError("--trust checks the signature of --bundle; there is none");
-  }
+  if (const int checked = CheckPolicyOptions(call); checked != kExitOk) return checked;
   if (!call->Has("requests")) {
     return call.UsageError("--requests FILE is needed: the requests to decide, as JSON lines");
   }
@@ -237,9 +232,7 @@ int RunBench(const Invocation& call) {
   const bool json_path = call->Has("json-path");
 
   EngineOptions options;
-  std::shared_ptr<const Policy> policy =
-      call->Has("bundle") ? LoadBundleFile(call->Get("bundle"), call->GetAll("trust"))
-                          : LoadPolicyFiles(call->GetAll("policy"), false);
+  std::shared_ptr<const Policy> policy = LoadPolicyOption(call);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (call->Has("entities") &&
@@ -307,7 +300,8 @@ const Command& BenchCommand() {
         "from requests parsed once, as an embedding program that builds its requests does; "
         "with --json-path each also parses its JSON line and writes its decision as JSON, as a "
         "server would. An approval grant is single use: after the warm-up round, a request "
-        "that carries one is decided as a reuse of it (refused). Latency depends on the machine and what else it runs: compare runs made "
+        "that carries one is decided as a reuse of it (refused). Latency depends on the machine "
+        "and what else it runs: compare runs made "
         "on the same machine, in turn.";
     command->options = {
         {"policy", "FILE", true, "a policy source; several form one policy set"},

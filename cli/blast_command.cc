@@ -144,12 +144,7 @@ int RunBlast(const Invocation& call) {
     return call.UsageError(
         absl::StrFormat("--format: `%s` is not a format; use table or json", format));
   }
-  if (call->Has("policy") == call->Has("bundle")) {
-    return call.UsageError("give the policy as --policy FILE... or --bundle FILE");
-  }
-  if (call->Has("trust") && !call->Has("bundle")) {
-    return call.UsageError("--trust checks the signature of --bundle; there is none");
-  }
+  if (const int checked = CheckPolicyOptions(call); checked != kExitOk) return checked;
   if (!call->Has("entities")) {
     return call.UsageError("--entities FILE is needed: the identities and resources to reach");
   }
@@ -197,9 +192,7 @@ int RunBlast(const Invocation& call) {
   options.fix_now = call->Has("fix-now");
   if (!ParseSensitivityOptions(call, &options)) return kExitUsage;
 
-  std::shared_ptr<const Policy> policy =
-      call->Has("bundle") ? LoadBundleFile(call->Get("bundle"), call->GetAll("trust"))
-                          : LoadPolicyFiles(call->GetAll("policy"), false);
+  std::shared_ptr<const Policy> policy = LoadPolicyOption(call);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (!LoadEntityFile(call->Get("entities"), policy->schema(), &entities, nullptr)) {

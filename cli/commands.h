@@ -94,6 +94,15 @@ Diagnostic EntityFileWarning(const std::string& path, const std::string& warning
 std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
                                              const std::vector<std::string>& trusted_key_files);
 
+// For the commands that take a policy as --policy FILE... or --bundle FILE [--trust NAME.pub]:
+// the usage errors of those options (both or neither given, --trust without --bundle).
+// `purpose` completes "give the policy<purpose> as ..." (e.g. " to replay against", or "").
+// Returns kExitOk, or kExitUsage after printing the error.
+int CheckPolicyOptions(const Invocation& call, absl::string_view purpose = "");
+// The policy those options name: the --policy files compiled, or the --bundle loaded (signed
+// by a --trust key when any is given). Null after printing the error.
+std::shared_ptr<const Policy> LoadPolicyOption(const Invocation& call);
+
 // Reads key files (PEM text); prints the error to stderr and returns false on error.
 bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string>* pems);
 

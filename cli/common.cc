@@ -189,6 +189,22 @@ bool ReadKeyFiles(const std::vector<std::string>& paths, std::vector<std::string
   return true;
 }
 
+int CheckPolicyOptions(const Invocation& call, absl::string_view purpose) {
+  if (call->Has("policy") == call->Has("bundle")) {
+    return call.UsageError(
+        absl::StrCat("give the policy", purpose, " as --policy FILE... or --bundle FILE"));
+  }
+  if (call->Has("trust") && !call->Has("bundle")) {
+    return call.UsageError("--trust checks the signature of --bundle; there is none");
+  }
+  return kExitOk;
+}
+
+std::shared_ptr<const Policy> LoadPolicyOption(const Invocation& call) {
+  return call->Has("bundle") ? LoadBundleFile(call->Get("bundle"), call->GetAll("trust"))
+                             : LoadPolicyFiles(call->GetAll("policy"), false);
+}
+
 std::shared_ptr<const Policy> LoadBundleFile(const std::string& path,
                                              const std::vector<std::string>& trusted_key_files) {
   BundleLoadOptions options;

@@ -83,23 +83,15 @@ int DecideRequests(const Invocation& parsed, const Engine& engine, bool explain)
 
 int Decide(const Invocation& parsed, bool explain) {
   const std::string& name = parsed.command().name;
-  if (parsed->Has("policy") == parsed->Has("bundle")) {
-    return parsed.UsageError("give the policy as --policy FILE... or --bundle FILE");
-  }
+  if (const int checked = CheckPolicyOptions(parsed); checked != kExitOk) return checked;
   if (parsed->Has("request") == parsed->Has("requests")) {
     return parsed.UsageError("give exactly one of --request FILE and --requests FILE");
-  }
-
-  if (parsed->Has("trust") && !parsed->Has("bundle")) {
-    return parsed.UsageError("--trust checks the signature of --bundle; there is none");
   }
   EngineOptions options;
   if (const int opened = OpenDecisionLogOption(parsed, &options.decision_log); opened != kExitOk) {
     return opened;
   }
-  std::shared_ptr<const Policy> policy =
-      parsed->Has("bundle") ? LoadBundleFile(parsed->Get("bundle"), parsed->GetAll("trust"))
-                            : LoadPolicyFiles(parsed->GetAll("policy"), false);
+  std::shared_ptr<const Policy> policy = LoadPolicyOption(parsed);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (parsed->Has("entities") &&

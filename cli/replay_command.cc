@@ -147,21 +147,15 @@ int RunReplay(const Invocation& call) {
     return call.UsageError(
         absl::StrFormat("--format: `%s` is not a format; use table or json", format));
   }
-  if (call->Has("policy") == call->Has("bundle")) {
-    return call.UsageError(
-        "give the policy to replay against as --policy FILE... or --bundle FILE");
-  }
-  if (call->Has("trust") && !call->Has("bundle")) {
-    return call.UsageError("--trust checks the signature of --bundle; there is none");
+  if (const int checked = CheckPolicyOptions(call, " to replay against"); checked != kExitOk) {
+    return checked;
   }
   if (!call->Has("entities")) {
     return call.UsageError(
         "--entities FILE is needed: the identities and resources the requests are decided "
         "against (the inventory as it is now)");
   }
-  std::shared_ptr<const Policy> policy =
-      call->Has("bundle") ? LoadBundleFile(call->Get("bundle"), call->GetAll("trust"))
-                          : LoadPolicyFiles(call->GetAll("policy"), false);
+  std::shared_ptr<const Policy> policy = LoadPolicyOption(call);
   if (policy == nullptr) return kExitInvalidInput;
   EntityStore entities;
   if (!LoadEntityFile(call->Get("entities"), policy->schema(), &entities, nullptr)) {
