@@ -3,8 +3,8 @@
 // DecideRounds. Run it under callgrind and count the instructions of DecideRounds alone; the
 // count does not move with the machine's load, so two builds compare exactly:
 //
-//   valgrind --tool=callgrind --toggle-collect='ward::bench::DecideRounds*' \
-//     build-release/bench/decide_instructions --scale 1 --rounds 5
+//   valgrind --tool=callgrind --toggle-collect='ward::bench::DecideRounds*'
+//     build-release/bench/decide_instructions --scale 1 --rounds 5    (one command)
 //   (instructions of DecideRounds) / (printed decisions) = instructions per decision
 //
 // With --decision-log, every decision is also recorded in a decision log whose sink discards

@@ -32,76 +32,81 @@ uint32_t RandomInstanceTag() {
 std::atomic<uint64_t> next_log_serial{1};
 
 constexpr size_t kFrameHeader = sizeof(uint32_t);  // a record's length, before its bytes
+// Frames start at multiples of this, so that a frame header always fits before the ring's end.
+constexpr size_t kFrameAlignment = 8;
+// A frame header that says the rest of the ring is unused: the next frame is at its start.
+constexpr uint32_t kSkipToStart = 0xffffffff;
 
 }  // namespace
 
 // The records one deciding thread has made and the log's thread has not yet written: a ring
 // of bytes holding frames (a 32-bit length, then an encoded record, lib/internal/
-// log_record.h). One producer (the thread), one consumer (the log's thread): the producer
-// publishes by advancing `head`, the consumer frees by advancing `tail`, and each keeps a
-// cached copy of the other's index so that the shared cache lines move only when the ring
-// looks full or empty. Threads never contend with each other.
+// log_record.h). A frame never wraps around the ring's end (when it would, the rest of the
+// ring is skipped), so the deciding thread encodes a record straight into the ring and the
+// log's thread formats it from there. One producer (the thread), one consumer (the log's
+// thread): the producer publishes by advancing `head`, the consumer frees by advancing `tail`,
+// and each keeps a cached copy of the other's index so that the shared cache lines move only
+// when the ring looks full or empty. Threads never contend with each other.
 struct ThreadQueue {
   explicit ThreadQueue(size_t capacity_bytes)
       : capacity(capacity_bytes), mask(capacity_bytes - 1), bytes(new char[capacity_bytes]) {}
 
-  // Producer side.
-  bool Push(absl::string_view record) {
-    const size_t frame = kFrameHeader + record.size();
-    const uint64_t position = head.load(std::memory_order_relaxed);
-    if (position + frame - cached_tail > capacity) {
+  // Producer side: room for a record of `size` bytes, to be written before Commit; null,
+  // counting a drop, when the ring has none.
+  char* Reserve(size_t size) {
+    if (size >= kSkipToStart - kFrameAlignment) {  // its length would not fit in a frame
+      dropped.store(dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    const uint64_t frame = (kFrameHeader + size + kFrameAlignment - 1) & ~(kFrameAlignment - 1);
+    uint64_t position = head.load(std::memory_order_relaxed);
+    const uint64_t offset = position & mask;
+    const uint64_t skip = offset + frame > capacity ? capacity - offset : 0;
+    const uint64_t end = position + skip + frame;
+    if (end - cached_tail > capacity) {
       cached_tail = tail.load(std::memory_order_acquire);
-      if (position + frame - cached_tail > capacity) {
+      if (end - cached_tail > capacity) {
         dropped.store(dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return false;
+        return nullptr;
       }
     }
-    const uint32_t size = static_cast<uint32_t>(record.size());
-    Copy(position, reinterpret_cast<const char*>(&size), kFrameHeader);
-    Copy(position + kFrameHeader, record.data(), record.size());
-    head.store(position + frame, std::memory_order_release);
+    if (skip > 0) {
+      std::memcpy(bytes.get() + offset, &kSkipToStart, kFrameHeader);
+      position += skip;
+    }
+    const uint32_t length = static_cast<uint32_t>(size);
+    char* const at = bytes.get() + (position & mask);
+    std::memcpy(at, &length, kFrameHeader);
+    reserved_end = end;
+    return at + kFrameHeader;
+  }
+  // Publishes the record Reserve made room for.
+  void Commit() {
+    head.store(reserved_end, std::memory_order_release);
     recorded.store(recorded.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    const uint64_t used = position + frame - cached_tail;
+    const uint64_t used = reserved_end - cached_tail;
     if (used > max_used.load(std::memory_order_relaxed)) {
       max_used.store(used, std::memory_order_relaxed);
     }
-    return true;
   }
 
-  // Consumer side: the next record up to `limit` (a head read earlier), copied into `out`
-  // when it wraps around the end of the ring. False when there is none.
-  bool Peek(uint64_t limit, std::string* out, absl::string_view* record, size_t* frame) {
-    const uint64_t position = tail.load(std::memory_order_relaxed);
-    if (position >= limit) return false;
-    uint32_t size = 0;
-    Read(position, kFrameHeader, reinterpret_cast<char*>(&size));
-    const uint64_t start = (position + kFrameHeader) & mask;
-    if (start + size <= capacity) {
-      *record = absl::string_view(bytes.get() + start, size);
-    } else {
-      out->resize(size);
-      Read(position + kFrameHeader, size, out->data());
-      *record = *out;
+  // Consumer side: the record at `*position` (a frame start below `limit`, a head read
+  // earlier), moving `*position` past it. False when there is none.
+  bool Next(uint64_t* position, uint64_t limit, absl::string_view* record) const {
+    if (*position >= limit) return false;
+    uint32_t length = 0;
+    std::memcpy(&length, bytes.get() + (*position & mask), kFrameHeader);
+    if (length == kSkipToStart) {
+      // Published together with the frame that follows it at the ring's start.
+      *position += capacity - (*position & mask);
+      std::memcpy(&length, bytes.get() + (*position & mask), kFrameHeader);
     }
-    *frame = kFrameHeader + size;
+    *record = absl::string_view(bytes.get() + (*position & mask) + kFrameHeader, length);
+    *position += (kFrameHeader + length + kFrameAlignment - 1) & ~(kFrameAlignment - 1);
     return true;
   }
-  void Pop(size_t frame) {
-    tail.store(tail.load(std::memory_order_relaxed) + frame, std::memory_order_release);
-  }
-
-  void Copy(uint64_t position, const char* from, size_t size) {
-    const size_t start = position & mask;
-    const size_t first = std::min(size, capacity - start);
-    std::memcpy(bytes.get() + start, from, first);
-    std::memcpy(bytes.get(), from + first, size - first);
-  }
-  void Read(uint64_t position, size_t size, char* to) const {
-    const size_t start = position & mask;
-    const size_t first = std::min(size, capacity - start);
-    std::memcpy(to, bytes.get() + start, first);
-    std::memcpy(to + first, bytes.get(), size - first);
-  }
+  // Frees the ring below `position`.
+  void Release(uint64_t position) { tail.store(position, std::memory_order_release); }
 
   const size_t capacity;
   const uint64_t mask;
@@ -110,6 +115,7 @@ struct ThreadQueue {
 
   alignas(64) std::atomic<uint64_t> head{0};  // written by the producer
   uint64_t cached_tail = 0;                   // the producer's
+  uint64_t reserved_end = 0;                  // the producer's: `head` once committed
   // Counters written by the producer only (relaxed stores, no read-modify-write), read by
   // stats().
   std::atomic<uint64_t> recorded{0};
@@ -346,15 +352,22 @@ DecisionLog::~DecisionLog() { Close().IgnoreError(); }
 
 bool DecisionLog::Record(const Request& request, const Decision& decision, absl::Time time,
                          absl::Duration latency) {
+  return RecordAt(request, decision, absl::ToUnixNanos(time), absl::ToInt64Nanoseconds(latency));
+}
+
+bool DecisionLog::RecordAt(const Request& request, const Decision& decision, int64_t time_ns,
+                           int64_t latency_ns) {
   internal::LogQueue& log = *queue_;
   const LogLevel level = internal::LogRecordLevel(decision, options_.min_level);
   if (level == LogLevel::kNone || log.closed.load(std::memory_order_relaxed)) return false;
-  // Encoded first into a buffer of this thread's (warm in its cache), then copied into the
-  // queue in one piece.
-  thread_local internal::LogRecordBuffers buffers;
-  return log.ForThisThread()->Push(
-      internal::EncodeLogRecord(request, decision, level, absl::ToUnixNanos(time),
-                                absl::ToInt64Nanoseconds(latency), &buffers));
+  thread_local internal::LogRecordEncoder encoder;
+  const size_t size = encoder.Measure(request, decision, level);
+  internal::ThreadQueue& queue = *log.ForThisThread();
+  char* const room = queue.Reserve(size);
+  if (room == nullptr) return false;
+  encoder.Write(time_ns, latency_ns, room);
+  queue.Commit();
+  return true;
 }
 
 void DecisionLog::Run() {
@@ -364,7 +377,6 @@ void DecisionLog::Run() {
   internal::LogRecordFormatter formatter(log.instance, options_.revision);
   std::vector<std::shared_ptr<internal::ThreadQueue>> queues;
   std::vector<uint64_t> limits;
-  std::string wrapped;  // a record that wraps around the end of its ring
   uint64_t sequence = 0;
   auto report = [&log](const absl::Status& status) {
     if (status.ok()) return;
@@ -389,24 +401,35 @@ void DecisionLog::Run() {
     // even while threads keep recording.
     size_t formatted = 0;
     limits.resize(queues.size());
+    bool filling = false;  // a queue more than a quarter full
     for (size_t i = 0; i < queues.size(); ++i) {
       limits[i] = queues[i]->head.load(std::memory_order_acquire);
+      filling |=
+          limits[i] - queues[i]->tail.load(std::memory_order_relaxed) > queues[i]->capacity / 4;
     }
     for (size_t i = 0; i < queues.size(); ++i) {
       internal::ThreadQueue& queue = *queues[i];
       absl::string_view record;
-      size_t frame = 0;
-      while (queue.Peek(limits[i], &wrapped, &record, &frame)) {
+      uint64_t position = queue.tail.load(std::memory_order_relaxed);
+      uint64_t released = position;
+      while (queue.Next(&position, limits[i], &record)) {
         const absl::string_view text = formatter.Format(record, sequence++);
         const absl::Status written = log.sink->Write(text);
-        queue.Pop(frame);
         if (written.ok()) {
-          log.written.fetch_add(1, std::memory_order_relaxed);
+          log.written.store(log.written.load(std::memory_order_relaxed) + 1,
+                            std::memory_order_relaxed);
         } else {
           report(written);
         }
         ++formatted;
+        // Freed in steps, not record by record: each store takes the cache line that a
+        // deciding thread reads when its queue looks full.
+        if (position - released >= queue.capacity / 8) {
+          queue.Release(position);
+          released = position;
+        }
       }
+      if (position != released) queue.Release(position);
     }
     if (formatted > 0) report(log.sink->Flush());
     std::unique_lock<std::mutex> lock(log.mutex);
@@ -436,11 +459,15 @@ void DecisionLog::Run() {
       // Closed before this pass began: no record made before Close is left.
       break;
     }
+    if (log.flush_requested > log.flush_done || log.stop) continue;
     if (formatted > 0) {
       idle = std::chrono::microseconds(50);
+      // Records are coming in. Unless a queue is filling up, let them gather before the next
+      // pass: a pass that follows a deciding thread closely reads the cache lines it is still
+      // writing, and pulls them back and forth between the cores.
+      if (!filling) log.wake.wait_for(lock, std::chrono::microseconds(100));
       continue;
     }
-    if (log.flush_requested > log.flush_done || log.stop) continue;
     // Nothing to write: sleep a little longer each time.
     log.wake.wait_for(lock, idle);
     idle = std::min<std::chrono::microseconds>(idle * 2, std::chrono::milliseconds(10));
@@ -512,10 +539,9 @@ std::optional<LogLevel> LogLevelFromName(absl::string_view name) {
 
 std::string DecisionLogRecordJson(const Request& request, const Decision& decision, absl::Time time,
                                   absl::Duration latency, const DecisionLogOptions& options) {
-  internal::LogRecordBuffers buffers;
-  const absl::string_view encoded = internal::EncodeLogRecord(
+  const std::string encoded = internal::EncodeLogRecord(
       request, decision, internal::LogRecordLevel(decision, options.min_level),
-      absl::ToUnixNanos(time), absl::ToInt64Nanoseconds(latency), &buffers);
+      absl::ToUnixNanos(time), absl::ToInt64Nanoseconds(latency));
   internal::LogRecordFormatter formatter(internal::RandomInstanceTag(), options.revision);
   return std::string(formatter.Format(encoded, 0));
 }

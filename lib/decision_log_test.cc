@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -274,6 +275,65 @@ TEST(DecisionLogTest, AFullQueueDropsAndCountsWithoutWaiting) {
   engine->Decide(request, &decision);
   EXPECT_EQ((*log)->stats().recorded, stats.recorded);
   EXPECT_EQ((*log)->stats().dropped, stats.dropped);
+}
+
+// Records are written straight into the queue and never split around its end: the rest of
+// the queue is skipped instead. Records of every size, through a small queue many times over,
+// come out whole and in order; one larger than the queue is dropped and counted.
+TEST(DecisionLogTest, RecordsOfEverySizeComeOutWholeAsTheQueueWrapsAround) {
+  Lines lines;
+  DecisionLogOptions options;
+  options.thread_queue_bytes = 4096;
+  auto log = DecisionLog::Create(lines.Sink(), options);
+  ASSERT_TRUE(log.ok());
+  std::unique_ptr<Engine> engine = TestEngine(nullptr);
+  std::vector<std::string> expected;
+  size_t queued_bytes = 0;
+  for (int i = 0; i < 600; ++i) {
+    // Resource ids from 1 to ~1,500 bytes, in an order that leaves every offset at the end.
+    const std::string tool = absl::StrCat(i, "-", std::string((i * 7919) % 1499, 'x'));
+    const Request request = Invoke("alice", tool);
+    const Decision decision = engine->Decide(request);
+    ASSERT_TRUE((*log)->Record(request, decision, absl::FromUnixSeconds(1796083200 + i),
+                               absl::Nanoseconds(i)))
+        << "record " << i;
+    expected.push_back(tool);
+    queued_bytes += tool.size();
+    ASSERT_TRUE((*log)->Flush().ok());  // so that the next record always has room
+  }
+  EXPECT_GT(queued_bytes, 100u * 4096);  // wrapped around the queue many times
+  const Request too_large = Invoke("alice", std::string(5000, 'y'));
+  EXPECT_FALSE((*log)->Record(too_large, engine->Decide(too_large), absl::Now(), {}));
+  ASSERT_TRUE((*log)->Close().ok());
+  EXPECT_EQ((*log)->stats().dropped, 1u);
+  EXPECT_EQ((*log)->stats().written, expected.size());
+  ASSERT_EQ(lines.lines.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const json record = json::parse(lines.lines[i], nullptr, false);
+    ASSERT_FALSE(record.is_discarded()) << lines.lines[i];
+    EXPECT_EQ(record["resource"]["id"], expected[i]) << i;
+    EXPECT_EQ(record["latency_ns"], i) << i;
+    EXPECT_EQ(record["effect"], "DENY") << i;
+  }
+}
+
+// The log writes times itself (they are on every record); it must write what FormatTimestamp
+// writes for the request's `now`, and the record's own time to the microsecond.
+TEST(DecisionLogTest, TimesAreWrittenAsFormatTimestampWritesThem) {
+  std::unique_ptr<Engine> engine = TestEngine(nullptr);
+  for (const int64_t unix_ns :
+       {int64_t{1796083200} * 1000000000, int64_t{1796083200} * 1000000000 + 123450000,
+        int64_t{1796083201} * 1000000000 + 1, int64_t{1796083259} * 1000000000 + 999999999,
+        int64_t{-1} * 1000000000 + 500, int64_t{0}, int64_t{951782400} * 1000000000 + 7000}) {
+    Request request = Invoke("alice", "search");
+    request.now = absl::FromUnixNanos(unix_ns);
+    const json record = json::parse(DecisionLogRecordJson(
+        request, engine->Decide(request), absl::FromUnixNanos(unix_ns), absl::ZeroDuration()));
+    EXPECT_EQ(record["now"], FormatTimestamp(absl::FromUnixNanos(unix_ns))) << unix_ns;
+    EXPECT_EQ(record["time"], absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::FromUnixNanos(unix_ns),
+                                               absl::UTCTimeZone()))
+        << unix_ns;
+  }
 }
 
 TEST(DecisionLogTest, SinkErrorsAreCountedAndReported) {

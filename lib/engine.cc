@@ -145,8 +145,7 @@ void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) con
   DecideWith(snapshot, request, out, trace);
   const int64_t end = absl::GetCurrentTimeNanos();
   NoteUnknown(request, *out);
-  log.Record(request, *out, absl::FromUnixNanos(end),
-             absl::Nanoseconds(std::max<int64_t>(end - start, 0)));
+  log.RecordAt(request, *out, end, std::max<int64_t>(end - start, 0));
 }
 
 void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,

@@ -65,7 +65,9 @@ struct DecisionLogOptions {
   // The bytes of queue each deciding thread gets for its records that are not yet written (a
   // summary record takes 100-300 bytes, a full one more with its args and context). Rounded up
   // to a power of two, at least 4 KiB. Reserved on the thread's first record; the system
-  // commits the pages only as the queue first reaches them.
+  // commits the pages only as the queue first reaches them. A record is never split around
+  // the queue's end, so one larger than half the queue may be dropped even when the queue is
+  // empty: size it for the largest full record too.
   size_t thread_queue_bytes = size_t{4} << 20;
   // The least level a decision is recorded at. A decision's own level is its `log(...)`
   // obligation on ALLOW and `summary` on DENY and NEEDS_APPROVAL; the record takes the higher
@@ -124,7 +126,12 @@ class DecisionLog {
   const DecisionLogOptions& options() const { return options_; }
 
  private:
+  friend class Engine;
+
   DecisionLog(std::unique_ptr<DecisionLogSink> sink, const DecisionLogOptions& options);
+  // Record with the times as the engine measures them (Unix and elapsed nanoseconds).
+  bool RecordAt(const Request& request, const Decision& decision, int64_t time_ns,
+                int64_t latency_ns);
   void Run();
 
   const DecisionLogOptions options_;

@@ -237,6 +237,8 @@ char* WriteDecisionId(int64_t time_ns, uint32_t instance, uint64_t sequence, cha
   return out + 36;
 }
 
+}  // namespace
+
 // Writes through a cursor into a string sized beforehand for the longest text the record can
 // give (every byte of every string escaped as \u00XX): one bound check per record instead of
 // one per piece.
@@ -300,78 +302,61 @@ class Writer {
   char* cursor_;
 };
 
-}  // namespace
-
 LogLevel LogRecordLevel(const Decision& decision, LogLevel floor) {
   const LogLevel own =
       decision.effect == Effect::kAllow ? decision.obligations.log : LogLevel::kSummary;
   return std::max(own, floor);
 }
 
-absl::string_view EncodeLogRecord(const Request& request, const Decision& decision, LogLevel level,
-                                  int64_t time_ns, int64_t latency_ns, LogRecordBuffers* buffers) {
+size_t LogRecordEncoder::Measure(const Request& request, const Decision& decision, LogLevel level) {
+  request_ = &request;
+  decision_ = &decision;
+  level_ = level;
   const bool allow = decision.effect == Effect::kAllow;
-  Header header;
-  header.time_ns = time_ns;
-  header.latency_ns = latency_ns;
-  header.policy_hash = decision.policy_hash;
-  header.chain_size = static_cast<uint32_t>(request.on_behalf_of.size());
-  header.rule_count = static_cast<uint32_t>(decision.rules.size());
-  header.error_count = static_cast<uint32_t>(decision.errors.size());
-  header.redact_count = allow ? static_cast<uint32_t>(decision.obligations.redact.size()) : 0;
-  header.limit_count = allow ? static_cast<uint32_t>(decision.obligations.limits.size()) : 0;
-  header.effect = static_cast<uint8_t>(decision.effect);
-  header.reason = static_cast<uint8_t>(decision.reason);
-  header.level = static_cast<uint8_t>(level);
-  header.obligation_log = static_cast<uint8_t>(decision.obligations.log);
-  header.subject_kind = static_cast<uint8_t>(request.subject.kind);
-  header.flags = (decision.denied_by.has_value() ? kDeniedBy : 0) |
-                 (decision.approved_by.has_value() ? kApprovedBy : 0) |
-                 (decision.shadow.has_value() ? kShadow : 0) | (request.now.has_value() ? kNow : 0);
-  header.request_now_ns = request.now.has_value() ? absl::ToUnixNanos(*request.now) : 0;
+  flags_ = (decision.denied_by.has_value() ? kDeniedBy : 0) |
+           (decision.approved_by.has_value() ? kApprovedBy : 0) |
+           (decision.shadow.has_value() ? kShadow : 0) | (request.now.has_value() ? kNow : 0);
   // Only policies with `@shadow` rules have one, on the decisions it would change: rendered
   // here, once, rather than encoded field by field.
-  std::string shadow;
-  if (decision.shadow.has_value()) shadow = decision.shadow->ToJson();
+  shadow_.clear();
+  if (decision.shadow.has_value()) shadow_ = decision.shadow->ToJson();
 
   // At full level, args and context as JSON texts (each after its length), redacted.
-  std::string& payload = buffers->payload;
-  payload.clear();
+  payload_.clear();
   if (level == LogLevel::kFull) {
     const Obligations no_redactions;
     const Obligations& redactions = allow ? decision.obligations : no_redactions;
     bool redacted = true;
     for (const AttributeMap* attributes :
          {&request.args, &request.context, &request.resource.attrs}) {
-      const size_t length_at = payload.size();
-      payload.append(sizeof(uint32_t), '\0');
-      if (!AppendRedactedAttributes(*attributes, redactions, &payload)) {
+      const size_t length_at = payload_.size();
+      payload_.append(sizeof(uint32_t), '\0');
+      if (!AppendRedactedAttributes(*attributes, redactions, &payload_)) {
         redacted = false;
         break;
       }
-      const uint32_t size = static_cast<uint32_t>(payload.size() - length_at - sizeof(uint32_t));
-      std::memcpy(payload.data() + length_at, &size, sizeof(size));
+      const uint32_t size = static_cast<uint32_t>(payload_.size() - length_at - sizeof(uint32_t));
+      std::memcpy(payload_.data() + length_at, &size, sizeof(size));
     }
     if (redacted) {
-      header.flags |= kPayload;
+      flags_ |= kPayload;
     } else {
-      payload.clear();
+      payload_.clear();
       PutString("a redaction could not be applied to args, context or resource attributes",
-                &payload);
-      header.flags |= kPayloadError;
+                &payload_);
+      flags_ |= kPayloadError;
     }
   }
 
-  // The size first, so that the bytes are written through a cursor without a check each.
   constexpr size_t kString = sizeof(uint32_t);
   constexpr size_t kIdentity = 1 + kString;
-  size_t size = sizeof(header) + kString + request.subject.id.size() + 3 * kString +
+  size_t size = sizeof(Header) + kString + request.subject.id.size() + 3 * kString +
                 request.action.size() + request.resource.type.size() + request.resource.id.size() +
-                kString + decision.approval_digest.size() + payload.size();
+                kString + decision.approval_digest.size() + payload_.size();
   for (const IdentityRef& hop : request.on_behalf_of) size += kIdentity + hop.id.size();
   if (decision.denied_by.has_value()) size += kIdentity + decision.denied_by->id.size();
   if (decision.approved_by.has_value()) size += kIdentity + decision.approved_by->id.size();
-  if (decision.shadow.has_value()) size += kString + shadow.size();
+  if (decision.shadow.has_value()) size += kString + shadow_.size();
   for (const std::string& rule : decision.rules) size += kString + rule.size();
   if (allow) {
     for (const Redaction& redaction : decision.obligations.redact) {
@@ -385,10 +370,32 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
     size += 2 * kString + kIdentity + error.rule.size() + error.message.size() +
             error.principal.id.size();
   }
+  return size;
+}
 
-  std::string& bytes = buffers->bytes;
-  if (bytes.size() < size) bytes.resize(std::max(size, 2 * bytes.size()));
-  char* cursor = bytes.data();
+void LogRecordEncoder::Write(int64_t time_ns, int64_t latency_ns, char* out) const {
+  const Request& request = *request_;
+  const Decision& decision = *decision_;
+  const bool allow = decision.effect == Effect::kAllow;
+  Header header;
+  header.time_ns = time_ns;
+  header.latency_ns = latency_ns;
+  header.request_now_ns = request.now.has_value() ? absl::ToUnixNanos(*request.now) : 0;
+  header.policy_hash = decision.policy_hash;
+  header.chain_size = static_cast<uint32_t>(request.on_behalf_of.size());
+  header.rule_count = static_cast<uint32_t>(decision.rules.size());
+  header.error_count = static_cast<uint32_t>(decision.errors.size());
+  header.redact_count = allow ? static_cast<uint32_t>(decision.obligations.redact.size()) : 0;
+  header.limit_count = allow ? static_cast<uint32_t>(decision.obligations.limits.size()) : 0;
+  header.effect = static_cast<uint8_t>(decision.effect);
+  header.reason = static_cast<uint8_t>(decision.reason);
+  header.level = static_cast<uint8_t>(level_);
+  header.obligation_log = static_cast<uint8_t>(decision.obligations.log);
+  header.subject_kind = static_cast<uint8_t>(request.subject.kind);
+  header.flags = flags_;
+
+  // Measure sized the record, so the bytes go through a cursor without a check each.
+  char* cursor = out;
   const auto put = [&cursor](const void* data, size_t n) {
     std::memcpy(cursor, data, n);
     cursor += n;
@@ -427,9 +434,16 @@ absl::string_view EncodeLogRecord(const Request& request, const Decision& decisi
   }
   put_string(decision.approval_digest);
   if (decision.approved_by.has_value()) put_identity(*decision.approved_by);
-  put(payload.data(), payload.size());
-  if (decision.shadow.has_value()) put_string(shadow);
-  return absl::string_view(bytes.data(), static_cast<size_t>(cursor - bytes.data()));
+  put(payload_.data(), payload_.size());
+  if (decision.shadow.has_value()) put_string(shadow_);
+}
+
+std::string EncodeLogRecord(const Request& request, const Decision& decision, LogLevel level,
+                            int64_t time_ns, int64_t latency_ns) {
+  LogRecordEncoder encoder;
+  std::string encoded(encoder.Measure(request, decision, level), '\0');
+  encoder.Write(time_ns, latency_ns, encoded.data());
+  return encoded;
 }
 
 LogRecordFormatter::LogRecordFormatter(uint32_t instance, std::string revision)
@@ -443,27 +457,58 @@ absl::string_view LogRecordFormatter::Hash(uint64_t hash) {
   return hash_text_;
 }
 
-absl::string_view LogRecordFormatter::Time(int64_t time_ns) {
-  int64_t seconds = time_ns / 1000000000;
-  int64_t nanos = time_ns % 1000000000;
+absl::string_view LogRecordFormatter::SecondText::Of(int64_t seconds) {
+  if (seconds != second_ || text_.empty()) {
+    const absl::CivilSecond civil =
+        absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+    text_ = absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", civil.year(), civil.month(),
+                            civil.day(), civil.hour(), civil.minute(), civil.second());
+    second_ = seconds;
+  }
+  return text_;
+}
+
+namespace {
+
+// Splits Unix nanoseconds into whole seconds (rounded down) and the nanoseconds after them.
+std::pair<int64_t, int64_t> SplitNanos(int64_t unix_ns) {
+  int64_t seconds = unix_ns / 1000000000;
+  int64_t nanos = unix_ns % 1000000000;
   if (nanos < 0) {
     nanos += 1000000000;
     --seconds;
   }
-  if (seconds != last_second_ || time_text_.empty()) {
-    const absl::CivilSecond civil =
-        absl::ToCivilSecond(absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
-    time_text_ =
-        absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.000000Z", civil.year(), civil.month(),
-                        civil.day(), civil.hour(), civil.minute(), civil.second());
-    last_second_ = seconds;
+  return {seconds, nanos};
+}
+
+}  // namespace
+
+void LogRecordFormatter::Time(int64_t time_ns, Writer* w) {
+  // Always to the microsecond, so that lines of one log line up.
+  const auto [seconds, nanos] = SplitNanos(time_ns);
+  w->Raw(time_second_.Of(seconds));
+  char fraction[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+  for (int64_t i = 6, value = nanos / 1000; i >= 1; --i, value /= 10) {
+    fraction[i] = static_cast<char>('0' + value % 10);
   }
-  // The microseconds go in place, before the closing Z.
-  char* digit = time_text_.data() + time_text_.size() - 2;
-  for (int64_t i = 0, value = nanos / 1000; i < 6; ++i, value /= 10) {
-    *digit-- = static_cast<char>('0' + value % 10);
+  w->Raw(absl::string_view(fraction, sizeof(fraction)));
+}
+
+void LogRecordFormatter::Timestamp(int64_t unix_ns, Writer* w) {
+  // As FormatTimestamp writes it (the fraction to the nanosecond, trailing zeros dropped), at a
+  // fraction of the cost: the request's `now` is on every record of a replayable log.
+  const auto [seconds, nanos] = SplitNanos(unix_ns);
+  w->Raw(now_second_.Of(seconds));
+  if (nanos != 0) {
+    char fraction[10] = {'.'};
+    size_t length = 10;
+    for (int64_t i = 9, value = nanos; i >= 1; --i, value /= 10) {
+      fraction[i] = static_cast<char>('0' + value % 10);
+    }
+    while (fraction[length - 1] == '0') --length;
+    w->Raw(absl::string_view(fraction, length));
   }
-  return time_text_;
+  w->Char('Z');
 }
 
 absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t sequence) {
@@ -477,7 +522,7 @@ absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t
   w.Literal(R"({"v":1,"decision_id":")");
   w.DecisionId(header.time_ns, instance_, sequence);
   w.Literal(R"(","time":")");
-  w.Raw(Time(header.time_ns));
+  Time(header.time_ns, &w);
   w.Char('"');
   if (header.policy_hash != 0) {
     w.Literal(R"(,"policy":")");
@@ -583,8 +628,9 @@ absl::string_view LogRecordFormatter::Format(absl::string_view encoded, uint64_t
     w.Quoted(in.String());
   }
   if (header.flags & kNow) {
-    w.Literal(R"(,"now":)");
-    w.Quoted(FormatTimestamp(absl::FromUnixNanos(header.request_now_ns)));
+    w.Literal(R"(,"now":")");
+    Timestamp(header.request_now_ns, &w);
+    w.Char('"');
   }
   if (header.flags & kShadow) {
     w.Literal(R"(,"shadow":)");
