@@ -46,6 +46,7 @@ const Command& DecommissionCommand();
 const Command& BlastCommand();
 const Command& ReportCommand();
 const Command& BenchCommand();
+const Command& ServeCommand();
 
 // Writes `text` to the file at `path` (replacing it); false when it cannot.
 bool WriteText(const std::string& path, const std::string& text);

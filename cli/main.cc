@@ -20,7 +20,7 @@ std::vector<const Command*> AllCommands() {
           &DumpCommand(),   &KeygenCommand(),    &ApproveCommand(),      &TestCommand(),
           &FmtCommand(),    &LintCommand(),      &ReplCommand(),         &DiscoverCommand(),
           &ReplayCommand(), &InventoryCommand(), &DecommissionCommand(), &BlastCommand(),
-          &ReportCommand(), &BenchCommand()};
+          &ReportCommand(), &BenchCommand(), &ServeCommand()};
 }
 
 void PrintUsage(FILE* out) {

@@ -330,6 +330,16 @@ absl::Status Engine::RemoveResource(absl::string_view type, absl::string_view id
       [&](const Policy&, EntityStore* store) { return store->RemoveResource(type, id); });
 }
 
+absl::Status Engine::Reload(std::shared_ptr<const Policy> policy, EntityStore entities) {
+  if (policy == nullptr) return absl::InvalidArgumentError("no policy given");
+  if (absl::Status valid = entities.ValidateAgainst(policy->schema()); !valid.ok()) {
+    return valid;
+  }
+  std::lock_guard<std::mutex> lock(writer_mutex_);
+  Publish(std::move(policy), std::make_shared<const EntityStore>(std::move(entities)));
+  return absl::OkStatus();
+}
+
 absl::Status Engine::ReplaceEntities(EntityStore entities) {
   std::lock_guard<std::mutex> lock(writer_mutex_);
   std::shared_ptr<const Snapshot> current = Load();

@@ -187,6 +187,39 @@ TEST(EngineTest, ReloadKeepsTheOldPolicyWhenEntitiesDoNotFit) {
   EXPECT_THAT(decision.rules, ElementsAre("no-search"));
 }
 
+// A policy whose schema changed comes with entities that fit it: both are put in place
+// together, or neither is.
+TEST(EngineTest, ReloadWithEntitiesSwapsBothOrNeither) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  std::shared_ptr<const Policy> renamed = MustCompile(R"(schema {
+    user { level: int }
+    resource tool { }
+    action invoke on tool
+  }
+  @id("leveled") permit user to invoke on tool when subject.level >= 3;)");
+  absl::StatusOr<EntityStore> unfit =
+      EntityStore::FromJson(kEntities, MakeEngine()->policy()->schema());
+  ASSERT_TRUE(unfit.ok());
+  absl::Status refused = engine->Reload(renamed, *std::move(unfit));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(engine->Decide(AgentRequest("search")).effect, Effect::kAllow);  // the old pair
+
+  absl::StatusOr<EntityStore> fit = EntityStore::FromJson(
+      R"({"identities": [{"kind": "user", "id": "u1", "status": "active", "attrs": {"level": 3}}],
+          "resources": [{"type": "tool", "id": "search"}]})",
+      renamed->schema());
+  ASSERT_TRUE(fit.ok()) << fit.status();
+  ASSERT_TRUE(engine->Reload(renamed, *std::move(fit)).ok());
+  Request request;
+  request.subject = {SubjectKind::kUser, "u1"};
+  request.action = "invoke";
+  request.resource = {"tool", "search", {}};
+  const Decision decision = engine->Decide(request);
+  EXPECT_EQ(decision.effect, Effect::kAllow);
+  EXPECT_THAT(decision.rules, ElementsAre("leveled"));
+  EXPECT_EQ(engine->Decide(AgentRequest("search")).reason, Reason::kUnknownIdentity);
+}
+
 // A chain too long for the JSON format can still be built in code: the engine refuses it.
 TEST(EngineTest, ChainsLongerThanTheLimitAreInvalidRequests) {
   std::unique_ptr<Engine> engine = MakeEngine();

@@ -40,6 +40,8 @@ CMAKE_ONLY = {
     "report_browser_test": "opens the page `ward report` writes in Debian's Chromium from Node",
     "go_binding": "the Go binding is built with the go tool over CMake's libward.so",
     "editor_schemas_test": "validates the editor schemas and grammar with Node and ajv from npm",
+    "nginx_auth_request_test": "starts Debian's nginx, a stub upstream and `ward serve` on "
+    "loopback ports",
 }
 
 

@@ -96,6 +96,11 @@ class Engine {
   // Puts a new policy in place. Fails, keeping the old one, when the current entities do not
   // validate against its schema.
   absl::Status Reload(std::shared_ptr<const Policy> policy);
+  // Puts a new policy and a new entity store in place together: the next decision sees both,
+  // none sees one without the other. Fails, keeping the old ones, when `entities` do not
+  // validate against the new policy's schema. Used grants and unknown-identity counts are
+  // kept.
+  absl::Status Reload(std::shared_ptr<const Policy> policy, EntityStore entities);
 
   // Entity updates; each takes effect on the next decision. Each costs about as much as
   // copying the ~64 stored identities or resources it shares a shard with (and those the
