@@ -1,6 +1,8 @@
 #include "ward/bundle.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -9,6 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
 #include "lib/internal/json_util.h"
@@ -105,15 +109,21 @@ auto KeyTuple(const internal::IndexKey& key) {
   return std::make_tuple(key.kind_action, key.resource_type, key.subject, key.resource);
 }
 
-pb::Program WriteProgram(const Program& program) {
+// What WriteProgram writes: everything, or (for the program's hash) only what decides, without
+// where each rule was written.
+enum class ProgramPart { kAll, kMeaning };
+
+pb::Program WriteProgram(const Program& program, ProgramPart part = ProgramPart::kAll) {
   pb::Program out;
   WriteSchema(program.schema, out.mutable_schema());
   for (const std::string& symbol : program.symbols) out.add_symbols(symbol);
   for (const internal::ProgramRule& rule : program.rules) {
     pb::Rule* r = out.add_rules();
     r->set_name(rule.name);
-    r->set_source(rule.source);
-    r->set_line(rule.line);
+    if (part == ProgramPart::kAll) {
+      r->set_source(rule.source);
+      r->set_line(rule.line);
+    }
     r->set_effect(static_cast<uint32_t>(rule.effect));
     r->set_when_begin(rule.when.begin);
     r->set_when_end(rule.when.end);
@@ -191,7 +201,7 @@ pb::Program WriteProgram(const Program& program) {
     for (uint8_t flags : info.flags) entry->add_flags(flags);
   }
   for (const std::string& type : program.path_resource_types) out.add_path_resource_types(type);
-  out.set_hash(program.hash);
+  if (part == ProgramPart::kAll) out.set_hash(program.hash);
   return out;
 }
 
@@ -520,6 +530,44 @@ absl::Status CheckSignature(const pb::Bundle& bundle, const BundleLoadOptions& o
 }
 
 }  // namespace
+
+namespace internal {
+
+namespace {
+
+// Feeds what protobuf serialises straight into a SHA-256, so that hashing a large program never
+// holds its serialised bytes.
+class HashingOutput : public google::protobuf::io::CopyingOutputStream {
+ public:
+  explicit HashingOutput(Sha256Stream* hash) : hash_(hash) {}
+  bool Write(const void* buffer, int size) override {
+    hash_->Update(absl::string_view(static_cast<const char*>(buffer), static_cast<size_t>(size)));
+    return true;
+  }
+
+ private:
+  Sha256Stream* hash_;
+};
+
+}  // namespace
+
+uint64_t ProgramHash(const Program& program) {
+  Sha256Stream hash;
+  HashingOutput output(&hash);
+  google::protobuf::io::CopyingOutputStreamAdaptor adaptor(&output);
+  {
+    google::protobuf::io::CodedOutputStream coded(&adaptor);  // hands back unused room when done
+    coded.SetSerializationDeterministic(true);
+    WriteProgram(program, ProgramPart::kMeaning).SerializeToCodedStream(&coded);
+  }
+  adaptor.Flush();
+  const std::array<uint8_t, 32> digest = hash.Finish();
+  uint64_t first_bytes = 0;
+  for (int i = 0; i < 8; ++i) first_bytes = (first_bytes << 8) | digest[i];
+  return first_bytes;
+}
+
+}  // namespace internal
 
 std::string SerializeBundle(const Policy& policy) { return Bytes(Envelope(policy)); }
 

@@ -752,6 +752,48 @@ permit builder to read on dataset under ["vision/raw", "nlp"]
   EXPECT_TRUE(internal::VerifyProgram(internal::ProgramOf(**compiled)).ok());
 }
 
+// The hash names what a policy decides: where its files were read from, and where in them a
+// rule stands, do not enter it (approval digests include it, so replicas that load the same
+// policy by other paths must agree on it); a change to any rule does.
+TEST(BundleTest, HashDependsOnMeaningNotOnSourceNamesOrPositions) {
+  constexpr char kSchema[] = R"(schema {
+  user { team: string }
+  resource doc { team: string }
+  action read on doc
+}
+)";
+  constexpr char kRules[] =
+      R"(@id("r") permit user to read on doc when subject.team == resource.team;
+)";
+  auto hash_of = [](std::vector<SourceFile> sources) -> uint64_t {
+    absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy(sources);
+    EXPECT_TRUE(policy.ok()) << policy.status();
+    return policy.ok() ? (*policy)->hash() : 0;
+  };
+  const uint64_t relative = hash_of({{"p/schema.ward", kSchema}, {"p/rules.ward", kRules}});
+  ASSERT_NE(relative, 0u);
+  EXPECT_EQ(hash_of({{"/srv/ward/p/schema.ward", kSchema}, {"/srv/ward/p/rules.ward", kRules}}),
+            relative);
+  EXPECT_EQ(hash_of({{"p/schema.ward", kSchema}, {"p/rules.ward", absl::StrCat("\n\n", kRules)}}),
+            relative);
+  EXPECT_EQ(hash_of({{"all.ward", absl::StrCat(kSchema, kRules)}}), relative);
+
+  EXPECT_NE(
+      hash_of({{"p/schema.ward", kSchema}, {"p/rules.ward", R"(@id("r") permit user to read on doc;
+)"}}),
+      relative);
+  EXPECT_NE(hash_of({{"p/schema.ward", kSchema},
+                     {"p/rules.ward",
+                      R"(@id("s") permit user to read on doc when subject.team == resource.team;
+)"}}),
+            relative);
+  EXPECT_NE(hash_of({{"p/schema.ward", kSchema},
+                     {"p/rules.ward",
+                      R"(@id("r") forbid user to read on doc when subject.team == resource.team;
+)"}}),
+            relative);
+}
+
 // Two kinds declare `level` with different types; a rule of one kind reads it. Its reference
 // has a slot in that kind only, so that every slot holds the type the code reads.
 TEST(BundleTest, RoundTripsAnAttributeThatKindsDeclareWithDifferentTypes) {

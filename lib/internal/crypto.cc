@@ -205,6 +205,26 @@ std::array<uint8_t, 32> Sha256(absl::string_view data) {
   return digest;
 }
 
+// As in Sha256, only a failure to allocate can make these fail.
+Sha256Stream::Sha256Stream() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1) std::abort();
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(context_); }
+
+void Sha256Stream::Update(absl::string_view data) {
+  if (EVP_DigestUpdate(context_, data.data(), data.size()) != 1) std::abort();
+}
+
+std::array<uint8_t, 32> Sha256Stream::Finish() {
+  std::array<uint8_t, 32> digest{};
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(context_, digest.data(), &size) != 1 || size != digest.size()) {
+    std::abort();
+  }
+  return digest;
+}
+
 std::string Sha256Hex(absl::string_view data) {
   const std::array<uint8_t, 32> digest = Sha256(data);
   return absl::BytesToHexString(

@@ -21,11 +21,28 @@
 
 // OpenSSL's key type, declared here so that this header does not include OpenSSL's.
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
 
 namespace ward::internal {
 
 // SHA-256 of `data`.
 std::array<uint8_t, 32> Sha256(absl::string_view data);
+
+// SHA-256 of data given in pieces, for data too large to hold whole (a program's hash):
+// Update with each piece in turn, then Finish once.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+
+  void Update(absl::string_view data);
+  std::array<uint8_t, 32> Finish();
+
+ private:
+  EVP_MD_CTX* context_;
+};
 
 // Lowercase hex of SHA-256 (64 characters).
 std::string Sha256Hex(absl::string_view data);
@@ -65,9 +82,7 @@ class Ed25519PublicKey {
   friend bool operator==(const Ed25519PublicKey& a, const Ed25519PublicKey& b) {
     return a.raw_ == b.raw_;
   }
-  friend bool operator!=(const Ed25519PublicKey& a, const Ed25519PublicKey& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const Ed25519PublicKey& a, const Ed25519PublicKey& b) { return !(a == b); }
 
  private:
   friend class Ed25519PrivateKey;

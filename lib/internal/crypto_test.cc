@@ -108,6 +108,20 @@ ForeignPems MakeForeignKey(const std::string& algorithm) {
 
 // ---- SHA-256 -------------------------------------------------------------------------------
 
+TEST(Sha256Test, StreamOverPiecesEqualsTheWhole) {
+  std::string data;
+  for (int i = 0; i < 5000; ++i) absl::StrAppend(&data, i, ",");
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{64}, size_t{1000}, data.size()}) {
+    Sha256Stream stream;
+    for (size_t at = 0; at < data.size(); at += piece) {
+      stream.Update(absl::string_view(data).substr(at, piece));
+    }
+    EXPECT_EQ(stream.Finish(), Sha256(data)) << "pieces of " << piece;
+  }
+  Sha256Stream empty;
+  EXPECT_EQ(empty.Finish(), Sha256(""));
+}
+
 TEST(Sha256Test, FipsVectors) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -947,26 +947,14 @@ absl::string_view OpCodeName(OpCode op) {
   return "?";
 }
 
-namespace {
-
-constexpr uint64_t kFnvOffsetBasis = 0xcbf29ce484222325ull;
-
-// FNV-1a continued over `bytes` from `hash`: Fnv1a64 of a text is this applied to its pieces
-// in turn, starting from kFnvOffsetBasis.
-uint64_t Fnv1a64Continue(uint64_t hash, absl::string_view bytes) {
+uint64_t Fnv1a64(absl::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ull;
   for (unsigned char c : bytes) {
     hash ^= c;
     hash *= 0x100000001b3ull;
   }
   return hash;
 }
-
-// Fnv1a64(DumpProgram(program)), without holding the dump.
-uint64_t ProgramHash(const Program& program);
-
-}  // namespace
-
-uint64_t Fnv1a64(absl::string_view bytes) { return Fnv1a64Continue(kFnvOffsetBasis, bytes); }
 
 void SelectorIndex::Finish() {
   prefix_lengths.clear();
@@ -1079,34 +1067,7 @@ absl::Status VerifyProgram(const Program& program) { return ProgramVerifier(prog
 
 namespace {
 
-// Where the text of DumpProgram goes: kept whole, or (for the program's hash) hashed piece by
-// piece as it is written, so that hashing a large program never holds its whole dump.
-class DumpSink {
- public:
-  explicit DumpSink(bool hash_only) : hash_only_(hash_only) {}
-
-  std::string* out() { return &text_; }
-
-  // Hashes and drops the text written so far, when only the hash is wanted and enough of it
-  // has gathered.
-  void Flush() {
-    if (!hash_only_ || text_.size() < kChunkBytes) return;
-    hash_ = Fnv1a64Continue(hash_, text_);
-    text_.clear();
-  }
-
-  std::string TakeText() { return std::move(text_); }
-  uint64_t Hash() const { return Fnv1a64Continue(hash_, text_); }
-
- private:
-  static constexpr size_t kChunkBytes = size_t{1} << 16;
-  bool hash_only_;
-  std::string text_;
-  uint64_t hash_ = kFnvOffsetBasis;
-};
-
-void DumpProgramTo(const Program& program, DumpSink* sink) {
-  std::string* out = sink->out();
+void DumpProgramTo(const Program& program, std::string* out) {
   absl::StrAppend(out, "program: ", program.rules.size(), " rules, ", program.symbols.size(),
                   " symbols, ", program.code.size(), " instructions\n");
   absl::StrAppend(out, DumpSchema(program.schema));
@@ -1139,7 +1100,6 @@ void DumpProgramTo(const Program& program, DumpSink* sink) {
   for (std::string& leaf : leaves) {
     absl::StrAppend(out, leaf, "\n");
     std::string().swap(leaf);
-    sink->Flush();
   }
   std::vector<std::string>().swap(leaves);
 
@@ -1165,22 +1125,15 @@ void DumpProgramTo(const Program& program, DumpSink* sink) {
     if (rule.obligations.log != LogLevel::kNone) {
       absl::StrAppend(out, "  log ", LogLevelName(rule.obligations.log), "\n");
     }
-    sink->Flush();
   }
-}
-
-uint64_t ProgramHash(const Program& program) {
-  DumpSink sink(/*hash_only=*/true);
-  DumpProgramTo(program, &sink);
-  return sink.Hash();
 }
 
 }  // namespace
 
 std::string DumpProgram(const Program& program) {
-  DumpSink sink(/*hash_only=*/false);
-  DumpProgramTo(program, &sink);
-  return sink.TakeText();
+  std::string out;
+  DumpProgramTo(program, &out);
+  return out;
 }
 
 }  // namespace ward::internal

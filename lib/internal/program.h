@@ -231,6 +231,14 @@ inline constexpr int64_t kRegexInstructionBytes = 8;
 // (RE2::CheckRewriteString), naming the rule.
 absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBudget());
 
+// The program's hash (Program::hash): the first 8 bytes, big-endian, of the SHA-256 of the
+// program serialised as a bundle writes it (deterministically), without the rules' source
+// names and lines. So it names what the policy decides, not where its files were read from: a
+// policy loaded by relative or absolute paths, reformatted or moved, or read from a bundle
+// has the same hash, and approval digests (which include it) agree across replicas.
+// Implemented in lib/bundle.cc, beside the serialisation.
+uint64_t ProgramHash(const Program& program);
+
 // Verifies a program as if an attacker wrote it, so that the decider (lib/internal/decider.cc)
 // can trust it without checking anything as it runs. The whole list of what a bundle loader
 // (lib/bundle.cc) checks, in the order it checks:
@@ -269,7 +277,7 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBu
 //   before compiling any, then each compiled with max_mem and the running total of their
 //   compiled size; each pattern compiles; each redaction's replacement fits its pattern.
 //
-//   Last, the program's hash (computed from its dump) must be the one the bundle carries.
+//   Last, the program's hash (ProgramHash) must be the one the bundle carries.
 absl::Status VerifyProgram(const Program& program);
 
 // The 64-bit FNV-1a hash of `bytes`: stable across processes and platforms.
