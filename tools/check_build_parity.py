@@ -37,6 +37,8 @@ CMAKE_ONLY = {
     "node_binding": "the Node binding (Node-API) is built by CMake only",
     "node_overhead_bench_smoke": "the Node binding is built by CMake only",
     "mcp_gateway_example": "runs the Node MCP gateway example with the Node binding",
+    "mcp_proxy_test": "runs ward-mcp-proxy (Node, the MCP SDK) with the Node binding",
+    "mcp_proxy_latency_smoke": "runs bench/mcp_proxy_latency.js (Node) with the Node binding",
     "report_browser_test": "opens the page `ward report` writes in Debian's Chromium from Node",
     "go_binding": "the Go binding is built with the go tool over CMake's libward.so",
     "editor_schemas_test": "validates the editor schemas and grammar with Node and ajv from npm",

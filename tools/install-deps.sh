@@ -35,9 +35,10 @@ if (( ${#missing[@]} )); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The Node binding's and the MCP example's npm dependencies (pinned by their lock files).
+# The npm dependencies of the Node binding, the MCP proxy, the MCP example and the editor and
+# report tests (pinned by their lock files).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for dir in bindings/node examples/mcp-gateway editors/test cli/report_test; do
+for dir in bindings/node packages/mcp-proxy examples/mcp-gateway editors/test cli/report_test; do
   if [[ -f "$here/$dir/package-lock.json" && ! -d "$here/$dir/node_modules" ]]; then
     (cd "$here/$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
