@@ -37,6 +37,7 @@
 #include "lib/internal/json_util.h"
 #include "nlohmann/json.hpp"
 #include "ward/engine.h"
+#include "ward/redis_ledger.h"
 #include "ward/request.h"
 
 namespace ward::cli {
@@ -63,6 +64,9 @@ std::vector<OptionSpec> ServeOptions() {
       {"approval-key", "NAME.pub", true,
        "trust grants signed by this public key (`ward keygen`); without one, no request's "
        "`approval` grant is accepted"},
+      {"redis", "HOST:PORT", false,
+       "record used grants in this Redis server, shared by every replica started with it, so "
+       "that a grant is used once across them; while it cannot be reached, grants are refused"},
   };
   for (OptionSpec& spec : DecisionLogOptionSpecs()) options.push_back(std::move(spec));
   return options;
@@ -270,6 +274,21 @@ int RunServe(const Invocation& call) {
   }
 
   EngineOptions options;
+  // With --redis, the fleet's unknown identities, to which this replica adds its own.
+  std::unique_ptr<RedisUnknownIdentities> fleet_unknown;
+  if (call->Has("redis")) {
+    const std::string address = call->Get("redis");
+    const size_t colon = address.rfind(':');
+    RedisLedgerOptions redis;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(address.substr(colon + 1), &redis.port) || redis.port < 1 ||
+        redis.port > 65535) {
+      return call.UsageError(absl::StrCat("--redis: expected HOST:PORT, got \"", address, "\""));
+    }
+    redis.host = address.substr(0, colon);
+    options.grant_ledger = NewRedisGrantLedger(redis);
+    fleet_unknown = std::make_unique<RedisUnknownIdentities>(redis);
+  }
   if (const int opened = OpenDecisionLogOption(call, &options.decision_log); opened != kExitOk) {
     return opened;
   }
@@ -362,10 +381,45 @@ int RunServe(const Invocation& call) {
                                       ",\"resources\":", store->resource_count(), "}\n"),
                          "application/json");
   });
+  // Adds what this replica saw to the fleet's unknown identities (with --redis); says so on
+  // stderr when Redis stops or starts answering.
+  std::atomic<bool> fleet_reachable{true};
+  const auto share_unknown_identities = [&] {
+    if (fleet_unknown == nullptr) return absl::OkStatus();
+    absl::Status added = fleet_unknown->Add(engine->unknown_identities());
+    if (fleet_reachable.exchange(added.ok()) != added.ok()) {
+      absl::FPrintF(stderr, "ward serve: %s\n",
+                    added.ok() ? std::string("Redis answers again")
+                               : absl::StrCat("unknown identities not shared: ", added.message()));
+    }
+    return added;
+  };
+  server.Get("/v1/unknown-identities", [&](const httplib::Request&, httplib::Response& response) {
+    if (fleet_unknown == nullptr) {
+      response.set_content(absl::StrCat("{\"scope\":\"replica\",\"identities\":",
+                                        UnknownIdentitiesJson(engine->unknown_identities()), "}\n"),
+                           "application/json");
+      return;
+    }
+    share_unknown_identities().IgnoreError();  // the answer includes this replica's latest
+    absl::StatusOr<std::vector<std::pair<IdentityRef, uint64_t>>> counts = fleet_unknown->Read();
+    if (!counts.ok()) {
+      SendError(response, 503, counts.status().message());
+      return;
+    }
+    std::string body = "{\"scope\":\"fleet\",\"identities\":[";
+    for (size_t i = 0; i < counts->size(); ++i) {
+      const auto& [identity, count] = (*counts)[i];
+      absl::StrAppend(&body, i == 0 ? "" : ",", "{\"kind\":\"", SubjectKindName(identity.kind),
+                      "\",\"id\":", internal::JsonQuote(identity.id), ",\"count\":", count, "}");
+    }
+    absl::StrAppend(&body, "]}\n");
+    response.set_content(body, "application/json");
+  });
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics.Text(*engine), "text/plain; version=0.0.4");
   });
-  for (const char* path : {"/v1/decide", "/v1/health", "/metrics"}) {
+  for (const char* path : {"/v1/decide", "/v1/health", "/v1/unknown-identities", "/metrics"}) {
     const bool post = absl::string_view(path) == "/v1/decide";
     const auto wrong_method = [&metrics, post](const httplib::Request&,
                                                httplib::Response& response) {
@@ -452,8 +506,9 @@ int RunServe(const Invocation& call) {
   });
   std::thread reloader([&] {
     std::vector<int64_t> seen = ModificationTimes(watched);
-    while (!stopping.load()) {
+    for (int tick = 1; !stopping.load(); ++tick) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      if (tick % 10 == 0) share_unknown_identities().IgnoreError();
       std::vector<int64_t> now = ModificationTimes(watched);
       if (!reload_asked.exchange(false) && now == seen) continue;
       seen = std::move(now);
@@ -481,6 +536,7 @@ int RunServe(const Invocation& call) {
   }
   signal_thread.join();
   reloader.join();
+  share_unknown_identities().IgnoreError();
   if (!CloseDecisionLog(call, options.decision_log.get())) return kExitInvalidInput;
   absl::FPrintF(stderr, "ward serve: stopped\n");
   return listened ? kExitOk : kExitInvalidInput;
@@ -495,7 +551,8 @@ const Command& ServeCommand() {
     command->synopsis =
         "(--policy FILE... | --bundle FILE [--trust NAME.pub]) [--entities FILE] "
         "[--listen HOST:PORT] [--port-file FILE] [--threads N] [--max-body BYTES] "
-        "[--approval-key NAME.pub] [--decision-log FILE [--decision-log-level LEVEL]]";
+        "[--approval-key NAME.pub] [--redis HOST:PORT] "
+        "[--decision-log FILE [--decision-log-level LEVEL]]";
     command->summary = "an HTTP decision server for gateways (and nginx auth_request)";
     command->description =
         "Answers POST /v1/decide (a request as JSON; the decision as `ward eval` prints it), "

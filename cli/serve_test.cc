@@ -23,6 +23,8 @@
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
+#include "testing/redis_server.h"
+#include "ward/approval.h"
 
 namespace ward {
 namespace {
@@ -76,7 +78,9 @@ class Server {
     for (int i = 0; i < 400 && port_ == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       const std::string text(absl::StripAsciiWhitespace(ReadAll(port_file_)));
-      if (!text.empty()) EXPECT_TRUE(absl::SimpleAtoi(text, &port_));
+      if (!text.empty()) {
+        EXPECT_TRUE(absl::SimpleAtoi(text, &port_));
+      }
     }
     EXPECT_NE(port_, 0) << "ward serve did not start: " << ReadAll(stderr_file_);
   }
@@ -343,6 +347,95 @@ TEST(ServeTest, ReloadsOnSighupAndWhenAFileChangesAndKeepsThePolicyWhenAReloadFa
 }
 
 // A second server on a port in use fails to start instead of sharing the port's traffic.
+// Two replicas with --redis: a grant used at one is refused at the other, and unknown identities
+// are counted across both; while Redis is down grants are refused and other requests decided;
+// once it is back, grants are accepted again.
+TEST(ServeTest, ReplicasWithRedisUseAGrantOnceAcrossTheFleet) {
+  testing_support::RedisServer redis(testing_support::FreePort());
+  ASSERT_NO_FATAL_FAILURE(redis.Start());
+  absl::StatusOr<SigningKeyPair> keys = GenerateSigningKey();
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  const std::string public_key =
+      absl::StrCat(::testing::TempDir(), "/serve_redis_", getpid(), ".pub");
+  std::ofstream(public_key) << keys->public_key_pem;
+  std::vector<std::string> args = Example();
+  for (const std::string& arg : {std::string("--approval-key"), public_key, std::string("--redis"),
+                                 absl::StrCat("127.0.0.1:", redis.port())}) {
+    args.push_back(arg);
+  }
+  Server first(args);
+  Server second(args);
+  const std::string request =
+      R"({"subject": {"kind": "user", "id": "u-bob"}, "action": "reveal",
+          "resource": {"type": "data", "id": "customer-records"},
+          "context": {"channel": "direct", "record_count": 500}})";
+  httplib::Result waiting = first.Client().Post("/v1/decide", request, "application/json");
+  ASSERT_TRUE(waiting) << first.Stderr();
+  const json asked = json::parse(waiting->body);
+  ASSERT_EQ(asked["effect"], "NEEDS_APPROVAL") << waiting->body;
+  // The request with a grant by u-grace (the privacy office), with id `jti`.
+  auto granted = [&](const std::string& jti) {
+    GrantRequest grant;
+    grant.digest = asked["approval"]["digest"];
+    grant.approver_id = "u-grace";
+    grant.jti = jti;
+    grant.issued_at = absl::Now() - absl::Seconds(1);
+    absl::StatusOr<std::string> token = MintGrant(grant, keys->private_key_pem);
+    EXPECT_TRUE(token.ok()) << token.status();
+    json body = json::parse(request);
+    body["approval"] = token.value_or("");
+    return body.dump();
+  };
+  auto decide = [](Server& server, const std::string& body) {
+    httplib::Result result = server.Client().Post("/v1/decide", body, "application/json");
+    EXPECT_TRUE(result) << server.Stderr();
+    return result ? json::parse(result->body) : json();
+  };
+
+  const std::string once = granted("fleet-once");
+  EXPECT_EQ(decide(first, once)["effect"], "ALLOW");
+  const json replayed = decide(second, once);
+  EXPECT_EQ(replayed["effect"], "NEEDS_APPROVAL");
+  EXPECT_THAT(replayed["errors"][0]["message"].get<std::string>(),
+              HasSubstr("already used (recorded in the fleet's grant ledger)"));
+
+  // Unknown identities are counted across the fleet: 2 decisions at one replica, 3 at the
+  // other, 5 in the answer of either.
+  const std::string ghost =
+      R"({"subject": {"kind": "agent", "id": "ghost"}, "action": "reveal",
+          "resource": {"type": "data", "id": "customer-records"}})";
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(decide(first, ghost)["reason"], "unknown_identity");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(decide(second, ghost)["reason"], "unknown_identity");
+  json fleet;
+  for (int attempt = 0; attempt < 50; ++attempt) {  // the other replica adds its counts every 2 s
+    httplib::Result unknown = first.Client().Get("/v1/unknown-identities");
+    ASSERT_TRUE(unknown);
+    ASSERT_EQ(unknown->status, 200) << unknown->body;
+    fleet = json::parse(unknown->body);
+    if (fleet["identities"].size() == 1 && fleet["identities"][0]["count"] == 5) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(fleet, json::parse(R"({"scope": "fleet", "identities": [
+                                     {"kind": "agent", "id": "ghost", "count": 5}]})"));
+
+  redis.Stop();
+  httplib::Result unreachable = second.Client().Get("/v1/unknown-identities");
+  ASSERT_TRUE(unreachable);
+  EXPECT_EQ(unreachable->status, 503);
+  EXPECT_THAT(unreachable->body,
+              HasSubstr(absl::StrCat("cannot connect to Redis at 127.0.0.1:", redis.port())));
+  const json refused = decide(second, granted("fleet-down"));
+  EXPECT_EQ(refused["effect"], "NEEDS_APPROVAL");
+  EXPECT_THAT(refused["errors"][0]["message"].get<std::string>(),
+              HasSubstr("could not be recorded in the fleet's grant ledger"));
+  EXPECT_EQ(decide(second, kAllowed)["effect"], "ALLOW");
+
+  ASSERT_NO_FATAL_FAILURE(redis.Start());
+  EXPECT_EQ(decide(second, granted("fleet-back"))["effect"], "ALLOW");
+  EXPECT_EQ(first.Stop(), 0) << first.Stderr();
+  EXPECT_EQ(second.Stop(), 0) << second.Stderr();
+}
+
 TEST(ServeTest, ASecondServerOnTheSamePortDoesNotStart) {
   Server first(Example());
   const int status = system(absl::StrCat(WardBin(),

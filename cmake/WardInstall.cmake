@@ -35,8 +35,9 @@ install(TARGETS ward RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Only the public headers (include/ward/): none of them includes an internal one, which the
 # package test checks by building a consumer against the installed tree alone.
+# redis_ledger.h stays behind: its library (ward_redis, hiredis) is not installed.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ward DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.h")
+  FILES_MATCHING PATTERN "*.h" PATTERN "redis_ledger.h" EXCLUDE)
 
 install(EXPORT wardTargets NAMESPACE ward:: DESTINATION ${WARD_INSTALL_CMAKEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/wardConfig.cmake.in

@@ -41,6 +41,7 @@ struct Engine::Approvals {
   explicit Approvals(size_t max_used) : used(max_used) {}
   std::vector<internal::Ed25519PublicKey> trusted_keys;
   internal::ConsumedGrants used;
+  std::shared_ptr<GrantLedger> ledger;
 };
 
 struct Engine::Discovery {
@@ -66,6 +67,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::shared_ptr<const Pol
                                                        const EngineOptions& options) {
   if (policy == nullptr) return absl::InvalidArgumentError("no policy given");
   auto approvals = std::make_unique<Approvals>(options.max_used_grants);
+  approvals->ledger = options.grant_ledger;
   for (size_t i = 0; i < options.approval_keys.size(); ++i) {
     absl::StatusOr<internal::Ed25519PublicKey> key =
         internal::Ed25519PublicKey::FromPem(options.approval_keys[i]);
@@ -183,6 +185,7 @@ void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decisi
   internal::ApprovalSettings settings;
   settings.trusted_keys = approvals_->trusted_keys;
   settings.consumed = &approvals_->used;
+  settings.ledger = approvals_->ledger.get();
   internal::DecideWithApprovals(
       request, now, program.hash, settings,
       [&](const Request& decided, bool approvals_satisfied, Decision* into) {

@@ -37,6 +37,7 @@ CMAKE_ONLY = {
     "node_binding": "the Node binding (Node-API) is built by CMake only",
     "node_overhead_bench_smoke": "the Node binding is built by CMake only",
     "mcp_gateway_example": "runs the Node MCP gateway example with the Node binding",
+    "redis_ledger_test": "starts Debian's redis-server, stops it mid-run and starts it again",
     "mcp_proxy_test": "runs ward-mcp-proxy (Node, the MCP SDK) with the Node binding",
     "mcp_proxy_latency_smoke": "runs bench/mcp_proxy_latency.js (Node) with the Node binding",
     "report_browser_test": "opens the page `ward report` writes in Debian's Chromium from Node",

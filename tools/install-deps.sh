@@ -11,8 +11,9 @@ packages=(
   python3 python3-dev python3-pexpect python3-pytest pybind11-dev golang-go
   python3-pip python3-setuptools python3-wheel python3-venv
   chromium
-  # `ward serve` (cpp-httplib) and its end-to-end test behind nginx.
-  libcpp-httplib-dev nginx-light curl
+  # `ward serve` (cpp-httplib) and its end-to-end test behind nginx; the Redis grant ledger
+  # (hiredis) and its test against a real redis-server.
+  libcpp-httplib-dev nginx-light curl libhiredis-dev redis-server
 )
 # The Node binding needs Node >= 18 with npm and its headers; a machine that has node keeps it.
 if ! command -v node >/dev/null 2>&1; then

@@ -23,6 +23,7 @@
 #include "ward/decision.h"
 #include "ward/decision_log.h"
 #include "ward/entities.h"
+#include "ward/grant_ledger.h"
 #include "ward/policy.h"
 #include "ward/reach.h"
 #include "ward/request.h"
@@ -60,6 +61,10 @@ struct EngineOptions {
   // The most used grants the engine remembers at once (each until it expires); while it holds
   // this many, further grants are refused.
   size_t max_used_grants = size_t{1} << 20;
+  // Where the grants used by every engine of a fleet are recorded (ward/grant_ledger.h), so
+  // that a grant is used once across all of them; none: once per engine. When the ledger
+  // cannot be reached, grants are refused and everything else is decided as usual.
+  std::shared_ptr<GrantLedger> grant_ledger;
   // The most unknown identities the engine remembers (unknown_identities()); beyond it, the
   // least recently seen is forgotten. 0: none are remembered.
   size_t max_unknown_identities = 10000;

@@ -367,6 +367,25 @@ void DecideWithGrant(const Request& request, absl::Time now, uint64_t policy_has
       AddRefusal(request, consumed.message(), out);
       return;
     }
+    if (settings.ledger != nullptr) {
+      // After this engine's own record, so that a grant replayed to this engine is refused
+      // without a round trip; the grant stays used here whatever the ledger answers.
+      absl::Status shared =
+          settings.ledger->Consume(claims->jti, absl::FromUnixSeconds(claims->expires_at));
+      if (!shared.ok()) {
+        decide(request, /*approvals_satisfied=*/false, out);
+        SetApprovalDigest(request, policy_hash, out);
+        AddRefusal(request,
+                   absl::IsAlreadyExists(shared)
+                       ? std::string("the grant was already used (recorded in the fleet's grant "
+                                     "ledger)")
+                       : absl::StrCat("the grant's use could not be recorded in the fleet's "
+                                      "grant ledger, so it is refused: ",
+                                      shared.message()),
+                   out);
+        return;
+      }
+    }
     out->approved_by = IdentityRef{SubjectKind::kUser, claims->approver_id};
   }
   SetApprovalDigest(request, policy_hash, out);

@@ -20,6 +20,7 @@
 #include "absl/types/span.h"
 #include "lib/internal/crypto.h"
 #include "ward/decision.h"
+#include "ward/grant_ledger.h"
 #include "ward/request.h"
 
 namespace ward::internal {
@@ -79,6 +80,7 @@ class ConsumedGrants {
 struct ApprovalSettings {
   absl::Span<const Ed25519PublicKey> trusted_keys;
   ConsumedGrants* consumed = nullptr;
+  GrantLedger* ledger = nullptr;  // the fleet's record of used grants, when there is one
 };
 
 // Decides `request` with one engine: `approvals_satisfied` makes every holding (or erring)

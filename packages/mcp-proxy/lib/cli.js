@@ -276,6 +276,8 @@ async function start(options, log) {
       return session !== undefined ? {kind: 'user', id: session.user} : fixedUser;
     },
     approvalKey,
+    // Approvals come from the session's user through the client; there is no other channel.
+    outOfBandApprovals: false,
     contextForSession: options.context === undefined ? undefined : () => options.context,
   });
 

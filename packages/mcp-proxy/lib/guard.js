@@ -248,6 +248,9 @@ function redactContent(decision, item) {
  *                            true: ask the session's user when the client can elicit)
  * options.elicitationTimeout milliseconds the guard waits for the user's answer (default:
  *                            the approval TTL)
+ * options.outOfBandApprovals false: a call the client cannot be asked about is refused with
+ *                            its digest instead of held for guard.approve (default true; the
+ *                            command line has no approver channel, so it passes false)
  * options.contextForSession  (extra) => further facts the host asserts (optional)
  * options.resourceType       the resource type of tools in the policy (default 'tool')
  * options.action             the action of a call (default 'invoke')
@@ -262,7 +265,8 @@ function redactContent(decision, item) {
  */
 function createGuard({engine, backend, agent, userForSession, approvalKey,
                       approvalTtl = kDefaultApprovalTtl, elicitApprovals = true,
-                      elicitationTimeout, contextForSession, resourceType = 'tool',
+                      elicitationTimeout, outOfBandApprovals = true, contextForSession,
+                      resourceType = 'tool',
                       action = 'invoke',
                       serverInfo = {name: 'ward-mcp-proxy', version: '0.1.0'}, onDecision}) {
   if (!engine || typeof engine.decide !== 'function') {
@@ -377,6 +381,15 @@ function createGuard({engine, backend, agent, userForSession, approvalKey,
             `${toolName} needs a person's approval${rulesOf(decision)}, and this server has no ` +
                 `approval key to grant it with (approval digest ${decision.approvalDigest}). ` +
                 'The tool did not run.',
+            decision),
+      };
+    }
+    if (!outOfBandApprovals) {
+      return {
+        result: errorResult(
+            `${toolName} needs a person's approval${rulesOf(decision)}, and this client cannot ` +
+                'ask for it (it does not support MCP elicitation) (approval digest ' +
+                `${decision.approvalDigest}). The tool did not run.`,
             decision),
       };
     }

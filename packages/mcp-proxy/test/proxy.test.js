@@ -204,6 +204,29 @@ describe('over stdio, in front of the example\'s tools (a stdio upstream)', () =
     assert.equal(lines(callsFile).length, before);
   });
 
+  test('a client that cannot elicit is told so, with the digest; the tool does not run',
+       async () => {
+         const plain = new Client({name: 'proxy-test-plain', version: '0.1.0'});
+         const plainTransport = new StdioClientTransport({
+           command: process.execPath,
+           args: [kProxy, '--policy', path.join(kExample, 'schema.ward'),
+                  '--policy', path.join(kExample, 'rules.ward'),
+                  '--entities', path.join(kExample, 'entities.json'), '--agent', 'assistant',
+                  '--user', 'alice', '--approval-key', keyFile,
+                  '--', process.execPath, kExampleUpstream],
+           env: {...process.env, UPSTREAM_CALLS: callsFile},
+           stderr: 'pipe',
+         });
+         await plain.connect(plainTransport);
+         const before = lines(callsFile).length;
+         const result = await plain.callTool(
+             {name: 'send_email', arguments: {to: 'ada@example.com', subject: 's', body: 'b'}});
+         assert.equal(result.isError, true);
+         assert.match(text(result), /^send_email needs a person's approval \(high-risk-needs-approval\), and this client cannot ask for it \(it does not support MCP elicitation\) \(approval digest [0-9a-f]{64}\)\. The tool did not run\.$/);
+         assert.equal(lines(callsFile).length, before);
+         await plain.close();
+       });
+
   test('every decision is in the decision log once the proxy stops', async () => {
     await client.close();
     await waitFor('the decision log', () => lines(logFile).length >= 5);
