@@ -17,7 +17,8 @@ const ward = require('./ward.js');
 const kUsage = `usage: ward-mcp-proxy --policy FILE [--policy FILE ...] [--entities FILE]
                       --agent ID [--user ID | --user-header NAME]
                       [--approval-key FILE] [--context JSON] [--decision-log FILE]
-                      [--http PORT [--host HOST]] [--max-body BYTES]
+                      [--http PORT [--host HOST] [--allowed-host HOST:PORT ...]]
+                      [--max-body BYTES]
                       (--upstream URL | -- COMMAND [ARG ...])
 
 Serves MCP (over stdio, or Streamable HTTP at http://HOST:PORT/mcp with --http) and passes
@@ -37,6 +38,10 @@ deciding every call with ward first: agent ID calls tools on behalf of the sessi
   --decision-log FILE  record every decision, one JSON object per line
   --http PORT          serve Streamable HTTP on PORT (0: any free port) instead of stdio
   --host HOST          the address to listen on (default 127.0.0.1)
+  --allowed-host HOST:PORT
+                       a Host header to serve (repeat for each); by default only
+                       127.0.0.1:PORT, localhost:PORT and [::1]:PORT, so that a web page
+                       cannot reach the proxy through DNS rebinding
   --max-body BYTES     the largest HTTP request body (default 4194304)
   --upstream URL       the upstream server's Streamable HTTP URL, instead of a COMMAND
 `;
@@ -45,7 +50,7 @@ class UsageError extends Error {}
 
 function parseArgs(argv) {
   const options = {policies: [], userHeader: 'x-ward-user', host: '127.0.0.1',
-                   maxBody: 4 * 1024 * 1024};
+                   maxBody: 4 * 1024 * 1024, allowedHosts: []};
   const value = (i, flag) => {
     if (i + 1 >= argv.length) throw new UsageError(`${flag} needs a value`);
     return argv[i + 1];
@@ -73,6 +78,7 @@ function parseArgs(argv) {
       case '--http': options.http = value(i, flag); break;
       case '--host': options.host = value(i, flag); break;
       case '--max-body': options.maxBody = value(i, flag); break;
+      case '--allowed-host': options.allowedHosts.push(value(i, flag)); break;
       case '--upstream': options.upstream = value(i, flag); break;
       default:
         throw new UsageError(`unknown option ${flag}`);
@@ -172,7 +178,19 @@ function serveHttp(guard, options, sessions, log) {
     return typeof value === 'string' && value !== '' ? value : undefined;
   }
 
+  // Which Host headers are served: against DNS rebinding, a page in a browser that names its
+  // own domain cannot reach a proxy listening on this machine.
+  function hostAllowed(req) {
+    const host = req.headers.host;
+    if (options.allowedHosts.length > 0) return options.allowedHosts.includes(host);
+    const {port} = req.socket.address();
+    return ['127.0.0.1', 'localhost', '[::1]'].some((name) => host === `${name}:${port}`);
+  }
+
   async function handle(req, res) {
+    if (!hostAllowed(req)) {
+      return refuse(res, 403, `host ${req.headers.host} is not served (--allowed-host)`);
+    }
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/health') {
       res.writeHead(200, {'content-type': 'text/plain'});

@@ -480,6 +480,17 @@ describe('over Streamable HTTP, in front of a Streamable HTTP upstream written h
                  404);
     assert.equal((await post(`"${'x'.repeat(5 * 1024 * 1024)}"`)).status, 413);
     assert.equal((await fetch(proxy.url.replace(/\/mcp$/, '/other'))).status, 404);
+    // Another Host (a rebound DNS name) is not served.
+    const {port} = new URL(proxy.url);
+    const rebound = await new Promise((resolve, reject) => {
+      const req = http.request({host: '127.0.0.1', port, path: '/mcp', method: 'POST',
+                                headers: {'host': `evil.example:${port}`, 'x-ward-user': 'dana',
+                                          'content-type': 'application/json'}},
+                               (res) => resolve(res.statusCode));
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(rebound, 403);
     const {client} = await connect('dana');
     assert.equal((await client.listTools()).tools.length, 5);  // echo fail grow late wire
     await client.close();
