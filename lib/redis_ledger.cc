@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -161,6 +162,13 @@ absl::Status RedisUnknownIdentities::Add(const std::vector<UnknownIdentity>& see
     if (!reply.ok()) return reply.status();  // the rest is added next time
     added = identity.count;
   }
+  // What the engine no longer lists it has forgotten: seen again, it counts from 0. Keeping
+  // only what is listed bounds this map by the engine's own bound.
+  absl::flat_hash_set<std::string> listed;
+  for (const UnknownIdentity& identity : seen) {
+    listed.insert(absl::StrCat(SubjectKindName(identity.identity.kind), ":", identity.identity.id));
+  }
+  absl::erase_if(added_, [&listed](const auto& entry) { return !listed.contains(entry.first); });
   return absl::OkStatus();
 }
 

@@ -112,12 +112,15 @@ TEST(RedisUnknownIdentitiesTest, ReplicasAddWhatTheySawSinceTheirLastAdd) {
   ASSERT_TRUE(second.Add({Seen(SubjectKind::kAgent, "ghost", 3)}).ok());
   // The first replica's engine forgot "ghost" and saw it once since: 1 more.
   ASSERT_TRUE(first.Add({Seen(SubjectKind::kAgent, "ghost", 1)}).ok());
+  // Forgotten (no longer listed), then seen 3 times: 3 more, not 3 - 1.
+  ASSERT_TRUE(first.Add({}).ok());
+  ASSERT_TRUE(first.Add({Seen(SubjectKind::kAgent, "ghost", 3)}).ok());
   absl::StatusOr<std::vector<std::pair<IdentityRef, uint64_t>>> counts = second.Read();
   ASSERT_TRUE(counts.ok()) << counts.status();
   ASSERT_EQ(counts->size(), 2u);
   EXPECT_EQ((*counts)[0].first.id, "ghost");
   EXPECT_EQ((*counts)[0].first.kind, SubjectKind::kAgent);
-  EXPECT_EQ((*counts)[0].second, 6u);
+  EXPECT_EQ((*counts)[0].second, 9u);          // 2 + 3 + 1 + 3
   EXPECT_EQ((*counts)[1].first.id, "who:me");  // an id with a colon reads back whole
   EXPECT_EQ((*counts)[1].second, 1u);
 

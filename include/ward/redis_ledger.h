@@ -52,8 +52,9 @@ class RedisUnknownIdentities {
   RedisUnknownIdentities& operator=(const RedisUnknownIdentities&) = delete;
 
   // Adds to the fleet's counts what `seen` counted since this object last added it, identity
-  // by identity. When Redis cannot be reached, returns Unavailable; what was not added is
-  // added by a later call.
+  // by identity; an identity missing from `seen` is taken as forgotten by the engine (counted
+  // from 0 when it comes back). When Redis cannot be reached, returns Unavailable; what was not
+  // added is added by a later call.
   absl::Status Add(const std::vector<UnknownIdentity>& seen);
   // The fleet's counts, most counted first.
   absl::StatusOr<std::vector<std::pair<IdentityRef, uint64_t>>> Read();
