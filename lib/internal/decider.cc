@@ -6,26 +6,14 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/internal/decision_state.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/request_check.h"
+#include "lib/internal/vm.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
-
-// A value on the evaluation stack: a view of a literal, an entity attribute, a request value
-// or a result. Sets are viewed in place (null stands for an empty set).
-struct Operand {
-  Value::Kind kind = Value::Kind::kBool;
-  bool boolean = false;
-  int64_t integer = 0;
-  absl::Time time;
-  absl::string_view text;
-  const std::vector<std::string>* strings = nullptr;
-  const std::vector<int64_t>* ints = nullptr;
-};
 
 // A value on the partial evaluator's stack (DecidePartial): known, as on the evaluation stack,
 // or open (depending on what the request supplies), as a residual.
@@ -114,8 +102,6 @@ struct Principal {
   const IdentityRecord* delegator = nullptr;
 };
 
-enum class Truth : uint8_t { kFalse, kTrue, kError };
-
 class Decider {
  public:
   Decider(const Program& program, const EntityLayout& layout, const Request& request,
@@ -127,9 +113,16 @@ class Decider {
         approvals_satisfied_(approvals_satisfied),
         enforce_shadow_(enforce_shadow),
         scratch_(*state->scratch()) {
+    inputs_.program = &program;
+    inputs_.request = &request;
+    inputs_.now = now;
     if (state->checked_request == &request) {
-      checked_context_ = &state->context_values;
-      checked_args_ = &state->args_values;
+      inputs_.checked_context = &state->context_values;
+      inputs_.checked_args = &state->args_values;
+    }
+    // The operand stack, of fixed size: grown once for the deepest condition of the program.
+    if (scratch_.stack.size() < program.vm->max_stack_depth) {
+      scratch_.stack.resize(program.vm->max_stack_depth);
     }
   }
 
@@ -222,6 +215,7 @@ class Decider {
 
     action_ = program_.Find(request_.action);
     resource_ = EntityLayout::FindResource(resources, request_.resource.id, resource_hash);
+    inputs_.resource = resource_;
     resource_symbol_ =
         resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
     return count;
@@ -493,336 +487,19 @@ class Decider {
 
   // ---- Conditions ----
 
-  // Records an evaluation error's message (in reused storage) and returns false.
-  template <typename... Parts>
-  bool Fail(const Parts&... parts) {
-    scratch_.error.clear();
-    absl::StrAppend(&scratch_.error, parts...);
-    return false;
-  }
-
-  // Views `value` as the declared type `type`, converting as a read does: an RFC 3339 string
-  // to a timestamp, an empty set to the other element type.
-  bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* out) {
-    const Value::Kind kind = value.kind();
-    switch (type) {
-      case Type::kString:
-        if (kind != Value::Kind::kString) break;
-        out->kind = kind;
-        out->text = value.string_value();
-        return true;
-      case Type::kInt:
-        if (kind != Value::Kind::kInt) break;
-        out->kind = kind;
-        out->integer = value.int_value();
-        return true;
-      case Type::kBool:
-        if (kind != Value::Kind::kBool) break;
-        out->kind = kind;
-        out->boolean = value.bool_value();
-        return true;
-      case Type::kTimestamp:
-        out->kind = Value::Kind::kTimestamp;
-        if (kind == Value::Kind::kTimestamp) {
-          out->time = value.timestamp_value();
-          return true;
-        }
-        if (kind == Value::Kind::kString) {
-          absl::StatusOr<absl::Time> time = ParseTimestamp(value.string_value());
-          if (time.ok()) {
-            out->time = *time;
-            return true;
-          }
-          return Fail("`", RootName(ref.root), ".", ref.name, "`: ", time.status().message());
-        }
-        break;
-      case Type::kStringSet:
-        out->kind = Value::Kind::kStringSet;
-        out->strings = nullptr;
-        if (kind == Value::Kind::kStringSet) {
-          out->strings = &value.string_set();
-          return true;
-        }
-        if (kind == Value::Kind::kIntSet && value.int_set().empty()) return true;
-        break;
-      case Type::kIntSet:
-        out->kind = Value::Kind::kIntSet;
-        out->ints = nullptr;
-        if (kind == Value::Kind::kIntSet) {
-          out->ints = &value.int_set();
-          return true;
-        }
-        if (kind == Value::Kind::kStringSet && value.string_set().empty()) return true;
-        break;
-    }
-    return Fail("`", RootName(ref.root), ".", ref.name,
-                absl::StrCat("`: expected ", TypeName(type), ", found "), value.KindDescription());
-  }
-
-  bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who, const IdentityRecord* record,
-                    Operand* out) {
-    if (record == nullptr) {
-      return Fail("`", RootName(ref.root), ".", ref.name,
-                  absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
-                               "` is not a known identity"));
-    }
-    const Identity& identity = *record->identity;
-    switch (ref.builtin) {
-      case AttributeRef::Builtin::kId:
-        out->kind = Value::Kind::kString;
-        out->text = identity.id;
-        return true;
-      case AttributeRef::Builtin::kStatus:
-        out->kind = Value::Kind::kString;
-        out->text = IdentityStatusName(identity.status);
-        return true;
-      case AttributeRef::Builtin::kGroups:
-        out->kind = Value::Kind::kStringSet;
-        out->strings = &identity.groups;
-        return true;
-      case AttributeRef::Builtin::kOwner:
-        if (!identity.owner) return Fail("`", RootName(ref.root), ".owner` is absent");
-        out->kind = Value::Kind::kString;
-        out->text = *identity.owner;
-        return true;
-      case AttributeRef::Builtin::kExpiresAt:
-        if (!identity.expires_at) return Fail("`", RootName(ref.root), ".expires_at` is absent");
-        out->kind = Value::Kind::kTimestamp;
-        out->time = *identity.expires_at;
-        return true;
-      case AttributeRef::Builtin::kNone:
-        break;
-    }
-    const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
-    if (slot < 0) {
-      return Fail("`", RootName(ref.root), ".", ref.name,
-                  absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
-                               "` is of a kind that does not declare `", ref.name, "`"));
-    }
-    const std::optional<Value>& value = record->slots[slot];
-    if (!value.has_value()) {
-      return Fail("`", RootName(ref.root), ".", ref.name,
-                  absl::StrCat("` is absent for ", SubjectKindName(who.kind), " `", who.id, "`"));
-    }
-    return Convert(*value, ref.type, ref, out);
-  }
-
-  bool Load(const AttributeRef& ref, const Principal& principal, Operand* out) {
-    switch (ref.root) {
-      case Root::kSubject:
-        return LoadIdentity(ref, *principal.ref, principal.record, out);
-      case Root::kDelegator:
-        if (principal.delegator_ref == nullptr) {
-          return Fail("`delegator.", ref.name, "`: the request has no delegator here");
-        }
-        return LoadIdentity(ref, *principal.delegator_ref, principal.delegator, out);
-      case Root::kResource: {
-        const ResourceRef& resource = request_.resource;
-        if (ref.builtin == AttributeRef::Builtin::kId) {
-          out->kind = Value::Kind::kString;
-          out->text = resource.id;
-          return true;
-        }
-        // A stored resource's attributes come from the store alone; inline ones only describe
-        // a resource the store does not have.
-        if (resource_ == nullptr && !resource.attrs.empty()) {
-          auto it = resource.attrs.find(ref.name);
-          if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out);
-        }
-        if (resource_ != nullptr && ref.slot >= 0 &&
-            static_cast<size_t>(ref.slot) < resource_->slots.size() &&
-            resource_->slots[ref.slot].has_value()) {
-          return Convert(*resource_->slots[ref.slot], ref.type, ref, out);
-        }
-        if (resource_ == nullptr && resource.attrs.empty()) {
-          return Fail("`resource.", ref.name, "`: resource `",
-                      absl::StrCat(resource.type, ":", resource.id),
-                      "` is not in the store and has no inline attributes");
-        }
-        return Fail("`resource.", ref.name, "` is absent for `",
-                    absl::StrCat(resource.type, ":", resource.id), "`");
-      }
-      case Root::kContext:
-      case Root::kArgs: {
-        const Value* value = RequestValue(ref);
-        if (value == nullptr) return Fail("`", RootName(ref.root), ".", ref.name, "` is absent");
-        return Convert(*value, ref.type, ref, out);
-      }
-    }
-    return Fail("unexpected attribute");
-  }
-
-  // A context entry or argument of the request: found when the request was checked, or looked
-  // up by name when the engine did not check this request (an approver's decision).
-  const Value* RequestValue(const AttributeRef& ref) const {
-    const std::vector<const void*>* checked =
-        ref.root == Root::kContext ? checked_context_ : checked_args_;
-    if (checked != nullptr) {
-      if (ref.slot < 0 || static_cast<size_t>(ref.slot) >= checked->size()) return nullptr;
-      return static_cast<const Value*>((*checked)[ref.slot]);
-    }
-    const AttributeMap& values = ref.root == Root::kContext ? request_.context : request_.args;
-    auto it = values.find(ref.name);
-    return it == values.end() ? nullptr : &it->second;
-  }
-
-  bool Has(const AttributeRef& ref, const Principal& principal) const {
-    switch (ref.root) {
-      case Root::kSubject:
-        return IdentityHas(ref, principal.record);
-      case Root::kDelegator:
-        return IdentityHas(ref, principal.delegator);
-      case Root::kResource:
-        if (ref.builtin == AttributeRef::Builtin::kId) return true;
-        if (resource_ == nullptr) return request_.resource.attrs.contains(ref.name);
-        return ref.slot >= 0 && static_cast<size_t>(ref.slot) < resource_->slots.size() &&
-               resource_->slots[ref.slot].has_value();
-      case Root::kContext:
-      case Root::kArgs:
-        return RequestValue(ref) != nullptr;
-    }
-    return false;
-  }
-
-  static bool IdentityHas(const AttributeRef& ref, const IdentityRecord* record) {
-    if (record == nullptr) return false;
-    switch (ref.builtin) {
-      case AttributeRef::Builtin::kId:
-      case AttributeRef::Builtin::kStatus:
-      case AttributeRef::Builtin::kGroups:
-        return true;
-      case AttributeRef::Builtin::kOwner:
-        return record->identity->owner.has_value();
-      case AttributeRef::Builtin::kExpiresAt:
-        return record->identity->expires_at.has_value();
-      case AttributeRef::Builtin::kNone:
-        break;
-    }
-    const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
-    return slot >= 0 && record->slots[slot].has_value();
-  }
-
-  static bool Equal(const Operand& a, const Operand& b) {
-    if (a.kind != b.kind) return false;
-    switch (a.kind) {
-      case Value::Kind::kString:
-        return a.text == b.text;
-      case Value::Kind::kInt:
-        return a.integer == b.integer;
-      case Value::Kind::kBool:
-        return a.boolean == b.boolean;
-      case Value::Kind::kTimestamp:
-        return a.time == b.time;
-      case Value::Kind::kStringSet: {
-        const size_t na = a.strings ? a.strings->size() : 0;
-        const size_t nb = b.strings ? b.strings->size() : 0;
-        return na == nb && (na == 0 || *a.strings == *b.strings);
-      }
-      case Value::Kind::kIntSet: {
-        const size_t na = a.ints ? a.ints->size() : 0;
-        const size_t nb = b.ints ? b.ints->size() : 0;
-        return na == nb && (na == 0 || *a.ints == *b.ints);
-      }
-      case Value::Kind::kOpaque:
-        return false;
-    }
-    return false;
+  // The condition machine's view of `principal` in this request.
+  const VmInputs& InputsFor(const Principal& principal) {
+    inputs_.subject_ref = principal.ref;
+    inputs_.subject = principal.record;
+    inputs_.delegator_ref = principal.delegator_ref;
+    inputs_.delegator = principal.delegator;
+    return inputs_;
   }
 
   // Runs one condition's code.
   Truth Evaluate(CodeRange range, const Principal& principal) {
-    std::vector<Operand>& stack = scratch_.stack;
-    size_t top = 0;  // number of operands on the stack
-    // Every instruction that pushes sets the kind and the fields that kind reads, so slots
-    // are not cleared first.
-    auto push = [&]() -> Operand& {
-      if (top == stack.size()) stack.emplace_back();
-      return stack[top++];
-    };
-    auto push_bool = [&](bool value) {
-      Operand& slot = push();
-      slot.kind = Value::Kind::kBool;
-      slot.boolean = value;
-    };
-    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
-      const Instruction& instruction = program_.code[pc];
-      switch (instruction.op) {
-        case OpCode::kLiteral: {
-          const Value& literal = program_.literals[instruction.arg];
-          Operand& slot = push();
-          slot.kind = literal.kind();
-          switch (literal.kind()) {
-            case Value::Kind::kString:
-              slot.text = literal.string_value();
-              break;
-            case Value::Kind::kInt:
-              slot.integer = literal.int_value();
-              break;
-            case Value::Kind::kBool:
-              slot.boolean = literal.bool_value();
-              break;
-            case Value::Kind::kTimestamp:
-              slot.time = literal.timestamp_value();
-              break;
-            case Value::Kind::kStringSet:
-              slot.strings = &literal.string_set();
-              break;
-            case Value::Kind::kIntSet:
-              slot.ints = &literal.int_set();
-              break;
-            case Value::Kind::kOpaque:
-              break;
-          }
-          break;
-        }
-        case OpCode::kNow: {
-          Operand& slot = push();
-          slot.kind = Value::Kind::kTimestamp;
-          slot.time = now_;
-          break;
-        }
-        case OpCode::kLoad: {
-          Operand& slot = push();
-          if (!Load(program_.attributes[instruction.arg], principal, &slot)) return Truth::kError;
-          break;
-        }
-        case OpCode::kHas:
-          push_bool(Has(program_.attributes[instruction.arg], principal));
-          break;
-        case OpCode::kNot:
-          stack[top - 1].boolean = !stack[top - 1].boolean;
-          break;
-        case OpCode::kAnd:
-        case OpCode::kOr: {
-          // Short-circuit: the left side decides when it is false (and) or true (or).
-          const bool left = stack[top - 1].boolean;
-          if (left == (instruction.op == OpCode::kOr)) {
-            pc = instruction.arg - 1;
-          } else {
-            --top;
-          }
-          break;
-        }
-        case OpCode::kMatches: {
-          Operand& operand = stack[top - 1];
-          const bool matched =
-              RE2::FullMatch(re2::StringPiece(operand.text.data(), operand.text.size()),
-                             *program_.regexes[instruction.arg]);
-          operand.kind = Value::Kind::kBool;
-          operand.boolean = matched;
-          break;
-        }
-        default: {
-          const Operand& right = stack[top - 1];
-          const Operand& left = stack[top - 2];
-          const bool result = Compare(instruction.op, left, right);
-          top -= 2;
-          push_bool(result);
-          break;
-        }
-      }
-    }
-    return stack[top - 1].boolean ? Truth::kTrue : Truth::kFalse;
+    return internal::Evaluate(program_, range, InputsFor(principal), scratch_.stack.data(),
+                              &scratch_.error);
   }
 
   // ---- Partial evaluation (DecidePartial) ----
@@ -885,30 +562,7 @@ class Decider {
       switch (instruction.op) {
         case OpCode::kLiteral: {
           OpenOperand operand;
-          const Value& literal = program_.literals[instruction.arg];
-          operand.known.kind = literal.kind();
-          switch (literal.kind()) {
-            case Value::Kind::kString:
-              operand.known.text = literal.string_value();
-              break;
-            case Value::Kind::kInt:
-              operand.known.integer = literal.int_value();
-              break;
-            case Value::Kind::kBool:
-              operand.known.boolean = literal.bool_value();
-              break;
-            case Value::Kind::kTimestamp:
-              operand.known.time = literal.timestamp_value();
-              break;
-            case Value::Kind::kStringSet:
-              operand.known.strings = &literal.string_set();
-              break;
-            case Value::Kind::kIntSet:
-              operand.known.ints = &literal.int_set();
-              break;
-            case Value::Kind::kOpaque:
-              break;
-          }
+          operand.known = program_.vm->literals[instruction.arg];
           stack.push_back(operand);
           break;
         }
@@ -934,7 +588,7 @@ class Decider {
             break;
           }
           OpenOperand operand;
-          if (!Load(ref, principal, &operand.known)) {
+          if (!Load(ref, InputsFor(principal), &operand.known, &scratch_.error)) {
             // As in Evaluate: an error ends this code with that error.
             stack.resize(base);
             *out = ResidualTruth::Error();
@@ -951,7 +605,7 @@ class Decider {
           }
           OpenOperand operand;
           operand.known.kind = Value::Kind::kBool;
-          operand.known.boolean = Has(ref, principal);
+          operand.known.boolean = Has(ref, InputsFor(principal));
           stack.push_back(operand);
           break;
         }
@@ -1030,50 +684,6 @@ class Decider {
     if (!result.open && result.known.kind != Value::Kind::kBool) return false;
     *out = TruthOf(result);
     return true;
-  }
-
-  static bool Compare(OpCode op, const Operand& left, const Operand& right) {
-    switch (op) {
-      case OpCode::kEq:
-        return Equal(left, right);
-      case OpCode::kNe:
-        return !Equal(left, right);
-      case OpCode::kLt:
-      case OpCode::kLe:
-      case OpCode::kGt:
-      case OpCode::kGe: {
-        int order;
-        if (left.kind == Value::Kind::kInt) {
-          order = (left.integer > right.integer) - (left.integer < right.integer);
-        } else {
-          order = (left.time > right.time) - (left.time < right.time);
-        }
-        return op == OpCode::kLt   ? order < 0
-               : op == OpCode::kLe ? order <= 0
-               : op == OpCode::kGt ? order > 0
-                                   : order >= 0;
-      }
-      case OpCode::kIn:
-        if (left.kind == Value::Kind::kString) {
-          if (right.strings == nullptr) return false;
-          return std::binary_search(right.strings->begin(), right.strings->end(), left.text,
-                                    [](absl::string_view a, absl::string_view b) { return a < b; });
-        }
-        return right.ints != nullptr &&
-               std::binary_search(right.ints->begin(), right.ints->end(), left.integer);
-      case OpCode::kStartsWith:
-        return absl::StartsWith(left.text, right.text);
-      case OpCode::kUnder:
-        if (right.kind == Value::Kind::kString) return IdUnderPrefix(left.text, right.text);
-        if (right.strings == nullptr) return false;
-        // A set of prefixes: one test per prefix (sets are small), never one rule per prefix.
-        for (const auto& prefix : *right.strings) {
-          if (IdUnderPrefix(left.text, prefix)) return true;
-        }
-        return false;
-      default:
-        return false;
-    }
   }
 
   // ---- The decision ----
@@ -1188,9 +798,8 @@ class Decider {
   const bool enforce_shadow_;
   bool shadow_held_ = false;
   Scratch& scratch_;
-  // The request's declared context entries and arguments by slot, when the engine checked it.
-  const std::vector<const void*>* checked_context_ = nullptr;
-  const std::vector<const void*>* checked_args_ = nullptr;
+  // What conditions read; the principal's part is set for each evaluation.
+  VmInputs inputs_;
   int lists_added_ = 0;  // rule lists added to the candidates of the current principal
   // DecidePartial's: whether `now` is known, and where residuals go.
   bool now_known_ = true;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
+#include "lib/internal/vm.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
@@ -1060,6 +1061,9 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
     }
   }
   program->hash = ProgramHash(*program);
+  absl::StatusOr<std::shared_ptr<const VmCode>> vm = BuildVmCode(*program);
+  if (!vm.ok()) return vm.status();
+  program->vm = *std::move(vm);
   return absl::OkStatus();
 }
 

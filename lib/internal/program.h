@@ -43,6 +43,8 @@ class RE2;
 
 namespace ward::internal {
 
+struct VmCode;  // vm.h
+
 // Strings of the policy (ids, groups, actions, resource types) are interned as symbols so that
 // the tree is keyed by integers.
 using Symbol = uint32_t;
@@ -188,6 +190,9 @@ struct Program {
   // Identifies the program: the same for the same compiled policy, however it was obtained.
   uint64_t hash = 0;
 
+  // `code` in the typed form the condition machine runs (vm.h); derived.
+  std::shared_ptr<const VmCode> vm;
+
   Symbol Find(absl::string_view text) const {
     auto it = symbol_index.find(text);
     return it == symbol_index.end() ? kNoSymbol : it->second;
@@ -224,11 +229,11 @@ struct RegexBudget {
 inline constexpr int64_t kRegexInstructionBytes = 8;
 
 // Recomputes what is derived from the serialisable fields: the symbol index, the compiled
-// regular expressions (patterns of conditions, heads and redactions) and the hash. With a
-// budget, it counts the patterns and their text before compiling any, and stops compiling as
-// soon as their compiled programs exceed it. Fails on a duplicate symbol, a pattern that does
-// not compile and a redaction whose replacement does not fit its pattern
-// (RE2::CheckRewriteString), naming the rule.
+// regular expressions (patterns of conditions, heads and redactions), the hash and the typed
+// code (vm.h). With a budget, it counts the patterns and their text before compiling any, and
+// stops compiling as soon as their compiled programs exceed it. Fails on a duplicate symbol, a
+// pattern that does not compile, a redaction whose replacement does not fit its pattern
+// (RE2::CheckRewriteString), naming the rule, and code the typed translation cannot follow.
 absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBudget());
 
 // The program's hash (Program::hash): the first 8 bytes, big-endian, of the SHA-256 of the

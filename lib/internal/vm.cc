@@ -1,0 +1,639 @@
+#include "lib/internal/vm.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/internal/ir.h"
+#include "lib/internal/request_check.h"
+#include "re2/re2.h"
+
+namespace ward::internal {
+namespace {
+
+// Records an evaluation error's message (in reused storage) and returns false.
+template <typename... Parts>
+bool Fail(std::string* error, const Parts&... parts) {
+  error->clear();
+  absl::StrAppend(error, parts...);
+  return false;
+}
+
+// Equal sets; null stands for an empty set.
+template <typename T>
+bool SameSet(const std::vector<T>* a, const std::vector<T>* b) {
+  const size_t na = a ? a->size() : 0;
+  const size_t nb = b ? b->size() : 0;
+  return na == nb && (na == 0 || *a == *b);
+}
+
+bool InStrings(absl::string_view text, const std::vector<std::string>* set) {
+  return set != nullptr &&
+         std::binary_search(set->begin(), set->end(), text,
+                            [](absl::string_view a, absl::string_view b) { return a < b; });
+}
+
+bool InInts(int64_t value, const std::vector<int64_t>* set) {
+  return set != nullptr && std::binary_search(set->begin(), set->end(), value);
+}
+
+// A set of prefixes: one test per prefix (sets are small), never one rule per prefix.
+bool UnderAny(absl::string_view id, const std::vector<std::string>* prefixes) {
+  if (prefixes == nullptr) return false;
+  for (const std::string& prefix : *prefixes) {
+    if (IdUnderPrefix(id, prefix)) return true;
+  }
+  return false;
+}
+
+// Views `value` as the declared type `type`, converting as a read does: an RFC 3339 string
+// to a timestamp, an empty set to the other element type.
+bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* out,
+             std::string* error) {
+  const Value::Kind kind = value.kind();
+  switch (type) {
+    case Type::kString:
+      if (kind != Value::Kind::kString) break;
+      out->kind = kind;
+      out->text = value.string_value();
+      return true;
+    case Type::kInt:
+      if (kind != Value::Kind::kInt) break;
+      out->kind = kind;
+      out->integer = value.int_value();
+      return true;
+    case Type::kBool:
+      if (kind != Value::Kind::kBool) break;
+      out->kind = kind;
+      out->boolean = value.bool_value();
+      return true;
+    case Type::kTimestamp:
+      out->kind = Value::Kind::kTimestamp;
+      if (kind == Value::Kind::kTimestamp) {
+        out->time = value.timestamp_value();
+        return true;
+      }
+      if (kind == Value::Kind::kString) {
+        absl::StatusOr<absl::Time> time = ParseTimestamp(value.string_value());
+        if (time.ok()) {
+          out->time = *time;
+          return true;
+        }
+        return Fail(error, "`", RootName(ref.root), ".", ref.name, "`: ", time.status().message());
+      }
+      break;
+    case Type::kStringSet:
+      out->kind = Value::Kind::kStringSet;
+      out->strings = nullptr;
+      if (kind == Value::Kind::kStringSet) {
+        out->strings = &value.string_set();
+        return true;
+      }
+      if (kind == Value::Kind::kIntSet && value.int_set().empty()) return true;
+      break;
+    case Type::kIntSet:
+      out->kind = Value::Kind::kIntSet;
+      out->ints = nullptr;
+      if (kind == Value::Kind::kIntSet) {
+        out->ints = &value.int_set();
+        return true;
+      }
+      if (kind == Value::Kind::kStringSet && value.string_set().empty()) return true;
+      break;
+  }
+  return Fail(error, "`", RootName(ref.root), ".", ref.name,
+              absl::StrCat("`: expected ", TypeName(type), ", found "), value.KindDescription());
+}
+
+bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who, const IdentityRecord* record,
+                  Operand* out, std::string* error) {
+  if (record == nullptr) {
+    return Fail(
+        error, "`", RootName(ref.root), ".", ref.name,
+        absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id, "` is not a known identity"));
+  }
+  const Identity& identity = *record->identity;
+  switch (ref.builtin) {
+    case AttributeRef::Builtin::kId:
+      out->kind = Value::Kind::kString;
+      out->text = identity.id;
+      return true;
+    case AttributeRef::Builtin::kStatus:
+      out->kind = Value::Kind::kString;
+      out->text = IdentityStatusName(identity.status);
+      return true;
+    case AttributeRef::Builtin::kGroups:
+      out->kind = Value::Kind::kStringSet;
+      out->strings = &identity.groups;
+      return true;
+    case AttributeRef::Builtin::kOwner:
+      if (!identity.owner) return Fail(error, "`", RootName(ref.root), ".owner` is absent");
+      out->kind = Value::Kind::kString;
+      out->text = *identity.owner;
+      return true;
+    case AttributeRef::Builtin::kExpiresAt:
+      if (!identity.expires_at)
+        return Fail(error, "`", RootName(ref.root), ".expires_at` is absent");
+      out->kind = Value::Kind::kTimestamp;
+      out->time = *identity.expires_at;
+      return true;
+    case AttributeRef::Builtin::kNone:
+      break;
+  }
+  const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
+  if (slot < 0) {
+    return Fail(error, "`", RootName(ref.root), ".", ref.name,
+                absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
+                             "` is of a kind that does not declare `", ref.name, "`"));
+  }
+  const std::optional<Value>& value = record->slots[slot];
+  if (!value.has_value()) {
+    return Fail(error, "`", RootName(ref.root), ".", ref.name,
+                absl::StrCat("` is absent for ", SubjectKindName(who.kind), " `", who.id, "`"));
+  }
+  return Convert(*value, ref.type, ref, out, error);
+}
+
+// A context entry or argument of the request: found when the request was checked, or looked
+// up by name when the engine did not check this request (an approver's decision).
+const Value* RequestValue(const AttributeRef& ref, const VmInputs& in) {
+  const std::vector<const void*>* checked =
+      ref.root == Root::kContext ? in.checked_context : in.checked_args;
+  if (checked != nullptr) {
+    if (ref.slot < 0 || static_cast<size_t>(ref.slot) >= checked->size()) return nullptr;
+    return static_cast<const Value*>((*checked)[ref.slot]);
+  }
+  const AttributeMap& values = ref.root == Root::kContext ? in.request->context : in.request->args;
+  auto it = values.find(ref.name);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+bool IdentityHas(const AttributeRef& ref, const IdentityRecord* record) {
+  if (record == nullptr) return false;
+  switch (ref.builtin) {
+    case AttributeRef::Builtin::kId:
+    case AttributeRef::Builtin::kStatus:
+    case AttributeRef::Builtin::kGroups:
+      return true;
+    case AttributeRef::Builtin::kOwner:
+      return record->identity->owner.has_value();
+    case AttributeRef::Builtin::kExpiresAt:
+      return record->identity->expires_at.has_value();
+    case AttributeRef::Builtin::kNone:
+      break;
+  }
+  const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
+  return slot >= 0 && record->slots[slot].has_value();
+}
+
+bool Equal(const Operand& a, const Operand& b) {
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case Value::Kind::kString:
+      return a.text == b.text;
+    case Value::Kind::kInt:
+      return a.integer == b.integer;
+    case Value::Kind::kBool:
+      return a.boolean == b.boolean;
+    case Value::Kind::kTimestamp:
+      return a.time == b.time;
+    case Value::Kind::kStringSet:
+      return SameSet(a.strings, b.strings);
+    case Value::Kind::kIntSet:
+      return SameSet(a.ints, b.ints);
+    case Value::Kind::kOpaque:
+      return false;
+  }
+  return false;
+}
+
+// The type of a literal's value; none for an opaque value (never in a program's literals).
+std::optional<Type> TypeOfKind(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kString:
+      return Type::kString;
+    case Value::Kind::kInt:
+      return Type::kInt;
+    case Value::Kind::kBool:
+      return Type::kBool;
+    case Value::Kind::kTimestamp:
+      return Type::kTimestamp;
+    case Value::Kind::kStringSet:
+      return Type::kStringSet;
+    case Value::Kind::kIntSet:
+      return Type::kIntSet;
+    case Value::Kind::kOpaque:
+      break;
+  }
+  return std::nullopt;
+}
+
+// The typed form of the comparison `op` of a `left` and a `right` operand; kCompare when
+// the types are unknown or are not those the operator takes.
+VmOp TypedComparison(OpCode op, std::optional<Type> left, std::optional<Type> right) {
+  if (!left.has_value() || !right.has_value()) return VmOp::kCompare;
+  const Type l = *left, r = *right;
+  const bool same = l == r;
+  switch (op) {
+    case OpCode::kEq:
+    case OpCode::kNe: {
+      if (!same) break;
+      const bool eq = op == OpCode::kEq;
+      switch (l) {
+        case Type::kString:
+          return eq ? VmOp::kEqString : VmOp::kNeString;
+        case Type::kInt:
+          return eq ? VmOp::kEqInt : VmOp::kNeInt;
+        case Type::kBool:
+          return eq ? VmOp::kEqBool : VmOp::kNeBool;
+        case Type::kTimestamp:
+          return eq ? VmOp::kEqTimestamp : VmOp::kNeTimestamp;
+        case Type::kStringSet:
+          return eq ? VmOp::kEqStringSet : VmOp::kNeStringSet;
+        case Type::kIntSet:
+          return eq ? VmOp::kEqIntSet : VmOp::kNeIntSet;
+      }
+      break;
+    }
+    case OpCode::kLt:
+    case OpCode::kLe:
+    case OpCode::kGt:
+    case OpCode::kGe: {
+      if (!same || (l != Type::kInt && l != Type::kTimestamp)) break;
+      const int offset = static_cast<int>(op) - static_cast<int>(OpCode::kLt);
+      const VmOp first = l == Type::kInt ? VmOp::kLtInt : VmOp::kLtTimestamp;
+      return static_cast<VmOp>(static_cast<int>(first) + offset);
+    }
+    case OpCode::kIn:
+      if (l == Type::kString && r == Type::kStringSet) return VmOp::kInStringSet;
+      if (l == Type::kInt && r == Type::kIntSet) return VmOp::kInIntSet;
+      break;
+    case OpCode::kStartsWith:
+      if (l == Type::kString && r == Type::kString) return VmOp::kStartsWith;
+      break;
+    case OpCode::kUnder:
+      if (l == Type::kString && r == Type::kString) return VmOp::kUnderString;
+      if (l == Type::kString && r == Type::kStringSet) return VmOp::kUnderStringSet;
+      break;
+    default:
+      break;
+  }
+  return VmOp::kCompare;
+}
+
+}  // namespace
+
+Operand LiteralOperand(const Value& literal) {
+  Operand operand;
+  operand.kind = literal.kind();
+  switch (literal.kind()) {
+    case Value::Kind::kString:
+      operand.text = literal.string_value();
+      break;
+    case Value::Kind::kInt:
+      operand.integer = literal.int_value();
+      break;
+    case Value::Kind::kBool:
+      operand.boolean = literal.bool_value();
+      break;
+    case Value::Kind::kTimestamp:
+      operand.time = literal.timestamp_value();
+      break;
+    case Value::Kind::kStringSet:
+      operand.strings = &literal.string_set();
+      break;
+    case Value::Kind::kIntSet:
+      operand.ints = &literal.int_set();
+      break;
+    case Value::Kind::kOpaque:
+      break;
+  }
+  return operand;
+}
+
+absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program) {
+  auto vm = std::make_shared<VmCode>();
+  vm->literals.reserve(program.literals.size());
+  for (const Value& literal : program.literals) vm->literals.push_back(LiteralOperand(literal));
+  vm->code.resize(program.code.size());
+  // The types on the stack as the code runs straight through: `and` and `or` pop their left
+  // side there, and the right side pushes the bool a jump would have left.
+  std::vector<std::optional<Type>> types;
+  auto translate = [&](const ProgramRule& rule, CodeRange range) -> absl::Status {
+    if (range.empty()) return absl::OkStatus();
+    types.clear();
+    auto malformed = [&](uint32_t pc) {
+      return absl::InternalError(absl::StrCat("rule `", rule.name, "`: instruction ",
+                                              pc - range.begin, " cannot be followed"));
+    };
+    if (range.begin > range.end || range.end > program.code.size()) return malformed(range.end);
+    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+      const Instruction& instruction = program.code[pc];
+      VmInstruction& out = vm->code[pc];
+      out.arg = instruction.arg;
+      size_t pops = 0;
+      std::optional<Type> pushed;
+      bool pushes = true;
+      switch (instruction.op) {
+        case OpCode::kLiteral:
+          if (instruction.arg >= program.literals.size()) return malformed(pc);
+          out.op = VmOp::kLiteral;
+          pushed = TypeOfKind(program.literals[instruction.arg].kind());
+          break;
+        case OpCode::kNow:
+          out.op = VmOp::kNow;
+          pushed = Type::kTimestamp;
+          break;
+        case OpCode::kLoad:
+        case OpCode::kHas:
+          if (instruction.arg >= program.attributes.size()) return malformed(pc);
+          out.op = instruction.op == OpCode::kLoad ? VmOp::kLoad : VmOp::kHas;
+          pushed = instruction.op == OpCode::kLoad ? program.attributes[instruction.arg].type
+                                                   : Type::kBool;
+          break;
+        case OpCode::kNot:
+          out.op = VmOp::kNot;
+          pushes = false;
+          if (types.empty()) return malformed(pc);
+          break;
+        case OpCode::kAnd:
+        case OpCode::kOr:
+          if (instruction.arg <= pc || instruction.arg > range.end) return malformed(pc);
+          out.op = instruction.op == OpCode::kAnd ? VmOp::kAnd : VmOp::kOr;
+          pops = 1;
+          pushes = false;
+          break;
+        case OpCode::kMatches:
+          if (instruction.arg >= program.regexes.size()) return malformed(pc);
+          out.op = VmOp::kMatches;
+          pops = 1;
+          pushed = Type::kBool;
+          break;
+        default:
+          if (types.size() < 2) return malformed(pc);
+          out.op = TypedComparison(instruction.op, types[types.size() - 2], types.back());
+          if (out.op == VmOp::kCompare) out.arg = static_cast<uint32_t>(instruction.op);
+          pops = 2;
+          pushed = Type::kBool;
+          break;
+      }
+      if (types.size() < pops) return malformed(pc);
+      types.resize(types.size() - pops);
+      if (pushes) types.push_back(pushed);
+      vm->max_stack_depth = std::max(vm->max_stack_depth, static_cast<uint32_t>(types.size()));
+    }
+    if (types.size() != 1) return malformed(range.end);
+    return absl::OkStatus();
+  };
+  for (const ProgramRule& rule : program.rules) {
+    if (absl::Status s = translate(rule, rule.when); !s.ok()) return s;
+    if (absl::Status s = translate(rule, rule.unless); !s.ok()) return s;
+  }
+  return std::shared_ptr<const VmCode>(std::move(vm));
+}
+
+bool Load(const AttributeRef& ref, const VmInputs& in, Operand* out, std::string* error) {
+  switch (ref.root) {
+    case Root::kSubject:
+      return LoadIdentity(ref, *in.subject_ref, in.subject, out, error);
+    case Root::kDelegator:
+      if (in.delegator_ref == nullptr) {
+        return Fail(error, "`delegator.", ref.name, "`: the request has no delegator here");
+      }
+      return LoadIdentity(ref, *in.delegator_ref, in.delegator, out, error);
+    case Root::kResource: {
+      const ResourceRef& resource = in.request->resource;
+      if (ref.builtin == AttributeRef::Builtin::kId) {
+        out->kind = Value::Kind::kString;
+        out->text = resource.id;
+        return true;
+      }
+      // A stored resource's attributes come from the store alone; inline ones only describe
+      // a resource the store does not have.
+      if (in.resource == nullptr && !resource.attrs.empty()) {
+        auto it = resource.attrs.find(ref.name);
+        if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out, error);
+      }
+      if (in.resource != nullptr && ref.slot >= 0 &&
+          static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
+          in.resource->slots[ref.slot].has_value()) {
+        return Convert(*in.resource->slots[ref.slot], ref.type, ref, out, error);
+      }
+      if (in.resource == nullptr && resource.attrs.empty()) {
+        return Fail(error, "`resource.", ref.name, "`: resource `",
+                    absl::StrCat(resource.type, ":", resource.id),
+                    "` is not in the store and has no inline attributes");
+      }
+      return Fail(error, "`resource.", ref.name, "` is absent for `",
+                  absl::StrCat(resource.type, ":", resource.id), "`");
+    }
+    case Root::kContext:
+    case Root::kArgs: {
+      const Value* value = RequestValue(ref, in);
+      if (value == nullptr)
+        return Fail(error, "`", RootName(ref.root), ".", ref.name, "` is absent");
+      return Convert(*value, ref.type, ref, out, error);
+    }
+  }
+  return Fail(error, "unexpected attribute");
+}
+
+bool Has(const AttributeRef& ref, const VmInputs& in) {
+  switch (ref.root) {
+    case Root::kSubject:
+      return IdentityHas(ref, in.subject);
+    case Root::kDelegator:
+      return IdentityHas(ref, in.delegator);
+    case Root::kResource:
+      if (ref.builtin == AttributeRef::Builtin::kId) return true;
+      if (in.resource == nullptr) return in.request->resource.attrs.contains(ref.name);
+      return ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
+             in.resource->slots[ref.slot].has_value();
+    case Root::kContext:
+    case Root::kArgs:
+      return RequestValue(ref, in) != nullptr;
+  }
+  return false;
+}
+
+bool Compare(OpCode op, const Operand& left, const Operand& right) {
+  switch (op) {
+    case OpCode::kEq:
+      return Equal(left, right);
+    case OpCode::kNe:
+      return !Equal(left, right);
+    case OpCode::kLt:
+    case OpCode::kLe:
+    case OpCode::kGt:
+    case OpCode::kGe: {
+      int order;
+      if (left.kind == Value::Kind::kInt) {
+        order = (left.integer > right.integer) - (left.integer < right.integer);
+      } else {
+        order = (left.time > right.time) - (left.time < right.time);
+      }
+      return op == OpCode::kLt   ? order < 0
+             : op == OpCode::kLe ? order <= 0
+             : op == OpCode::kGt ? order > 0
+                                 : order >= 0;
+    }
+    case OpCode::kIn:
+      return left.kind == Value::Kind::kString ? InStrings(left.text, right.strings)
+                                               : InInts(left.integer, right.ints);
+    case OpCode::kStartsWith:
+      return absl::StartsWith(left.text, right.text);
+    case OpCode::kUnder:
+      return right.kind == Value::Kind::kString ? IdUnderPrefix(left.text, right.text)
+                                                : UnderAny(left.text, right.strings);
+    default:
+      return false;
+  }
+}
+
+Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Operand* stack,
+               std::string* error) {
+  const VmCode& vm = *program.vm;
+  const VmInstruction* const code = vm.code.data();
+  Operand* top = stack;  // one past the operand on top
+  // Every instruction that pushes sets the kind and the fields that kind reads, so slots are
+  // not cleared first. A comparison pops its right operand and puts its result in place of
+  // the left one.
+  auto result = [&top](bool value) {
+    --top;
+    top[-1].kind = Value::Kind::kBool;
+    top[-1].boolean = value;
+  };
+  for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+    const VmInstruction instruction = code[pc];
+    switch (instruction.op) {
+      case VmOp::kLiteral:
+        *top++ = vm.literals[instruction.arg];
+        break;
+      case VmOp::kNow:
+        top->kind = Value::Kind::kTimestamp;
+        top->time = in.now;
+        ++top;
+        break;
+      case VmOp::kLoad:
+        if (!Load(program.attributes[instruction.arg], in, top, error)) return Truth::kError;
+        ++top;
+        break;
+      case VmOp::kHas:
+        top->kind = Value::Kind::kBool;
+        top->boolean = Has(program.attributes[instruction.arg], in);
+        ++top;
+        break;
+      case VmOp::kNot:
+        top[-1].boolean = !top[-1].boolean;
+        break;
+      // Short-circuit: the left side decides when it is false (and) or true (or), and stays.
+      case VmOp::kAnd:
+        if (!top[-1].boolean) {
+          pc = instruction.arg - 1;
+        } else {
+          --top;
+        }
+        break;
+      case VmOp::kOr:
+        if (top[-1].boolean) {
+          pc = instruction.arg - 1;
+        } else {
+          --top;
+        }
+        break;
+      case VmOp::kMatches: {
+        Operand& operand = top[-1];
+        const bool matched =
+            RE2::FullMatch(re2::StringPiece(operand.text.data(), operand.text.size()),
+                           *program.regexes[instruction.arg]);
+        operand.kind = Value::Kind::kBool;
+        operand.boolean = matched;
+        break;
+      }
+      case VmOp::kEqString:
+        result(top[-2].text == top[-1].text);
+        break;
+      case VmOp::kNeString:
+        result(top[-2].text != top[-1].text);
+        break;
+      case VmOp::kEqInt:
+        result(top[-2].integer == top[-1].integer);
+        break;
+      case VmOp::kNeInt:
+        result(top[-2].integer != top[-1].integer);
+        break;
+      case VmOp::kEqBool:
+        result(top[-2].boolean == top[-1].boolean);
+        break;
+      case VmOp::kNeBool:
+        result(top[-2].boolean != top[-1].boolean);
+        break;
+      case VmOp::kEqTimestamp:
+        result(top[-2].time == top[-1].time);
+        break;
+      case VmOp::kNeTimestamp:
+        result(top[-2].time != top[-1].time);
+        break;
+      case VmOp::kEqStringSet:
+        result(SameSet(top[-2].strings, top[-1].strings));
+        break;
+      case VmOp::kNeStringSet:
+        result(!SameSet(top[-2].strings, top[-1].strings));
+        break;
+      case VmOp::kEqIntSet:
+        result(SameSet(top[-2].ints, top[-1].ints));
+        break;
+      case VmOp::kNeIntSet:
+        result(!SameSet(top[-2].ints, top[-1].ints));
+        break;
+      case VmOp::kLtInt:
+        result(top[-2].integer < top[-1].integer);
+        break;
+      case VmOp::kLeInt:
+        result(top[-2].integer <= top[-1].integer);
+        break;
+      case VmOp::kGtInt:
+        result(top[-2].integer > top[-1].integer);
+        break;
+      case VmOp::kGeInt:
+        result(top[-2].integer >= top[-1].integer);
+        break;
+      case VmOp::kLtTimestamp:
+        result(top[-2].time < top[-1].time);
+        break;
+      case VmOp::kLeTimestamp:
+        result(top[-2].time <= top[-1].time);
+        break;
+      case VmOp::kGtTimestamp:
+        result(top[-2].time > top[-1].time);
+        break;
+      case VmOp::kGeTimestamp:
+        result(top[-2].time >= top[-1].time);
+        break;
+      case VmOp::kInStringSet:
+        result(InStrings(top[-2].text, top[-1].strings));
+        break;
+      case VmOp::kInIntSet:
+        result(InInts(top[-2].integer, top[-1].ints));
+        break;
+      case VmOp::kStartsWith:
+        result(absl::StartsWith(top[-2].text, top[-1].text));
+        break;
+      case VmOp::kUnderString:
+        result(IdUnderPrefix(top[-2].text, top[-1].text));
+        break;
+      case VmOp::kUnderStringSet:
+        result(UnderAny(top[-2].text, top[-1].strings));
+        break;
+      case VmOp::kCompare:
+        result(Compare(static_cast<OpCode>(instruction.arg), top[-2], top[-1]));
+        break;
+    }
+  }
+  return stack[0].boolean ? Truth::kTrue : Truth::kFalse;
+}
+
+}  // namespace ward::internal
