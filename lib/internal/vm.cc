@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/internal/ir.h"
@@ -49,12 +50,79 @@ bool UnderAny(absl::string_view id, const std::vector<std::string>* prefixes) {
   return false;
 }
 
-// Views `value` as the declared type `type`, converting as a read does: an RFC 3339 string
+// Why an attribute could not be read.
+enum class ReadFailure : uint8_t {
+  kUnknownIdentity,  // the principal (or delegator) is not a known identity of its kind
+  kOwnerAbsent,
+  kExpiresAtAbsent,
+  kUndeclared,  // the identity's kind does not declare the attribute
+  kAbsent,      // the identity does not have it
+  kNoDelegator,
+  kResourceUnknown,  // neither stored nor described inline
+  kResourceAbsent,
+  kRequestAbsent,  // a context entry or argument the request does not give
+  kWrongType,      // `value` is not of the declared type
+  kBadTimestamp,   // `value` is a string that is not an RFC 3339 timestamp
+};
+
+// Writes why a read failed and returns false. Out of line, so that the reads, which
+// succeed on the hot path, stay small enough to inline.
+ABSL_ATTRIBUTE_NOINLINE bool ReadFailed(ReadFailure why, const AttributeRef& ref,
+                                        const VmInputs& in, const IdentityRef* who,
+                                        const Value* value, std::string* error) {
+  const absl::string_view root = RootName(ref.root);
+  const ResourceRef& resource = in.request->resource;
+  switch (why) {
+    case ReadFailure::kUnknownIdentity:
+      return Fail(error, "`", root, ".", ref.name, "`: ", SubjectKindName(who->kind), " `", who->id,
+                  "` is not a known identity");
+    case ReadFailure::kOwnerAbsent:
+      return Fail(error, "`", root, ".owner` is absent");
+    case ReadFailure::kExpiresAtAbsent:
+      return Fail(error, "`", root, ".expires_at` is absent");
+    case ReadFailure::kUndeclared:
+      return Fail(error, "`", root, ".", ref.name, "`: ", SubjectKindName(who->kind), " `", who->id,
+                  "` is of a kind that does not declare `", ref.name, "`");
+    case ReadFailure::kAbsent:
+      return Fail(error, "`", root, ".", ref.name, "` is absent for ", SubjectKindName(who->kind),
+                  " `", who->id, "`");
+    case ReadFailure::kNoDelegator:
+      return Fail(error, "`delegator.", ref.name, "`: the request has no delegator here");
+    case ReadFailure::kResourceUnknown:
+      return Fail(error, "`resource.", ref.name, "`: resource `", resource.type, ":", resource.id,
+                  "` is not in the store and has no inline attributes");
+    case ReadFailure::kResourceAbsent:
+      return Fail(error, "`resource.", ref.name, "` is absent for `", resource.type, ":",
+                  resource.id, "`");
+    case ReadFailure::kRequestAbsent:
+      return Fail(error, "`", root, ".", ref.name, "` is absent");
+    case ReadFailure::kWrongType:
+      return Fail(error, "`", root, ".", ref.name, "`: expected ", TypeName(ref.type), ", found ",
+                  value->KindDescription());
+    case ReadFailure::kBadTimestamp:
+      return Fail(error, "`", root, ".", ref.name,
+                  "`: ", ParseTimestamp(value->string_value()).status().message());
+  }
+  return Fail(error, "unexpected attribute");
+}
+
+// A timestamp written as an RFC 3339 string, read as a timestamp.
+ABSL_ATTRIBUTE_NOINLINE bool ConvertTimestampText(const Value& value, const AttributeRef& ref,
+                                                  const VmInputs& in, Operand* out,
+                                                  std::string* error) {
+  absl::StatusOr<absl::Time> time = ParseTimestamp(value.string_value());
+  if (!time.ok()) return ReadFailed(ReadFailure::kBadTimestamp, ref, in, nullptr, &value, error);
+  out->time = *time;
+  return true;
+}
+
+// Views `value` as the declared type of `ref`, converting as a read does: an RFC 3339 string
 // to a timestamp, an empty set to the other element type.
-bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* out,
-             std::string* error) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Convert(const Value& value, const AttributeRef& ref,
+                                                 const VmInputs& in, Operand* out,
+                                                 std::string* error) {
   const Value::Kind kind = value.kind();
-  switch (type) {
+  switch (ref.type) {
     case Type::kString:
       if (kind != Value::Kind::kString) break;
       out->kind = kind;
@@ -76,14 +144,7 @@ bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* ou
         out->time = value.timestamp_value();
         return true;
       }
-      if (kind == Value::Kind::kString) {
-        absl::StatusOr<absl::Time> time = ParseTimestamp(value.string_value());
-        if (time.ok()) {
-          out->time = *time;
-          return true;
-        }
-        return Fail(error, "`", RootName(ref.root), ".", ref.name, "`: ", time.status().message());
-      }
+      if (kind == Value::Kind::kString) return ConvertTimestampText(value, ref, in, out, error);
       break;
     case Type::kStringSet:
       out->kind = Value::Kind::kStringSet;
@@ -104,16 +165,25 @@ bool Convert(const Value& value, Type type, const AttributeRef& ref, Operand* ou
       if (kind == Value::Kind::kStringSet && value.string_set().empty()) return true;
       break;
   }
-  return Fail(error, "`", RootName(ref.root), ".", ref.name,
-              absl::StrCat("`: expected ", TypeName(type), ", found "), value.KindDescription());
+  return ReadFailed(ReadFailure::kWrongType, ref, in, nullptr, &value, error);
 }
 
-bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who, const IdentityRecord* record,
-                  Operand* out, std::string* error) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
+                                                      const IdentityRef& who,
+                                                      const IdentityRecord* record,
+                                                      const VmInputs& in, Operand* out,
+                                                      std::string* error) {
   if (record == nullptr) {
-    return Fail(
-        error, "`", RootName(ref.root), ".", ref.name,
-        absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id, "` is not a known identity"));
+    return ReadFailed(ReadFailure::kUnknownIdentity, ref, in, &who, nullptr, error);
+  }
+  if (ref.builtin == AttributeRef::Builtin::kNone) {
+    const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
+    if (slot < 0) return ReadFailed(ReadFailure::kUndeclared, ref, in, &who, nullptr, error);
+    const std::optional<Value>& value = record->slots[slot];
+    if (!value.has_value()) {
+      return ReadFailed(ReadFailure::kAbsent, ref, in, &who, nullptr, error);
+    }
+    return Convert(*value, ref, in, out, error);
   }
   const Identity& identity = *record->identity;
   switch (ref.builtin) {
@@ -130,31 +200,23 @@ bool LoadIdentity(const AttributeRef& ref, const IdentityRef& who, const Identit
       out->strings = &identity.groups;
       return true;
     case AttributeRef::Builtin::kOwner:
-      if (!identity.owner) return Fail(error, "`", RootName(ref.root), ".owner` is absent");
+      if (!identity.owner) {
+        return ReadFailed(ReadFailure::kOwnerAbsent, ref, in, &who, nullptr, error);
+      }
       out->kind = Value::Kind::kString;
       out->text = *identity.owner;
       return true;
     case AttributeRef::Builtin::kExpiresAt:
-      if (!identity.expires_at)
-        return Fail(error, "`", RootName(ref.root), ".expires_at` is absent");
+      if (!identity.expires_at) {
+        return ReadFailed(ReadFailure::kExpiresAtAbsent, ref, in, &who, nullptr, error);
+      }
       out->kind = Value::Kind::kTimestamp;
       out->time = *identity.expires_at;
       return true;
     case AttributeRef::Builtin::kNone:
       break;
   }
-  const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
-  if (slot < 0) {
-    return Fail(error, "`", RootName(ref.root), ".", ref.name,
-                absl::StrCat("`: ", SubjectKindName(who.kind), " `", who.id,
-                             "` is of a kind that does not declare `", ref.name, "`"));
-  }
-  const std::optional<Value>& value = record->slots[slot];
-  if (!value.has_value()) {
-    return Fail(error, "`", RootName(ref.root), ".", ref.name,
-                absl::StrCat("` is absent for ", SubjectKindName(who.kind), " `", who.id, "`"));
-  }
-  return Convert(*value, ref.type, ref, out, error);
+  return ReadFailed(ReadFailure::kUndeclared, ref, in, &who, nullptr, error);
 }
 
 // A context entry or argument of the request: found when the request was checked, or looked
@@ -395,15 +457,18 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
   return std::shared_ptr<const VmCode>(std::move(vm));
 }
 
-bool Load(const AttributeRef& ref, const VmInputs& in, Operand* out, std::string* error) {
+namespace {
+
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadAttribute(const AttributeRef& ref, const VmInputs& in,
+                                                       Operand* out, std::string* error) {
   switch (ref.root) {
     case Root::kSubject:
-      return LoadIdentity(ref, *in.subject_ref, in.subject, out, error);
+      return LoadIdentity(ref, *in.subject_ref, in.subject, in, out, error);
     case Root::kDelegator:
       if (in.delegator_ref == nullptr) {
-        return Fail(error, "`delegator.", ref.name, "`: the request has no delegator here");
+        return ReadFailed(ReadFailure::kNoDelegator, ref, in, nullptr, nullptr, error);
       }
-      return LoadIdentity(ref, *in.delegator_ref, in.delegator, out, error);
+      return LoadIdentity(ref, *in.delegator_ref, in.delegator, in, out, error);
     case Root::kResource: {
       const ResourceRef& resource = in.request->resource;
       if (ref.builtin == AttributeRef::Builtin::kId) {
@@ -413,32 +478,36 @@ bool Load(const AttributeRef& ref, const VmInputs& in, Operand* out, std::string
       }
       // A stored resource's attributes come from the store alone; inline ones only describe
       // a resource the store does not have.
-      if (in.resource == nullptr && !resource.attrs.empty()) {
-        auto it = resource.attrs.find(ref.name);
-        if (it != resource.attrs.end()) return Convert(it->second, ref.type, ref, out, error);
+      if (in.resource != nullptr) {
+        if (ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
+            in.resource->slots[ref.slot].has_value()) {
+          return Convert(*in.resource->slots[ref.slot], ref, in, out, error);
+        }
+        return ReadFailed(ReadFailure::kResourceAbsent, ref, in, nullptr, nullptr, error);
       }
-      if (in.resource != nullptr && ref.slot >= 0 &&
-          static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
-          in.resource->slots[ref.slot].has_value()) {
-        return Convert(*in.resource->slots[ref.slot], ref.type, ref, out, error);
+      if (resource.attrs.empty()) {
+        return ReadFailed(ReadFailure::kResourceUnknown, ref, in, nullptr, nullptr, error);
       }
-      if (in.resource == nullptr && resource.attrs.empty()) {
-        return Fail(error, "`resource.", ref.name, "`: resource `",
-                    absl::StrCat(resource.type, ":", resource.id),
-                    "` is not in the store and has no inline attributes");
-      }
-      return Fail(error, "`resource.", ref.name, "` is absent for `",
-                  absl::StrCat(resource.type, ":", resource.id), "`");
+      auto it = resource.attrs.find(ref.name);
+      if (it != resource.attrs.end()) return Convert(it->second, ref, in, out, error);
+      return ReadFailed(ReadFailure::kResourceAbsent, ref, in, nullptr, nullptr, error);
     }
     case Root::kContext:
     case Root::kArgs: {
       const Value* value = RequestValue(ref, in);
-      if (value == nullptr)
-        return Fail(error, "`", RootName(ref.root), ".", ref.name, "` is absent");
-      return Convert(*value, ref.type, ref, out, error);
+      if (value == nullptr) {
+        return ReadFailed(ReadFailure::kRequestAbsent, ref, in, nullptr, nullptr, error);
+      }
+      return Convert(*value, ref, in, out, error);
     }
   }
   return Fail(error, "unexpected attribute");
+}
+
+}  // namespace
+
+bool Load(const AttributeRef& ref, const VmInputs& in, Operand* out, std::string* error) {
+  return ReadAttribute(ref, in, out, error);
 }
 
 bool Has(const AttributeRef& ref, const VmInputs& in) {
@@ -518,7 +587,9 @@ Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Oper
         ++top;
         break;
       case VmOp::kLoad:
-        if (!Load(program.attributes[instruction.arg], in, top, error)) return Truth::kError;
+        if (!ReadAttribute(program.attributes[instruction.arg], in, top, error)) {
+          return Truth::kError;
+        }
         ++top;
         break;
       case VmOp::kHas:
