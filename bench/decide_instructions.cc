@@ -11,7 +11,11 @@
 // the records: the difference is what recording costs the deciding thread (the log's own
 // thread, which formats the records, is not in DecideRounds).
 //
-// Prints the number of decisions made in DecideRounds.
+// With --json, every round reads each request from its JSON text (ParseRequestJson), decides
+// it and writes the decision's JSON (Decision::ToJson), as a server or `decide_json` does:
+// count `ward::bench::DecideJsonRounds*` instead.
+//
+// Prints the number of decisions made.
 
 #include <cstdio>
 #include <cstdlib>
@@ -42,16 +46,38 @@ __attribute__((noinline)) int64_t DecideRounds(const Engine& engine,
   return decisions;
 }
 
+// Not inlined, so that callgrind can count it alone.
+__attribute__((noinline)) int64_t DecideJsonRounds(const Engine& engine,
+                                                   const std::vector<std::string>& requests,
+                                                   int rounds, Decision* decision) {
+  int64_t decisions = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (const std::string& text : requests) {
+      absl::StatusOr<Request> request = ParseRequestJson(text);
+      if (!request.ok()) return -1;
+      engine.Decide(*request, decision);
+      if (decision->ToJson().empty()) return -1;
+      ++decisions;
+    }
+  }
+  return decisions;
+}
+
 }  // namespace ward::bench
 
 int main(int argc, char** argv) {
   int scale = 1;
   int rounds = 5;
   bool logged = false;
+  bool json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--decision-log") {
       logged = true;
+      continue;
+    }
+    if (flag == "--json") {
+      json = true;
       continue;
     }
     if (i + 1 < argc) {
@@ -64,7 +90,8 @@ int main(int argc, char** argv) {
         continue;
       }
     }
-    std::fprintf(stderr, "usage: decide_instructions [--scale S] [--rounds N] [--decision-log]\n");
+    std::fprintf(stderr,
+                 "usage: decide_instructions [--scale S] [--rounds N] [--decision-log] [--json]\n");
     return 2;
   }
   const ward::bench::Workload workload = ward::bench::Generate(scale, /*seed=*/1);
@@ -88,8 +115,22 @@ int main(int argc, char** argv) {
     requests.push_back(ward::bench::ToWardRequest(workload, r));
   }
   ward::Decision decision;
-  ward::bench::DecideRounds(**engine, requests, 1, &decision);  // warm-up
-  const int64_t decisions = ward::bench::DecideRounds(**engine, requests, rounds, &decision);
+  int64_t decisions;
+  if (json) {
+    std::vector<std::string> texts;
+    for (const ward::bench::WorkloadRequest& r : workload.requests) {
+      texts.push_back(ward::bench::WardRequestJson(workload, r));
+    }
+    ward::bench::DecideJsonRounds(**engine, texts, 1, &decision);  // warm-up
+    decisions = ward::bench::DecideJsonRounds(**engine, texts, rounds, &decision);
+    if (decisions < 0) {
+      std::fprintf(stderr, "a request did not parse\n");
+      return 1;
+    }
+  } else {
+    ward::bench::DecideRounds(**engine, requests, 1, &decision);  // warm-up
+    decisions = ward::bench::DecideRounds(**engine, requests, rounds, &decision);
+  }
   std::printf("%lld decisions\n", static_cast<long long>(decisions));
   if (logged) {
     options.decision_log->Close().IgnoreError();

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/internal/canonical_json.h"
 #include "lib/internal/json_util.h"
+#include "lib/internal/request_reader.h"
 #include "nlohmann/json.hpp"
 #include "ward/errors.h"
 
@@ -239,6 +240,15 @@ absl::Status CheckApprovalToken(absl::string_view field, absl::string_view token
 }
 
 absl::StatusOr<Request> ParseRequestJson(absl::string_view json_text, const RequestLimits& limits) {
+  // Most requests are of the common shape, which the fast reader takes without building a
+  // document; for everything else (and every error) the general parser below.
+  Request request;
+  if (internal::ReadCommonRequest(json_text, limits, &request)) return request;
+  return internal::ParseRequestJsonGeneral(json_text, limits);
+}
+
+absl::StatusOr<Request> internal::ParseRequestJsonGeneral(absl::string_view json_text,
+                                                          const RequestLimits& limits) {
   return WithCategory(
       [&]() -> absl::StatusOr<Request> {
         try {

@@ -1,11 +1,14 @@
 // libFuzzer target: any bytes as a request and as an entity file, decided against a small
-// policy. Malformed input must be rejected with an error, never crash.
+// policy. Malformed input must be rejected with an error, never crash; and whatever the fast
+// reader of requests takes (lib/internal/request_reader.h), the general parser must read
+// alike.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "lib/internal/request_reader.h"
 #include "ward/compile.h"
 #include "ward/engine.h"
 #include "ward/request.h"
@@ -35,6 +38,13 @@ constexpr char kEntities[] = R"({"identities": [
    "attrs": {"task_scope": ["t1"]}}],
   "resources": [{"type": "tool", "id": "t1", "attrs": {"risk": "high", "min_clearance": 1}}]})";
 
+bool SameRequest(const ward::Request& a, const ward::Request& b) {
+  return a.subject == b.subject && a.action == b.action && a.resource.type == b.resource.type &&
+         a.resource.id == b.resource.id && a.resource.attrs == b.resource.attrs &&
+         a.context == b.context && a.args == b.args && a.args_json == b.args_json &&
+         a.on_behalf_of == b.on_behalf_of && a.now == b.now && a.approval == b.approval;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -43,6 +53,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::unique_ptr<ward::Engine> engine =
       *ward::Engine::Create(policy, *ward::EntityStore::FromJson(kEntities, policy->schema()));
   const std::string text(reinterpret_cast<const char*>(data), size);
+
+  ward::Request fast;
+  if (ward::internal::ReadCommonRequest(text, {}, &fast)) {
+    absl::StatusOr<ward::Request> general = ward::internal::ParseRequestJsonGeneral(text, {});
+    if (!general.ok() || !SameRequest(fast, *general)) __builtin_trap();
+  }
 
   absl::StatusOr<ward::Request> request = ward::ParseRequestJson(text);
   if (request.ok()) {
