@@ -20,11 +20,10 @@ std::string Policy::Dump() const { return internal::DumpProgram(*program_); }
 
 namespace internal {
 
-absl::StatusOr<std::shared_ptr<const Policy>> PolicyAccess::FromIr(PolicyIr ir) {
-  absl::StatusOr<std::shared_ptr<const Program>> program = BuildProgram(ir);
-  if (!program.ok()) return program.status();
+std::shared_ptr<const Policy> PolicyAccess::FromIr(PolicyIr ir,
+                                                   std::shared_ptr<const Program> program) {
   return std::shared_ptr<const Policy>(
-      new Policy(std::make_shared<const PolicyIr>(std::move(ir)), *std::move(program), true));
+      new Policy(std::make_shared<const PolicyIr>(std::move(ir)), std::move(program), true));
 }
 
 std::shared_ptr<const Policy> PolicyAccess::FromProgram(std::shared_ptr<const Program> program) {

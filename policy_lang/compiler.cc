@@ -4,6 +4,7 @@
 #include "lib/internal/files.h"
 #include "lib/internal/policy_access.h"
 #include "policy_lang/checker.h"
+#include "policy_lang/codegen.h"
 #include "policy_lang/parser.h"
 #include "ward/compile.h"
 #include "ward/errors.h"
@@ -44,16 +45,15 @@ CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptio
   // (with 100,000 rules they are the largest part of the peak).
   inputs.clear();
   std::vector<ast::File>().swap(files);
-  absl::StatusOr<std::shared_ptr<const Policy>> policy =
-      internal::PolicyAccess::FromIr(std::move(*ir));
-  if (!policy.ok()) {
+  absl::StatusOr<std::shared_ptr<const internal::Program>> program = internal::BuildProgram(*ir);
+  if (!program.ok()) {
     Diagnostic d;
     d.source = "<policy set>";
-    d.message = std::string(policy.status().message());
+    d.message = std::string(program.status().message());
     result.diagnostics.push_back(std::move(d));
     return result;
   }
-  result.policy = *std::move(policy);
+  result.policy = internal::PolicyAccess::FromIr(std::move(*ir), *std::move(program));
   return result;
 }
 

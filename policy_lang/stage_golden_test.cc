@@ -19,6 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "policy_lang/ast_dump.h"
 #include "policy_lang/checker.h"
+#include "policy_lang/codegen.h"
 #include "policy_lang/parser.h"
 #include "policy_lang/testing/conformance_files.h"
 #include "ward/compile.h"

@@ -15,9 +15,8 @@ namespace ward::internal {
 
 class PolicyAccess {
  public:
-  // Compiles checked rules into a decision tree. Fails only when a limit of the compiled form
-  // is exceeded.
-  static absl::StatusOr<std::shared_ptr<const Policy>> FromIr(PolicyIr ir);
+  // Wraps checked rules and the program the compiler built from them (BuildProgram).
+  static std::shared_ptr<const Policy> FromIr(PolicyIr ir, std::shared_ptr<const Program> program);
   // Wraps a compiled program (as read from a bundle): such a policy has no checked rules.
   static std::shared_ptr<const Policy> FromProgram(std::shared_ptr<const Program> program);
 

@@ -209,9 +209,20 @@ inline uint64_t BucketKey(SubjectKind kind, Symbol action, Symbol resource_type)
   return (uint64_t{KindAction(kind, action)} << 32) | resource_type;
 }
 
-// Compiles the checked rules into a Program. Fails (with a message) only when a limit of the
-// program format is exceeded.
-absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy);
+// Interns `text` as a symbol of `program` (the compiler's index builder; a loaded program
+// has all of its symbols).
+inline Symbol InternSymbol(Program* program, const std::string& text) {
+  auto [it, inserted] =
+      program->symbol_index.emplace(text, static_cast<Symbol>(program->symbols.size()));
+  if (inserted) program->symbols.push_back(text);
+  return it->second;
+}
+
+// Appends a regular expression to the program's pool (compiled by FinishProgram); its index.
+inline uint32_t AddRegexPattern(Program* program, const std::string& pattern) {
+  program->regex_patterns.push_back(pattern);
+  return static_cast<uint32_t>(program->regex_patterns.size() - 1);
+}
 
 // A budget for a program's regular expressions: the patterns of its conditions and heads and
 // those of its redactions, together. The compiler needs none (the checker bounds each pattern
