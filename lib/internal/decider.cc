@@ -8,8 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/internal/decision_state.h"
-#include "lib/internal/json_util.h"
-#include "lib/internal/request_check.h"
+#include "lib/internal/index.h"
 #include "lib/internal/vm.h"
 #include "re2/re2.h"
 
@@ -167,7 +166,7 @@ class Decider {
       result.rules_begin = result.rules_end = static_cast<uint32_t>(out->rules.size());
       result.guard = Guard(principals[i].record);
       if (result.guard.has_value()) continue;
-      CollectCandidates(*principals[i].record, nullptr);
+      FindCandidates(program_, query_, *principals[i].record, &scratch_.candidates, nullptr);
       for (uint32_t index : scratch_.candidates) {
         const ProgramRule& rule = program_.rules[index];
         if (rule.shadow) continue;  // never enforced
@@ -202,8 +201,9 @@ class Decider {
       principals[i].hash = layout_.PrefetchIdentity(principals[i].ref->id);
     }
     // A type no rule names has no candidates, and so no attribute is read of its resource.
-    type_ = program_.Find(request_.resource.type);
-    const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(type_);
+    query_.request = &request_;
+    query_.resource_type = program_.Find(request_.resource.type);
+    const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(query_.resource_type);
     const size_t resource_hash = EntityLayout::PrefetchResource(resources, request_.resource.id);
     for (size_t i = 0; i < count; ++i) {
       principals[i].record = FindIdentity(*principals[i].ref, principals[i].hash);
@@ -213,10 +213,10 @@ class Decider {
       principals[i].delegator = principals[i + 1].record;
     }
 
-    action_ = program_.Find(request_.action);
+    query_.action = program_.Find(request_.action);
     resource_ = EntityLayout::FindResource(resources, request_.resource.id, resource_hash);
     inputs_.resource = resource_;
-    resource_symbol_ =
+    query_.resource =
         resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
     return count;
   }
@@ -244,122 +244,6 @@ class Decider {
     return Reason::kUnowned;
   }
 
-  // ---- Candidates: a walk down the tree ----
-
-  void Probe(const IndexKey& key, TracePrincipal* trace) {
-    auto it = program_.exact.find(key);
-    if (it == program_.exact.end()) return;
-    AddList(it->second);
-    if (trace != nullptr) {
-      trace->path.push_back(absl::StrCat(
-          KeyDescription(key),
-          " resource=", key.resource == kAllResources ? "*" : JsonQuote(request_.resource.id),
-          " -> ", it->second.size, it->second.size == 1 ? " rule" : " rules"));
-    }
-  }
-
-  void ProbeSelectors(const IndexKey& key, TracePrincipal* trace) {
-    auto it = program_.selectors.find(key);
-    if (it == program_.selectors.end()) return;
-    const SelectorIndex& index = it->second;
-    const absl::string_view id = request_.resource.id;
-    auto found = [&](absl::string_view prefix, RuleList list) {
-      AddList(list);
-      if (trace != nullptr) {
-        trace->path.push_back(absl::StrCat(KeyDescription(key), " resource=under ",
-                                           JsonQuote(prefix), " -> ", list.size, " rules"));
-      }
-    };
-    if (index.prefix_map.empty()) {
-      for (const auto& [prefix, list] : index.prefixes) {
-        if (IsUnderPath(id, prefix)) found(prefix, list);
-      }
-    } else {
-      // Prefixes match whole segments: only lengths that end at a `/` or at the end of the id.
-      for (uint32_t length : index.prefix_lengths) {
-        if (length > id.size()) break;
-        if (length < id.size() && id[length] != '/') continue;
-        auto prefix = index.prefix_map.find(id.substr(0, length));
-        if (prefix != index.prefix_map.end()) found(prefix->first, prefix->second);
-      }
-    }
-    for (const auto& [regex, list] : index.patterns) {
-      if (!RE2::FullMatch(re2::StringPiece(id.data(), id.size()), *program_.regexes[regex])) {
-        continue;
-      }
-      AddList(list);
-      if (trace != nullptr) {
-        trace->path.push_back(absl::StrCat(KeyDescription(key), " resource=matching /",
-                                           program_.regex_patterns[regex], "/ -> ", list.size,
-                                           " rules"));
-      }
-    }
-  }
-
-  std::string KeyDescription(const IndexKey& key) const {
-    const auto selector = static_cast<SubjectSelectorKind>(key.subject >> 30);
-    const Symbol symbol = key.subject & 0x3fffffff;
-    std::string subject = selector == SubjectSelectorKind::kAll  ? "*"
-                          : selector == SubjectSelectorKind::kId ? "id "
-                                                                 : "group ";
-    if (selector != SubjectSelectorKind::kAll) {
-      absl::StrAppend(&subject, JsonQuote(program_.symbols[symbol]));
-    }
-    return absl::StrCat(SubjectKindName(static_cast<SubjectKind>(key.kind_action >> 30)), " ",
-                        request_.action, " ", request_.resource.type, " subject=", subject);
-  }
-
-  void AddList(const RuleList& list) {
-    const uint32_t* begin = program_.rule_lists.data() + list.begin;
-    scratch_.candidates.insert(scratch_.candidates.end(), begin, begin + list.size);
-    ++lists_added_;
-  }
-
-  void CollectCandidates(const IdentityRecord& record, TracePrincipal* trace) {
-    scratch_.candidates.clear();
-    lists_added_ = 0;
-    if (action_ == kNoSymbol || type_ == kNoSymbol) {
-      if (trace != nullptr) trace->path.push_back("the action or resource type is in no rule");
-      return;
-    }
-    const SubjectKind kind = record.kind;
-    auto bucket = program_.buckets.find(BucketKey(kind, action_, type_));
-    if (bucket == program_.buckets.end()) {
-      if (trace != nullptr) {
-        trace->path.push_back(absl::StrCat(SubjectKindName(kind), " ", request_.action, " ",
-                                           request_.resource.type, ": no rules"));
-      }
-      return;
-    }
-    const BucketInfo& info = bucket->second;
-    const uint32_t kind_action = KindAction(kind, action_);
-    auto probe_subject = [&](SubjectSelectorKind selector, Symbol symbol) {
-      const uint8_t flags = info.flags[static_cast<int>(selector)];
-      IndexKey key{kind_action, type_, SubjectKey(selector, symbol), kAllResources};
-      if (flags & BucketInfo::kAllResources) Probe(key, trace);
-      if ((flags & BucketInfo::kResourceIds) && resource_symbol_ != kNoSymbol) {
-        IndexKey by_id = key;
-        by_id.resource = resource_symbol_;
-        Probe(by_id, trace);
-      }
-      if (flags & BucketInfo::kSelectors) ProbeSelectors(key, trace);
-    };
-    if (info.flags[0] != 0) probe_subject(SubjectSelectorKind::kAll, 0);
-    if (info.flags[1] != 0 && record.id_symbol != kNoSymbol) {
-      probe_subject(SubjectSelectorKind::kId, record.id_symbol);
-    }
-    if (info.flags[2] != 0) {
-      for (Symbol group : record.group_symbols) probe_subject(SubjectSelectorKind::kGroup, group);
-    }
-    // Rule index order is name order; a rule under two matching prefixes appears twice.
-    // Each list is sorted and without repeats (the compiler writes them so, and the bundle
-    // loader refuses any other): one list needs nothing more.
-    if (lists_added_ <= 1) return;
-    std::sort(scratch_.candidates.begin(), scratch_.candidates.end());
-    scratch_.candidates.erase(std::unique(scratch_.candidates.begin(), scratch_.candidates.end()),
-                              scratch_.candidates.end());
-  }
-
   // ---- One principal ----
 
   PrincipalResult DecidePrincipal(const Principal& principal, Decision* out,
@@ -372,7 +256,7 @@ class Decider {
       if (trace != nullptr) trace->guard = stopped;
       return result;
     }
-    CollectCandidates(*principal.record, trace);
+    FindCandidates(program_, query_, *principal.record, &scratch_.candidates, trace);
 
     const size_t permits_before = scratch_.permits.size();
     bool any_forbid = false;
@@ -800,15 +684,12 @@ class Decider {
   Scratch& scratch_;
   // What conditions read; the principal's part is set for each evaluation.
   VmInputs inputs_;
-  int lists_added_ = 0;  // rule lists added to the candidates of the current principal
   // DecidePartial's: whether `now` is known, and where residuals go.
   bool now_known_ = true;
   bool context_known_ = false;
   Residuals* residuals_ = nullptr;
-  Symbol action_ = kNoSymbol;
-  Symbol type_ = kNoSymbol;
+  IndexQuery query_;  // the request's action, resource type and resource id as symbols
   const ResourceRecord* resource_ = nullptr;
-  Symbol resource_symbol_ = kNoSymbol;
 };
 
 }  // namespace
