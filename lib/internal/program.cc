@@ -111,27 +111,6 @@ bool ValidType(Type type) {
   return static_cast<uint8_t>(type) <= static_cast<uint8_t>(Type::kIntSet);
 }
 
-// The static type of a literal of `kind`; nullopt for an opaque value.
-std::optional<Type> LiteralType(Value::Kind kind) {
-  switch (kind) {
-    case Value::Kind::kString:
-      return Type::kString;
-    case Value::Kind::kInt:
-      return Type::kInt;
-    case Value::Kind::kBool:
-      return Type::kBool;
-    case Value::Kind::kTimestamp:
-      return Type::kTimestamp;
-    case Value::Kind::kStringSet:
-      return Type::kStringSet;
-    case Value::Kind::kIntSet:
-      return Type::kIntSet;
-    case Value::Kind::kOpaque:
-      break;
-  }
-  return std::nullopt;
-}
-
 // The name and type of a built-in identity attribute.
 std::optional<std::pair<absl::string_view, Type>> BuiltinSignature(AttributeRef::Builtin builtin) {
   switch (builtin) {
@@ -596,6 +575,26 @@ class ProgramVerifier {
 };
 
 }  // namespace
+
+std::optional<Type> LiteralType(Value::Kind kind) {
+  switch (kind) {
+    case Value::Kind::kString:
+      return Type::kString;
+    case Value::Kind::kInt:
+      return Type::kInt;
+    case Value::Kind::kBool:
+      return Type::kBool;
+    case Value::Kind::kTimestamp:
+      return Type::kTimestamp;
+    case Value::Kind::kStringSet:
+      return Type::kStringSet;
+    case Value::Kind::kIntSet:
+      return Type::kIntSet;
+    case Value::Kind::kOpaque:
+      break;
+  }
+  return std::nullopt;
+}
 
 absl::string_view OpCodeName(OpCode op) {
   switch (op) {

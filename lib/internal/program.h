@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,9 @@ enum class OpCode : uint8_t {
   kUnder,  // added last: bundles number opcodes
 };
 absl::string_view OpCodeName(OpCode op);
+
+// The static type of a literal of `kind`; nullopt for an opaque value (never in a program).
+std::optional<Type> LiteralType(Value::Kind kind);
 
 struct Instruction {
   OpCode op = OpCode::kLiteral;

@@ -272,27 +272,6 @@ bool Equal(const Operand& a, const Operand& b) {
   return false;
 }
 
-// The type of a literal's value; none for an opaque value (never in a program's literals).
-std::optional<Type> TypeOfKind(Value::Kind kind) {
-  switch (kind) {
-    case Value::Kind::kString:
-      return Type::kString;
-    case Value::Kind::kInt:
-      return Type::kInt;
-    case Value::Kind::kBool:
-      return Type::kBool;
-    case Value::Kind::kTimestamp:
-      return Type::kTimestamp;
-    case Value::Kind::kStringSet:
-      return Type::kStringSet;
-    case Value::Kind::kIntSet:
-      return Type::kIntSet;
-    case Value::Kind::kOpaque:
-      break;
-  }
-  return std::nullopt;
-}
-
 // The typed form of the comparison `op` of a `left` and a `right` operand; kCompare when
 // the types are unknown or are not those the operator takes.
 VmOp TypedComparison(OpCode op, std::optional<Type> left, std::optional<Type> right) {
@@ -403,7 +382,7 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
         case OpCode::kLiteral:
           if (instruction.arg >= program.literals.size()) return malformed(pc);
           out.op = VmOp::kLiteral;
-          pushed = TypeOfKind(program.literals[instruction.arg].kind());
+          pushed = LiteralType(program.literals[instruction.arg].kind());
           break;
         case OpCode::kNow:
           out.op = VmOp::kNow;
