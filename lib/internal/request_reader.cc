@@ -76,11 +76,12 @@ class Reader {
     const char* digits = p_;
     int64_t magnitude = 0;
     while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+      if (p_ - digits == kMaxIntegerDigits) return false;  // more digits than surely fit
       magnitude = magnitude * 10 + (*p_ - '0');
       ++p_;
     }
     const ptrdiff_t count = p_ - digits;
-    if (count == 0 || count > kMaxIntegerDigits) return false;
+    if (count == 0) return false;
     if (*digits == '0' && (count > 1 || negative)) return false;  // 01 is not JSON; -0 is rare
     if (p_ != end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
     *out = negative ? -magnitude : magnitude;

@@ -96,6 +96,8 @@ TEST(RequestReaderTest, LeavesEverythingElseToTheGeneralParser) {
       head + R"(,"context":{"x":1e3}})",
       head + R"(,"context":{"x":-0}})",
       head + R"(,"context":{"x":1234567890123456789}})",
+      head + R"(,"context":{"x":99999999999999999999}})",
+      head + R"(,"args":{"x":[1,-9223372036854775808]}})",
       head + R"(,"args":{"x":{"y":1}}})",
       head + R"(,"args":{"x":["a",1]}})",
       head + R"(,"args":{"x":[[1]]}})",
