@@ -2,13 +2,14 @@
 // reference interpreter (internal::Interpret), the oracle, on random policy sets, entity files
 // and requests (policy_lang/testing/random_policy.h). Three engines decide each request: the
 // reference, the engine over the compiled policy, and an engine over the policy loaded back
-// from its bundle's bytes (SerializeBundle, LoadBundle). (The C interface cannot join them in
-// this program: libward.so carries its own copy of the runtime and of the bundle's protobuf
-// descriptors, which may be registered once per process; ward_c_conformance_test runs the
-// conformance suite through it.) Each must give the reference's
-// decision on every input: the same JSON, error messages and keys outside the contract aside,
-// through every entry point (Decide, Decide into a reused Decision, Explain), and Explain must
-// list the same candidates with the same outcomes as the reference's trace.
+// from its bundle's bytes (SerializeBundle, LoadBundle), and an engine behind the C interface
+// (libward.so), which decides the request's JSON text. The last runs in a process of its own,
+// bindings/c/c_peer.c, since libward.so carries its own copy of the runtime and of the
+// bundle's protobuf descriptors, which may be registered once per process. Each must give the
+// reference's decision on every input: the same JSON, error messages and keys outside the
+// contract aside, through every entry point (Decide, Decide into a reused Decision, Explain,
+// ward_decide_json), and Explain must list the same candidates with the same outcomes as the
+// reference's trace.
 //
 // Grants are part of it: both sides decide through the same grant flow
 // (internal::DecideWithApprovals), each with its own engine underneath and its own record of
@@ -23,13 +24,21 @@
 // Environment:
 //   WARD_DIFF_ITERATIONS=N  decide N random policy sets (default 1000) of 100 requests each;
 //   WARD_DIFF_SEED=S        replay the one set of seed S (decimal or 0x-hex), as printed by a
-//                           failure, and print its policy and entities.
+//                           failure, and print its policy and entities;
+//   WARD_C_PEER=PATH        the peer program (the build gives its path; Bazel sets this).
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -38,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -45,8 +55,8 @@
 #include "gtest/gtest.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/grants.h"
-#include "lib/reference/interpreter.h"
 #include "lib/internal/policy_access.h"
+#include "lib/reference/interpreter.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/testing/random_policy.h"
 #include "ward/approval.h"
@@ -124,6 +134,118 @@ std::vector<std::string> ComparableTrace(const Trace& trace) {
   return lines;
 }
 
+// ---- The engine behind the C interface ----
+
+// The peer (bindings/c/c_peer.c, which documents the protocol): an engine behind libward.so
+// in a process of its own, spoken to through two pipes.
+class CPeer {
+ public:
+  static absl::StatusOr<std::unique_ptr<CPeer>> Start() {
+    std::string path;
+    if (const char* given = std::getenv("WARD_C_PEER"); given != nullptr && *given) path = given;
+#ifdef WARD_C_PEER_PATH
+    if (path.empty()) path = WARD_C_PEER_PATH;
+#endif
+    if (path.empty()) {
+      return absl::FailedPreconditionError(
+          "no peer program: set WARD_C_PEER to the path of ward_c_peer (bindings/c)");
+    }
+    if (access(path.c_str(), X_OK) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the peer program `", path, "` cannot be run: ", std::strerror(errno)));
+    }
+    // A peer that dies makes writes to it fail with EPIPE, reported, rather than kill the test.
+    std::signal(SIGPIPE, SIG_IGN);
+    int to_peer[2];
+    int from_peer[2];
+    if (pipe(to_peer) != 0) return absl::InternalError("pipe failed");
+    if (pipe(from_peer) != 0) {
+      close(to_peer[0]);
+      close(to_peer[1]);
+      return absl::InternalError("pipe failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_peer[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_peer[1], STDOUT_FILENO);
+    for (int fd : {to_peer[0], to_peer[1], from_peer[0], from_peer[1]}) {
+      posix_spawn_file_actions_addclose(&actions, fd);
+    }
+    char* const argv[] = {path.data(), nullptr};
+    pid_t pid = 0;
+    const int spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(to_peer[0]);
+    close(from_peer[1]);
+    if (spawned != 0) {
+      close(to_peer[1]);
+      close(from_peer[0]);
+      return absl::InternalError(
+          absl::StrCat("cannot start `", path, "`: ", std::strerror(spawned)));
+    }
+    return std::unique_ptr<CPeer>(
+        new CPeer(pid, fdopen(to_peer[1], "w"), fdopen(from_peer[0], "r")));
+  }
+
+  ~CPeer() {
+    std::fclose(to_);
+    std::fclose(from_);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+
+  // Replaces the peer's engine with one for `sources` and `entities_json` that accepts grants
+  // signed by `approval_key_pem`.
+  absl::Status CreateEngine(const std::vector<SourceFile>& sources,
+                            const std::string& entities_json, const std::string& approval_key_pem) {
+    for (const SourceFile& source : sources) {
+      Send('S', absl::StrCat(source.name, std::string(1, '\0'), source.text));
+    }
+    Send('K', approval_key_pem);
+    Send('N', entities_json);
+    absl::StatusOr<std::string> answer = Receive();
+    return answer.ok() ? absl::OkStatus() : answer.status();
+  }
+
+  // The decision's JSON (ward_decision_json) for a request in the JSON exchange format.
+  absl::StatusOr<std::string> Decide(const std::string& request_json) {
+    Send('D', request_json);
+    return Receive();
+  }
+
+ private:
+  CPeer(pid_t pid, FILE* to, FILE* from) : pid_(pid), to_(to), from_(from) {}
+
+  void Send(char command, const std::string& payload) {
+    std::fprintf(to_, "%c %zu\n", command, payload.size());
+    std::fwrite(payload.data(), 1, payload.size(), to_);
+  }
+
+  // The answer's payload for status 0 (WARD_OK); any other status as an error.
+  absl::StatusOr<std::string> Receive() {
+    if (std::fflush(to_) != 0) {
+      return absl::InternalError(absl::StrCat("writing to the peer: ", std::strerror(errno)));
+    }
+    int status = 0;
+    size_t length = 0;
+    if (std::fscanf(from_, "%d %zu", &status, &length) != 2 || std::fgetc(from_) != '\n') {
+      return absl::InternalError("the peer gave no answer (did it exit? see its stderr)");
+    }
+    std::string payload(length, '\0');
+    if (length > 0 && std::fread(payload.data(), 1, length, from_) != length) {
+      return absl::InternalError("the peer's answer ends early");
+    }
+    if (status != 0) {
+      return absl::InternalError(absl::StrCat("C interface status ", status, ": ", payload));
+    }
+    return payload;
+  }
+
+  pid_t pid_;
+  FILE* to_;
+  FILE* from_;
+};
+
 // ---- Running ----
 
 struct Options {
@@ -200,7 +322,7 @@ struct Stats {
   int64_t delegated_allows = 0;            // ALLOW with a chain
   std::map<std::string, int64_t> shadows;  // decisions with a shadow outcome, by its effect
   std::map<std::string, int64_t> grants;   // how requests with a grant were decided
-  int64_t engines_agreeing = 0;            // requests all four engines decided as the reference did
+  int64_t engines_agreeing = 0;            // requests every engine decided as the reference did
   int64_t mismatches = 0;
 };
 
@@ -339,8 +461,25 @@ void ReportMismatch(const RandomCase& random_case, size_t request_index,
                 << actual << "\n";
 }
 
-// Decides every request of the set of `seed` with the engine and with the reference.
-void RunSet(uint64_t seed, bool verbose, Stats* stats) {
+// Whether the C interface's engine decides `request_json` as the reference did (`expected`).
+// `engine_decision` is the C++ engine's decision, which agreed with the reference: the C
+// interface runs the same runtime, so it must give the same JSON byte for byte, error
+// messages and policy hash included (the fast path); failing that, the contract's keys are
+// compared with the reference's.
+bool CheckCEngine(CPeer* c_engine, const std::string& request_json, const Decision& engine_decision,
+                  const Decision& expected, const RandomCase& random_case, size_t request_index,
+                  Stats* stats) {
+  absl::StatusOr<std::string> actual = c_engine->Decide(request_json);
+  if (actual.ok() && *actual == engine_decision.ToJson()) return true;
+  const std::string expected_json = expected.ToJson();
+  if (actual.ok() && Comparable(*actual) == Comparable(expected_json)) return true;
+  ReportMismatch(random_case, request_index, request_json, "ward_decide_json (C interface)",
+                 expected_json, actual.ok() ? *actual : actual.status().ToString(), stats);
+  return false;
+}
+
+// Decides every request of the set of `seed` with the engines and with the reference.
+void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
   ++stats->sets;
   const RandomCase random_case =
       random_policy::GenerateRandomCase(seed, kRequestsPerSet, &stats->forms);
@@ -396,6 +535,15 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     return;
   }
 
+  // The same policy text and entities behind the C interface.
+  if (absl::Status created = c_engine->CreateEngine(random_case.sources, random_case.entities_json,
+                                                    TestKeys().trusted.PublicKey().ToPem());
+      !created.ok()) {
+    ++stats->mismatches;
+    ADD_FAILURE() << "no engine behind the C interface for " << replay << ": " << created;
+    return;
+  }
+
   Reference reference(*policy, *entities);
   // Grants are drawn from a stream of their own, so that they do not shift the generator's.
   random_policy::SplitMix64 grant_rng(seed ^ 0x6772616e74);  // "grant"
@@ -443,11 +591,15 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
       break;
     }
 
-    if (!check("Engine::Decide", (*engine)->Decide(*request))) continue;
+    const Decision decided = (*engine)->Decide(*request);
+    if (!check("Engine::Decide", decided)) continue;
     (*engine)->Decide(*request, &reused);
     if (!check("Engine::Decide into a reused Decision", reused)) continue;
     if (!check("Engine::Decide over the policy loaded from its bundle",
                (*bundle_engine)->Decide(*request))) {
+      continue;
+    }
+    if (!CheckCEngine(c_engine, request_json, decided, expected, random_case, i, stats)) {
       continue;
     }
     ++stats->engines_agreeing;
@@ -476,19 +628,23 @@ void RunSet(uint64_t seed, bool verbose, Stats* stats) {
     std::string kind;
     granted.approval = DrawGrant(granted, ApprovalDigest(granted, policy->hash()), now, *entities,
                                  &grant_rng, &kind);
+    json granted_request = json::parse(request_json);
+    granted_request["approval"] = granted.approval;
+    const std::string granted_json = granted_request.dump();
     const int times = grant_rng.Chance(30) ? 2 : 1;
     for (int time = 0; time < times; ++time) {
       const Decision with_grant = reference.Decide(granted, now, nullptr);
       const std::string want_granted = Rendered(with_grant);
       const Decision actual = (*engine)->Decide(granted);
+      const std::string described =
+          absl::StrCat(request_json, " with a grant (", kind, time == 0 ? ")" : ", used again)");
       if (Rendered(actual) != want_granted &&
           Comparable(actual.ToJson()) != Comparable(with_grant.ToJson())) {
-        ReportMismatch(
-            random_case, i,
-            absl::StrCat(request_json, " with a grant (", kind, time == 0 ? ")" : ", used again)"),
-            "Engine::Decide", with_grant.ToJson(), actual.ToJson(), stats);
+        ReportMismatch(random_case, i, described, "Engine::Decide", with_grant.ToJson(),
+                       actual.ToJson(), stats);
         break;
       }
+      if (!CheckCEngine(c_engine, granted_json, actual, with_grant, random_case, i, stats)) break;
       ++stats->grants[absl::StrCat(kind, time == 0 ? "" : " again", ": ",
                                    with_grant.approved_by.has_value() ? "used" : "not used")];
     }
@@ -518,15 +674,18 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
   absl::StatusOr<Options> options = OptionsFromEnvironment();
   ASSERT_TRUE(options.ok()) << options.status();
 
+  absl::StatusOr<std::unique_ptr<CPeer>> c_engine = CPeer::Start();
+  ASSERT_TRUE(c_engine.ok()) << c_engine.status();
+
   Stats stats;
   if (options->seed) {
-    RunSet(*options->seed, /*verbose=*/true, &stats);
+    RunSet(*options->seed, /*verbose=*/true, c_engine->get(), &stats);
     std::cout << Summary(stats) << "\n";
     return;
   }
   random_policy::SplitMix64 seeds(kSeedStream);
   for (int64_t i = 0; i < options->sets && stats.mismatches < kMaxMismatches; ++i) {
-    RunSet(seeds.Next(), /*verbose=*/false, &stats);
+    RunSet(seeds.Next(), /*verbose=*/false, c_engine->get(), &stats);
   }
   std::cout << Summary(stats) << "\n";
   if (stats.mismatches > 0) return;
