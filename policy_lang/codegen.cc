@@ -1,6 +1,7 @@
 #include "policy_lang/codegen.h"
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/internal/ir_dump.h"
 #include "policy_lang/index_builder.h"
+#include "re2/re2.h"
 
 namespace ward::internal {
 namespace {
@@ -163,6 +165,18 @@ uint32_t CodeGenerator::AddAttribute(const Expr& expr, const Rule& rule) {
   return static_cast<uint32_t>(program_->attributes.size() - 1);
 }
 
+namespace {
+
+// The checker's compiled patterns of `expr`'s `matches`, so that they are not compiled again.
+void CollectRegexes(const Expr& expr, CompiledRegexes* out) {
+  if (expr.op == Expr::Op::kMatches && expr.regex != nullptr) {
+    out->emplace(expr.regex_text, expr.regex);
+  }
+  for (const std::unique_ptr<Expr>& operand : expr.operands) CollectRegexes(*operand, out);
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& policy) {
   auto program = std::make_shared<Program>();
   program->schema = policy.schema;
@@ -175,8 +189,18 @@ absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& poli
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return policy.rules[a].name < policy.rules[b].name; });
   program->rules.reserve(order.size());
+  // Every pattern the checker compiled (and bounded): the program takes them as they are.
+  CompiledRegexes compiled;
   for (size_t i = 0; i < order.size(); ++i) {
     const Rule& rule = policy.rules[order[i]];
+    if (rule.resource.pattern != nullptr) {
+      compiled.emplace(rule.resource.pattern_text, rule.resource.pattern);
+    }
+    if (rule.when) CollectRegexes(*rule.when, &compiled);
+    if (rule.unless) CollectRegexes(*rule.unless, &compiled);
+    for (const std::shared_ptr<const re2::RE2>& regex : rule.redaction_regexes) {
+      compiled.emplace(regex->pattern(), regex);
+    }
     ProgramRule out;
     out.name = rule.name;
     out.source = rule.source;
@@ -201,7 +225,10 @@ absl::StatusOr<std::shared_ptr<const Program>> BuildProgram(const PolicyIr& poli
   }
   index.Finish();
   program->path_resource_types = PathResourceTypes(policy.rules);
-  if (absl::Status finished = FinishProgram(program.get()); !finished.ok()) return finished;
+  if (absl::Status finished = FinishProgram(program.get(), RegexBudget(), &compiled);
+      !finished.ok()) {
+    return finished;
+  }
   return std::shared_ptr<const Program>(std::move(program));
 }
 

@@ -658,7 +658,8 @@ void SelectorIndex::Finish() {
                        prefix_lengths.end());
 }
 
-absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
+absl::Status FinishProgram(Program* program, const RegexBudget& budget,
+                           const CompiledRegexes* compiled) {
   program->context_declarations = Declarations(program->schema.context);
   program->args_declarations = Declarations(program->schema.args);
   program->symbol_index.clear();
@@ -699,11 +700,17 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
   options.set_log_errors(false);
   if (budget.max_memory_each > 0) options.set_max_mem(budget.max_memory_each);
   int64_t compiled_bytes = 0;
+  // The patterns compiled so far, seeded with those the caller compiled.
+  CompiledRegexes known;
+  if (compiled != nullptr) known = *compiled;
   // Compiles `pattern` (described by `where` in messages) into the pool, within the budget.
   auto compile = [&](const std::string& pattern,
                      const std::string& where) -> absl::StatusOr<const RE2*> {
-    auto regex =
-        std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+    std::shared_ptr<const RE2>& regex = known[pattern];
+    if (regex == nullptr) {
+      regex =
+          std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+    }
     if (regex->error_code() == RE2::ErrorPatternTooLarge) {
       return absl::ResourceExhaustedError(
           absl::StrCat(where, "regular expression `", Abbreviate(pattern),
@@ -719,9 +726,8 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget) {
           "the regular expressions take more than ", budget.max_total_bytes,
           " bytes compiled (the limit), reached at ", where, "`", Abbreviate(pattern), "`"));
     }
-    const RE2* raw = regex.get();
-    program->regexes.push_back(std::move(regex));
-    return raw;
+    program->regexes.push_back(regex);
+    return regex.get();
   };
   for (size_t i = 0; i < program->regex_patterns.size(); ++i) {
     absl::StatusOr<const RE2*> regex =

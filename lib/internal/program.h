@@ -243,13 +243,20 @@ struct RegexBudget {
 // The bytes an instruction of a compiled RE2 program takes (re2::Prog::Inst).
 inline constexpr int64_t kRegexInstructionBytes = 8;
 
+// Compiled regular expressions by their pattern text, as the checker compiled them.
+using CompiledRegexes = absl::flat_hash_map<std::string, std::shared_ptr<const re2::RE2>>;
+
 // Recomputes what is derived from the serialisable fields: the symbol index, the compiled
 // regular expressions (patterns of conditions, heads and redactions), the hash and the typed
 // code (vm.h). With a budget, it counts the patterns and their text before compiling any, and
-// stops compiling as soon as their compiled programs exceed it. Fails on a duplicate symbol, a
-// pattern that does not compile, a redaction whose replacement does not fit its pattern
-// (RE2::CheckRewriteString), naming the rule, and code the typed translation cannot follow.
-absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBudget());
+// stops compiling as soon as their compiled programs exceed it (each occurrence of a pattern
+// counts). Each distinct pattern is compiled once, and not at all when `compiled` has it (the
+// compiler passes those its checker compiled, within the checker's budget). Fails on a
+// duplicate symbol, a pattern that does not compile, a redaction whose replacement does not
+// fit its pattern (RE2::CheckRewriteString), naming the rule, and code the typed translation
+// cannot follow.
+absl::Status FinishProgram(Program* program, const RegexBudget& budget = RegexBudget(),
+                           const CompiledRegexes* compiled = nullptr);
 
 // The program's hash (Program::hash): the first 8 bytes, big-endian, of the SHA-256 of the
 // program serialised as a bundle writes it (deterministically), without the rules' source

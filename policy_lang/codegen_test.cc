@@ -1,0 +1,106 @@
+// Code generation's handling of regular expressions: each pattern is compiled once.
+
+#include "policy_lang/codegen.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "gtest/gtest.h"
+#include "lib/internal/policy_access.h"
+#include "lib/internal/program.h"
+#include "re2/re2.h"
+#include "ward/bundle.h"
+#include "ward/compile.h"
+
+namespace ward::internal {
+namespace {
+
+// Patterns in a head, in conditions (one written twice) and in redactions (one the same text
+// as a condition's).
+constexpr char kPolicy[] = R"(schema {
+  user { name: string }
+  resource doc { title: string }
+  action read, grep on doc
+}
+@id("head") permit user to grep on doc matching /log-[0-9]+/;
+@id("when") permit user to read on doc when subject.name matches /a.*/
+  with redact(/[0-9]{3}/, "***");
+@id("unless") permit user to read on doc unless resource.title matches /a.*/
+  with redact(/a.*/, "x");
+)";
+
+std::shared_ptr<const Policy> CompilePolicy() {
+  CompileResult result = Compile({SourceFile{"policy.ward", kPolicy}});
+  EXPECT_NE(result.policy, nullptr) << FormatDiagnostics(result.diagnostics);
+  return result.policy;
+}
+
+// The distinct objects among `regexes`, and checks that equal patterns share one.
+absl::flat_hash_set<const re2::RE2*> Distinct(
+    const std::vector<std::shared_ptr<const re2::RE2>>& regexes) {
+  absl::flat_hash_set<const re2::RE2*> out;
+  for (const auto& regex : regexes) {
+    EXPECT_NE(regex, nullptr);
+    out.insert(regex.get());
+    for (const auto& other : regexes) {
+      if (other->pattern() == regex->pattern()) {
+        EXPECT_EQ(other.get(), regex.get()) << "/" << regex->pattern() << "/ compiled twice";
+      }
+    }
+  }
+  return out;
+}
+
+// The compiled policy's patterns are the very objects the checker compiled: nothing is
+// compiled again after the checker, which bounded each pattern.
+TEST(CodegenTest, ProgramTakesThePatternsTheCheckerCompiled) {
+  const std::shared_ptr<const Policy> policy = CompilePolicy();
+  ASSERT_NE(policy, nullptr);
+  absl::flat_hash_set<const re2::RE2*> checked;
+  for (const Rule& rule : IrOf(*policy).rules) {
+    if (rule.resource.pattern) checked.insert(rule.resource.pattern.get());
+    // Each condition here is a `matches` itself.
+    for (const Expr* expr : {rule.when.get(), rule.unless.get()}) {
+      if (expr != nullptr && expr->op == Expr::Op::kMatches) checked.insert(expr->regex.get());
+    }
+    for (const auto& regex : rule.redaction_regexes) checked.insert(regex.get());
+  }
+
+  const Program& program = ProgramOf(*policy);
+  // Three patterns in code and heads (the condition pattern twice), two redactions.
+  ASSERT_EQ(program.regex_patterns.size(), 3u);
+  ASSERT_EQ(program.regexes.size(), 5u);
+  const absl::flat_hash_set<const re2::RE2*> distinct = Distinct(program.regexes);
+  EXPECT_EQ(distinct.size(), 3u);  // log-[0-9]+, a.*, [0-9]{3}
+  for (const re2::RE2* regex : distinct) {
+    EXPECT_TRUE(checked.contains(regex)) << "/" << regex->pattern() << "/ compiled again";
+  }
+  for (const ProgramRule& rule : program.rules) {
+    for (const Redaction& redaction : rule.obligations.redact) {
+      EXPECT_TRUE(distinct.contains(redaction.regex)) << redaction.pattern;
+    }
+  }
+}
+
+// A bundle's patterns, which no checker has seen, are compiled when it is loaded: each
+// distinct pattern once, and the program decides as the compiled one does.
+TEST(CodegenTest, LoadedProgramCompilesEachDistinctPatternOnce) {
+  const std::shared_ptr<const Policy> policy = CompilePolicy();
+  ASSERT_NE(policy, nullptr);
+  absl::StatusOr<std::shared_ptr<const Policy>> loaded = LoadBundle(SerializeBundle(*policy));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Program& program = ProgramOf(**loaded);
+  ASSERT_EQ(program.regexes.size(), 5u);
+  const absl::flat_hash_set<const re2::RE2*> distinct = Distinct(program.regexes);
+  EXPECT_EQ(distinct.size(), 3u);
+  for (const re2::RE2* regex : distinct) {
+    EXPECT_FALSE(Distinct(ProgramOf(*policy).regexes).contains(regex));
+    EXPECT_TRUE(regex->ok());
+  }
+  EXPECT_EQ((*loaded)->hash(), policy->hash());
+}
+
+}  // namespace
+}  // namespace ward::internal
