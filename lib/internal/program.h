@@ -135,9 +135,12 @@ struct IndexKey {
     return a.kind_action == b.kind_action && a.resource_type == b.resource_type &&
            a.subject == b.subject && a.resource == b.resource;
   }
+  // As two 64-bit words: two mixing rounds of the hash instead of four (one probe per
+  // principal and matching selector on every decision).
   template <typename H>
   friend H AbslHashValue(H h, const IndexKey& k) {
-    return H::combine(std::move(h), k.kind_action, k.resource_type, k.subject, k.resource);
+    return H::combine(std::move(h), (uint64_t{k.kind_action} << 32) | k.resource_type,
+                      (uint64_t{k.subject} << 32) | k.resource);
   }
 };
 inline constexpr Symbol kAllResources = 0xfffffffe;

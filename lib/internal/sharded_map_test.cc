@@ -61,6 +61,24 @@ TEST(ShardedMapTest, GrowsItsShardsAndKeepsEveryEntry) {
   EXPECT_LT(largest, 4 * Map::kMaxAverageShardSize);
 }
 
+// A lookup after Prefetch takes the hash Prefetch returned and does not hash the key again:
+// given the key's hash it finds the entry in every shard, given another it does not.
+TEST(ShardedMapTest, FindsWithThePrefetchedHash) {
+  Map map;
+  for (int i = 0; i < 5000; ++i) map.InsertOrAssign(absl::StrCat("id-", i), i);
+  ASSERT_GT(map.shard_count(), 1u);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string key = absl::StrCat("id-", i);
+    const size_t hash = map.Prefetch(key);
+    EXPECT_EQ(hash, Map::HashOf(key));
+    ASSERT_NE(map.Find(key, hash), nullptr) << key;
+    EXPECT_EQ(*map.Find(key, hash), i);
+    // The same shard, another slot: a hash that differs in its low bits only.
+    EXPECT_EQ(map.Find(key, hash ^ 0x55), nullptr) << key;
+  }
+  EXPECT_EQ(map.Find("id-5000", map.Prefetch("id-5000")), nullptr);
+}
+
 TEST(ShardedMapTest, ReserveSizesTheShardsOnce) {
   Map map;
   map.Reserve(10000);

@@ -19,6 +19,27 @@
 
 namespace ward::internal {
 
+// A key whose hash (ShardedMap::HashOf) is already known, so that the lookups after a
+// prefetch do not hash it again.
+struct PrehashedKey {
+  absl::string_view key;
+  size_t hash;
+};
+
+// The shards' hash and equality: string keys hash as ShardedMap::HashOf does, prehashed keys
+// give their hash.
+struct ShardKeyHash {
+  using is_transparent = void;
+  size_t operator()(absl::string_view key) const { return absl::Hash<absl::string_view>{}(key); }
+  size_t operator()(const PrehashedKey& key) const { return key.hash; }
+};
+struct ShardKeyEq {
+  using is_transparent = void;
+  bool operator()(absl::string_view a, absl::string_view b) const { return a == b; }
+  bool operator()(const PrehashedKey& a, absl::string_view b) const { return a.key == b; }
+  bool operator()(absl::string_view a, const PrehashedKey& b) const { return a == b.key; }
+};
+
 // A hash map from strings to V whose copies share their storage. The entries are split by
 // hash into shards, and a copy shares every shard with the original until one of the two
 // writes to it; then only that shard is copied. So an engine can publish an edited copy of a
@@ -31,7 +52,7 @@ namespace ward::internal {
 template <typename V>
 class ShardedMap {
  public:
-  using Shard = absl::flat_hash_map<std::string, V>;
+  using Shard = absl::flat_hash_map<std::string, V, ShardKeyHash, ShardKeyEq>;
   using value_type = typename Shard::value_type;
 
   // Shards grow when they hold this many entries on average: the cost of one edit after a
@@ -52,7 +73,7 @@ class ShardedMap {
   bool empty() const { return size_ == 0; }
 
   // The hash every lookup starts from; shard and slot both come from it.
-  static size_t HashOf(absl::string_view key) { return absl::Hash<absl::string_view>{}(key); }
+  static size_t HashOf(absl::string_view key) { return ShardKeyHash{}(key); }
   size_t ShardOf(size_t hash) const {
     // The high bits pick the shard; the table inside uses the low ones.
     return shard_bits_ == 0 ? 0 : hash >> (64 - shard_bits_);
@@ -75,7 +96,7 @@ class ShardedMap {
   const V* Find(absl::string_view key, size_t hash) const {
     const Shard* shard = shards_[ShardOf(hash)].get();
     if (shard == nullptr) return nullptr;
-    auto it = shard->find(key, hash);
+    auto it = shard->find(PrehashedKey{key, hash});
     return it == shard->end() ? nullptr : &it->second;
   }
   bool contains(absl::string_view key) const { return Find(key) != nullptr; }
@@ -84,7 +105,7 @@ class ShardedMap {
   size_t Prefetch(absl::string_view key) const {
     const size_t hash = HashOf(key);
     const Shard* shard = shards_[ShardOf(hash)].get();
-    if (shard != nullptr) shard->prefetch(key);
+    if (shard != nullptr) shard->prefetch(PrehashedKey{key, hash});
     return hash;
   }
 
