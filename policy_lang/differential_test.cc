@@ -187,11 +187,22 @@ class CPeer {
         new CPeer(pid, fdopen(to_peer[1], "w"), fdopen(from_peer[0], "r")));
   }
 
-  ~CPeer() {
+  ~CPeer() { Stop().IgnoreError(); }
+
+  // Ends the peer's input and waits for it: an error unless it exited with 0 (a crash, or a
+  // leak or other report of a sanitizer, fails the test).
+  absl::Status Stop() {
+    if (pid_ == 0) return absl::OkStatus();
     std::fclose(to_);
     std::fclose(from_);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    const pid_t waited = waitpid(pid_, &status, 0);
+    pid_ = 0;
+    if (waited < 0) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+    return absl::InternalError(
+        WIFEXITED(status) ? absl::StrCat("the peer exited with status ", WEXITSTATUS(status))
+                          : absl::StrCat("the peer was killed by signal ", WTERMSIG(status)));
   }
 
   // Replaces the peer's engine with one for `sources` and `entities_json` that accepts grants
@@ -681,6 +692,8 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
   if (options->seed) {
     RunSet(*options->seed, /*verbose=*/true, c_engine->get(), &stats);
     std::cout << Summary(stats) << "\n";
+    const absl::Status stopped = (*c_engine)->Stop();
+    EXPECT_TRUE(stopped.ok()) << stopped;
     return;
   }
   random_policy::SplitMix64 seeds(kSeedStream);
@@ -688,6 +701,8 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
     RunSet(seeds.Next(), /*verbose=*/false, c_engine->get(), &stats);
   }
   std::cout << Summary(stats) << "\n";
+  const absl::Status stopped = (*c_engine)->Stop();
+  EXPECT_TRUE(stopped.ok()) << stopped;
   if (stats.mismatches > 0) return;
   EXPECT_EQ(stats.engines_agreeing, stats.requests);
   if (options->sets < kSetsForCoverage) return;
