@@ -9,8 +9,8 @@ namespace ward::internal {
 
 void Residuals::Clear() {
   nodes_.resize(2);
-  nodes_[kFalse] = Node{Kind::kFalse};
-  nodes_[kTrue] = Node{Kind::kTrue};
+  nodes_[kFalse] = Node::Of(Kind::kFalse);
+  nodes_[kTrue] = Node::Of(Kind::kTrue);
   ids_.clear();
 }
 
@@ -21,27 +21,27 @@ ResidualId Residuals::Add(Node node) {
 }
 
 ResidualId Residuals::Attribute(uint32_t attribute) {
-  return Add(Node{Kind::kAttribute, OpCode::kEq, attribute});
+  return Add(Node::Of(Kind::kAttribute, OpCode::kEq, attribute));
 }
 
 ResidualId Residuals::Has(uint32_t attribute) {
-  return Add(Node{Kind::kHas, OpCode::kEq, attribute});
+  return Add(Node::Of(Kind::kHas, OpCode::kEq, attribute));
 }
 
-ResidualId Residuals::Now() { return Add(Node{Kind::kNow}); }
+ResidualId Residuals::Now() { return Add(Node::Of(Kind::kNow)); }
 
 ResidualId Residuals::Known(const Value& value) {
-  Node node{Kind::kKnown};
+  Node node = Node::Of(Kind::kKnown);
   node.literal = LiteralToString(value);
   return Add(std::move(node));
 }
 
 ResidualId Residuals::Compare(OpCode op, ResidualId left, ResidualId right) {
-  return Add(Node{Kind::kCompare, op, left, right});
+  return Add(Node::Of(Kind::kCompare, op, left, right));
 }
 
 ResidualId Residuals::Matches(uint32_t regex, ResidualId operand) {
-  return Add(Node{Kind::kMatches, OpCode::kMatches, regex, operand});
+  return Add(Node::Of(Kind::kMatches, OpCode::kMatches, regex, operand));
 }
 
 ResidualId Residuals::Not(ResidualId a) {
@@ -54,7 +54,7 @@ ResidualId Residuals::Not(ResidualId a) {
     const ResidualId x = nodes_[a].a, y = nodes_[a].b;
     return And(Not(x), Not(y));
   }
-  return Add(Node{Kind::kNot, OpCode::kEq, a});
+  return Add(Node::Of(Kind::kNot, OpCode::kEq, a));
 }
 
 namespace {
@@ -71,7 +71,7 @@ ResidualId Residuals::And(ResidualId a, ResidualId b) {
   if (a == kTrue) return b;
   if (b == kTrue || a == b) return a;
   if (Complementary(nodes_, Kind::kNot, a, b)) return kFalse;
-  return Add(Node{Kind::kAnd, OpCode::kEq, a, b});
+  return Add(Node::Of(Kind::kAnd, OpCode::kEq, a, b));
 }
 
 ResidualId Residuals::Or(ResidualId a, ResidualId b) {
@@ -79,7 +79,7 @@ ResidualId Residuals::Or(ResidualId a, ResidualId b) {
   if (a == kFalse) return b;
   if (b == kFalse || a == b) return a;
   if (Complementary(nodes_, Kind::kNot, a, b)) return kTrue;
-  return Add(Node{Kind::kOr, OpCode::kEq, a, b});
+  return Add(Node::Of(Kind::kOr, OpCode::kEq, a, b));
 }
 
 namespace {

@@ -79,6 +79,16 @@ class Residuals {
     uint32_t b = 0;           // second operand
     std::string literal;      // kKnown: the value as the language writes it
 
+    // A node of `kind` (with no literal: Known sets it).
+    static Node Of(Kind kind, OpCode op = OpCode::kEq, uint32_t a = 0, uint32_t b = 0) {
+      Node node;
+      node.kind = kind;
+      node.op = op;
+      node.a = a;
+      node.b = b;
+      return node;
+    }
+
     friend bool operator==(const Node& x, const Node& y) {
       return x.kind == y.kind && x.op == y.op && x.a == y.a && x.b == y.b && x.literal == y.literal;
     }
