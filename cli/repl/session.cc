@@ -40,9 +40,6 @@ constexpr char kPrompt[] = "ward> ";
 constexpr char kContinuationPrompt[] = "  ... ";
 // The most policy text one rule or schema typed at the prompt may hold, as a policy file.
 constexpr size_t kMaxPolicyTextBytes = size_t{16} << 20;
-// Tab lists at most this many candidates.
-constexpr size_t kMaxListedCandidates = 200;
-
 struct LoadedEntities {
   EntityStore store;
   std::vector<std::string> warnings;
