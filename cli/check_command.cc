@@ -64,7 +64,9 @@ int RunCheck(const Invocation& parsed) {
     absl::FPrintF(stderr, "%s\n", sources.status().message());
     return kExitInvalidInput;
   }
-  CompileResult result = Compile(*sources);
+  CompileOptions options;
+  options.keep_rules = true;  // the linter reads them
+  CompileResult result = Compile(*sources, options);
   size_t errors = 0, warnings = 0;
   for (const Diagnostic& d : result.diagnostics) {
     (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;

@@ -27,7 +27,9 @@ int RunLint(const Invocation& parsed) {
     absl::FPrintF(stderr, "%s\n", sources.status().message());
     return kExitInvalidInput;
   }
-  CompileResult compiled = Compile(*sources);
+  CompileOptions options;
+  options.keep_rules = true;  // the linter reads them
+  CompileResult compiled = Compile(*sources, options);
   if (compiled.policy == nullptr) {
     absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
     absl::FPrintF(stderr, "lint failed: the policy does not compile\n");

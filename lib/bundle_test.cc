@@ -48,12 +48,13 @@ const std::vector<Example>& Examples() {
   return *kExamples;
 }
 
-std::shared_ptr<const Policy> CompileExample(const Example& example) {
+std::shared_ptr<const Policy> CompileExample(const Example& example,
+                                             const CompileOptions& options = {}) {
   std::vector<std::string> paths;
   for (const std::string& source : example.sources) paths.push_back(example.dir + "/" + source);
   absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(paths);
   EXPECT_TRUE(sources.ok()) << sources.status();
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy(*sources);
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy(*sources, options);
   EXPECT_TRUE(policy.ok()) << policy.status();
   return *policy;
 }
@@ -78,6 +79,27 @@ std::vector<std::string> DecideAll(const Example& example, std::shared_ptr<const
     decisions.push_back((*engine)->Explain(*request, &trace).ToJson() + "\n" + trace.ToText());
   }
   return decisions;
+}
+
+// A policy compiled from text holds what its bundle holds unless asked to keep the checked
+// rules (for the linter and the reference); either way it is the same policy.
+TEST(BundleTest, CompiledPolicyKeepsTheCheckedRulesOnlyWhenAsked) {
+  CompileOptions keeping;
+  keeping.keep_rules = true;
+  for (const Example& example : Examples()) {
+    std::shared_ptr<const Policy> lean = CompileExample(example);
+    std::shared_ptr<const Policy> full = CompileExample(example, keeping);
+    ASSERT_NE(lean, nullptr);
+    ASSERT_NE(full, nullptr);
+    EXPECT_FALSE(lean->has_rules());
+    EXPECT_TRUE(internal::IrOf(*lean).rules.empty());
+    EXPECT_TRUE(full->has_rules());
+    EXPECT_EQ(internal::IrOf(*full).rules.size(), full->rule_count());
+    EXPECT_EQ(lean->rule_count(), full->rule_count());
+    EXPECT_EQ(lean->hash(), full->hash());
+    EXPECT_EQ(SerializeBundle(*lean), SerializeBundle(*full));
+    EXPECT_EQ(DecideAll(example, lean), DecideAll(example, full)) << example.dir;
+  }
 }
 
 TEST(BundleTest, RoundTripDecidesTheSameWithTheSameHash) {

@@ -29,8 +29,11 @@ constexpr char kSchema[] = R"(schema {
 }
 )";
 
+// Compiled keeping the checked rules, which some tests read.
 CompileResult CompileRules(const std::string& rules) {
-  return Compile({{"schema.ward", kSchema}, {"rules.ward", rules}});
+  CompileOptions options;
+  options.keep_rules = true;
+  return Compile({{"schema.ward", kSchema}, {"rules.ward", rules}}, options);
 }
 
 std::vector<std::string> Messages(const CompileResult& result, Diagnostic::Severity severity) {

@@ -32,7 +32,9 @@ constexpr char kPolicy[] = R"(schema {
 )";
 
 std::shared_ptr<const Policy> CompilePolicy() {
-  CompileResult result = Compile({SourceFile{"policy.ward", kPolicy}});
+  CompileOptions options;
+  options.keep_rules = true;  // the test compares the program with them
+  CompileResult result = Compile({SourceFile{"policy.ward", kPolicy}}, options);
   EXPECT_NE(result.policy, nullptr) << FormatDiagnostics(result.diagnostics);
   return result.policy;
 }

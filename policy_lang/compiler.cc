@@ -53,7 +53,9 @@ CompileResult Compile(const std::vector<SourceFile>& sources, const CompileOptio
     result.diagnostics.push_back(std::move(d));
     return result;
   }
-  result.policy = internal::PolicyAccess::FromIr(std::move(*ir), *std::move(program));
+  result.policy = options.keep_rules
+                      ? internal::PolicyAccess::FromIr(std::move(*ir), *std::move(program))
+                      : internal::PolicyAccess::FromProgram(*std::move(program));
   return result;
 }
 

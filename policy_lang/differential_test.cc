@@ -502,7 +502,9 @@ void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
 
   // A generated input that ward rejects is a bug of the generator, which is meant to produce
   // valid input only.
-  const CompileResult compiled = Compile(random_case.sources);
+  CompileOptions compile_options;
+  compile_options.keep_rules = true;  // the reference interprets them
+  const CompileResult compiled = Compile(random_case.sources, compile_options);
   if (compiled.policy == nullptr) {
     ++stats->mismatches;
     ADD_FAILURE() << "generator bug: the policy of " << replay << " does not compile:\n"

@@ -37,11 +37,18 @@ constexpr char kSchema[] = R"(schema {
 }
 )";
 
+// The linter reads the checked rules: policies are compiled keeping them.
+CompileOptions KeepingRules() {
+  CompileOptions options;
+  options.keep_rules = true;
+  return options;
+}
+
 // Lints `rules` (compiled with kSchema as schema.ward), with `entities` when not empty.
 std::vector<Diagnostic> LintRules(const std::string& rules, const std::string& entities = "",
                                   const std::string& now = "2026-12-01T00:00:00Z") {
   std::vector<SourceFile> sources = {{"schema.ward", kSchema}, {"rules.ward", rules}};
-  CompileResult compiled = Compile(sources);
+  CompileResult compiled = Compile(sources, KeepingRules());
   EXPECT_NE(compiled.policy, nullptr) << FormatDiagnostics(compiled.diagnostics);
   if (compiled.policy == nullptr) return {};
   LintInput input;
@@ -536,7 +543,7 @@ TEST(LinterExamplesTest, NoRuleFindingsOnTheExamples) {
   for (const testing_support::ExamplePolicySet& example : examples) {
     absl::StatusOr<std::vector<SourceFile>> sources = ReadSourceFiles(example.policy_files);
     ASSERT_TRUE(sources.ok()) << sources.status();
-    CompileResult compiled = Compile(*sources);
+    CompileResult compiled = Compile(*sources, KeepingRules());
     ASSERT_NE(compiled.policy, nullptr) << FormatDiagnostics(compiled.diagnostics);
     const std::string& entities_path = example.entities_file;
     absl::StatusOr<std::string> text = internal::ReadFile(entities_path, 1 << 20);

@@ -159,7 +159,9 @@ class Runner {
         (*sources)[i].name = file.policy_names[i];
         target->displayed[file.policy_names[i]] = file.policy_paths[i];
       }
-      CompileResult compiled = Compile(*sources);
+      CompileOptions options;
+      options.keep_rules = true;  // coverage reports list the rules
+      CompileResult compiled = Compile(*sources, options);
       if (compiled.policy == nullptr) {
         for (Diagnostic d : compiled.diagnostics) {
           if (d.severity != Diagnostic::Severity::kError) continue;

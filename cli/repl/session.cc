@@ -18,10 +18,10 @@
 #include "absl/time/time.h"
 #include "cli/policy_test/runner.h"
 #include "cli/repl/repl_parse.h"
-#include "lib/reference/interpreter.h"
 #include "lib/internal/ir_dump.h"
 #include "lib/internal/json_util.h"
 #include "lib/internal/policy_access.h"
+#include "lib/reference/interpreter.h"
 #include "policy_lang/diagnostics.h"
 #include "ward/approval.h"
 #include "ward/compile.h"
@@ -40,6 +40,14 @@ constexpr char kPrompt[] = "ward> ";
 constexpr char kContinuationPrompt[] = "  ... ";
 // The most policy text one rule or schema typed at the prompt may hold, as a policy file.
 constexpr size_t kMaxPolicyTextBytes = size_t{16} << 20;
+
+// The REPL lists, explains and checks rules from their checked form: compiled keeping it.
+CompileOptions KeepingRules() {
+  CompileOptions options;
+  options.keep_rules = true;
+  return options;
+}
+
 struct LoadedEntities {
   EntityStore store;
   std::vector<std::string> warnings;
@@ -92,7 +100,7 @@ bool Session::Start(std::vector<std::string> policy_paths, const std::string& en
     absl::FPrintF(stderr, "ward repl: %s\n", sources.status().message());
     return false;
   }
-  CompileResult compiled = Compile(*sources);
+  CompileResult compiled = Compile(*sources, KeepingRules());
   if (compiled.policy == nullptr) {
     absl::FPrintF(stderr, "%s", FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
     return false;
@@ -282,7 +290,7 @@ std::vector<SourceFile> Session::Sources(const std::vector<SourceFile>& files,
 void Session::AddPolicyText(const std::string& text) {
   const int first_line = LineCount(typed_text_) + 1;
   std::string typed = typed_text_ + text;
-  CompileResult compiled = Compile(Sources(file_sources_, typed));
+  CompileResult compiled = Compile(Sources(file_sources_, typed), KeepingRules());
   // Errors anywhere (a typed rule can clash with a file's, e.g. over an @id), and the
   // warnings about the new text only: the others were shown when their text was loaded.
   std::string diagnostics;
@@ -315,7 +323,7 @@ void Session::AddPolicyText(const std::string& text) {
 
 bool Session::Rebuild(std::vector<std::string> paths, std::vector<SourceFile> files,
                       std::string typed, absl::string_view verb) {
-  CompileResult compiled = Compile(Sources(files, typed));
+  CompileResult compiled = Compile(Sources(files, typed), KeepingRules());
   Print(FormatDiagnostics(compiled.diagnostics, kMaxPrintedDiagnostics));
   if (compiled.policy == nullptr) {
     PrintError("the policy has errors; the current policy stays in place");

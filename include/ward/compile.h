@@ -51,6 +51,11 @@ struct CompileOptions {
   ParseLimits parse_limits;
   CheckOptions check_options;
   size_t max_sources = 10000;
+  // Keep the checked rules beside the compiled program (Policy::has_rules()): the form the
+  // linter, the reference interpreter and the command-line tools (check, lint, test, the
+  // REPL) read. Deciding, explaining and what-may never need them, so by default a policy
+  // compiled from text holds what one loaded from its bundle holds, about half the memory.
+  bool keep_rules = false;
 };
 
 struct CompileResult {

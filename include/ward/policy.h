@@ -31,8 +31,9 @@ class Policy {
   size_t rule_count() const;
   // Identifies the compiled policy; the same however it was obtained (decisions carry it).
   uint64_t hash() const;
-  // False for a policy loaded from a bundle, which carries the compiled tree but not the
-  // checked rules that the linter and the reference evaluator read.
+  // Whether the policy carries the checked rules that the linter and the reference evaluator
+  // read: only when compiled with CompileOptions::keep_rules. A policy loaded from a bundle
+  // carries the compiled tree alone.
   bool has_rules() const { return has_rules_; }
 
   // The decision tree and the code of every rule, in a stable text form (`ward dump`).

@@ -29,7 +29,9 @@ constexpr char kPolicy[] = R"(schema {
 class ExplainRuleTest : public testing::Test {
  protected:
   void SetUp() override {
-    auto policy = CompilePolicy({{"p.ward", kPolicy}});
+    CompileOptions options;
+    options.keep_rules = true;  // the reference reads them
+    auto policy = CompilePolicy({{"p.ward", kPolicy}}, options);
     ASSERT_TRUE(policy.ok()) << policy.status();
     policy_ = *policy;
     auto entities = EntityStore::FromJson(R"({"identities": [
