@@ -1,6 +1,6 @@
 // The differential test: ward::Engine, which runs the compiled decision tree, against the
 // reference interpreter (internal::Interpret), the oracle, on random policy sets, entity files
-// and requests (policy_lang/testing/random_policy.h). Three engines decide each request: the
+// and requests (policy_lang/testing/random_policy.h). Four engines decide each request: the
 // reference, the engine over the compiled policy, and an engine over the policy loaded back
 // from its bundle's bytes (SerializeBundle, LoadBundle), and an engine behind the C interface
 // (libward.so), which decides the request's JSON text. The last runs in a process of its own,
