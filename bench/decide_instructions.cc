@@ -15,6 +15,11 @@
 // it and writes the decision's JSON (Decision::ToJson), as a server or `decide_json` does:
 // count `ward::bench::DecideJsonRounds*` instead.
 //
+// With --request-in-cache, each request is copied into one reused Request just before it is
+// decided, as a host that has just built it would have it: count `ward::bench::DecideOne*`,
+// which decides it, and the copy is not counted. Its cache misses (callgrind --cache-sim=yes)
+// are then those of the policy and the entities alone.
+//
 // Prints the number of decisions made.
 
 #include <cstdio>
@@ -47,6 +52,27 @@ __attribute__((noinline)) int64_t DecideRounds(const Engine& engine,
 }
 
 // Not inlined, so that callgrind can count it alone.
+__attribute__((noinline)) void DecideOne(const Engine& engine, const Request& request,
+                                         Decision* decision) {
+  engine.Decide(request, decision);
+}
+
+// Decides each request from a fresh copy, `rounds` times; only DecideOne is to be counted.
+int64_t DecideCopiedRounds(const Engine& engine, const std::vector<Request>& requests, int rounds,
+                           Decision* decision) {
+  int64_t decisions = 0;
+  Request copy;
+  for (int round = 0; round < rounds; ++round) {
+    for (const Request& request : requests) {
+      copy = request;
+      DecideOne(engine, copy, decision);
+      ++decisions;
+    }
+  }
+  return decisions;
+}
+
+// Not inlined, so that callgrind can count it alone.
 __attribute__((noinline)) int64_t DecideJsonRounds(const Engine& engine,
                                                    const std::vector<std::string>& requests,
                                                    int rounds, Decision* decision) {
@@ -70,6 +96,7 @@ int main(int argc, char** argv) {
   int rounds = 5;
   bool logged = false;
   bool json = false;
+  bool request_in_cache = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--decision-log") {
@@ -78,6 +105,10 @@ int main(int argc, char** argv) {
     }
     if (flag == "--json") {
       json = true;
+      continue;
+    }
+    if (flag == "--request-in-cache") {
+      request_in_cache = true;
       continue;
     }
     if (i + 1 < argc) {
@@ -91,7 +122,8 @@ int main(int argc, char** argv) {
       }
     }
     std::fprintf(stderr,
-                 "usage: decide_instructions [--scale S] [--rounds N] [--decision-log] [--json]\n");
+                 "usage: decide_instructions [--scale S] [--rounds N] [--decision-log] [--json | "
+                 "--request-in-cache]\n");
     return 2;
   }
   const ward::bench::Workload workload = ward::bench::Generate(scale, /*seed=*/1);
@@ -127,6 +159,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "a request did not parse\n");
       return 1;
     }
+  } else if (request_in_cache) {
+    ward::bench::DecideCopiedRounds(**engine, requests, 1, &decision);  // warm-up
+    decisions = ward::bench::DecideCopiedRounds(**engine, requests, rounds, &decision);
   } else {
     ward::bench::DecideRounds(**engine, requests, 1, &decision);  // warm-up
     decisions = ward::bench::DecideRounds(**engine, requests, rounds, &decision);
