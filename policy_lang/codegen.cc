@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "lib/internal/ir_dump.h"
 #include "policy_lang/index_builder.h"
+#include "policy_lang/simplify.h"
 #include "re2/re2.h"
 
 namespace ward::internal {
@@ -49,7 +50,8 @@ AttributeRef::Builtin BuiltinOf(absl::string_view name) {
 CodeRange CodeGenerator::Emit(const Expr& expr, const Rule& rule) {
   CodeRange range;
   range.begin = static_cast<uint32_t>(program_->code.size());
-  EmitExpr(expr, rule);
+  const std::unique_ptr<Expr> simpler = SimplifyCondition(expr);
+  EmitExpr(simpler != nullptr ? *simpler : expr, rule);
   range.end = static_cast<uint32_t>(program_->code.size());
   return range;
 }

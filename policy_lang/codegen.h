@@ -21,7 +21,8 @@ class CodeGenerator {
   // slots).
   CodeGenerator(const PolicyIr& policy, Program* program) : policy_(policy), program_(program) {}
 
-  // Appends the code of `expr`, a condition of `rule`; the range it takes.
+  // Appends the code of `expr`, a condition of `rule`, in its simplest form
+  // (SimplifyCondition); the range it takes.
   CodeRange Emit(const Expr& expr, const Rule& rule);
 
  private:

@@ -3,11 +3,12 @@
 //
 // "Can never hold" is decided by a small satisfiability check: a rule holds when `when and
 // not unless` is true, which is put in disjunctive normal form (a list of alternatives, each
-// a conjunction of possibly negated atoms) and each alternative is tested for a contradiction
-// between its atoms: constraints on the same attribute that no value meets (`x == 1` and
-// `x > 5`), an atom and its negation, a constant that is false. The rule never holds when
-// every alternative is contradictory. The check is sound, not complete: it only reports what
-// it can prove, and gives up (reports nothing) on conditions with too many alternatives.
+// a conjunction of possibly negated atoms: ToAlternatives, of the simplify stage) and each
+// alternative is tested for a contradiction between its atoms: constraints on the same attribute
+// that no value meets (`x == 1` and `x > 5`), an atom and its negation, a constant that is false.
+// The rule never holds when every alternative is contradictory. The check is sound, not complete:
+// it only reports what it can prove, and gives up (reports nothing) on conditions with too many
+// alternatives.
 
 #include "policy_lang/linter.h"
 
@@ -36,93 +37,25 @@
 #include "lib/internal/request_check.h"
 #include "policy_lang/ast.h"
 #include "policy_lang/parser.h"
+#include "policy_lang/simplify.h"
 #include "re2/re2.h"
 
 namespace ward {
 namespace {
 
+using internal::Alternatives;
+using internal::Conjoin;
+using internal::Conjunction;
 using internal::Expr;
+using internal::IsBoolLiteral;
+using internal::Literal;
 using internal::Root;
 using internal::RuleEffect;
+using internal::ToAlternatives;
 
 // Works whether the IR holds its compiled patterns by shared or plain pointer.
 const re2::RE2* RegexOf(const std::shared_ptr<const re2::RE2>& regex) { return regex.get(); }
 [[maybe_unused]] const re2::RE2* RegexOf(const re2::RE2* regex) { return regex; }
-
-// The most alternatives the satisfiability check looks at for one rule.
-constexpr size_t kMaxAlternatives = 256;
-
-// ---- Conditions as alternatives of literals ----
-
-struct Literal {
-  const Expr* atom;
-  bool positive;
-};
-using Conjunction = std::vector<Literal>;
-using Alternatives = std::vector<Conjunction>;  // empty: always false; {{}}: always true
-
-bool IsBoolLiteral(const Expr& expr, bool value) {
-  return expr.op == Expr::Op::kLiteral && expr.literal.kind() == Value::Kind::kBool &&
-         expr.literal.bool_value() == value;
-}
-
-// `expr` (or its negation) as alternatives; false when there would be too many.
-bool ToAlternatives(const Expr& expr, bool positive, Alternatives* out) {
-  switch (expr.op) {
-    case Expr::Op::kNot:
-      return ToAlternatives(*expr.operands[0], !positive, out);
-    case Expr::Op::kAnd:
-    case Expr::Op::kOr: {
-      Alternatives left, right;
-      if (!ToAlternatives(*expr.operands[0], positive, &left) ||
-          !ToAlternatives(*expr.operands[1], positive, &right)) {
-        return false;
-      }
-      // `a and b` is a conjunction, and so is `not (a or b)`.
-      const bool conjunction = (expr.op == Expr::Op::kAnd) == positive;
-      out->clear();
-      if (!conjunction) {
-        if (left.size() + right.size() > kMaxAlternatives) return false;
-        *out = std::move(left);
-        out->insert(out->end(), right.begin(), right.end());
-        return true;
-      }
-      if (left.size() * right.size() > kMaxAlternatives) return false;
-      for (const Conjunction& a : left) {
-        for (const Conjunction& b : right) {
-          Conjunction both = a;
-          both.insert(both.end(), b.begin(), b.end());
-          out->push_back(std::move(both));
-        }
-      }
-      return true;
-    }
-    case Expr::Op::kLiteral:
-      if (expr.literal.kind() == Value::Kind::kBool) {
-        out->clear();
-        if (expr.literal.bool_value() == positive) out->push_back({});
-        return true;
-      }
-      break;
-    default:
-      break;
-  }
-  *out = {{Literal{&expr, positive}}};
-  return true;
-}
-
-bool Conjoin(const Alternatives& a, const Alternatives& b, Alternatives* out) {
-  if (a.size() * b.size() > kMaxAlternatives) return false;
-  out->clear();
-  for (const Conjunction& x : a) {
-    for (const Conjunction& y : b) {
-      Conjunction both = x;
-      both.insert(both.end(), y.begin(), y.end());
-      out->push_back(std::move(both));
-    }
-  }
-  return true;
-}
 
 // ---- Atoms as constraints ----
 
