@@ -181,7 +181,7 @@ constexpr const char* kForms[] = {
     "path.subject.builtin", "path.subject.declared", "path.subject.conflicting",
     "path.any.declared", "path.delegator", "path.resource.id", "path.resource.attr", "path.context",
     "path.args", "has.subject", "has.delegator", "has.resource", "has.context", "has.args",
-    "cond.guarded",
+    "cond.guarded", "cond.constant",
     // Entities.
     "identity.user", "identity.agent", "identity.builder", "identity.inactive",
     "identity.expires.before", "identity.expires.equal", "identity.expires.after",
@@ -893,7 +893,7 @@ class Generator {
 
   Cond Condition(const Scope& scope, int depth) {
     if (depth < kMaxDepth && Chance(35)) {
-      switch (Below(4)) {
+      switch (Below(5)) {
         case 0: {
           Count("op.and");
           const Cond left = Condition(scope, depth + 1);
@@ -909,12 +909,41 @@ class Generator {
         case 2:
           Count("op.not");
           return {absl::StrCat("not ", Wrap(Condition(scope, depth + 1), kNotLevel)), kNotLevel};
-        default:
+        case 3:
           Count("op.parens");
           return {absl::StrCat("(", Condition(scope, depth + 1).text, ")"), kOperand};
+        default:
+          return Constant(scope, depth);
       }
     }
     return Comparison(scope, depth);
+  }
+
+  // A condition with a bool literal beside it or a double negation, which the compiler
+  // simplifies and the reference interpreter reads as written.
+  Cond Constant(const Scope& scope, int depth) {
+    Count("cond.constant");
+    const std::string inner = Wrap(Condition(scope, depth + 1), kNotLevel);
+    switch (Below(9)) {
+      case 0:
+        return {absl::StrCat("true and ", inner), kAndLevel};
+      case 1:
+        return {absl::StrCat(inner, " and true"), kAndLevel};
+      case 2:
+        return {absl::StrCat("false and ", inner), kAndLevel};
+      case 3:
+        return {absl::StrCat(inner, " and false"), kAndLevel};
+      case 4:
+        return {absl::StrCat("false or ", inner), kOrLevel};
+      case 5:
+        return {absl::StrCat(inner, " or false"), kOrLevel};
+      case 6:
+        return {absl::StrCat("true or ", inner), kOrLevel};
+      case 7:
+        return {absl::StrCat(inner, " or true"), kOrLevel};
+      default:
+        return {absl::StrCat("not not ", inner), kNotLevel};
+    }
   }
 
   // A comparison, preceded by the `has` tests its reads need: `context has a and context.a > 1`.
