@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/internal/policy_access.h"
 #include "lib/internal/program.h"
@@ -102,6 +103,42 @@ TEST(CodegenTest, LoadedProgramCompilesEachDistinctPatternOnce) {
     EXPECT_TRUE(regex->ok());
   }
   EXPECT_EQ((*loaded)->hash(), policy->hash());
+}
+
+// A request's action and resource type are found by a scan of the schema's few names: the
+// symbol is Find's for every name, declared or not, named by a rule or not, with few actions
+// (scanned) and many (looked up), compiled or loaded from a bundle.
+TEST(CodegenTest, RequestNamesFindTheSymbolsFindDoes) {
+  for (int actions : {3, 20}) {
+    std::string text = "schema {\n  user { }\n  resource doc { }\n  resource tool { }\n";
+    std::vector<std::string> names = {"alice", "doc", "tool", "unknown", "", "readx", "rea"};
+    for (int i = 0; i < actions; ++i) {
+      absl::StrAppend(&text, "  action ", i == 0 ? "read" : absl::StrCat("act", i), " on doc\n");
+      names.push_back(i == 0 ? "read" : absl::StrCat("act", i));
+    }
+    // `act2` is declared but no rule names it; `alice` is a symbol but no action.
+    absl::StrAppend(&text, "}\n@id(\"r\") permit user \"alice\" to read on doc;\n",
+                    "@id(\"s\") permit user to act1 on doc;\n");
+    CompileResult result = Compile({SourceFile{"names.ward", text}});
+    ASSERT_NE(result.policy, nullptr) << FormatDiagnostics(result.diagnostics);
+    absl::StatusOr<std::shared_ptr<const Policy>> loaded =
+        LoadBundle(SerializeBundle(*result.policy));
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    for (const Program* program : {&ProgramOf(*result.policy), &ProgramOf(**loaded)}) {
+      EXPECT_EQ(program->action_symbols.size(), static_cast<size_t>(actions));
+      EXPECT_EQ(program->resource_type_symbols.size(), 2u);
+      for (const std::string& name : names) {
+        EXPECT_EQ(program->FindAction(name), program->Find(name)) << actions << " " << name;
+        EXPECT_EQ(program->FindResourceType(name), program->Find(name)) << actions << " " << name;
+      }
+      EXPECT_NE(program->FindAction("read"), kNoSymbol);
+      EXPECT_NE(program->FindAction("alice"), kNoSymbol);
+      EXPECT_NE(program->FindResourceType("doc"), kNoSymbol);
+      if (actions > 2) {
+        EXPECT_EQ(program->FindAction("act2"), kNoSymbol);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -202,7 +202,7 @@ class Decider {
     }
     // A type no rule names has no candidates, and so no attribute is read of its resource.
     query_.request = &request_;
-    query_.resource_type = program_.Find(request_.resource.type);
+    query_.resource_type = program_.FindResourceType(request_.resource.type);
     const EntityLayout::ResourcesOfType* resources = layout_.ResourcesOf(query_.resource_type);
     const size_t resource_hash = EntityLayout::PrefetchResource(resources, request_.resource.id);
     for (size_t i = 0; i < count; ++i) {
@@ -213,7 +213,7 @@ class Decider {
       principals[i].delegator = principals[i + 1].record;
     }
 
-    query_.action = program_.Find(request_.action);
+    query_.action = program_.FindAction(request_.action);
     resource_ = EntityLayout::FindResource(resources, request_.resource.id, resource_hash);
     inputs_.resource = resource_;
     query_.resource =

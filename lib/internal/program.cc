@@ -671,6 +671,15 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget,
     }
   }
 
+  program->action_symbols.clear();
+  for (const auto& [action, types] : program->schema.actions) {
+    program->action_symbols.emplace_back(action, program->Find(action));
+  }
+  program->resource_type_symbols.clear();
+  for (const auto& [type, attributes] : program->schema.resource_types) {
+    program->resource_type_symbols.emplace_back(type, program->Find(type));
+  }
+
   // What the budget can tell before compiling anything: how many patterns, how much text.
   size_t count = program->regex_patterns.size();
   int64_t text_bytes = 0;

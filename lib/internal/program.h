@@ -200,9 +200,36 @@ struct Program {
   // `code` in the typed form the condition machine runs (vm.h); derived.
   std::shared_ptr<const VmCode> vm;
 
+  // The schema's actions and resource types with their symbols (kNoSymbol when no rule names
+  // one); derived. A request names one of each, from a set of a few: scanning these finds it
+  // in a few comparisons of lengths, where the symbol index, with every id a rule names, would
+  // hash the name and probe a large table.
+  std::vector<std::pair<std::string, Symbol>> action_symbols;
+  std::vector<std::pair<std::string, Symbol>> resource_type_symbols;
+
   Symbol Find(absl::string_view text) const {
     auto it = symbol_index.find(text);
     return it == symbol_index.end() ? kNoSymbol : it->second;
+  }
+  // Find, for a request's action or resource type: the same symbol, found by a scan when the
+  // schema declares few.
+  Symbol FindAction(absl::string_view action) const { return FindIn(action_symbols, action); }
+  Symbol FindResourceType(absl::string_view type) const {
+    return FindIn(resource_type_symbols, type);
+  }
+
+ private:
+  static constexpr size_t kScannedNames = 16;
+
+  Symbol FindIn(const std::vector<std::pair<std::string, Symbol>>& names,
+                absl::string_view text) const {
+    if (names.size() <= kScannedNames) {
+      for (const auto& [name, symbol] : names) {
+        if (name == text) return symbol;
+      }
+    }
+    // Not declared (then no rule names it), or too many to scan.
+    return Find(text);
   }
 };
 
