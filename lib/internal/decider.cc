@@ -93,12 +93,14 @@ void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
   }
 }
 
+// Left uninitialized on construction (a decision makes an array of the most there can be):
+// Bind sets every field of the principals it binds, and only those are read.
 struct Principal {
-  const IdentityRef* ref = nullptr;
-  size_t hash = 0;                         // of ref->id, for the layout
-  const IdentityRecord* record = nullptr;  // null when unknown (or of another kind)
-  const IdentityRef* delegator_ref = nullptr;
-  const IdentityRecord* delegator = nullptr;
+  const IdentityRef* ref;
+  size_t hash;                       // of ref->id, for the layout
+  const IdentityRecord* record;      // null when unknown (or of another kind)
+  const IdentityRef* delegator_ref;  // null for the last of the chain
+  const IdentityRecord* delegator;
 };
 
 class Decider {
@@ -197,8 +199,8 @@ class Decider {
     std::array<Principal, kMaxDelegationHops + 1>& principals = *bound;
     const size_t count = 1 + request_.on_behalf_of.size();
     for (size_t i = 0; i < count; ++i) {
-      principals[i].ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
-      principals[i].hash = layout_.PrefetchIdentity(principals[i].ref->id);
+      const IdentityRef* ref = i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1];
+      principals[i] = Principal{ref, layout_.PrefetchIdentity(ref->id), nullptr, nullptr, nullptr};
     }
     // A type no rule names has no candidates, and so no attribute is read of its resource.
     query_.request = &request_;
