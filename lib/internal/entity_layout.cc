@@ -10,13 +10,9 @@ namespace {
 Slots SlotsOf(const AttributeSpecs& declared, const AttributeMap& attrs) {
   Slots slots;
   slots.reserve(declared.size());
-  for (const auto& [name, type] : declared) {
+  for (const auto& [name, spec] : declared) {
     auto it = attrs.find(name);
-    if (it == attrs.end()) {
-      slots.emplace_back();
-    } else {
-      slots.emplace_back(it->second);
-    }
+    slots.push_back(AttributeSlot::Of(it == attrs.end() ? nullptr : &it->second, spec.type));
   }
   return slots;
 }
@@ -37,6 +33,68 @@ const Entity* FindIn(const typename EntityStore::Map<Entity>::Shard* shard, cons
 }
 
 }  // namespace
+
+AttributeSlot AttributeSlot::Of(const Value* value, Type type) {
+  AttributeSlot slot;
+  if (value == nullptr) return slot;
+  slot.tag_ = kOtherTag;
+  if (value->kind() != KindOf(type)) return slot;
+  slot.tag_ = static_cast<uint8_t>(value->kind());
+  switch (value->kind()) {
+    case Value::Kind::kString: {
+      const std::string& text = value->string_value();
+      if (text.size() <= kInlineText) {
+        slot.inline_size_ = static_cast<uint8_t>(text.size());
+        std::copy(text.begin(), text.end(), slot.payload_.inline_text);
+      } else {
+        slot.payload_.text.data = text.data();
+        slot.payload_.text.size = text.size();
+      }
+      break;
+    }
+    case Value::Kind::kInt:
+      slot.payload_.integer = value->int_value();
+      break;
+    case Value::Kind::kBool:
+      slot.payload_.boolean = value->bool_value();
+      break;
+    case Value::Kind::kTimestamp:
+      slot.payload_.time = value->timestamp_value();
+      break;
+    case Value::Kind::kStringSet:
+      slot.payload_.strings = &value->string_set();
+      break;
+    case Value::Kind::kIntSet:
+      slot.payload_.ints = &value->int_set();
+      break;
+    case Value::Kind::kOpaque:
+      slot.tag_ = kOtherTag;
+      break;
+  }
+  return slot;
+}
+
+bool operator==(const AttributeSlot& a, const AttributeSlot& b) {
+  if (a.tag_ != b.tag_) return false;
+  if (a.state() != AttributeSlot::State::kTyped) return true;
+  switch (a.kind()) {
+    case Value::Kind::kString:
+      return a.text() == b.text();
+    case Value::Kind::kInt:
+      return a.integer() == b.integer();
+    case Value::Kind::kBool:
+      return a.boolean() == b.boolean();
+    case Value::Kind::kTimestamp:
+      return a.time() == b.time();
+    case Value::Kind::kStringSet:
+      return *a.strings() == *b.strings();
+    case Value::Kind::kIntSet:
+      return *a.ints() == *b.ints();
+    case Value::Kind::kOpaque:
+      break;
+  }
+  return true;
+}
 
 EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityStore> entities,
                            const EntityLayout* previous)
@@ -140,6 +198,7 @@ std::shared_ptr<ShardedMap<ResourceRecord>::Shard> EntityLayout::ResourceShard(
   for (const auto& [id, resource] : source) {
     ResourceRecord record;
     record.id_symbol = program_->Find(resource.id);
+    record.resource = &resource;
     auto type = program_->schema.resource_types.find(resource.type);
     if (type != program_->schema.resource_types.end()) {
       record.slots = SlotsOf(type->second, resource.attrs);

@@ -1,5 +1,6 @@
 #include "lib/internal/entity_layout.h"
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -9,6 +10,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "lib/internal/policy_access.h"
+#include "lib/internal/vm.h"
 #include "ward/compile.h"
 #include "ward/entities.h"
 
@@ -194,6 +196,100 @@ TEST(EntityLayoutTest, ALayoutForAnotherProgramIsNotReused) {
   EntityLayout after(ProgramOf(*second), store, &before);
   for (const auto& [id, identity] : store->identities()) {
     EXPECT_NE(after.FindIdentity(id), before.FindIdentity(id)) << id;
+  }
+}
+
+// Every value a record holds reads as the stored value reads through the request's path
+// (VmInputs::request, by name): inline and viewed strings, at and past the inline length,
+// every type, and values of another kind than declared (which only a store not validated
+// against the schema holds), whose reads convert or fail as request values do.
+TEST(EntityLayoutTest, ARecordReadsAsItsStoredValues) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", R"(schema {
+  user { s: string, i: int, b: bool, t: timestamp, ss: set<string>, is: set<int> }
+  resource doc { s: string, i: int, b: bool, t: timestamp, ss: set<string>, is: set<int> }
+  action read on doc
+}
+permit user to read on doc;
+)"}});
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const Program& program = ProgramOf(**policy);
+  const absl::Time t = absl::FromUnixSeconds(1700000000) + absl::Nanoseconds(5);
+  const std::string long_text(100, 'x');
+  const std::vector<std::pair<std::string, Value>> values = {
+      {"s", Value::String("")},
+      {"s", Value::String("hr")},
+      {"s", Value::String(std::string(AttributeSlot::kInlineText, 'a'))},
+      {"s", Value::String(std::string(AttributeSlot::kInlineText + 1, 'b'))},
+      {"s", Value::String(long_text)},
+      {"s", Value::Int(3)},  // not the declared type
+      {"s", Value::Opaque("an object")},
+      {"i", Value::Int(-7)},
+      {"i", Value::String("7")},
+      {"b", Value::Bool(true)},
+      {"t", Value::Timestamp(t)},
+      {"t", Value::String("2026-12-01T00:00:00Z")},  // converted on read
+      {"t", Value::String("not a time")},
+      {"ss", Value::StringSet({"a", long_text})},
+      {"ss", Value::IntSet({})},  // an empty set reads as either
+      {"ss", Value::IntSet({1})},
+      {"is", Value::IntSet({1, 2})},
+      {"is", Value::StringSet({})},
+  };
+  const std::vector<std::string> names = {"b", "i", "is", "s", "ss", "t"};  // the slot order
+  for (const auto& [name, value] : values) {
+    SCOPED_TRACE(absl::StrCat(name, " = ", value.DebugString()));
+    auto store = std::make_shared<EntityStore>();
+    Identity user;
+    user.id = "u1";
+    user.attrs[name] = value;
+    store->UpsertIdentity(user);
+    Resource doc;
+    doc.type = "doc";
+    doc.id = "d1";
+    doc.attrs[name] = value;
+    store->UpsertResource(doc);
+    EntityLayout layout(program, store);
+
+    Request request;
+    request.subject = {SubjectKind::kUser, "u1"};
+    request.resource = {"doc", "d1", {}};
+    request.context[name] = value;
+    VmInputs in;
+    in.program = &program;
+    in.request = &request;
+    in.subject_ref = &request.subject;
+    in.subject = layout.FindIdentity("u1");
+    in.resource = layout.FindResource("doc", "d1");
+    ASSERT_NE(in.subject, nullptr);
+    ASSERT_NE(in.resource, nullptr);
+
+    AttributeRef ref;
+    ref.name = name;
+    ref.type = program.schema.subject_attributes[0].at(name).type;
+    const int32_t slot =
+        static_cast<int32_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    ref.kind_slot = {slot, -1, -1};
+    ref.slot = slot;
+    ref.root = Root::kContext;
+    Operand expected;
+    std::string expected_error;
+    const bool expected_ok = Load(ref, in, &expected, &expected_error);
+    for (Root root : {Root::kSubject, Root::kResource}) {
+      ref.root = root;
+      SCOPED_TRACE(RootName(root));
+      Operand read;
+      std::string error;
+      EXPECT_TRUE(Has(ref, in));
+      ASSERT_EQ(Load(ref, in, &read, &error), expected_ok) << error;
+      if (!expected_ok) {
+        // The same message but for the root it names.
+        EXPECT_EQ(error.substr(error.find('.')), expected_error.substr(expected_error.find('.')));
+        continue;
+      }
+      ASSERT_EQ(read.kind, expected.kind);
+      EXPECT_TRUE(Compare(OpCode::kEq, read, expected));
+      if (read.kind == Value::Kind::kString) EXPECT_EQ(read.text, expected.text);
+    }
   }
 }
 

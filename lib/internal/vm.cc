@@ -168,6 +168,50 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Convert(const Value& value, const Attri
   return ReadFailed(ReadFailure::kWrongType, ref, in, nullptr, &value, error);
 }
 
+// Reads a stored value that its record does not hold in typed form (see AttributeSlot) as
+// a request value is read: converted, or rejected with the same message.
+ABSL_ATTRIBUTE_NOINLINE bool ConvertStored(const AttributeMap& attrs, const AttributeRef& ref,
+                                           const VmInputs& in, Operand* out, std::string* error) {
+  auto it = attrs.find(ref.name);
+  if (it == attrs.end())
+    return Fail(error, "`", RootName(ref.root), ".", ref.name, "`: not stored");
+  return Convert(it->second, ref, in, out, error);
+}
+
+// Views the value of a present `slot` of an entity whose stored attributes are `attrs` as
+// the declared type of `ref`. A typed slot holds a value of its declared type, and so of the
+// type `ref` reads.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ConvertSlot(const AttributeSlot& slot,
+                                                     const AttributeMap& attrs,
+                                                     const AttributeRef& ref, const VmInputs& in,
+                                                     Operand* out, std::string* error) {
+  if (!slot.TypedAs(ref.type)) return ConvertStored(attrs, ref, in, out, error);
+  out->kind = slot.kind();
+  switch (slot.kind()) {
+    case Value::Kind::kString:
+      out->text = slot.text();
+      return true;
+    case Value::Kind::kInt:
+      out->integer = slot.integer();
+      return true;
+    case Value::Kind::kBool:
+      out->boolean = slot.boolean();
+      return true;
+    case Value::Kind::kTimestamp:
+      out->time = slot.time();
+      return true;
+    case Value::Kind::kStringSet:
+      out->strings = slot.strings();
+      return true;
+    case Value::Kind::kIntSet:
+      out->ints = slot.ints();
+      return true;
+    case Value::Kind::kOpaque:
+      break;
+  }
+  return ConvertStored(attrs, ref, in, out, error);
+}
+
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
                                                       const IdentityRef& who,
                                                       const IdentityRecord* record,
@@ -179,11 +223,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
   if (ref.builtin == AttributeRef::Builtin::kNone) {
     const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
     if (slot < 0) return ReadFailed(ReadFailure::kUndeclared, ref, in, &who, nullptr, error);
-    const std::optional<Value>& value = record->slots[slot];
-    if (!value.has_value()) {
+    const AttributeSlot& value = record->slots[slot];
+    if (value.state() == AttributeSlot::State::kAbsent) {
       return ReadFailed(ReadFailure::kAbsent, ref, in, &who, nullptr, error);
     }
-    return Convert(*value, ref, in, out, error);
+    return ConvertSlot(value, record->identity->attrs, ref, in, out, error);
   }
   const Identity& identity = *record->identity;
   switch (ref.builtin) {
@@ -248,7 +292,7 @@ bool IdentityHas(const AttributeRef& ref, const IdentityRecord* record) {
       break;
   }
   const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
-  return slot >= 0 && record->slots[slot].has_value();
+  return slot >= 0 && record->slots[slot].state() != AttributeSlot::State::kAbsent;
 }
 
 bool Equal(const Operand& a, const Operand& b) {
@@ -459,8 +503,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadAttribute(const AttributeRef& ref, 
       // a resource the store does not have.
       if (in.resource != nullptr) {
         if (ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
-            in.resource->slots[ref.slot].has_value()) {
-          return Convert(*in.resource->slots[ref.slot], ref, in, out, error);
+            in.resource->slots[ref.slot].state() != AttributeSlot::State::kAbsent) {
+          return ConvertSlot(in.resource->slots[ref.slot], in.resource->resource->attrs, ref, in,
+                             out, error);
         }
         return ReadFailed(ReadFailure::kResourceAbsent, ref, in, nullptr, nullptr, error);
       }
@@ -499,7 +544,7 @@ bool Has(const AttributeRef& ref, const VmInputs& in) {
       if (ref.builtin == AttributeRef::Builtin::kId) return true;
       if (in.resource == nullptr) return in.request->resource.attrs.contains(ref.name);
       return ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
-             in.resource->slots[ref.slot].has_value();
+             in.resource->slots[ref.slot].state() != AttributeSlot::State::kAbsent;
     case Root::kContext:
     case Root::kArgs:
       return RequestValue(ref, in) != nullptr;
