@@ -86,6 +86,12 @@ if(WARD_BUILD_TESTS AND TARGET ward_c)
     # The installed libraries carry sanitizer calls; their consumers need the runtime.
     set(ward_consumer_flags "-fsanitize=address,undefined")
   endif()
+  set(ward_consumer_c_link_flags "")
+  if(WARD_SANITIZE AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    # Sanitized by clang, the library calls UBSan's C++ runtime, which clang links into a C
+    # program only when asked, and which needs the C++ standard library.
+    set(ward_consumer_c_link_flags "-fsanitize-link-c++-runtime -lstdc++")
+  endif()
   set(ward_binding_consumers "")
   if(TARGET ward_python)
     get_property(ward_python_exe GLOBAL PROPERTY WARD_PYTHON_EXECUTABLE)
@@ -105,6 +111,7 @@ if(WARD_BUILD_TESTS AND TARGET ward_c)
                    -DC_COMPILER=${CMAKE_C_COMPILER}
                    -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
                    "-DFLAGS=${ward_consumer_flags}"
+                   "-DC_LINK_FLAGS=${ward_consumer_c_link_flags}"
                    -DRPATH=${WARD_PKGCONFIG_RPATH}
                    ${ward_binding_consumers}
                    -P ${PROJECT_SOURCE_DIR}/cmake/package_test/run.cmake)

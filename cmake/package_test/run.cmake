@@ -2,7 +2,8 @@
 # builds and runs a C++ consumer (find_package) and a C consumer (pkg-config) against it, and
 # runs a Python and a Node consumer of the installed bindings when the build has them.
 #   cmake -DBUILD_DIR=... -DWORK_DIR=... -DSOURCE_DIR=... -DGENERATOR=... -DC_COMPILER=...
-#         -DCXX_COMPILER=... [-DFLAGS=...] [-DRPATH=OFF: ward.pc has no rpath]
+#         -DCXX_COMPILER=... [-DFLAGS=...] [-DC_LINK_FLAGS=...: the C consumer's, last]
+#         [-DRPATH=OFF: ward.pc has no rpath]
 #         [-DPYTHON=python3 -DPYTHON_DIR=lib/python3.11/...]
 #         [-DNODE=node -DNODE_DIR=lib/node_modules/ward] -P run.cmake
 #
@@ -67,12 +68,13 @@ string(STRIP "${last_output}" libdir)
 separate_arguments(cflags UNIX_COMMAND "${cflags}")
 separate_arguments(libs UNIX_COMMAND "${libs}")
 separate_arguments(flags UNIX_COMMAND "${FLAGS}")
+separate_arguments(c_link_flags UNIX_COMMAND "${C_LINK_FLAGS}")
 # Linked with ward.pc's flags alone: its Libs carry the rpath that lets the program start
 # without LD_LIBRARY_PATH (unset above), as a user's program linked against a prefix must.
 # A build configured without that rpath (WARD_PKGCONFIG_RPATH=OFF) is run as its users would
 # run it, with LD_LIBRARY_PATH.
 run(${C_COMPILER} -std=c99 -Wall -Werror ${flags} ${cflags} ${SOURCE_DIR}/c/main.c
-    -o ${WORK_DIR}/c_consumer ${libs})
+    -o ${WORK_DIR}/c_consumer ${libs} ${c_link_flags})
 if(DEFINED RPATH AND NOT RPATH)
   set(ENV{LD_LIBRARY_PATH} ${libdir})
 endif()

@@ -281,6 +281,11 @@ class Generator {
 
  private:
   // ---- Randomness ----
+  //
+  // A seed gives the same case with every compiler only if the draws come in one order: the
+  // order in which a function's arguments are evaluated is the compiler's choice (gcc and
+  // clang differ), so no call here takes two arguments that draw; each is drawn first, into a
+  // variable, in the order written.
 
   uint64_t Below(uint64_t n) { return rng_.Below(n); }
   bool Chance(int percent) { return rng_.Chance(percent); }
@@ -382,7 +387,10 @@ class Generator {
     for (const std::string& type : resource_types) {
       std::map<std::string, Ty>& attrs = model_.resources[type];
       const int count = static_cast<int>(Below(6));
-      for (int i = 0; i < count; ++i) attrs[Pick(kResourceAttributeNames)] = Pick(kTypes);
+      for (int i = 0; i < count; ++i) {
+        const Ty type = Pick(kTypes);
+        attrs[Pick(kResourceAttributeNames)] = type;
+      }
       if (attrs.empty()) Count("schema.resource.empty");
       for (const auto& [name, attr_type] : attrs) {
         if (Chance(30)) {
@@ -995,14 +1003,13 @@ class Generator {
     if (roll < 56) return Under(scope);
     if (roll < 60) {
       Count("op.starts_with");
-      return {
-          absl::StrCat(Operand(scope, Ty::kString), " starts_with ", Operand(scope, Ty::kString)),
-          kComparison};
+      const std::string left = Operand(scope, Ty::kString);
+      return {absl::StrCat(left, " starts_with ", Operand(scope, Ty::kString)), kComparison};
     }
     if (roll < 68) {
       Count("op.matches");
-      return {absl::StrCat(Operand(scope, Ty::kString), " matches ", Regex(Pick(kPatterns))),
-              kComparison};
+      const std::string text = Operand(scope, Ty::kString);
+      return {absl::StrCat(text, " matches ", Regex(Pick(kPatterns))), kComparison};
     }
     if (roll < 80) return Has(scope);
     if (roll < 92) return Guarded(scope);
@@ -1027,10 +1034,12 @@ class Generator {
         break;
       case Ty::kString:
         switch (Below(4)) {
-          case 0:
-            test = absl::StrCat(path, Chance(50) ? " == " : " != ",
+          case 0: {
+            const char* op = Chance(50) ? " == " : " != ";
+            test = absl::StrCat(path, op,
                                 members != nullptr ? Quote(Pick(*members)) : StringLiteral());
             break;
+          }
           case 1:
             test = absl::StrCat(path, " starts_with ", StringLiteral());
             break;
@@ -1042,13 +1051,16 @@ class Generator {
                                 members != nullptr ? EnumList(*members) : ListLiteral(Ty::kString));
         }
         break;
-      case Ty::kInt:
-        test = absl::StrCat(path, Chance(50) ? " >= " : " < ", IntLiteral());
+      case Ty::kInt: {
+        const char* op = Chance(50) ? " >= " : " < ";
+        test = absl::StrCat(path, op, IntLiteral());
         break;
-      case Ty::kTimestamp:
-        test = absl::StrCat(
-            path, Chance(50) ? " > " : " <= ", Chance(50) ? "now" : Quote(Pick(kTimestamps).text));
+      }
+      case Ty::kTimestamp: {
+        const char* op = Chance(50) ? " > " : " <= ";
+        test = absl::StrCat(path, op, Chance(50) ? "now" : Quote(Pick(kTimestamps).text));
         break;
+      }
       case Ty::kStringSet:
         test = absl::StrCat(StringLiteral(), " in ", path);
         break;
@@ -1066,7 +1078,8 @@ class Generator {
     const Ty type = Chance(15) ? Ty::kBool : Pick(kTypes);
     Count(absl::StrCat("eq.", TypeForm(type)));
     if (type == Ty::kBool) {
-      return {absl::StrCat(BoolOperand(scope, depth), op, BoolOperand(scope, depth)), kComparison};
+      const std::string left = BoolOperand(scope, depth);
+      return {absl::StrCat(left, op, BoolOperand(scope, depth)), kComparison};
     }
     bool left_literal = false;
     const std::vector<std::string>* left_enum = nullptr;
@@ -1145,7 +1158,8 @@ class Generator {
     } else if (Chance(6)) {
       // An @id spelled like the name of an unnamed rule: legal, and then two rules may share
       // a name.
-      id = absl::StrCat(Pick(kSourceNames), ":", 1 + Below(40));
+      const char* source = Pick(kSourceNames);
+      id = absl::StrCat(source, ":", 1 + Below(40));
       Count("name.id_like_unnamed");
     }
     if (!id.empty() && used_ids_.insert(id).second) {
