@@ -407,6 +407,7 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
   // The types on the stack as the code runs straight through: `and` and `or` pop their left
   // side there, and the right side pushes the bool a jump would have left.
   std::vector<std::optional<Type>> types;
+  std::vector<uint32_t> jump_targets;
   auto translate = [&](const ProgramRule& rule, CodeRange range) -> absl::Status {
     if (range.empty()) return absl::OkStatus();
     types.clear();
@@ -471,6 +472,21 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
       vm->max_stack_depth = std::max(vm->max_stack_depth, static_cast<uint32_t>(types.size()));
     }
     if (types.size() != 1) return malformed(range.end);
+    // A literal that the next instruction, a typed comparison, takes as its right operand is
+    // compared in place (kCompareLiteral) instead of copied onto the stack, unless a jump
+    // lands on the comparison.
+    jump_targets.clear();
+    for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+      const VmOp op = vm->code[pc].op;
+      if (op == VmOp::kAnd || op == VmOp::kOr) jump_targets.push_back(vm->code[pc].arg);
+    }
+    for (uint32_t pc = range.begin; pc + 1 < range.end; ++pc) {
+      VmInstruction& literal = vm->code[pc];
+      if (literal.op == VmOp::kLiteral && IsTypedComparison(vm->code[pc + 1].op) &&
+          std::find(jump_targets.begin(), jump_targets.end(), pc + 1) == jump_targets.end()) {
+        literal.op = VmOp::kCompareLiteral;
+      }
+    }
     return absl::OkStatus();
   };
   for (const ProgramRule& rule : program.rules) {
@@ -586,6 +602,65 @@ bool Compare(OpCode op, const Operand& left, const Operand& right) {
   }
 }
 
+// The typed comparison `op` (kEqString to kUnderStringSet) of `l` and `r`.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Compared(VmOp op, const Operand& l, const Operand& r) {
+  switch (op) {
+    case VmOp::kEqString:
+      return l.text == r.text;
+    case VmOp::kNeString:
+      return l.text != r.text;
+    case VmOp::kEqInt:
+      return l.integer == r.integer;
+    case VmOp::kNeInt:
+      return l.integer != r.integer;
+    case VmOp::kEqBool:
+      return l.boolean == r.boolean;
+    case VmOp::kNeBool:
+      return l.boolean != r.boolean;
+    case VmOp::kEqTimestamp:
+      return l.time == r.time;
+    case VmOp::kNeTimestamp:
+      return l.time != r.time;
+    case VmOp::kEqStringSet:
+      return SameSet(l.strings, r.strings);
+    case VmOp::kNeStringSet:
+      return !SameSet(l.strings, r.strings);
+    case VmOp::kEqIntSet:
+      return SameSet(l.ints, r.ints);
+    case VmOp::kNeIntSet:
+      return !SameSet(l.ints, r.ints);
+    case VmOp::kLtInt:
+      return l.integer < r.integer;
+    case VmOp::kLeInt:
+      return l.integer <= r.integer;
+    case VmOp::kGtInt:
+      return l.integer > r.integer;
+    case VmOp::kGeInt:
+      return l.integer >= r.integer;
+    case VmOp::kLtTimestamp:
+      return l.time < r.time;
+    case VmOp::kLeTimestamp:
+      return l.time <= r.time;
+    case VmOp::kGtTimestamp:
+      return l.time > r.time;
+    case VmOp::kGeTimestamp:
+      return l.time >= r.time;
+    case VmOp::kInStringSet:
+      return InStrings(l.text, r.strings);
+    case VmOp::kInIntSet:
+      return InInts(l.integer, r.ints);
+    case VmOp::kStartsWith:
+      return absl::StartsWith(l.text, r.text);
+    case VmOp::kUnderString:
+      return IdUnderPrefix(l.text, r.text);
+    case VmOp::kUnderStringSet:
+      return UnderAny(l.text, r.strings);
+    default:
+      break;
+  }
+  return false;
+}
+
 Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Operand* stack,
                std::string* error) {
   const VmCode& vm = *program.vm;
@@ -649,80 +724,40 @@ Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Oper
         break;
       }
       case VmOp::kEqString:
-        result(top[-2].text == top[-1].text);
-        break;
       case VmOp::kNeString:
-        result(top[-2].text != top[-1].text);
-        break;
       case VmOp::kEqInt:
-        result(top[-2].integer == top[-1].integer);
-        break;
       case VmOp::kNeInt:
-        result(top[-2].integer != top[-1].integer);
-        break;
       case VmOp::kEqBool:
-        result(top[-2].boolean == top[-1].boolean);
-        break;
       case VmOp::kNeBool:
-        result(top[-2].boolean != top[-1].boolean);
-        break;
       case VmOp::kEqTimestamp:
-        result(top[-2].time == top[-1].time);
-        break;
       case VmOp::kNeTimestamp:
-        result(top[-2].time != top[-1].time);
-        break;
       case VmOp::kEqStringSet:
-        result(SameSet(top[-2].strings, top[-1].strings));
-        break;
       case VmOp::kNeStringSet:
-        result(!SameSet(top[-2].strings, top[-1].strings));
-        break;
       case VmOp::kEqIntSet:
-        result(SameSet(top[-2].ints, top[-1].ints));
-        break;
       case VmOp::kNeIntSet:
-        result(!SameSet(top[-2].ints, top[-1].ints));
-        break;
       case VmOp::kLtInt:
-        result(top[-2].integer < top[-1].integer);
-        break;
       case VmOp::kLeInt:
-        result(top[-2].integer <= top[-1].integer);
-        break;
       case VmOp::kGtInt:
-        result(top[-2].integer > top[-1].integer);
-        break;
       case VmOp::kGeInt:
-        result(top[-2].integer >= top[-1].integer);
-        break;
       case VmOp::kLtTimestamp:
-        result(top[-2].time < top[-1].time);
-        break;
       case VmOp::kLeTimestamp:
-        result(top[-2].time <= top[-1].time);
-        break;
       case VmOp::kGtTimestamp:
-        result(top[-2].time > top[-1].time);
-        break;
       case VmOp::kGeTimestamp:
-        result(top[-2].time >= top[-1].time);
-        break;
       case VmOp::kInStringSet:
-        result(InStrings(top[-2].text, top[-1].strings));
-        break;
       case VmOp::kInIntSet:
-        result(InInts(top[-2].integer, top[-1].ints));
-        break;
       case VmOp::kStartsWith:
-        result(absl::StartsWith(top[-2].text, top[-1].text));
-        break;
       case VmOp::kUnderString:
-        result(IdUnderPrefix(top[-2].text, top[-1].text));
-        break;
       case VmOp::kUnderStringSet:
-        result(UnderAny(top[-2].text, top[-1].strings));
+        result(Compared(instruction.op, top[-2], top[-1]));
         break;
+      case VmOp::kCompareLiteral: {
+        // The comparison that follows, with this literal as its right operand, in place.
+        Operand& left = top[-1];
+        const bool value = Compared(code[++pc].op, left, vm.literals[instruction.arg]);
+        left.kind = Value::Kind::kBool;
+        left.boolean = value;
+        break;
+      }
       case VmOp::kCompare:
         result(Compare(static_cast<OpCode>(instruction.arg), top[-2], top[-1]));
         break;

@@ -77,7 +77,14 @@ enum class VmOp : uint8_t {
   kUnderString,
   kUnderStringSet,
   kCompare,  // arg: the OpCode
+  // A literal (arg: its index) that the next instruction, a typed comparison (kEqString to
+  // kUnderStringSet), takes as its right operand: both run as one, the literal read in place.
+  kCompareLiteral,
 };
+
+inline bool IsTypedComparison(VmOp op) {
+  return op >= VmOp::kEqString && op <= VmOp::kUnderStringSet;
+}
 
 struct VmInstruction {
   VmOp op = VmOp::kLiteral;

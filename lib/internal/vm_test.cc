@@ -34,6 +34,38 @@ Truth RunWhen(const Program& program, std::string* error = nullptr) {
                   error != nullptr ? error : &ignored);
 }
 
+// Two rules comparing the context entries `l` and `r`, of the types of `left` and `right`:
+// the first `l op r` (two loads), the second `l op <right>` (a load and a literal).
+absl::StatusOr<Program> LoadingProgram(const Value& left, const Value& right, OpCode op) {
+  Program program;
+  program.literals = {right};
+  for (const auto& [name, value] :
+       {std::pair<const char*, const Value*>{"l", &left}, {"r", &right}}) {
+    AttributeRef& ref = program.attributes.emplace_back();
+    ref.root = Root::kContext;
+    ref.name = name;
+    ref.type = *LiteralType(value->kind());
+  }
+  program.code = {{OpCode::kLoad, 0}, {OpCode::kLoad, 1},    {op, 0},
+                  {OpCode::kLoad, 0}, {OpCode::kLiteral, 0}, {op, 0}};
+  program.rules.emplace_back().when = {0, 3};
+  program.rules.emplace_back().when = {3, 6};
+  if (absl::Status finished = FinishProgram(&program); !finished.ok()) return finished;
+  return program;
+}
+
+// Runs `range` of `program` (whose attributes are set by ProgramOf) over `request`.
+Truth RunCode(const Program& program, CodeRange range, const Request& request) {
+  std::vector<Operand> stack(program.vm->max_stack_depth);
+  VmInputs in;
+  in.program = &program;
+  in.request = &request;
+  std::string error;
+  const Truth truth = Evaluate(program, range, in, stack.data(), &error);
+  EXPECT_TRUE(error.empty()) << error;
+  return truth;
+}
+
 // Two or three values of each type, equal and ordered pairs among them, and empty sets.
 std::vector<std::vector<Value>> ValuesByType() {
   const absl::Time t = absl::FromUnixSeconds(1700000000);
@@ -91,8 +123,23 @@ TEST(VmTest, TypedComparisonsAgreeWithTheUntypedComparison) {
         const std::string what =
             absl::StrCat(OpCodeName(op), " of ", left.DebugString(), " and ", right.DebugString());
         EXPECT_NE(program->vm->code[2].op, VmOp::kCompare) << what;
+        // The right literal is compared in place.
+        EXPECT_EQ(program->vm->code[1].op, VmOp::kCompareLiteral) << what;
         const bool expected = Compare(op, LiteralOperand(left), LiteralOperand(right));
         EXPECT_EQ(RunWhen(*program), expected ? Truth::kTrue : Truth::kFalse) << what;
+        // The same operands read from the request: a comparison of two loads, not fused, and
+        // of a load and a literal, fused.
+        absl::StatusOr<Program> loaded = LoadingProgram(left, right, op);
+        ASSERT_TRUE(loaded.ok()) << loaded.status();
+        EXPECT_TRUE(IsTypedComparison(loaded->vm->code[2].op)) << what;
+        EXPECT_EQ(loaded->vm->code[4].op, VmOp::kCompareLiteral) << what;
+        Request request;
+        request.context["l"] = left;
+        request.context["r"] = right;
+        EXPECT_EQ(RunCode(*loaded, {0, 3}, request), expected ? Truth::kTrue : Truth::kFalse)
+            << what;
+        EXPECT_EQ(RunCode(*loaded, {3, 6}, request), expected ? Truth::kTrue : Truth::kFalse)
+            << what;
         ++compared;
       }
     }
