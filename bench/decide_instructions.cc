@@ -20,6 +20,12 @@
 // which decides it, and the copy is not counted. Its cache misses (callgrind --cache-sim=yes)
 // are then those of the policy and the entities alone.
 //
+// With --builder, each request is decided through a RequestBuilder of its own (one per
+// request, as a host keeps one per session), so that after the warm-up the records its ids
+// name are read without looking the ids up: count `ward::bench::DecideBuilderRounds*`, or
+// with --request-in-cache (the builder's request overwritten with the same request just
+// before it is decided) `ward::bench::DecideBuilderOne*`.
+//
 // Prints the number of decisions made.
 
 #include <cstdio>
@@ -34,6 +40,7 @@
 #include "ward/decision_log.h"
 #include "ward/engine.h"
 #include "ward/entities.h"
+#include "ward/request_builder.h"
 
 namespace ward::bench {
 
@@ -73,6 +80,42 @@ int64_t DecideCopiedRounds(const Engine& engine, const std::vector<Request>& req
 }
 
 // Not inlined, so that callgrind can count it alone.
+__attribute__((noinline)) int64_t DecideBuilderRounds(const Engine& engine,
+                                                      std::vector<RequestBuilder>* builders,
+                                                      int rounds, Decision* decision) {
+  int64_t decisions = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (RequestBuilder& builder : *builders) {
+      engine.Decide(&builder, decision);
+      ++decisions;
+    }
+  }
+  return decisions;
+}
+
+// Not inlined, so that callgrind can count it alone.
+__attribute__((noinline)) void DecideBuilderOne(const Engine& engine, RequestBuilder* builder,
+                                                Decision* decision) {
+  engine.Decide(builder, decision);
+}
+
+// Sets each request into its builder (the same ids: what the builder found stays good) and
+// decides it, `rounds` times; only DecideBuilderOne is to be counted.
+int64_t DecideRewrittenRounds(const Engine& engine, const std::vector<Request>& requests,
+                              std::vector<RequestBuilder>* builders, int rounds,
+                              Decision* decision) {
+  int64_t decisions = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      (*builders)[i].SetRequest(requests[i]);
+      DecideBuilderOne(engine, &(*builders)[i], decision);
+      ++decisions;
+    }
+  }
+  return decisions;
+}
+
+// Not inlined, so that callgrind can count it alone.
 __attribute__((noinline)) int64_t DecideJsonRounds(const Engine& engine,
                                                    const std::vector<std::string>& requests,
                                                    int rounds, Decision* decision) {
@@ -97,6 +140,7 @@ int main(int argc, char** argv) {
   bool logged = false;
   bool json = false;
   bool request_in_cache = false;
+  bool builder = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--decision-log") {
@@ -105,6 +149,10 @@ int main(int argc, char** argv) {
     }
     if (flag == "--json") {
       json = true;
+      continue;
+    }
+    if (flag == "--builder") {
+      builder = true;
       continue;
     }
     if (flag == "--request-in-cache") {
@@ -123,7 +171,7 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr,
                  "usage: decide_instructions [--scale S] [--rounds N] [--decision-log] [--json | "
-                 "--request-in-cache]\n");
+                 "--request-in-cache] [--builder]\n");
     return 2;
   }
   const ward::bench::Workload workload = ward::bench::Generate(scale, /*seed=*/1);
@@ -158,6 +206,16 @@ int main(int argc, char** argv) {
     if (decisions < 0) {
       std::fprintf(stderr, "a request did not parse\n");
       return 1;
+    }
+  } else if (builder) {
+    std::vector<ward::RequestBuilder> builders(requests.begin(), requests.end());
+    if (request_in_cache) {
+      ward::bench::DecideRewrittenRounds(**engine, requests, &builders, 1, &decision);  // warm-up
+      decisions =
+          ward::bench::DecideRewrittenRounds(**engine, requests, &builders, rounds, &decision);
+    } else {
+      ward::bench::DecideBuilderRounds(**engine, &builders, 1, &decision);  // warm-up
+      decisions = ward::bench::DecideBuilderRounds(**engine, &builders, rounds, &decision);
     }
   } else if (request_in_cache) {
     ward::bench::DecideCopiedRounds(**engine, requests, 1, &decision);  // warm-up

@@ -128,6 +128,14 @@ void Engine::Decide(const Request& request, Decision* out) const {
   DecideInto(request, out, nullptr);
 }
 
+void Engine::Decide(RequestBuilder* builder, Decision* out) const {
+  // Through the decision's state, so that a decision without a builder carries nothing more.
+  internal::DecisionState& state = internal::DecisionState::Of(out);
+  state.resolution = &builder->resolution_;
+  DecideInto(builder->request_, out, nullptr);
+  state.resolution = nullptr;
+}
+
 Decision Engine::Explain(const Request& request, Trace* trace) const {
   Decision decision;
   DecideInto(request, &decision, trace);
@@ -177,6 +185,8 @@ void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decisi
   }
   // The decider reads the values the check found, for this request only.
   state.checked_request = &request;
+  // A builder's records are of this snapshot only.
+  if (state.resolution != nullptr) state.resolution->Enter(snapshot.epoch);
   struct Unbind {
     internal::DecisionState& state;
     ~Unbind() { state.checked_request = nullptr; }

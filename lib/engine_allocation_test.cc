@@ -8,6 +8,7 @@
 #include "testing/allocation_counter.h"
 #include "ward/compile.h"
 #include "ward/engine.h"
+#include "ward/request_builder.h"
 
 namespace ward {
 namespace {
@@ -67,13 +68,17 @@ Request MakeRequest(SubjectKind kind, const std::string& id, const std::string& 
   return request;
 }
 
-TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
+absl::StatusOr<std::unique_ptr<Engine>> MakeEngine() {
   absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", kPolicy}});
-  ASSERT_TRUE(policy.ok()) << policy.status();
+  if (!policy.ok()) return policy.status();
   absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kEntities, (*policy)->schema());
-  ASSERT_TRUE(entities.ok()) << entities.status();
-  auto engine = Engine::Create(*policy, *std::move(entities));
-  ASSERT_TRUE(engine.ok());
+  if (!entities.ok()) return entities.status();
+  return Engine::Create(*policy, *std::move(entities));
+}
+
+TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = MakeEngine();
+  ASSERT_TRUE(engine.ok()) << engine.status();
 
   std::vector<Request> requests;
   // ALLOW with obligations merged over a chain.
@@ -134,6 +139,60 @@ TEST(EngineAllocationTest, SteadyStateDecisionsDoNotAllocate) {
   Decision fresh;
   (*engine)->Decide(requests[0], &fresh);
   EXPECT_GT(count.count(), 0);
+}
+
+// A host that builds each request through one RequestBuilder, setting every part anew (the ids
+// of a few sessions in turn, a context entry), allocates nothing in steady state either.
+TEST(EngineAllocationTest, RequestsBuiltThroughABuilderDoNotAllocate) {
+  absl::StatusOr<std::unique_ptr<Engine>> engine = MakeEngine();
+  ASSERT_TRUE(engine.ok()) << engine.status();
+
+  struct Call {
+    SubjectKind kind;
+    const char* subject;
+    const char* on_behalf_of;  // null: none
+    const char* action;
+    const char* type;
+    const char* resource;
+    bool approved;
+  };
+  const std::vector<Call> calls = {
+      {SubjectKind::kAgent, "agent-with-a-long-identifier", "user-with-a-long-identifier", "invoke",
+       "tool", "search-the-web", false},
+      {SubjectKind::kAgent, "agent-with-a-long-identifier", "user-with-a-long-identifier", "invoke",
+       "tool", "deploy-the-service", false},
+      {SubjectKind::kAgent, "agent-with-a-long-identifier", "user-with-a-long-identifier", "invoke",
+       "tool", "deploy-the-service", true},
+      {SubjectKind::kBuilder, "builder-with-a-long-identifier", nullptr, "read", "dataset",
+       "vision/raw/shard-0017", false},
+      {SubjectKind::kAgent, "revoked-agent", nullptr, "invoke", "tool", "search-the-web", false},
+  };
+  RequestBuilder builder;
+  builder.SetNow(absl::FromUnixSeconds(1796083200));
+  Decision decision;
+  std::vector<std::string> effects;
+  auto decide_all = [&](bool record) {
+    for (const Call& call : calls) {
+      builder.SetSubject(call.kind, call.subject).ClearOnBehalfOf();
+      if (call.on_behalf_of != nullptr) {
+        builder.AddOnBehalfOf(SubjectKind::kUser, call.on_behalf_of);
+      }
+      builder.SetAction(call.action)
+          .SetResource(call.type, call.resource)
+          .SetContext("approved", Value::Bool(call.approved));
+      (*engine)->Decide(&builder, &decision);
+      if (record) effects.push_back(std::string(EffectName(decision.effect)));
+    }
+  };
+  for (int round = 0; round < 3; ++round) decide_all(false);
+  decide_all(true);
+  EXPECT_EQ(effects,
+            (std::vector<std::string>{"ALLOW", "NEEDS_APPROVAL", "ALLOW", "DENY", "DENY"}));
+
+  if (!testing_support::Counting()) return;
+  testing_support::AllocationCount count;
+  for (int round = 0; round < 100; ++round) decide_all(false);
+  EXPECT_EQ(count.count(), 0);
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 // bundle's protobuf descriptors, which may be registered once per process. Each must give the
 // reference's decision on every input: the same JSON, error messages and keys outside the
 // contract aside, through every entry point (Decide, Decide into a reused Decision, Explain,
-// ward_decide_json), and Explain must list the same candidates with the same outcomes as the
-// reference's trace.
+// ward_decide_json, and Decide through a RequestBuilder, which remembers the records it found
+// from one request of a set to the next), and Explain must list the same candidates with the
+// same outcomes as the reference's trace.
 //
 // Grants are part of it: both sides decide through the same grant flow
 // (internal::DecideWithApprovals), each with its own engine underneath and its own record of
@@ -68,6 +69,7 @@
 #include "ward/engine.h"
 #include "ward/entities.h"
 #include "ward/request.h"
+#include "ward/request_builder.h"
 
 namespace ward {
 namespace {
@@ -564,6 +566,7 @@ void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
   random_policy::SplitMix64 grant_rng(seed ^ 0x6772616e74);  // "grant"
   // One Decision for the whole set: a decision must not depend on what the storage held.
   Decision reused;
+  RequestBuilder builder;
   for (size_t i = 0; i < random_case.requests_json.size(); ++i) {
     if (stats->mismatches >= kMaxMismatches) return;
     const std::string& request_json = random_case.requests_json[i];
@@ -614,6 +617,13 @@ void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
                (*bundle_engine)->Decide(*request))) {
       continue;
     }
+    // Through one builder for the whole set: the first decision finds the records of whatever
+    // ids changed since the request before, the second reads what the first found.
+    builder.SetRequest(*request);
+    (*engine)->Decide(&builder, &reused);
+    if (!check("Engine::Decide through a RequestBuilder", reused)) continue;
+    (*engine)->Decide(&builder, &reused);
+    if (!check("Engine::Decide through a RequestBuilder, again", reused)) continue;
     if (!CheckCEngine(c_engine, request_json, decided, expected, random_case, i, stats)) {
       continue;
     }

@@ -27,6 +27,7 @@
 #include "ward/policy.h"
 #include "ward/reach.h"
 #include "ward/request.h"
+#include "ward/request_builder.h"
 
 namespace ward {
 
@@ -94,6 +95,10 @@ class Engine {
   // allocates nothing (the exceptions: evaluation errors, whose messages are built then, and
   // identity or rule names longer than any seen before in that Decision).
   void Decide(const Request& request, Decision* out) const;
+  // Decides `builder->request()` into `out`, as above, with the records the builder's last
+  // decision found for the ids no setter has changed since: the form for a host that decides
+  // the same identities and resources again and again (ward/request_builder.h).
+  void Decide(RequestBuilder* builder, Decision* out) const;
   // As Decide, and fills `trace` with every candidate rule of every principal and the index
   // keys that found them.
   Decision Explain(const Request& request, Trace* trace) const;

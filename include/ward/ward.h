@@ -17,19 +17,20 @@
 #ifndef WARD_WARD_H_
 #define WARD_WARD_H_
 
-#include "ward/approval.h"     // IWYU pragma: export
-#include "ward/bundle.h"       // IWYU pragma: export
-#include "ward/compile.h"      // IWYU pragma: export
-#include "ward/decision.h"     // IWYU pragma: export
-#include "ward/diagnostics.h"  // IWYU pragma: export
-#include "ward/engine.h"       // IWYU pragma: export
-#include "ward/entities.h"     // IWYU pragma: export
-#include "ward/errors.h"       // IWYU pragma: export
-#include "ward/policy.h"       // IWYU pragma: export
-#include "ward/reach.h"        // IWYU pragma: export
-#include "ward/redact.h"       // IWYU pragma: export
-#include "ward/request.h"      // IWYU pragma: export
-#include "ward/schema.h"       // IWYU pragma: export
-#include "ward/value.h"        // IWYU pragma: export
+#include "ward/approval.h"         // IWYU pragma: export
+#include "ward/bundle.h"           // IWYU pragma: export
+#include "ward/compile.h"          // IWYU pragma: export
+#include "ward/decision.h"         // IWYU pragma: export
+#include "ward/diagnostics.h"      // IWYU pragma: export
+#include "ward/engine.h"           // IWYU pragma: export
+#include "ward/entities.h"         // IWYU pragma: export
+#include "ward/errors.h"           // IWYU pragma: export
+#include "ward/policy.h"           // IWYU pragma: export
+#include "ward/reach.h"            // IWYU pragma: export
+#include "ward/redact.h"           // IWYU pragma: export
+#include "ward/request.h"          // IWYU pragma: export
+#include "ward/request_builder.h"  // IWYU pragma: export
+#include "ward/schema.h"           // IWYU pragma: export
+#include "ward/value.h"            // IWYU pragma: export
 
 #endif  // WARD_WARD_H_

@@ -106,14 +106,16 @@ struct Principal {
 class Decider {
  public:
   Decider(const Program& program, const EntityLayout& layout, const Request& request,
-          absl::Time now, bool approvals_satisfied, bool enforce_shadow, DecisionState* state)
+          absl::Time now, bool approvals_satisfied, bool enforce_shadow, DecisionState* state,
+          Resolution* resolution = nullptr)
       : program_(program),
         layout_(layout),
         request_(request),
         now_(now),
         approvals_satisfied_(approvals_satisfied),
         enforce_shadow_(enforce_shadow),
-        scratch_(*state->scratch()) {
+        scratch_(*state->scratch()),
+        resolution_(resolution) {
     inputs_.program = &program;
     inputs_.request = &request;
     inputs_.now = now;
@@ -129,7 +131,7 @@ class Decider {
 
   void Run(Decision* out, Trace* trace) {
     std::array<Principal, kMaxDelegationHops + 1> principals;
-    const size_t count = Bind(&principals);
+    const size_t count = resolution_ != nullptr ? BindResolved(&principals) : Bind(&principals);
 
     out->errors.clear();
     ResizeReusing(&out->errors, 0, &scratch_.spare_errors);
@@ -210,10 +212,7 @@ class Decider {
     for (size_t i = 0; i < count; ++i) {
       principals[i].record = FindIdentity(*principals[i].ref, principals[i].hash);
     }
-    for (size_t i = 0; i + 1 < count; ++i) {
-      principals[i].delegator_ref = principals[i + 1].ref;
-      principals[i].delegator = principals[i + 1].record;
-    }
+    LinkChain(count, &principals);
 
     query_.action = program_.FindAction(request_.action);
     resource_ = EntityLayout::FindResource(resources, request_.resource.id, resource_hash);
@@ -221,6 +220,49 @@ class Decider {
     query_.resource =
         resource_ != nullptr ? resource_->id_symbol : program_.Find(request_.resource.id);
     return count;
+  }
+
+  // Bind with what `resolution_` holds for the request. When it lacks anything (an id a setter
+  // changed, a new snapshot), everything is looked up as Bind does and remembered; otherwise
+  // no id is looked up, and the records are prefetched together before any is read.
+  size_t BindResolved(std::array<Principal, kMaxDelegationHops + 1>* bound) {
+    std::array<Principal, kMaxDelegationHops + 1>& principals = *bound;
+    Resolution& known = *resolution_;
+    const size_t count = 1 + request_.on_behalf_of.size();
+    const uint32_t needed =
+        ((1u << count) - 1) | (1u << Resolution::kResourceBit) | (1u << Resolution::kActionBit);
+    if ((known.valid & needed) != needed) {
+      Bind(bound);
+      for (size_t i = 0; i < count; ++i) known.identities[i] = principals[i].record;
+      known.action_symbol = query_.action;
+      known.resource_type_symbol = query_.resource_type;
+      known.resource_symbol = query_.resource;
+      known.resource = resource_;
+      known.valid |= needed;
+      return count;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      const IdentityRecord* record = known.identities[i];
+      if (record != nullptr) __builtin_prefetch(record);
+      principals[i] = Principal{i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1], 0,
+                                record, nullptr, nullptr};
+    }
+    LinkChain(count, &principals);
+    query_.request = &request_;
+    query_.action = known.action_symbol;
+    query_.resource_type = known.resource_type_symbol;
+    query_.resource = known.resource_symbol;
+    resource_ = known.resource;
+    if (resource_ != nullptr) __builtin_prefetch(resource_);
+    inputs_.resource = resource_;
+    return count;
+  }
+
+  static void LinkChain(size_t count, std::array<Principal, kMaxDelegationHops + 1>* principals) {
+    for (size_t i = 0; i + 1 < count; ++i) {
+      (*principals)[i].delegator_ref = (*principals)[i + 1].ref;
+      (*principals)[i].delegator = (*principals)[i + 1].record;
+    }
   }
 
  public:
@@ -692,6 +734,7 @@ class Decider {
   Residuals* residuals_ = nullptr;
   IndexQuery query_;  // the request's action, resource type and resource id as symbols
   const ResourceRecord* resource_ = nullptr;
+  Resolution* resolution_;  // null: every id is looked up
 };
 
 }  // namespace
@@ -732,8 +775,9 @@ void SetShadow(const Decision& shadow, Decision* out) {
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
                     absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace) {
   DecisionState& state = DecisionState::Of(out);
+  Resolution* resolution = state.checked_request == &request ? state.resolution : nullptr;
   Decider decider(program, layout, request, now, approvals_satisfied, /*enforce_shadow=*/false,
-                  &state);
+                  &state, resolution);
   decider.Run(out, trace);
   if (!decider.shadow_held()) {
     if (out->shadow.has_value()) out->shadow.reset();
@@ -744,7 +788,7 @@ void DecideCompiled(const Program& program, const EntityLayout& layout, const Re
   Scratch& scratch = *state.scratch();
   if (scratch.shadow == nullptr) scratch.shadow = std::make_unique<Decision>();
   Decider shadow(program, layout, request, now, approvals_satisfied, /*enforce_shadow=*/true,
-                 &state);
+                 &state, resolution);
   shadow.Run(scratch.shadow.get(), nullptr);
   SetShadow(*scratch.shadow, out);
 }

@@ -25,7 +25,10 @@ namespace ward::internal {
 // Decides `request` at time `now` into `out`, overwriting its effect, reason, denied_by, rules,
 // obligations and errors; fills `trace` when it is not null. With `approvals_satisfied` (an
 // accepted grant), require_approval rules that hold are satisfied. The request must be valid
-// (request_check.h): at most kMaxDelegationHops identities in its chain.
+// (request_check.h): at most kMaxDelegationHops identities in its chain. When `out`'s state
+// has a resolution (a RequestBuilder's) and `request` is the one checked into it
+// (DecisionState::checked_request), the records it holds are read instead of looking their
+// ids up, and what is looked up is remembered in it.
 void DecideCompiled(const Program& program, const EntityLayout& layout, const Request& request,
                     absl::Time now, bool approvals_satisfied, Decision* out, Trace* trace);
 

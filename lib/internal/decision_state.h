@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ward/decision.h"
+#include "ward/internal/resolution.h"
 
 namespace ward::internal {
 
@@ -51,6 +52,9 @@ class DecisionState {
   const void* checked_request = nullptr;
   std::vector<const void*> context_values;  // const Value*
   std::vector<const void*> args_values;
+  // The RequestBuilder's record of what its ids name, while the engine decides its request
+  // (Engine::Decide(RequestBuilder*, ...)); used for `checked_request` only.
+  Resolution* resolution = nullptr;
 
  private:
   static DecisionState& Create(Decision* decision);

@@ -1,0 +1,294 @@
+#include "ward/request_builder.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "ward/compile.h"
+#include "ward/engine.h"
+
+namespace ward {
+namespace {
+
+constexpr char kPolicy[] = R"(schema {
+  user  { clearance: int }
+  agent { task_scope: set<string> }
+  resource tool { risk: string, min_clearance: int }
+  action invoke on tool
+  action inspect on tool
+  context { approved: bool }
+}
+@id("agent-scope") permit agent to invoke on tool when resource.id in subject.task_scope;
+@id("user-cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
+@id("high-risk") require_approval any to invoke on tool when resource.risk == "high"
+  unless context has approved and context.approved;
+@id("anyone-inspects") permit any to inspect on tool;
+@id("unstored-tools") forbid any to invoke on tool "scratchpad" when resource.risk != "low";
+)";
+
+constexpr char kEntities[] = R"({
+  "identities": [
+    {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
+    {"kind": "user", "id": "u2", "status": "active", "attrs": {"clearance": 0}},
+    {"kind": "agent", "id": "a1", "owner": "u1", "status": "active",
+     "attrs": {"task_scope": ["search", "deploy"]}}
+  ],
+  "resources": [
+    {"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 1}},
+    {"type": "tool", "id": "deploy", "attrs": {"risk": "high", "min_clearance": 2}}
+  ]
+})";
+
+const absl::Time kNow = absl::FromUnixSeconds(1796083200);  // 2026-12-01
+
+std::shared_ptr<const Policy> MustCompile(const std::string& text) {
+  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"policy.ward", text}});
+  EXPECT_TRUE(policy.ok()) << policy.status();
+  return policy.ok() ? *policy : nullptr;
+}
+
+std::unique_ptr<Engine> MakeEngine(const std::string& entities_json = kEntities) {
+  std::shared_ptr<const Policy> policy = MustCompile(kPolicy);
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(entities_json, policy->schema());
+  EXPECT_TRUE(entities.ok()) << entities.status();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *std::move(entities));
+  EXPECT_TRUE(engine.ok()) << engine.status();
+  return *std::move(engine);
+}
+
+// The agent a1 on behalf of u1 invoking `tool`.
+RequestBuilder AgentBuilder(const std::string& tool) {
+  RequestBuilder builder;
+  builder.SetSubject(SubjectKind::kAgent, "a1")
+      .AddOnBehalfOf(SubjectKind::kUser, "u1")
+      .SetAction("invoke")
+      .SetResource("tool", tool)
+      .SetNow(kNow);
+  return builder;
+}
+
+// Decides through `builder` and through its request alone, requires the same decision, and
+// returns it as JSON.
+std::string DecideBoth(const Engine& engine, RequestBuilder* builder, Decision* reused) {
+  engine.Decide(builder, reused);
+  const Decision plain = engine.Decide(builder->request());
+  EXPECT_EQ(reused->ToJson(), plain.ToJson());
+  return reused->ToJson();
+}
+
+std::string EffectOf(const Engine& engine, RequestBuilder* builder, Decision* reused) {
+  DecideBoth(engine, builder, reused);
+  return std::string(EffectName(reused->effect)) + " " + std::string(ReasonName(reused->reason));
+}
+
+TEST(RequestBuilderTest, SettersBuildTheRequest) {
+  RequestBuilder builder = AgentBuilder("search");
+  builder.SetContext("approved", Value::Bool(true));
+  ASSERT_TRUE(builder.SetArgsJson(R"({"b": 1, "a": "x"})").ok());
+  builder.SetApproval("token");
+  const Request& request = builder.request();
+  EXPECT_EQ(request.subject, (IdentityRef{SubjectKind::kAgent, "a1"}));
+  EXPECT_EQ(request.on_behalf_of, (std::vector<IdentityRef>{{SubjectKind::kUser, "u1"}}));
+  EXPECT_EQ(request.action, "invoke");
+  EXPECT_EQ(request.resource.type, "tool");
+  EXPECT_EQ(request.resource.id, "search");
+  EXPECT_EQ(request.context.at("approved"), Value::Bool(true));
+  EXPECT_EQ(request.args.at("b"), Value::Int(1));
+  EXPECT_EQ(request.args_json, R"({"a":"x","b":1})");
+  EXPECT_EQ(request.now, kNow);
+  EXPECT_EQ(request.approval, "token");
+
+  builder.ClearOnBehalfOf()
+      .AddOnBehalfOf(SubjectKind::kAgent, "a2")
+      .AddOnBehalfOf(SubjectKind::kUser, "u2");
+  EXPECT_EQ(builder.request().on_behalf_of,
+            (std::vector<IdentityRef>{{SubjectKind::kAgent, "a2"}, {SubjectKind::kUser, "u2"}}));
+  builder.SetOnBehalfOf({});
+  EXPECT_TRUE(builder.request().on_behalf_of.empty());
+  builder.SetResourceAttribute("risk", Value::String("low"));
+  EXPECT_EQ(builder.request().resource.attrs.size(), 1);
+  builder.SetResource("tool", "other");  // a new resource drops the old one's attributes
+  EXPECT_TRUE(builder.request().resource.attrs.empty());
+  builder.EraseContext("approved").ClearArgs().ClearNow().SetApproval("");
+  EXPECT_TRUE(builder.request().context.empty());
+  EXPECT_TRUE(builder.request().args.empty());
+  EXPECT_TRUE(builder.request().args_json.empty());
+  EXPECT_FALSE(builder.request().now.has_value());
+  EXPECT_TRUE(builder.request().approval.empty());
+
+  // Bad arguments leave none, not the earlier ones.
+  ASSERT_TRUE(builder.SetArgsJson(R"({"a": 1})").ok());
+  EXPECT_FALSE(builder.SetArgsJson("[1]").ok());
+  EXPECT_TRUE(builder.request().args.empty());
+  EXPECT_TRUE(builder.request().args_json.empty());
+}
+
+TEST(RequestBuilderTest, DecidesAsTheRequestAloneAsIdsChange) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder = AgentBuilder("search");
+  Decision decision;
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");  // from what it found
+  builder.SetResource("tool", "deploy");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "NEEDS_APPROVAL approval_required");
+  builder.SetAction("inspect");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.SetAction("invoke").SetContext("approved", Value::Bool(true));
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  // Another user in the chain: u2 lacks the clearance.
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u2"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  // The same id under another kind names no identity.
+  builder.SetOnBehalfOf({{SubjectKind::kAgent, "u1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY unknown_identity");
+  // A longer chain, then a shorter one: the entries past the chain's end are not read.
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u9"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY unknown_identity");
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  // Every part at once.
+  Request other = builder.request();
+  other.subject.id = "a9";
+  builder.SetRequest(other);
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY unknown_identity");
+  other.subject = {SubjectKind::kUser, "u1"};
+  other.on_behalf_of.clear();
+  builder.SetRequest(other);
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  // A resource the store lacks, described inline; then one with the same id of another type.
+  builder.SetResource("tool", "scratchpad")
+      .SetResourceAttribute("risk", Value::String("medium"))
+      .SetResourceAttribute("min_clearance", Value::Int(0));
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY forbidden");
+  builder.SetResource("dataset", "search");  // no rule names the type
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  builder.SetResource("tool", "search");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  // Too long a chain is refused before any record is read.
+  builder.SetSubject(SubjectKind::kAgent, "a1").ClearOnBehalfOf();
+  for (size_t i = 0; i <= kMaxDelegationHops; ++i) builder.AddOnBehalfOf(SubjectKind::kUser, "u1");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
+}
+
+TEST(RequestBuilderTest, ChainEntriesAreFoundAgainWhereTheirIdsChange) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder = AgentBuilder("deploy");
+  builder.SetContext("approved", Value::Bool(true));
+  Decision decision;
+  // u2 lacks the clearance wherever it stands, and is named as the identity that denies: a
+  // record left at the position it held would name u1.
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u2"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u2"}, {SubjectKind::kUser, "u1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+  // Shorter, then longer again through entries cleared away at other lengths.
+  builder.SetOnBehalfOf({{SubjectKind::kUser, "u1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.ClearOnBehalfOf()
+      .AddOnBehalfOf(SubjectKind::kUser, "u1")
+      .AddOnBehalfOf(SubjectKind::kUser, "u1")
+      .AddOnBehalfOf(SubjectKind::kUser, "u2");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+  builder.ClearOnBehalfOf().AddOnBehalfOf(SubjectKind::kUser, "u1");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  // The subject and the chain's first entry trade places.
+  builder.SetSubject(SubjectKind::kUser, "u1").SetOnBehalfOf({{SubjectKind::kAgent, "a1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.SetSubject(SubjectKind::kUser, "u2");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+}
+
+TEST(RequestBuilderTest, AnEntityUpdateIsSeenByTheNextDecision) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder = AgentBuilder("search");
+  Decision decision;
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+
+  ASSERT_TRUE(engine->RevokeIdentity("a1").ok());
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY lifecycle");
+
+  Identity agent;
+  agent.kind = SubjectKind::kAgent;
+  agent.id = "a1";
+  agent.owner = "u1";
+  agent.attrs["task_scope"] = Value::StringSet({"deploy"});
+  ASSERT_TRUE(engine->UpsertIdentity(agent).ok());
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision),
+            "DENY no_matching_permit");  // no longer in scope
+
+  builder.SetResource("tool", "deploy");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "NEEDS_APPROVAL approval_required");
+  ASSERT_TRUE(engine->RemoveResource("tool", "deploy").ok());
+  // Not stored now, and described by nothing: an unknown resource is denied.
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  ASSERT_FALSE(decision.errors.empty());
+  EXPECT_EQ(decision.errors[0].message,
+            "`resource.risk`: resource `tool:deploy` is not in the store and has no inline "
+            "attributes");
+
+  // A new policy that forbids everything.
+  std::shared_ptr<const Policy> deny_all =
+      MustCompile(std::string(kPolicy) + "@id(\"none\") forbid any to invoke on tool;");
+  ASSERT_TRUE(engine->Reload(deny_all).ok());
+  builder.SetResource("tool", "search");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY forbidden");
+}
+
+TEST(RequestBuilderTest, OneBuilderServesTwoEngines) {
+  // The same ids name different records in each engine: a1 is an agent of the first and is
+  // unknown to the second, whose u1 lacks the clearance.
+  std::unique_ptr<Engine> first = MakeEngine();
+  std::unique_ptr<Engine> second = MakeEngine(R"({
+    "identities": [{"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 0}}],
+    "resources": [{"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 1}}]
+  })");
+  RequestBuilder builder = AgentBuilder("search");
+  Decision decision;
+  for (int round = 0; round < 3; ++round) {
+    builder.SetSubject(SubjectKind::kAgent, "a1").SetOnBehalfOf({{SubjectKind::kUser, "u1"}});
+    EXPECT_EQ(EffectOf(*first, &builder, &decision), "ALLOW permitted");
+    EXPECT_EQ(EffectOf(*second, &builder, &decision), "DENY unknown_identity");
+    builder.SetSubject(SubjectKind::kUser, "u1").ClearOnBehalfOf();
+    EXPECT_EQ(EffectOf(*second, &builder, &decision), "DENY no_matching_permit");
+    EXPECT_EQ(EffectOf(*first, &builder, &decision), "ALLOW permitted");
+  }
+}
+
+TEST(RequestBuilderTest, CopiesAndMovesCarryTheRequest) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder = AgentBuilder("search");
+  Decision decision;
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  RequestBuilder copy = builder;
+  copy.SetResource("tool", "deploy");
+  EXPECT_EQ(EffectOf(*engine, &copy, &decision), "NEEDS_APPROVAL approval_required");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder = copy;
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "NEEDS_APPROVAL approval_required");
+  RequestBuilder moved = std::move(copy);
+  EXPECT_EQ(EffectOf(*engine, &moved, &decision), "NEEDS_APPROVAL approval_required");
+  // A builder moved from is built again from nothing: its strings are empty, and what was
+  // found for the ids they held is not used.
+  copy.SetSubject(SubjectKind::kAgent, "").SetAction("").SetResource("", "");
+  EXPECT_EQ(EffectOf(*engine, &copy, &decision), "DENY unknown_identity");
+  copy.SetSubject(SubjectKind::kUser, "u2").SetAction("invoke").SetResource("tool", "search");
+  copy.SetNow(kNow);
+  EXPECT_EQ(EffectOf(*engine, &copy, &decision), "DENY no_matching_permit");
+  moved = std::move(builder);
+  builder.SetSubject(SubjectKind::kAgent, "").SetAction("").SetResource("", "");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY unknown_identity");
+  builder.SetSubject(SubjectKind::kUser, "u1").SetAction("invoke").SetResource("tool", "search");
+  builder.SetNow(kNow);
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  RequestBuilder from_request(AgentBuilder("search").request());
+  EXPECT_EQ(EffectOf(*engine, &from_request, &decision), "ALLOW permitted");
+}
+
+}  // namespace
+}  // namespace ward
