@@ -5,7 +5,7 @@
 //   ward::Decision decision;                          // likewise
 //   builder.SetSubject(ward::SubjectKind::kAgent, "support-bot")
 //       .AddOnBehalfOf(ward::SubjectKind::kUser, "alice")
-//       .SetAction("tool.invoke")
+//       .SetAction("invoke")
 //       .SetResource("tool", "search");
 //   engine.Decide(&builder, &decision);               // finds the records
 //   builder.SetContext("turn", ward::Value::Int(2));
