@@ -6,40 +6,15 @@
 
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
+#include "testing/builder_fixture.h"
 #include "ward/compile.h"
 #include "ward/engine.h"
 
 namespace ward {
 namespace {
 
-constexpr char kPolicy[] = R"(schema {
-  user  { clearance: int }
-  agent { task_scope: set<string> }
-  resource tool { risk: string, min_clearance: int }
-  action invoke on tool
-  action inspect on tool
-  context { approved: bool }
-}
-@id("agent-scope") permit agent to invoke on tool when resource.id in subject.task_scope;
-@id("user-cleared") permit user to invoke on tool when subject.clearance >= resource.min_clearance;
-@id("high-risk") require_approval any to invoke on tool when resource.risk == "high"
-  unless context has approved and context.approved;
-@id("anyone-inspects") permit any to inspect on tool;
-@id("unstored-tools") forbid any to invoke on tool "scratchpad" when resource.risk != "low";
-)";
-
-constexpr char kEntities[] = R"({
-  "identities": [
-    {"kind": "user", "id": "u1", "status": "active", "attrs": {"clearance": 2}},
-    {"kind": "user", "id": "u2", "status": "active", "attrs": {"clearance": 0}},
-    {"kind": "agent", "id": "a1", "owner": "u1", "status": "active",
-     "attrs": {"task_scope": ["search", "deploy"]}}
-  ],
-  "resources": [
-    {"type": "tool", "id": "search", "attrs": {"risk": "low", "min_clearance": 1}},
-    {"type": "tool", "id": "deploy", "attrs": {"risk": "high", "min_clearance": 2}}
-  ]
-})";
+using ::ward::testing_support::kBuilderEntities;
+using ::ward::testing_support::kBuilderPolicy;
 
 const absl::Time kNow = absl::FromUnixSeconds(1796083200);  // 2026-12-01
 
@@ -49,8 +24,8 @@ std::shared_ptr<const Policy> MustCompile(const std::string& text) {
   return policy.ok() ? *policy : nullptr;
 }
 
-std::unique_ptr<Engine> MakeEngine(const std::string& entities_json = kEntities) {
-  std::shared_ptr<const Policy> policy = MustCompile(kPolicy);
+std::unique_ptr<Engine> MakeEngine(const std::string& entities_json = kBuilderEntities) {
+  std::shared_ptr<const Policy> policy = MustCompile(kBuilderPolicy);
   absl::StatusOr<EntityStore> entities = EntityStore::FromJson(entities_json, policy->schema());
   EXPECT_TRUE(entities.ok()) << entities.status();
   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *std::move(entities));
@@ -234,7 +209,7 @@ TEST(RequestBuilderTest, AnEntityUpdateIsSeenByTheNextDecision) {
 
   // A new policy that forbids everything.
   std::shared_ptr<const Policy> deny_all =
-      MustCompile(std::string(kPolicy) + "@id(\"none\") forbid any to invoke on tool;");
+      MustCompile(std::string(kBuilderPolicy) + "@id(\"none\") forbid any to invoke on tool;");
   ASSERT_TRUE(engine->Reload(deny_all).ok());
   builder.SetResource("tool", "search");
   EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY forbidden");

@@ -25,6 +25,7 @@
 #include "lib/internal/canonical_json.h"
 #include "lib/internal/crypto.h"
 #include "lib/internal/files.h"
+#include "lib/internal/request_builder_access.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/diagnostics.h"
 #include "ward/approval.h"
@@ -38,6 +39,7 @@
 #include "ward/policy.h"
 #include "ward/redact.h"
 #include "ward/request.h"
+#include "ward/request_builder.h"
 #include "ward/schema.h"
 #include "ward/value.h"
 
@@ -94,9 +96,12 @@ struct ward_logger {
 
 struct ward_decision {
   ward::Decision decision;
-  // The structured request is converted into this one, whose storage is reused from call to
-  // call so that the hot path allocates nothing in steady state.
-  ward::Request request;
+  // Structured requests are set into this builder. Its storage is reused from call to call,
+  // so that the hot path allocates nothing in steady state, and it remembers the records its
+  // ids were found to name, so that a request naming the same identities, action and
+  // resource as the one before it (in the same snapshot of the same engine) is decided
+  // without looking any of them up (ward/request_builder.h).
+  ward::RequestBuilder request;
   // The canonical JSON, built on demand after each decision.
   std::string json;
   bool json_valid = false;
@@ -498,18 +503,17 @@ bool RequiredText(ward_str s, absl::string_view field, absl::string_view subfiel
   return true;
 }
 
-bool IdentityFromC(const ward_identity_ref& ref, absl::string_view field, ward::IdentityRef* out,
-                   Failure* failure) {
+// The kind of `ref`, once its kind and id are checked.
+std::optional<ward::SubjectKind> IdentityFromC(const ward_identity_ref& ref,
+                                               absl::string_view field, Failure* failure) {
   std::optional<ward::SubjectKind> kind = KindFromC(ref.kind);
   if (!kind.has_value()) {
     Fail(failure, WARD_ERR_REQUEST,
          absl::StrCat("unknown subject kind ", Raw(ref.kind), " in `", field, "`"));
-    return false;
+    return std::nullopt;
   }
-  if (!RequiredText(ref.id, field, ".id", failure)) return false;
-  out->kind = *kind;
-  out->id.assign(ref.id.data, ref.id.len);
-  return true;
+  if (!RequiredText(ref.id, field, ".id", failure)) return std::nullopt;
+  return kind;
 }
 
 // The value of one attribute; nullopt when it is to be left out (JSON null).
@@ -730,14 +734,25 @@ bool ArgsAndGrantFromC(const ward_request& in, ward::Request* out, Failure* fail
   return true;
 }
 
-bool RequestFromC(const ward_request& in, ward::Request* out, Failure* failure) {
-  if (!IdentityFromC(in.subject, "subject", &out->subject, failure)) return false;
+// Sets `in` into `builder`: the ids through its setters (which keep what was found for an id
+// that did not change), the rest in place. A request that fails half-way leaves the builder
+// with some parts set, each consistent with what it remembers.
+bool RequestFromC(const ward_request& in, ward::RequestBuilder* builder, Failure* failure) {
+  std::optional<ward::SubjectKind> subject_kind = IdentityFromC(in.subject, "subject", failure);
+  if (!subject_kind.has_value()) return false;
+  builder->SetSubject(*subject_kind, View(in.subject.id));
   if (!RequiredText(in.action, "action", "", failure)) return false;
-  out->action.assign(in.action.data, in.action.len);
-  if (!RequiredText(in.resource_type, "resource.type", "", failure)) return false;
-  out->resource.type.assign(in.resource_type.data, in.resource_type.len);
-  if (!RequiredText(in.resource_id, "resource.id", "", failure)) return false;
-  out->resource.id.assign(in.resource_id.data, in.resource_id.len);
+  builder->SetAction(View(in.action));
+  if (!RequiredText(in.resource_type, "resource.type", "", failure) ||
+      !RequiredText(in.resource_id, "resource.id", "", failure)) {
+    return false;
+  }
+  ward::Request* out = &ward::internal::RequestBuilderAccess::UnnamedParts(*builder);
+  // SetResource empties the inline attributes; the map is kept aside, with its storage, to be
+  // refilled below.
+  ward::AttributeMap resource_attrs = std::move(out->resource.attrs);
+  builder->SetResource(View(in.resource_type), View(in.resource_id));
+  out->resource.attrs = std::move(resource_attrs);
 
   if (in.on_behalf_of == nullptr && in.on_behalf_of_count != 0) {
     Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`on_behalf_of` is NULL with a non-zero count");
@@ -747,13 +762,16 @@ bool RequestFromC(const ward_request& in, ward::Request* out, Failure* failure) 
     FailWith(failure, s, WARD_ERR_REQUEST);
     return false;
   }
-  out->on_behalf_of.resize(in.on_behalf_of_count);
+  builder->ClearOnBehalfOf();
   for (size_t i = 0; i < in.on_behalf_of_count; ++i) {
-    // Only built when reporting, so that a valid chain costs no allocation.
-    if (!IdentityFromC(in.on_behalf_of[i], "on_behalf_of[]", &out->on_behalf_of[i], failure)) {
+    std::optional<ward::SubjectKind> kind =
+        IdentityFromC(in.on_behalf_of[i], "on_behalf_of[]", failure);
+    if (!kind.has_value()) {
+      // Only built when reporting, so that a valid chain costs no allocation.
       failure->message = absl::StrCat("on_behalf_of[", i, "]: ", failure->message);
       return false;
     }
+    builder->AddOnBehalfOf(*kind, View(in.on_behalf_of[i].id));
   }
 
   if (!AttrsFromC(in.resource_attrs, in.resource_attr_count, "resource.attrs", &out->resource.attrs,
@@ -810,9 +828,11 @@ ward_status DecideImpl(const ward_engine* engine, const ward_request* request, c
         return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`request` is NULL");
       }
       if (!RequestFromC(*request, &out->request, failure)) return;
-      parsed = &out->request;
+      parsed = &out->request.request();
     }
-    if (trace == nullptr) {
+    if (trace == nullptr && !from_json) {
+      engine->engine->Decide(&out->request, &out->decision);
+    } else if (trace == nullptr) {
       engine->engine->Decide(*parsed, &out->decision);
     } else {
       ward::Trace explained;
@@ -880,19 +900,19 @@ ward_status DigestImpl(const ward_engine* engine, const ward_request* request, c
     if (engine == nullptr || hex == nullptr) {
       return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`engine` and `hex` must not be NULL");
     }
-    ward::Request parsed;
+    ward::RequestBuilder parsed;
     if (from_json) {
       if (!ValidText(json, json_len)) {
         return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`json` is NULL with a non-zero length");
       }
       absl::StatusOr<ward::Request> r = ward::ParseRequestJson(View(json, json_len));
       if (!r.ok()) return FailWith(failure, r.status(), WARD_ERR_REQUEST);
-      parsed = *std::move(r);
+      parsed = ward::RequestBuilder(*std::move(r));
     } else {
       if (request == nullptr) return Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`request` is NULL");
       if (!RequestFromC(*request, &parsed, failure)) return;
     }
-    *hex = CopyOut(ward::ApprovalDigest(parsed, engine->engine->policy()->hash()));
+    *hex = CopyOut(ward::ApprovalDigest(parsed.request(), engine->engine->policy()->hash()));
   });
 }
 

@@ -41,6 +41,10 @@
 
 namespace ward {
 
+namespace internal {
+class RequestBuilderAccess;
+}  // namespace internal
+
 class RequestBuilder {
  public:
   RequestBuilder();
@@ -88,6 +92,7 @@ class RequestBuilder {
 
  private:
   friend class Engine;
+  friend class internal::RequestBuilderAccess;
 
   Request request_;
   // Chain entries cleared away, kept with their strings' storage for the next AddOnBehalfOf.
