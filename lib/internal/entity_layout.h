@@ -100,7 +100,11 @@ static_assert(sizeof(AttributeSlot) == 24, "an attribute slot is 24 bytes");
 // Attribute values by slot, kept inside the record for the usual few attributes.
 using Slots = absl::InlinedVector<AttributeSlot, 3>;
 
-// The fields a decision reads come first: the guard's, then the index's, then the values.
+// The fields every decision reads come first: the guard's, the index's (the groups), then the
+// values' (the slots); the owner's expiry and the stored identity, which few decisions read,
+// come last, so that a decision touches the record's first lines only. (Aligning records to
+// a cache line was measured: it saved a miss per decision through a RequestBuilder but cost
+// more without one, since a lookup's key then sits on a line of its own.)
 struct IdentityRecord {
   SubjectKind kind = SubjectKind::kUser;
   IdentityStatus status = IdentityStatus::kActive;
@@ -112,9 +116,9 @@ struct IdentityRecord {
   bool owner_has_expiry = false;
   Symbol id_symbol = kNoSymbol;  // kNoSymbol when no rule head names this id
   absl::Time expires_at;
-  absl::Time owner_expires_at;
   absl::InlinedVector<Symbol, 4> group_symbols;  // the groups rule heads name, ascending
   Slots slots;                                   // by the kind's attribute slot
+  absl::Time owner_expires_at;
   const Identity* identity = nullptr;  // the rest (id, groups, owner), in the store's shard
 
   bool Expired(absl::Time now) const { return has_expiry && expires_at <= now; }

@@ -178,14 +178,17 @@ ABSL_ATTRIBUTE_NOINLINE bool ConvertStored(const AttributeMap& attrs, const Attr
   return Convert(it->second, ref, in, out, error);
 }
 
-// Views the value of a present `slot` of an entity whose stored attributes are `attrs` as
-// the declared type of `ref`. A typed slot holds a value of its declared type, and so of the
-// type `ref` reads.
+// Views the value of a present `slot` of an entity as the declared type of `ref`. A typed
+// slot holds a value of its declared type, and so of the type `ref` reads. `stored_attrs()`
+// gives the entity's stored attributes; it is called only for a slot not in typed form, so
+// that the usual read touches the slot alone (the pointer to the stored entity sits on
+// another cache line of the record).
+template <typename StoredAttrs>
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ConvertSlot(const AttributeSlot& slot,
-                                                     const AttributeMap& attrs,
+                                                     StoredAttrs stored_attrs,
                                                      const AttributeRef& ref, const VmInputs& in,
                                                      Operand* out, std::string* error) {
-  if (!slot.TypedAs(ref.type)) return ConvertStored(attrs, ref, in, out, error);
+  if (!slot.TypedAs(ref.type)) return ConvertStored(stored_attrs(), ref, in, out, error);
   out->kind = slot.kind();
   switch (slot.kind()) {
     case Value::Kind::kString:
@@ -209,7 +212,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ConvertSlot(const AttributeSlot& slot,
     case Value::Kind::kOpaque:
       break;
   }
-  return ConvertStored(attrs, ref, in, out, error);
+  return ConvertStored(stored_attrs(), ref, in, out, error);
 }
 
 ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
@@ -227,7 +230,9 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
     if (value.state() == AttributeSlot::State::kAbsent) {
       return ReadFailed(ReadFailure::kAbsent, ref, in, &who, nullptr, error);
     }
-    return ConvertSlot(value, record->identity->attrs, ref, in, out, error);
+    return ConvertSlot(
+        value, [record]() -> const AttributeMap& { return record->identity->attrs; }, ref, in, out,
+        error);
   }
   const Identity& identity = *record->identity;
   switch (ref.builtin) {
@@ -520,8 +525,11 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadAttribute(const AttributeRef& ref, 
       if (in.resource != nullptr) {
         if (ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
             in.resource->slots[ref.slot].state() != AttributeSlot::State::kAbsent) {
-          return ConvertSlot(in.resource->slots[ref.slot], in.resource->resource->attrs, ref, in,
-                             out, error);
+          const ResourceRecord* record = in.resource;
+          return ConvertSlot(
+              record->slots[ref.slot],
+              [record]() -> const AttributeMap& { return record->resource->attrs; }, ref, in, out,
+              error);
         }
         return ReadFailed(ReadFailure::kResourceAbsent, ref, in, nullptr, nullptr, error);
       }
