@@ -390,9 +390,10 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return Guarded(env, [&]() -> Napi::Value {
       Engine& engine = Open(env);
       RequestFromArgs(info, 0, &request_);
-      // One Decision reused across calls: its storage and pinned snapshot make repeated
-      // decisions allocation-free inside the engine.
-      engine.Decide(request_, &decision_);
+      // One Decision and one RequestBuilder reused across calls: their storage makes repeated
+      // decisions allocation-free inside the engine, and the builder remembers the records
+      // the ids it keeps named.
+      engine.Decide(&request_, &decision_);
       return DecisionToJs(env, decision_);
     });
   }
@@ -635,7 +636,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     engine_.reset();
     // The reused decision pins the policy; drop it too.
     decision_ = Decision();
-    request_ = Request();
+    request_ = RequestBuilder();
     return info.Env().Undefined();
   }
 
@@ -647,8 +648,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   std::vector<Diagnostic> warnings_;
   // The keys every bundle this engine loads must be signed by (none: any bundle that verifies).
   std::vector<std::string> bundle_keys_;
-  // Reused by decide() and decideJson(); a JavaScript engine object lives on one thread.
-  Request request_;
+  // Reused by decide() (and decision_ by decideJson()); a JavaScript engine object lives on
+  // one thread.
+  RequestBuilder request_;
   Decision decision_;
 };
 

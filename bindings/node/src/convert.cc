@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "lib/internal/request_builder_access.h"
 #include "ward/schema.h"
 #include "ward/value.h"
 
@@ -188,17 +189,23 @@ void ThrowStatus(Napi::Env env, const absl::Status& status, ErrorCategory fallba
              absl::StrCat(prefix, status.message()));
 }
 
-void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out) {
+void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, RequestBuilder* builder) {
   Napi::Env env = info.Env();
-  out->subject.kind = KindFromName(env, StringAt(info, first, "subject kind"), "request.subject");
-  out->subject.id = StringAt(info, first + 1, "subject id");
-  out->action = StringAt(info, first + 2, "action");
-  out->resource.type = StringAt(info, first + 3, "resource type");
-  out->resource.id = StringAt(info, first + 4, "resource id");
+  builder->SetSubject(KindFromName(env, StringAt(info, first, "subject kind"), "request.subject"),
+                      StringAt(info, first + 1, "subject id"));
+  builder->SetAction(StringAt(info, first + 2, "action"));
+  const std::string type = StringAt(info, first + 3, "resource type");
+  const std::string id = StringAt(info, first + 4, "resource id");
+  Request* out = &internal::RequestBuilderAccess::UnnamedParts(*builder);
+  // SetResource empties the inline attributes; the map is kept aside, with its storage, to be
+  // refilled.
+  AttributeMap resource_attrs = std::move(out->resource.attrs);
+  builder->SetResource(type, id);
+  out->resource.attrs = std::move(resource_attrs);
   AttributesFromFlat(env, info[first + 5], "request.resource.attrs", &out->resource.attrs);
   AttributesFromFlat(env, info[first + 6], "request.context", &out->context);
 
-  out->on_behalf_of.clear();
+  builder->ClearOnBehalfOf();
   Napi::Value chain = info[first + 7];
   if (!IsAbsent(chain)) {
     if (!chain.IsArray()) throw Napi::TypeError::New(env, "the chain must be an array");
@@ -209,15 +216,13 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
     }
     for (uint32_t i = 0; i < hops; ++i) {
       Napi::Value kind = flat.Get(2 * i);
-      Napi::Value id = flat.Get(2 * i + 1);
-      if (!kind.IsString() || !id.IsString()) {
+      Napi::Value hop_id = flat.Get(2 * i + 1);
+      if (!kind.IsString() || !hop_id.IsString()) {
         throw Napi::TypeError::New(env, "the chain must hold strings");
       }
-      IdentityRef ref;
-      ref.kind = KindFromName(env, kind.As<Napi::String>().Utf8Value(),
-                              absl::StrCat("request.onBehalfOf[", i, "]"));
-      ref.id = id.As<Napi::String>().Utf8Value();
-      out->on_behalf_of.push_back(std::move(ref));
+      builder->AddOnBehalfOf(KindFromName(env, kind.As<Napi::String>().Utf8Value(),
+                                          absl::StrCat("request.onBehalfOf[", i, "]")),
+                             hop_id.As<Napi::String>().Utf8Value());
     }
   }
 
@@ -250,6 +255,12 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out)
       }
     }
   }
+}
+
+void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out) {
+  RequestBuilder builder;
+  RequestFromArgs(info, first, &builder);
+  *out = builder.request();
 }
 
 Napi::Value DecisionToJs(Napi::Env env, const Decision& decision) {

@@ -20,6 +20,7 @@
 #include "ward/decision.h"
 #include "ward/errors.h"
 #include "ward/request.h"
+#include "ward/request_builder.h"
 
 namespace ward::node {
 
@@ -57,6 +58,11 @@ inline constexpr char kClosedErrorCode[] = "WARD_CLOSED";
 // kRequestErrorCode when a value is invalid (an unknown kind, a chain longer than
 // kMaxDelegationHops, an invalid `now`, an integer outside 64 bits, args that are not a JSON
 // object, a grant token longer than kMaxApprovalTokenBytes).
+//
+// Into a builder, the ids go through its setters, so that what it found for an id that did
+// not change since the request before stays good (ward/request_builder.h); the rest is
+// written in place.
+void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, RequestBuilder* out);
 void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, Request* out);
 
 // Per-environment state of the addon.

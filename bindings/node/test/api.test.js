@@ -223,6 +223,29 @@ test('entity updates take effect on the next decision', () => {
                 ward.EntityError);
 });
 
+test('decide() of requests that change one id at a time matches decideJson()', () => {
+  // decide() keeps one request builder per engine, which remembers what the ids it holds
+  // named: each change must be seen.
+  const engine = open();
+  const calls = [toolCall('a17', 'search'), toolCall('a17', 'search'),
+                 toolCall('a17', 'search', 'u3'), toolCall('a17', 'search', 'nobody'),
+                 toolCall('a17', 'search', 'u3'), toolCall('a42', 'search', 'u3'),
+                 toolCall('a42', 'missing-tool', 'u3'), toolCall('nobody', 'search'),
+                 toolCall('a17', 'search')];
+  const effects = new Set();
+  for (const call of calls) {
+    const decided = engine.decide(call);
+    const {onBehalfOf, ...rest} = call;
+    const text = JSON.stringify(onBehalfOf === undefined ? rest
+                                                         : {...rest, on_behalf_of: onBehalfOf});
+    const fromText = JSON.parse(engine.decideJson(text));
+    assert.deepEqual([decided.effect, decided.reason, decided.rules],
+                     [fromText.effect, fromText.reason, fromText.rules], JSON.stringify(call));
+    effects.add(`${decided.effect} ${decided.reason}`);
+  }
+  assert.ok(effects.size >= 3, [...effects].join(', '));
+});
+
 test('reload replaces the policy and keeps it when the new one is invalid', () => {
   const engine = open();
   const schema = fs.readFileSync(kPolicy[0], 'utf8');
