@@ -289,4 +289,21 @@ TEST_F(DecisionReuseTest, RequestsThatFailHalfWayLeaveNothingStale) {
   EXPECT_EQ(ward_decision_effect(reused_), WARD_ALLOW);
 }
 
+TEST_F(DecisionReuseTest, InlineAttributesOnAStoredResourceAreRefusedOnceItWasFound) {
+  // The trust rule: a request never overrides what the inventory says. The stored tool's
+  // record is found by the first decision; the same tool with inline attributes claiming
+  // another risk is refused, as it is by a fresh decision.
+  Call call;
+  call.tool = "deploy";
+  DecideBoth(engine_, call);
+  EXPECT_EQ(ward_decision_effect(reused_), WARD_NEEDS_APPROVAL);
+  call.inline_risk = "low";
+  DecideBoth(engine_, call);
+  EXPECT_EQ(ward_decision_effect(reused_), WARD_DENY);
+  EXPECT_EQ(ward_decision_reason(reused_), WARD_REASON_INVALID_REQUEST);
+  call.inline_risk.clear();
+  DecideBoth(engine_, call);
+  EXPECT_EQ(ward_decision_effect(reused_), WARD_NEEDS_APPROVAL);
+}
+
 }  // namespace
