@@ -191,8 +191,11 @@ void ThrowStatus(Napi::Env env, const absl::Status& status, ErrorCategory fallba
 
 void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, RequestBuilder* builder) {
   Napi::Env env = info.Env();
-  builder->SetSubject(KindFromName(env, StringAt(info, first, "subject kind"), "request.subject"),
-                      StringAt(info, first + 1, "subject id"));
+  // One statement per argument read, so that a request with several mistakes is reported by
+  // its first, as the fields are listed.
+  const SubjectKind kind =
+      KindFromName(env, StringAt(info, first, "subject kind"), "request.subject");
+  builder->SetSubject(kind, StringAt(info, first + 1, "subject id"));
   builder->SetAction(StringAt(info, first + 2, "action"));
   const std::string type = StringAt(info, first + 3, "resource type");
   const std::string id = StringAt(info, first + 4, "resource id");
