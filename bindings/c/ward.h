@@ -542,21 +542,23 @@ typedef struct ward_request {
 typedef struct ward_decision ward_decision;
 typedef struct ward_trace ward_trace;
 
-/* A decision to decide into, reusable from call to call. It also remembers which records of
- * the engine the last structured request's subject, chain, action and resource named: a
- * request that names the same ones (the usual case for an agent's session or a gateway's
- * route), decided into it by the same engine with no policy reload or entity change in
- * between, reads those records without looking any id up (a reload or change makes it look
- * them up again, so its decisions are always those of a fresh object). After the first few
- * decisions of a kind, deciding a structured request into the same object allocates no
- * memory, except for
- * evaluation error messages, context, args or attribute values that hold sets or JSON,
- * strings longer than 15 bytes among those values, a set of context or args names that
- * differs from the previous request's, args given as `args_json`, the digest of a
- * NEEDS_APPROVAL decision whose request has typed `args` (written canonically for it), a
- * grant to verify, and a time given as RFC 3339 text (give `now_unix_seconds` on hot paths).
- * Keep one per thread. It reads DENY (internal_error) until a decision is made into it. NULL
- * when out of memory. */
+/* A decision to decide into, reusable from call to call. Keep one per thread. It reads DENY
+ * (internal_error) until a decision is made into it. NULL when out of memory.
+ *
+ * It remembers which of the engine's records the last structured request's subject, chain,
+ * action and resource named: a request that names the same ones (the usual case for an
+ * agent's session or a gateway's route), decided into it by the same engine with no policy
+ * reload or entity change in between, reads those records without looking any id up. A
+ * reload or change makes it look them up again, so its decisions are always those of a
+ * fresh object.
+ *
+ * After the first few decisions of a kind, deciding a structured request into the same
+ * object allocates no memory, except for evaluation error messages, context, args or
+ * attribute values that hold sets or JSON, strings longer than 15 bytes among those values, a
+ * set of context or args names that differs from the previous request's, args given as
+ * `args_json`, the digest of a NEEDS_APPROVAL decision whose request has typed `args`
+ * (written canonically for it), a grant to verify, and a time given as RFC 3339 text (give
+ * `now_unix_seconds` on hot paths). */
 WARD_API ward_decision* ward_decision_new(void);
 WARD_API void ward_decision_free(ward_decision* decision);
 
