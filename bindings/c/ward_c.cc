@@ -747,12 +747,9 @@ bool RequestFromC(const ward_request& in, ward::RequestBuilder* builder, Failure
       !RequiredText(in.resource_id, "resource.id", "", failure)) {
     return false;
   }
+  ward::internal::RequestBuilderAccess::SetResourceKeepingStorage(*builder, View(in.resource_type),
+                                                                  View(in.resource_id));
   ward::Request* out = &ward::internal::RequestBuilderAccess::UnnamedParts(*builder);
-  // SetResource empties the inline attributes; the map is kept aside, with its storage, to be
-  // refilled below.
-  ward::AttributeMap resource_attrs = std::move(out->resource.attrs);
-  builder->SetResource(View(in.resource_type), View(in.resource_id));
-  out->resource.attrs = std::move(resource_attrs);
 
   if (in.on_behalf_of == nullptr && in.on_behalf_of_count != 0) {
     Fail(failure, WARD_ERR_INVALID_ARGUMENT, "`on_behalf_of` is NULL with a non-zero count");

@@ -5,8 +5,12 @@
 #ifndef WARD_LIB_INTERNAL_REQUEST_BUILDER_ACCESS_H_
 #define WARD_LIB_INTERNAL_REQUEST_BUILDER_ACCESS_H_
 
+#include <utility>
+
+#include "absl/strings/string_view.h"
 #include "ward/request.h"
 #include "ward/request_builder.h"
+#include "ward/value.h"
 
 namespace ward::internal {
 
@@ -17,6 +21,16 @@ class RequestBuilderAccess {
   // set through the builder's setters only: the setters are what tell the builder that what
   // it found for an id no longer holds.
   static Request& UnnamedParts(RequestBuilder& builder) { return builder.request_; }
+
+  // builder.SetResource(type, id), keeping the inline attributes' map (emptied, with its
+  // storage) for the caller to refill, so that converting a request allocates nothing.
+  static void SetResourceKeepingStorage(RequestBuilder& builder, absl::string_view type,
+                                        absl::string_view id) {
+    AttributeMap attrs = std::move(builder.request_.resource.attrs);
+    builder.SetResource(type, id);
+    attrs.clear();
+    builder.request_.resource.attrs = std::move(attrs);
+  }
 };
 
 }  // namespace ward::internal

@@ -199,12 +199,8 @@ void RequestFromArgs(const Napi::CallbackInfo& info, size_t first, RequestBuilde
   builder->SetAction(StringAt(info, first + 2, "action"));
   const std::string type = StringAt(info, first + 3, "resource type");
   const std::string id = StringAt(info, first + 4, "resource id");
+  internal::RequestBuilderAccess::SetResourceKeepingStorage(*builder, type, id);
   Request* out = &internal::RequestBuilderAccess::UnnamedParts(*builder);
-  // SetResource empties the inline attributes; the map is kept aside, with its storage, to be
-  // refilled.
-  AttributeMap resource_attrs = std::move(out->resource.attrs);
-  builder->SetResource(type, id);
-  out->resource.attrs = std::move(resource_attrs);
   AttributesFromFlat(env, info[first + 5], "request.resource.attrs", &out->resource.attrs);
   AttributesFromFlat(env, info[first + 6], "request.context", &out->context);
 
