@@ -59,6 +59,7 @@
 #include "lib/internal/crypto.h"
 #include "lib/internal/grants.h"
 #include "lib/internal/policy_access.h"
+#include "lib/internal/vm.h"
 #include "lib/reference/interpreter.h"
 #include "nlohmann/json.hpp"
 #include "policy_lang/testing/random_policy.h"
@@ -337,7 +338,11 @@ struct Stats {
   int64_t delegated_allows = 0;            // ALLOW with a chain
   std::map<std::string, int64_t> shadows;  // decisions with a shadow outcome, by its effect
   std::map<std::string, int64_t> grants;   // how requests with a grant were decided
-  int64_t engines_agreeing = 0;            // requests every engine decided as the reference did
+  // Conditions whose first test settles them when false (VmOp::kLoadFirstTest), and those of
+  // them whose attribute another rule's first test reads too (read once by the engine).
+  int64_t first_tests = 0;
+  int64_t shared_first_tests = 0;
+  int64_t engines_agreeing = 0;  // requests every engine decided as the reference did
   int64_t mismatches = 0;
 };
 
@@ -494,6 +499,21 @@ bool CheckCEngine(CPeer* c_engine, const std::string& request_json, const Decisi
 }
 
 // Decides every request of the set of `seed` with the engines and with the reference.
+void CountFirstTests(const internal::Program& program, Stats* stats) {
+  std::map<uint32_t, int64_t> by_attribute;
+  for (const internal::ProgramRule& rule : program.rules) {
+    for (internal::CodeRange condition : {rule.when, rule.unless}) {
+      if (condition.empty()) continue;
+      const internal::VmInstruction& first = program.vm->code[condition.begin];
+      if (first.op == internal::VmOp::kLoadFirstTest) ++by_attribute[first.arg];
+    }
+  }
+  for (const auto& [attribute, count] : by_attribute) {
+    stats->first_tests += count;
+    if (count >= 2) stats->shared_first_tests += count;
+  }
+}
+
 void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
   ++stats->sets;
   const RandomCase random_case =
@@ -535,6 +555,8 @@ void RunSet(uint64_t seed, bool verbose, CPeer* c_engine, Stats* stats) {
     ADD_FAILURE() << "Engine::Create fails for " << replay << ": " << engine.status();
     return;
   }
+
+  CountFirstTests(internal::ProgramOf(*policy), stats);
 
   // The same policy through its bundle's bytes.
   const std::string bundle = SerializeBundle(*policy);
@@ -690,6 +712,9 @@ std::string Summary(const Stats& stats) {
                   ", with limits=", stats.with_limits, ", delegated ALLOW=", stats.delegated_allows,
                   "; shadow outcomes:");
   for (const auto& [kind, count] : stats.shadows) absl::StrAppend(&out, " [", kind, "]=", count);
+  absl::StrAppend(
+      &out, "; conditions settled by a false first test: ", stats.first_tests,
+      " (reading an attribute other rules' first tests read: ", stats.shared_first_tests, ")");
   absl::StrAppend(&out, "; grants:");
   for (const auto& [kind, count] : stats.grants) absl::StrAppend(&out, " [", kind, "]=", count);
   return out;
@@ -736,6 +761,10 @@ TEST(DifferentialTest, EngineDecidesAsTheReferenceInterpreter) {
     // Each reason on at least 0.5% of the requests.
     EXPECT_GE(stats.reasons[reason] * 200, stats.requests) << "too few decisions " << reason;
   }
+  // Conditions the engine may settle by their first test, some of them on a value read for
+  // another rule's.
+  EXPECT_GE(stats.first_tests * 10, stats.sets) << "too few conditions with a first test";
+  EXPECT_GE(stats.shared_first_tests * 50, stats.sets) << "too few first tests sharing a read";
   for (const char* outcome : {"holds", "does_not_hold"}) {
     EXPECT_GE(stats.outcomes[outcome] * 100, stats.requests) << "too few candidates " << outcome;
   }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
 #include "lib/internal/decision_state.h"
 #include "lib/internal/index.h"
@@ -75,10 +76,9 @@ Scratch* DecisionState::scratch() {
 
 namespace {
 
-// Resizes `v` to `n` elements, parking surplus elements in `spare` and taking new ones from
-// it, so that their string buffers are reused rather than freed and allocated again.
+// ResizeReusing's moves, out of line: most decisions resize nothing.
 template <typename T>
-void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
+ABSL_ATTRIBUTE_NOINLINE void MoveReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
   while (v->size() > n) {
     spare->push_back(std::move(v->back()));
     v->pop_back();
@@ -91,6 +91,14 @@ void ResizeReusing(std::vector<T>* v, size_t n, std::vector<T>* spare) {
       spare->pop_back();
     }
   }
+}
+
+// Resizes `v` to `n` elements, parking surplus elements in `spare` and taking new ones from
+// it, so that their string buffers are reused rather than freed and allocated again.
+template <typename T>
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void ResizeReusing(std::vector<T>* v, size_t n,
+                                                       std::vector<T>* spare) {
+  if (v->size() != n) MoveReusing(v, n, spare);
 }
 
 // Left uninitialized on construction (a decision makes an array of the most there can be):
@@ -301,6 +309,7 @@ class Decider {
       return result;
     }
     FindCandidates(program_, query_, *principal.record, &scratch_.candidates, trace);
+    first_tests_.Clear();  // what `subject` reads is this principal's
 
     const size_t permits_before = scratch_.permits.size();
     bool any_forbid = false;
@@ -426,8 +435,8 @@ class Decider {
 
   // Runs one condition's code.
   Truth Evaluate(CodeRange range, const Principal& principal) {
-    return internal::Evaluate(program_, range, InputsFor(principal), scratch_.stack.data(),
-                              &scratch_.error);
+    return EvaluateCondition(program_, range, InputsFor(principal), &first_tests_,
+                             scratch_.stack.data(), &scratch_.error);
   }
 
   // ---- Partial evaluation (DecidePartial) ----
@@ -728,6 +737,7 @@ class Decider {
   Scratch& scratch_;
   // What conditions read; the principal's part is set for each evaluation.
   VmInputs inputs_;
+  FirstTestReads first_tests_;  // of the principal whose conditions are evaluated
   // DecidePartial's: whether `now` is known, and where residuals go.
   bool now_known_ = true;
   bool context_known_ = false;

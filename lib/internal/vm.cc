@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "lib/internal/ir.h"
@@ -413,6 +414,20 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
   // side there, and the right side pushes the bool a jump would have left.
   std::vector<std::optional<Type>> types;
   std::vector<uint32_t> jump_targets;
+  // Equal references read the same value: a first test reads the first of them, so that the
+  // next rule testing the same attribute finds it read (FirstTestReads).
+  std::vector<uint32_t> first_equal_attribute(program.attributes.size());
+  {
+    absl::flat_hash_map<std::string, uint32_t> first_of;
+    for (uint32_t i = 0; i < program.attributes.size(); ++i) {
+      const AttributeRef& ref = program.attributes[i];
+      std::string key = absl::StrCat(static_cast<int>(ref.root), ":", static_cast<int>(ref.type),
+                                     ":", static_cast<int>(ref.builtin), ":", ref.slot);
+      for (int32_t slot : ref.kind_slot) absl::StrAppend(&key, ",", slot);
+      absl::StrAppend(&key, ":", ref.name);
+      first_equal_attribute[i] = first_of.emplace(std::move(key), i).first->second;
+    }
+  }
   auto translate = [&](const ProgramRule& rule, CodeRange range) -> absl::Status {
     if (range.empty()) return absl::OkStatus();
     types.clear();
@@ -490,6 +505,18 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
       if (literal.op == VmOp::kLiteral && IsTypedComparison(vm->code[pc + 1].op) &&
           std::find(jump_targets.begin(), jump_targets.end(), pc + 1) == jump_targets.end()) {
         literal.op = VmOp::kCompareLiteral;
+      }
+    }
+    // The path of a false first test: jumps of `and`s (each forward, checked above) to the
+    // end, where that false is the result.
+    if (range.end - range.begin >= 3 && vm->code[range.begin].op == VmOp::kLoad &&
+        vm->code[range.begin + 1].op == VmOp::kCompareLiteral) {
+      uint32_t pc = range.begin + 3;
+      while (pc != range.end && vm->code[pc].op == VmOp::kAnd) pc = vm->code[pc].arg;
+      if (pc == range.end) {
+        VmInstruction& load = vm->code[range.begin];
+        load.op = VmOp::kLoadFirstTest;
+        load.arg = first_equal_attribute[load.arg];
       }
     }
     return absl::OkStatus();
@@ -669,11 +696,15 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool Compared(VmOp op, const Operand& l, con
   return false;
 }
 
-Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Operand* stack,
-               std::string* error) {
+namespace {
+
+// Runs the code in [begin, end) on `stack`, whose operands below `top` (one past the operand on
+// top) an earlier part of the same condition left.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline Truth Run(const Program& program, uint32_t begin, uint32_t end,
+                                              const VmInputs& in, Operand* stack, Operand* top,
+                                              std::string* error) {
   const VmCode& vm = *program.vm;
   const VmInstruction* const code = vm.code.data();
-  Operand* top = stack;  // one past the operand on top
   // Every instruction that pushes sets the kind and the fields that kind reads, so slots are
   // not cleared first. A comparison pops its right operand and puts its result in place of
   // the left one.
@@ -682,7 +713,7 @@ Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Oper
     top[-1].kind = Value::Kind::kBool;
     top[-1].boolean = value;
   };
-  for (uint32_t pc = range.begin; pc < range.end; ++pc) {
+  for (uint32_t pc = begin; pc < end; ++pc) {
     const VmInstruction instruction = code[pc];
     switch (instruction.op) {
       case VmOp::kLiteral:
@@ -694,6 +725,7 @@ Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Oper
         ++top;
         break;
       case VmOp::kLoad:
+      case VmOp::kLoadFirstTest:
         if (!ReadAttribute(program.attributes[instruction.arg], in, top, error)) {
           return Truth::kError;
         }
@@ -772,6 +804,32 @@ Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Oper
     }
   }
   return stack[0].boolean ? Truth::kTrue : Truth::kFalse;
+}
+
+}  // namespace
+
+Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Operand* stack,
+               std::string* error) {
+  return Run(program, range.begin, range.end, in, stack, stack, error);
+}
+
+Truth EvaluateCondition(const Program& program, CodeRange range, const VmInputs& in,
+                        FirstTestReads* reads, Operand* stack, std::string* error) {
+  const VmCode& vm = *program.vm;
+  const VmInstruction* const code = vm.code.data() + range.begin;
+  if (code[0].op == VmOp::kLoadFirstTest) {
+    if (reads->attribute != code[0].arg) {
+      reads->attribute = code[0].arg;
+      reads->readable = ReadAttribute(program.attributes[code[0].arg], in, &reads->value, error);
+    }
+    if (reads->readable) {
+      if (!Compared(code[2].op, reads->value, vm.literals[code[1].arg])) return Truth::kFalse;
+      stack[0].kind = Value::Kind::kBool;
+      stack[0].boolean = true;
+      return Run(program, range.begin + 3, range.end, in, stack, stack + 1, error);
+    }
+  }
+  return Run(program, range.begin, range.end, in, stack, stack, error);
 }
 
 }  // namespace ward::internal

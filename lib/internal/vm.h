@@ -80,6 +80,13 @@ enum class VmOp : uint8_t {
   // A literal (arg: its index) that the next instruction, a typed comparison (kEqString to
   // kUnderStringSet), takes as its right operand: both run as one, the literal read in place.
   kCompareLiteral,
+  // kLoad at the head of a condition that is false whenever its first test is: the read is
+  // compared with a literal (kCompareLiteral), and from there a false result goes to the end
+  // through `and`s alone. EvaluateCondition tries that test first, on a value it may already
+  // have read, so that a rule such as `subject.department == "hr" and ...` costs a comparison
+  // for every subject of another department, not a run of its code. Its arg is the first of
+  // the program's attributes equal to the one read, so that equal reads have one index.
+  kLoadFirstTest,
 };
 
 inline bool IsTypedComparison(VmOp op) {
@@ -127,6 +134,25 @@ struct VmInputs {
 // in `error`.
 Truth Evaluate(const Program& program, CodeRange range, const VmInputs& in, Operand* stack,
                std::string* error);
+
+// What a principal's conditions have read for their first tests (kLoadFirstTest): the last
+// attribute read, kept while one principal's conditions are evaluated. Rules tried one after
+// another often test the same attribute against different literals (`subject.department ==
+// "eng"`, `== "hr"`, ...): it is read once, and each rule of another value costs a comparison.
+// Clear() before the conditions of another principal (what `subject` reads changes).
+struct FirstTestReads {
+  static constexpr uint32_t kNone = 0xffffffff;
+  uint32_t attribute = kNone;  // the index of the attribute read, or kNone
+  bool readable = false;       // whether it read as declared (else its code says why not)
+  Operand value;
+  void Clear() { attribute = kNone; }
+};
+
+// Evaluate, with a condition's first test (kLoadFirstTest) taken from `reads` when it has that
+// attribute, and read into it otherwise. A false first test is the condition's result; a true
+// one continues the code after it.
+Truth EvaluateCondition(const Program& program, CodeRange range, const VmInputs& in,
+                        FirstTestReads* reads, Operand* stack, std::string* error);
 
 // The operand of a literal.
 Operand LiteralOperand(const Value& literal);

@@ -1,5 +1,7 @@
 #include "lib/internal/vm.h"
 
+#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -212,6 +214,152 @@ TEST(VmTest, CodeThatCannotBeFollowedIsRefused) {
     EXPECT_TRUE(absl::StrContains(program.status().message(), "rule `r`: instruction"))
         << program.status();
   }
+}
+
+// Conditions over the context entries d (string), n (int) and f (bool), for first tests.
+struct FirstTestCase {
+  const char* text;
+  std::vector<Instruction> code;
+  bool marked;  // whether a false first test settles it
+};
+
+std::vector<FirstTestCase> FirstTestCases() {
+  // Attributes: 0 context.d, 1 context.n, 2 context.f, 3 context.d again (an equal
+  // reference), 4 args.d. Literals: 0 "hr", 1 3, 2 true.
+  using I = Instruction;
+  const I d{OpCode::kLoad, 0}, n{OpCode::kLoad, 1}, f{OpCode::kLoad, 2}, d_again{OpCode::kLoad, 3},
+      args_d{OpCode::kLoad, 4}, hr{OpCode::kLiteral, 0}, three{OpCode::kLiteral, 1},
+      eq{OpCode::kEq, 0}, ge{OpCode::kGe, 0};
+  return {
+      {"d == \"hr\"", {d, hr, eq}, true},
+      {"d == \"hr\" and n >= 3", {d, hr, eq, {OpCode::kAnd, 7}, n, three, ge}, true},
+      {"d == \"hr\" (again) and f", {d_again, hr, eq, {OpCode::kAnd, 5}, f}, true},
+      {"(d == \"hr\" and n >= 3) and f",
+       {d, hr, eq, {OpCode::kAnd, 7}, n, three, ge, {OpCode::kAnd, 9}, f},
+       true},
+      {"n >= 3 and f", {n, three, ge, {OpCode::kAnd, 5}, f}, true},
+      {"args.d == \"hr\"", {args_d, hr, eq}, true},
+      {"d == \"hr\" or f", {d, hr, eq, {OpCode::kOr, 5}, f}, false},
+      {"(d == \"hr\" and n >= 3) or f",
+       {d, hr, eq, {OpCode::kAnd, 7}, n, three, ge, {OpCode::kOr, 9}, f},
+       false},
+      {"not (d == \"hr\")", {d, hr, eq, {OpCode::kNot, 0}}, false},
+      {"(d == \"hr\") == f", {d, hr, eq, f, eq}, false},
+      {"\"hr\" == d", {hr, d, eq}, false},
+      {"d == d", {d, d_again, eq}, false},
+      {"f", {f}, false},
+  };
+}
+
+absl::StatusOr<Program> FirstTestProgram() {
+  Program program;
+  program.literals = {Value::String("hr"), Value::Int(3), Value::Bool(true)};
+  const std::pair<Root, Type> attributes[] = {{Root::kContext, Type::kString},
+                                              {Root::kContext, Type::kInt},
+                                              {Root::kContext, Type::kBool},
+                                              {Root::kContext, Type::kString},
+                                              {Root::kArgs, Type::kString}};
+  const char* names[] = {"d", "n", "f", "d", "d"};
+  for (int i = 0; i < 5; ++i) {
+    AttributeRef& ref = program.attributes.emplace_back();
+    ref.root = attributes[i].first;
+    ref.type = attributes[i].second;
+    ref.name = names[i];
+  }
+  for (const FirstTestCase& c : FirstTestCases()) {
+    const uint32_t begin = static_cast<uint32_t>(program.code.size());
+    program.code.insert(program.code.end(), c.code.begin(), c.code.end());
+    // Jump targets are written relative to the condition.
+    for (uint32_t pc = begin; pc < program.code.size(); ++pc) {
+      if (program.code[pc].op == OpCode::kAnd || program.code[pc].op == OpCode::kOr) {
+        program.code[pc].arg += begin;
+      }
+    }
+    ProgramRule& rule = program.rules.emplace_back();
+    rule.name = c.text;
+    rule.when = {begin, static_cast<uint32_t>(program.code.size())};
+  }
+  if (absl::Status finished = FinishProgram(&program); !finished.ok()) return finished;
+  return program;
+}
+
+// A condition is marked when, and only when, its first test is a read compared with a
+// literal and a false test is its result; equal references are read under one index.
+TEST(VmTest, FirstTestsAreMarkedWhereAFalseTestSettlesTheCondition) {
+  absl::StatusOr<Program> program = FirstTestProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  const std::vector<FirstTestCase> cases = FirstTestCases();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const VmInstruction& first = program->vm->code[program->rules[i].when.begin];
+    EXPECT_EQ(first.op == VmOp::kLoadFirstTest, cases[i].marked) << cases[i].text;
+  }
+  // `d` and `d` (again) are one attribute; args.d is another.
+  EXPECT_EQ(program->vm->code[program->rules[2].when.begin].arg, 0u);
+  EXPECT_EQ(program->vm->code[program->rules[5].when.begin].arg, 4u);
+}
+
+// EvaluateCondition gives what Evaluate gives, error messages included, for every condition
+// above and every mix of present, absent and wrongly typed values, with one FirstTestReads
+// kept across the conditions of a request, as the decider keeps it across a principal's
+// candidates; in the written order and reversed, so that each condition finds the value read
+// by others before it, and by none.
+TEST(VmTest, FirstTestsGiveWhatTheWholeConditionGives) {
+  absl::StatusOr<Program> program = FirstTestProgram();
+  ASSERT_TRUE(program.ok()) << program.status();
+  const std::vector<std::optional<Value>> ds = {std::nullopt, Value::String("hr"),
+                                                Value::String("eng"), Value::Int(1)};
+  const std::vector<std::optional<Value>> ns = {std::nullopt, Value::Int(1), Value::Int(5)};
+  const std::vector<std::optional<Value>> fs = {std::nullopt, Value::Bool(true),
+                                                Value::Bool(false)};
+  std::vector<Operand> stack(program->vm->max_stack_depth);
+  std::map<Truth, int> first_test_read;  // results of conditions whose first test was read
+  int evaluated = 0;
+  for (const auto& d : ds) {
+    for (const auto& n : ns) {
+      for (const auto& f : fs) {
+        for (const auto& args_d : ds) {
+          Request request;
+          if (d) request.context["d"] = *d;
+          if (n) request.context["n"] = *n;
+          if (f) request.context["f"] = *f;
+          if (args_d) request.args["d"] = *args_d;
+          VmInputs in;
+          in.program = &*program;
+          in.request = &request;
+          for (bool reversed : {false, true}) {
+            FirstTestReads reads;
+            for (size_t k = 0; k < program->rules.size(); ++k) {
+              const size_t i = reversed ? program->rules.size() - 1 - k : k;
+              const CodeRange when = program->rules[i].when;
+              std::string expected_error, error;
+              const Truth expected = Evaluate(*program, when, in, stack.data(), &expected_error);
+              const Truth truth =
+                  EvaluateCondition(*program, when, in, &reads, stack.data(), &error);
+              const std::string what = absl::StrCat(
+                  program->rules[i].name, " with d=", d ? d->DebugString() : "-",
+                  " n=", n ? n->DebugString() : "-", " f=", f ? f->DebugString() : "-");
+              EXPECT_EQ(truth, expected) << what;
+              if (expected == Truth::kError) {
+                EXPECT_EQ(error, expected_error) << what;
+              }
+              const VmInstruction& first = program->vm->code[when.begin];
+              if (first.op == VmOp::kLoadFirstTest && reads.attribute == first.arg &&
+                  reads.readable) {
+                ++first_test_read[truth];
+              }
+              ++evaluated;
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(evaluated, 4 * 3 * 3 * 4 * 2 * static_cast<int>(program->rules.size()));
+  // Both ways out of a first test were taken: settled by it, and run on after it.
+  EXPECT_GT(first_test_read[Truth::kFalse], 0);
+  EXPECT_GT(first_test_read[Truth::kTrue], 0);
+  // Run on after a test that holds, the rest of a condition can err (`n` absent).
+  EXPECT_GT(first_test_read[Truth::kError], 0);
 }
 
 TEST(VmTest, ReadsOfAbsentRequestValuesAreErrorsWithTheirName) {
