@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "testing/builder_fixture.h"
 #include "ward/compile.h"
@@ -213,6 +214,74 @@ TEST(RequestBuilderTest, AnEntityUpdateIsSeenByTheNextDecision) {
   ASSERT_TRUE(engine->Reload(deny_all).ok());
   builder.SetResource("tool", "search");
   EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY forbidden");
+}
+
+// What a builder keeps of the tree (each principal's candidate rules) holds for one snapshot:
+// a reload that adds a rule, and an entity update that puts the subject in a group a rule
+// names, give the same ids other candidates.
+TEST(RequestBuilderTest, CandidateRulesAreFoundAgainInANewSnapshot) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder;
+  builder.SetSubject(SubjectKind::kUser, "u2")
+      .SetAction("invoke")
+      .SetResource("tool", "search")
+      .SetNow(kNow);
+  Decision decision;
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+
+  ASSERT_TRUE(
+      engine
+          ->Reload(MustCompile(std::string(kBuilderPolicy) +
+                               "@id(\"ops\") permit user in group \"ops\" to invoke on tool;\n"
+                               "@id(\"u2-search\") forbid user \"u2\" to invoke on tool "
+                               "\"search\" when subject.clearance < 1;"))
+          .ok());
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY forbidden");
+  EXPECT_EQ(decision.rules, std::vector<std::string>{"u2-search"});
+
+  Identity u2;
+  u2.kind = SubjectKind::kUser;
+  u2.id = "u2";
+  u2.groups = {"ops"};
+  u2.attrs["clearance"] = Value::Int(1);
+  ASSERT_TRUE(engine->UpsertIdentity(u2).ok());
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  EXPECT_EQ(decision.rules, (std::vector<std::string>{"ops", "user-cleared"}));
+}
+
+// A builder keeps at most Resolution::kKeptCandidates candidate rules across its principals;
+// a principal with more has the tree walked at each decision, and one whose rules fit beside
+// it still has them kept.
+TEST(RequestBuilderTest, PrincipalsWithMoreCandidatesThanAreKeptAreDecidedAlike) {
+  std::string text = kBuilderPolicy;
+  for (int k = 0; k < 30; ++k) {
+    absl::StrAppend(&text, "@id(\"clearance-", k, "\") forbid user to invoke on tool when ",
+                    "subject.clearance == ", k, ";\n");
+  }
+  std::shared_ptr<const Policy> policy = MustCompile(text);
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(kBuilderEntities, policy->schema());
+  ASSERT_TRUE(entities.ok()) << entities.status();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *std::move(entities));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+
+  RequestBuilder builder = AgentBuilder("search");
+  Decision decision;
+  for (int round = 0; round < 2; ++round) {
+    builder.SetSubject(SubjectKind::kAgent, "a1").SetOnBehalfOf({{SubjectKind::kUser, "u1"}});
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"clearance-2"});
+    builder.SetOnBehalfOf({{SubjectKind::kUser, "u2"}});
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"clearance-0"});
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+    builder.SetSubject(SubjectKind::kUser, "u1").ClearOnBehalfOf();
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"clearance-2"});
+    builder.SetAction("inspect");  // one candidate
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "ALLOW permitted");
+    builder.SetAction("invoke");
+  }
 }
 
 TEST(RequestBuilderTest, OneBuilderServesTwoEngines) {

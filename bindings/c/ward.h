@@ -546,11 +546,11 @@ typedef struct ward_trace ward_trace;
  * (internal_error) until a decision is made into it. NULL when out of memory.
  *
  * It remembers which of the engine's records the last structured request's subject, chain,
- * action and resource named: a request that names the same ones (the usual case for an
- * agent's session or a gateway's route), decided into it by the same engine with no policy
- * reload or entity change in between, reads those records without looking any id up. A
- * reload or change makes it look them up again, so its decisions are always those of a
- * fresh object.
+ * action and resource named, and the policy's candidate rules for them: a request that names
+ * the same ones (the usual case for an agent's session or a gateway's route), decided into it
+ * by the same engine with no policy reload or entity change in between, reads those records
+ * and rules without looking any id up. A reload or change makes it look them up again, so its
+ * decisions are always those of a fresh object.
  *
  * After the first few decisions of a kind, deciding a structured request into the same
  * object allocates no memory, except for evaluation error messages, context, args or

@@ -8,6 +8,7 @@
 
 #include "absl/base/attributes.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "lib/internal/decision_state.h"
 #include "lib/internal/index.h"
 #include "lib/internal/vm.h"
@@ -152,7 +153,7 @@ class Decider {
         traced->identity = *principals[i].ref;
         traced->role = i == 0 ? "subject" : absl::StrCat("on_behalf_of[", i - 1, "]");
       }
-      scratch_.results[i] = DecidePrincipal(principals[i], out, traced);
+      scratch_.results[i] = DecidePrincipal(i, principals[i], out, traced);
       if (traced != nullptr) {
         traced->effect = scratch_.results[i].effect;
         traced->reason = scratch_.results[i].reason;
@@ -298,7 +299,7 @@ class Decider {
 
   // ---- One principal ----
 
-  PrincipalResult DecidePrincipal(const Principal& principal, Decision* out,
+  PrincipalResult DecidePrincipal(size_t position, const Principal& principal, Decision* out,
                                   TracePrincipal* trace) {
     PrincipalResult result;
     result.determining_begin = result.determining_end =
@@ -308,7 +309,7 @@ class Decider {
       if (trace != nullptr) trace->guard = stopped;
       return result;
     }
-    FindCandidates(program_, query_, *principal.record, &scratch_.candidates, trace);
+    const absl::Span<const uint32_t> candidates = CandidatesOf(position, principal, trace);
     first_tests_.Clear();  // what `subject` reads is this principal's
 
     const size_t permits_before = scratch_.permits.size();
@@ -317,7 +318,7 @@ class Decider {
     // kinds determines the principal's decision is known only at the end, so approvals are
     // set aside after the forbids.
     size_t approvals = 0;
-    for (uint32_t index : scratch_.candidates) {
+    for (uint32_t index : candidates) {
       const ProgramRule& rule = program_.rules[index];
       TraceRule* traced = nullptr;
       if (trace != nullptr) {
@@ -394,6 +395,32 @@ class Decider {
       result.reason = Reason::kPermitted;
     }
     return result;
+  }
+
+  // The candidate rules of the principal at `position` (0: the subject), found in the tree or,
+  // deciding through a builder, as found for the same ids before (Resolution::candidates). A
+  // trace records the walk, so it walks the tree.
+  absl::Span<const uint32_t> CandidatesOf(size_t position, const Principal& principal,
+                                          TracePrincipal* trace) {
+    std::vector<uint32_t>& found = scratch_.candidates;
+    if (resolution_ == nullptr || trace != nullptr) {
+      FindCandidates(program_, query_, *principal.record, &found, trace);
+      return found;
+    }
+    Resolution& known = *resolution_;
+    const uint32_t bit = 1u << position;
+    if ((known.candidates_found & bit) != 0) {
+      return {known.candidates + known.candidate_begin[position], known.candidate_count[position]};
+    }
+    FindCandidates(program_, query_, *principal.record, &found, nullptr);
+    if (found.size() <= static_cast<size_t>(Resolution::kKeptCandidates - known.candidates_used)) {
+      known.candidate_begin[position] = known.candidates_used;
+      known.candidate_count[position] = static_cast<uint8_t>(found.size());
+      std::copy(found.begin(), found.end(), known.candidates + known.candidates_used);
+      known.candidates_used += static_cast<uint8_t>(found.size());
+      known.candidates_found |= bit;
+    }
+    return found;
   }
 
   // Candidates are decided in name order; a reader of the trace follows the policy's order.

@@ -37,14 +37,33 @@ struct Resolution {
   const ResourceRecord* resource = nullptr;  // null: not stored
   // Null: not stored (or stored as another kind).
   const IdentityRecord* identities[kIdentities] = {};
+  // The candidate rules the program's tree gives each principal (by bit, as `identities`) for
+  // the action and the resource: a function of the principal's record, the action, the
+  // resource type and id, and the program, all fixed while the entries are. Kept, when they
+  // fit, beside the entries (a decision reads no more lines than it read for the records):
+  // principal i's are `candidates` from candidate_begin[i], candidate_count[i] of them, while
+  // `candidates_found` has its bit, which forgetting the principal, the action or the resource
+  // clears. A principal whose rules do not fit has the tree walked at each decision.
+  static constexpr int kKeptCandidates = 24;
+  uint32_t candidates_found = 0;
+  uint8_t candidates_used = 0;  // of `candidates`, since candidates_found was last empty
+  uint8_t candidate_begin[kIdentities] = {};
+  uint8_t candidate_count[kIdentities] = {};
+  uint32_t candidates[kKeptCandidates] = {};
 
   bool Has(int bit) const { return (valid >> bit) & 1u; }
   void Set(int bit) { valid |= 1u << bit; }
-  void Forget(int bit) { valid &= ~(1u << bit); }
+  void Forget(int bit) {
+    valid &= ~(1u << bit);
+    candidates_found &= bit < kIdentities ? ~(1u << bit) : 0u;
+    if (candidates_found == 0) candidates_used = 0;
+  }
   // Starts over in the snapshot `snapshot_epoch` when the entries are of another.
   void Enter(uint64_t snapshot_epoch) {
     if (epoch == snapshot_epoch) return;
     valid = 0;
+    candidates_found = 0;
+    candidates_used = 0;
     epoch = snapshot_epoch;
   }
 };
