@@ -288,7 +288,9 @@ permit user to read on doc;
       }
       ASSERT_EQ(read.kind, expected.kind);
       EXPECT_TRUE(Compare(OpCode::kEq, read, expected));
-      if (read.kind == Value::Kind::kString) EXPECT_EQ(read.text, expected.text);
+      if (read.kind == Value::Kind::kString) {
+        EXPECT_EQ(read.text, expected.text);
+      }
     }
   }
 }
