@@ -82,6 +82,8 @@ struct Instruction {
 
 // Where kLoad and kHas read. Identity attributes are resolved to a slot per kind (-1 where the
 // kind does not declare the attribute); built-ins have their own codes.
+// Two references equal in every field read the same value: the typed code gives them one index
+// for the first tests that read them (BuildVmCode's key, which must name every field here).
 struct AttributeRef {
   enum class Builtin : uint8_t { kNone, kId, kOwner, kStatus, kExpiresAt, kGroups };
   Root root = Root::kSubject;

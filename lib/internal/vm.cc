@@ -415,7 +415,8 @@ absl::StatusOr<std::shared_ptr<const VmCode>> BuildVmCode(const Program& program
   std::vector<std::optional<Type>> types;
   std::vector<uint32_t> jump_targets;
   // Equal references read the same value: a first test reads the first of them, so that the
-  // next rule testing the same attribute finds it read (FirstTestReads).
+  // next rule testing the same attribute finds it read (FirstTestReads). The key names every
+  // field of AttributeRef.
   std::vector<uint32_t> first_equal_attribute(program.attributes.size());
   {
     absl::flat_hash_map<std::string, uint32_t> first_of;
