@@ -225,7 +225,7 @@ std::optional<std::vector<Symbol>> NamedPermitResources(const Program& program,
     return std::nullopt;
   }
   if (info.flags[2] != 0) {
-    for (Symbol group : subject.group_symbols) {
+    for (Symbol group : subject.group_symbols()) {
       if (!consider(SubjectSelectorKind::kGroup, group)) return std::nullopt;
     }
   }

@@ -69,7 +69,7 @@ class Value {
   const std::string& string_value() const { return std::get<0>(data_); }
   int64_t int_value() const { return std::get<1>(data_); }
   bool bool_value() const { return std::get<2>(data_); }
-  absl::Time timestamp_value() const { return std::get<3>(data_); }
+  const absl::Time& timestamp_value() const { return std::get<3>(data_); }
   const std::vector<std::string>& string_set() const { return std::get<4>(data_); }
   const std::vector<int64_t>& int_set() const { return std::get<5>(data_); }
   const std::string& opaque_description() const { return std::get<6>(data_).description; }

@@ -1,21 +1,40 @@
 #include "lib/internal/entity_layout.h"
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <utility>
 
 namespace ward::internal {
 namespace {
 
-// Attribute values in the order of `declared` (the schema's order, which is the slot order).
-Slots SlotsOf(const AttributeSpecs& declared, const AttributeMap& attrs) {
-  Slots slots;
-  slots.reserve(declared.size());
+// Sets the attribute values of an entity in the order of `declared` (the schema's order,
+// which is the slot order): the first `inline_count` in `inline_slots`, the rest in
+// `more_slots`.
+void LayOutSlots(const AttributeSpecs& declared, const AttributeMap& attrs,
+                 AttributeSlot* inline_slots, size_t inline_count,
+                 std::vector<AttributeSlot>* more_slots) {
+  size_t i = 0;
   for (const auto& [name, spec] : declared) {
     auto it = attrs.find(name);
-    slots.push_back(AttributeSlot::Of(it == attrs.end() ? nullptr : &it->second, spec.type));
+    const AttributeSlot slot =
+        AttributeSlot::Of(it == attrs.end() ? nullptr : &it->second, spec.type);
+    if (i < inline_count) {
+      inline_slots[i] = slot;
+    } else {
+      more_slots->push_back(slot);
+    }
+    ++i;
   }
-  return slots;
 }
+
+// A shard of records and their extras, which the records point to: shared as the records'
+// map (an aliasing pointer), so that the extras live as long as the records do.
+template <typename Record, typename Extras>
+struct ShardWithExtras {
+  typename ShardedMap<Record>::Shard records;
+  std::vector<Extras> extras;  // reserved for every record, so never moved once filled
+};
 
 // Whether what the records of the identities `before`/`after` owns read of it (their owner's
 // standing: existence, kind, status, expiry) differs.
@@ -45,27 +64,30 @@ AttributeSlot AttributeSlot::Of(const Value* value, Type type) {
       const std::string& text = value->string_value();
       if (text.size() <= kInlineText) {
         slot.inline_size_ = static_cast<uint8_t>(text.size());
-        std::copy(text.begin(), text.end(), slot.payload_.inline_text);
+        std::copy(text.begin(), text.end(), slot.bytes_);
+      } else if (text.size() <= std::numeric_limits<uint32_t>::max()) {
+        const uint32_t size = static_cast<uint32_t>(text.size());
+        std::memcpy(slot.bytes_ + kSizeOffset, &size, sizeof(size));
+        slot.SetPayload(text.data());
       } else {
-        slot.payload_.text.data = text.data();
-        slot.payload_.text.size = text.size();
+        slot.tag_ = kOtherTag;  // read from the store, as a value of another type is
       }
       break;
     }
     case Value::Kind::kInt:
-      slot.payload_.integer = value->int_value();
+      slot.SetPayload(value->int_value());
       break;
     case Value::Kind::kBool:
-      slot.payload_.boolean = value->bool_value();
+      slot.SetPayload(int64_t{value->bool_value()});
       break;
     case Value::Kind::kTimestamp:
-      slot.payload_.time = value->timestamp_value();
+      slot.SetPayload(&value->timestamp_value());
       break;
     case Value::Kind::kStringSet:
-      slot.payload_.strings = &value->string_set();
+      slot.SetPayload(&value->string_set());
       break;
     case Value::Kind::kIntSet:
-      slot.payload_.ints = &value->int_set();
+      slot.SetPayload(&value->int_set());
       break;
     case Value::Kind::kOpaque:
       slot.tag_ = kOtherTag;
@@ -107,34 +129,38 @@ EntityLayout::EntityLayout(const Program& program, std::shared_ptr<const EntityS
 std::shared_ptr<ShardedMap<IdentityRecord>::Shard> EntityLayout::IdentityShard(
     const StoreShard<Identity>& source) const {
   const Program& program = *program_;
-  auto records = std::make_shared<ShardedMap<IdentityRecord>::Shard>();
-  records->reserve(source.size());
+  auto shard = std::make_shared<ShardWithExtras<IdentityRecord, IdentityExtras>>();
+  shard->records.reserve(source.size());
+  shard->extras.reserve(source.size());
   for (const auto& [id, identity] : source) {
+    IdentityExtras& extras = shard->extras.emplace_back();
     IdentityRecord record;
+    record.extras = &extras;
     record.kind = identity.kind;
     record.status = identity.status;
     record.has_expiry = identity.expires_at.has_value();
     if (record.has_expiry) record.expires_at = *identity.expires_at;
-    record.identity = &identity;
+    extras.identity = &identity;
     record.id_symbol = program.Find(identity.id);
     for (const std::string& group : identity.groups) {
       const Symbol symbol = program.Find(group);
-      if (symbol != kNoSymbol) record.group_symbols.push_back(symbol);
+      if (symbol != kNoSymbol) extras.group_symbols.push_back(symbol);
     }
-    std::sort(record.group_symbols.begin(), record.group_symbols.end());
-    record.slots =
-        SlotsOf(program.schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs);
+    std::sort(extras.group_symbols.begin(), extras.group_symbols.end());
+    record.has_groups = !extras.group_symbols.empty();
+    LayOutSlots(program.schema.subject_attributes[static_cast<int>(identity.kind)], identity.attrs,
+                record.inline_slots, IdentityRecord::kInlineSlots, &extras.more_slots);
     if (identity.owner.has_value()) {
       if (const Identity* owner = entities_->FindIdentity(*identity.owner)) {
         // Expiry depends on each decision's `now`: it is checked then (IdentityRecord::Owned).
         record.owner_active_user = IsOwnerInGoodStanding(*owner, absl::InfinitePast());
         record.owner_has_expiry = owner->expires_at.has_value();
-        if (record.owner_has_expiry) record.owner_expires_at = *owner->expires_at;
+        if (record.owner_has_expiry) extras.owner_expires_at = *owner->expires_at;
       }
     }
-    records->emplace(id, std::move(record));
+    shard->records.emplace(id, record);
   }
-  return records;
+  return std::shared_ptr<ShardedMap<IdentityRecord>::Shard>(shard, &shard->records);
 }
 
 void EntityLayout::LayOutIdentities(const EntityLayout* previous) {
@@ -193,19 +219,24 @@ void EntityLayout::LayOutIdentities(const EntityLayout* previous) {
 
 std::shared_ptr<ShardedMap<ResourceRecord>::Shard> EntityLayout::ResourceShard(
     const StoreShard<Resource>& source) const {
-  auto records = std::make_shared<ShardedMap<ResourceRecord>::Shard>();
-  records->reserve(source.size());
+  auto shard = std::make_shared<ShardWithExtras<ResourceRecord, ResourceExtras>>();
+  shard->records.reserve(source.size());
+  shard->extras.reserve(source.size());
   for (const auto& [id, resource] : source) {
+    ResourceExtras& extras = shard->extras.emplace_back();
+    extras.resource = &resource;
     ResourceRecord record;
+    record.extras = &extras;
     record.id_symbol = program_->Find(resource.id);
-    record.resource = &resource;
     auto type = program_->schema.resource_types.find(resource.type);
     if (type != program_->schema.resource_types.end()) {
-      record.slots = SlotsOf(type->second, resource.attrs);
+      record.slot_count = static_cast<uint32_t>(type->second.size());
+      LayOutSlots(type->second, resource.attrs, record.inline_slots, ResourceRecord::kInlineSlots,
+                  &extras.more_slots);
     }
-    records->emplace(id, std::move(record));
+    shard->records.emplace(id, record);
   }
-  return records;
+  return std::shared_ptr<ShardedMap<ResourceRecord>::Shard>(shard, &shard->records);
 }
 
 void EntityLayout::LayOutResources(const EntityLayout* previous) {

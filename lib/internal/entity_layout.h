@@ -11,15 +11,16 @@
 #define WARD_LIB_INTERNAL_ENTITY_LAYOUT_H_
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "lib/internal/program.h"
 #include "ward/entities.h"
 #include "ward/internal/sharded_map.h"
@@ -36,18 +37,18 @@ static_assert(static_cast<int>(Value::Kind::kString) == static_cast<int>(Type::k
                   static_cast<int>(Value::Kind::kIntSet) == static_cast<int>(Type::kIntSet),
               "KindOf maps each type to the kind of the same number");
 
-// An attribute value as a record keeps it: in 24 bytes, so that a record and the values a
-// condition reads of it share a cache line or two instead of five. Ints, bools and times are
-// held inline, a string inline when it has at most kInlineText bytes and else as a view of
-// the store's, a set as a pointer to the store's. A value that is not of its declared type,
-// or is opaque (neither of which a store validated against the schema holds), is `kOther`:
-// a read then takes the stored value by name and converts it as it converts request values.
-class AttributeSlot {
+// An attribute value as a record keeps it: in 16 bytes, so that a record's guard and the
+// values a condition reads of it fit one cache line. Ints and bools are held inline, a string
+// inline when it has at most kInlineText bytes and else as a view of the store's, a time and
+// a set as a pointer to the store's. A value that is not of its declared type, or is opaque
+// (neither of which a store validated against the schema holds), is `kOther`: a read then
+// takes the stored value by name and converts it as it converts request values.
+class alignas(8) AttributeSlot {
  public:
   enum class State : uint8_t { kAbsent, kTyped, kOther };
-  static constexpr size_t kInlineText = 16;
+  static constexpr size_t kInlineText = 14;
 
-  AttributeSlot() : payload_() {}
+  AttributeSlot() = default;
   // The slot of `value` (kept alive by the caller while the slot is used) declared as `type`;
   // of no value (kAbsent) when `value` is null.
   static AttributeSlot Of(const Value* value, Type type);
@@ -60,14 +61,20 @@ class AttributeSlot {
   // Of a kTyped slot: the kind of its value, which is that of its declared type.
   Value::Kind kind() const { return static_cast<Value::Kind>(tag_); }
   absl::string_view text() const {
-    return inline_size_ != kExternal ? absl::string_view(payload_.inline_text, inline_size_)
-                                     : absl::string_view(payload_.text.data, payload_.text.size);
+    if (inline_size_ != kExternal) return absl::string_view(bytes_, inline_size_);
+    uint32_t size;
+    std::memcpy(&size, bytes_ + kSizeOffset, sizeof(size));
+    return absl::string_view(Pointer<char>(), size);
   }
-  int64_t integer() const { return payload_.integer; }
-  bool boolean() const { return payload_.boolean; }
-  absl::Time time() const { return payload_.time; }
-  const std::vector<std::string>* strings() const { return payload_.strings; }
-  const std::vector<int64_t>* ints() const { return payload_.ints; }
+  int64_t integer() const {
+    int64_t value;
+    std::memcpy(&value, bytes_ + kPayloadOffset, sizeof(value));
+    return value;
+  }
+  bool boolean() const { return integer() != 0; }
+  absl::Time time() const { return *Pointer<absl::Time>(); }
+  const std::vector<std::string>* strings() const { return Pointer<std::vector<std::string>>(); }
+  const std::vector<int64_t>* ints() const { return Pointer<std::vector<int64_t>>(); }
 
   // The same state and, when typed, the same value.
   friend bool operator==(const AttributeSlot& a, const AttributeSlot& b);
@@ -77,62 +84,99 @@ class AttributeSlot {
   // tag_ of an absent and of a kOther slot; a typed slot's is its kind.
   static constexpr uint8_t kAbsentTag = 0xfe;
   static constexpr uint8_t kOtherTag = 0xff;
-  union Payload {
-    Payload() : integer(0) {}
-    int64_t integer;
-    bool boolean;
-    absl::Time time;
-    struct {
-      const char* data;
-      size_t size;
-    } text;
-    char inline_text[kInlineText];
-    const std::vector<std::string>* strings;
-    const std::vector<int64_t>* ints;
-  };
+  // Where in bytes_ a viewed string's size (4 bytes) and the payload (an int64 or a pointer,
+  // 8 bytes, at offset 8 of the slot) are; an inline string takes all of bytes_.
+  static constexpr size_t kSizeOffset = 2;
+  static constexpr size_t kPayloadOffset = 6;
+
+  template <typename T>
+  const T* Pointer() const {
+    const T* pointer;
+    std::memcpy(&pointer, bytes_ + kPayloadOffset, sizeof(pointer));
+    return pointer;
+  }
+  template <typename T>
+  void SetPayload(T payload) {
+    static_assert(sizeof(T) == 8, "a payload is 8 bytes");
+    std::memcpy(bytes_ + kPayloadOffset, &payload, sizeof(payload));
+  }
 
   uint8_t tag_ = kAbsentTag;
   uint8_t inline_size_ = kExternal;
-  Payload payload_;
+  char bytes_[kInlineText] = {};
 };
-static_assert(sizeof(AttributeSlot) == 24, "an attribute slot is 24 bytes");
+static_assert(sizeof(AttributeSlot) == 16, "an attribute slot is 16 bytes");
 
-// Attribute values by slot, kept inside the record for the usual few attributes.
-using Slots = absl::InlinedVector<AttributeSlot, 3>;
+// What a decision rarely reads of an identity: kept beside its record, in its shard.
+struct IdentityExtras {
+  const Identity* identity = nullptr;  // the rest (id, groups, owner), in the store's shard
+  absl::Time owner_expires_at;
+  std::vector<Symbol> group_symbols;      // the groups rule heads name, ascending
+  std::vector<AttributeSlot> more_slots;  // the slots from IdentityRecord::kInlineSlots on
+};
 
-// The fields every decision reads come first: the guard's, the index's (the groups), then the
-// values' (the slots); the owner's expiry and the stored identity, which few decisions read,
-// come last, so that a decision touches the record's first lines only. (Aligning records to
-// a cache line was measured: it saved a miss per decision through a RequestBuilder but cost
-// more without one, since a lookup's key then sits on a line of its own.)
-struct IdentityRecord {
+// One cache line: what every decision reads of an identity — the guard's fields, the id's
+// symbol and the first attribute values — so that a decision through a RequestBuilder, which
+// does not look the id up, reads one line of each identity. The rest is in `extras`. (Lines
+// are aligned, so a map slot is the key's line, then the record's: a lookup reads both.)
+struct alignas(64) IdentityRecord {
+  static constexpr int32_t kInlineSlots = 2;
+
+  IdentityRecord()
+      : has_expiry(false), owner_active_user(false), owner_has_expiry(false), has_groups(false) {}
+
+  Symbol id_symbol = kNoSymbol;  // kNoSymbol when no rule head names this id
   SubjectKind kind = SubjectKind::kUser;
   IdentityStatus status = IdentityStatus::kActive;
-  bool has_expiry = false;
+  bool has_expiry : 1;
   // The owner's part of the guard, resolved when the record is built (and rebuilt when the
   // owner's kind, status or expiry changes): whether the owner is a known, active user, and
-  // when it expires.
-  bool owner_active_user = false;
-  bool owner_has_expiry = false;
-  Symbol id_symbol = kNoSymbol;  // kNoSymbol when no rule head names this id
+  // whether it expires (extras->owner_expires_at).
+  bool owner_active_user : 1;
+  bool owner_has_expiry : 1;
+  bool has_groups : 1;  // whether extras->group_symbols has any
   absl::Time expires_at;
-  absl::InlinedVector<Symbol, 4> group_symbols;  // the groups rule heads name, ascending
-  Slots slots;                                   // by the kind's attribute slot
-  absl::Time owner_expires_at;
-  const Identity* identity = nullptr;  // the rest (id, groups, owner), in the store's shard
+  AttributeSlot inline_slots[kInlineSlots];
+  const IdentityExtras* extras = nullptr;
 
+  // The value of the kind's attribute `slot` (less than the kind's attribute count).
+  const AttributeSlot& slot(int32_t slot) const {
+    return slot < kInlineSlots ? inline_slots[slot] : extras->more_slots[slot - kInlineSlots];
+  }
+  const Identity& identity() const { return *extras->identity; }
+  absl::Span<const Symbol> group_symbols() const {
+    return has_groups ? absl::Span<const Symbol>(extras->group_symbols)
+                      : absl::Span<const Symbol>();
+  }
   bool Expired(absl::Time now) const { return has_expiry && expires_at <= now; }
   // An agent or builder is owned by a known, active user that has not expired.
   bool Owned(absl::Time now) const {
-    return owner_active_user && !(owner_has_expiry && owner_expires_at <= now);
+    return owner_active_user && !(owner_has_expiry && extras->owner_expires_at <= now);
   }
 };
+static_assert(sizeof(IdentityRecord) == 64, "an identity record is one cache line");
 
-struct ResourceRecord {
-  Symbol id_symbol = kNoSymbol;
-  Slots slots;                         // by the resource type's attribute slot
-  const Resource* resource = nullptr;  // the rest, in the store's shard
+struct ResourceExtras {
+  const Resource* resource = nullptr;     // the rest, in the store's shard
+  std::vector<AttributeSlot> more_slots;  // the slots from ResourceRecord::kInlineSlots on
 };
+
+// One cache line, as an IdentityRecord.
+struct alignas(64) ResourceRecord {
+  static constexpr int32_t kInlineSlots = 3;
+
+  Symbol id_symbol = kNoSymbol;
+  uint32_t slot_count = 0;  // the resource type's attribute count
+  AttributeSlot inline_slots[kInlineSlots];
+  const ResourceExtras* extras = nullptr;
+
+  // The value of the type's attribute `slot` (less than slot_count).
+  const AttributeSlot& slot(int32_t slot) const {
+    return slot < kInlineSlots ? inline_slots[slot] : extras->more_slots[slot - kInlineSlots];
+  }
+  const Resource& resource() const { return *extras->resource; }
+};
+static_assert(sizeof(ResourceRecord) == 64, "a resource record is one cache line");
 
 class EntityLayout {
  public:

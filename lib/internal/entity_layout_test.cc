@@ -1,6 +1,7 @@
 #include "lib/internal/entity_layout.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -18,10 +19,10 @@ namespace ward::internal {
 namespace {
 
 constexpr char kPolicy[] = R"(schema {
-  user  { clearance: int, department: string }
+  user  { clearance: int, department: string, level: int }
   agent { task_scope: set<string> }
   builder { team: string }
-  resource tool { risk: "low" | "high", sensitivity: int }
+  resource tool { cost: int, owner_team: string, risk: "low" | "high", sensitivity: int }
   action invoke on tool
 }
 permit user in group "admins" to invoke on tool;
@@ -51,6 +52,8 @@ Identity RandomUser(std::mt19937_64& random, int n) {
   if (random() % 5 == 0) user.groups = {"admins"};
   user.attrs["clearance"] = Value::Int(static_cast<int64_t>(random() % 4));
   if (random() % 2 == 0) user.attrs["department"] = Value::String("hr");
+  // Past the slots a record holds in its line.
+  if (random() % 2 == 0) user.attrs["level"] = Value::Int(static_cast<int64_t>(random() % 9));
   return user;
 }
 
@@ -80,6 +83,8 @@ Resource RandomTool(std::mt19937_64& random, int n) {
   tool.id = n == 0 ? "search" : absl::StrCat("t", n);
   tool.attrs["risk"] = Value::String(random() % 2 == 0 ? "low" : "high");
   tool.attrs["sensitivity"] = Value::Int(static_cast<int64_t>(random() % 10));
+  if (random() % 2 == 0) tool.attrs["cost"] = Value::Int(static_cast<int64_t>(random() % 100));
+  if (random() % 2 == 0) tool.attrs["owner_team"] = Value::String("a team of more than 14 bytes");
   return tool;
 }
 
@@ -97,12 +102,16 @@ void ExpectSameRecords(const EntityLayout& incremental, const EntityLayout& full
     EXPECT_EQ(a->owner_active_user, b->owner_active_user) << step << ": " << id;
     EXPECT_EQ(a->owner_has_expiry, b->owner_has_expiry) << step << ": " << id;
     if (a->owner_has_expiry) {
-      EXPECT_EQ(a->owner_expires_at, b->owner_expires_at) << step;
+      EXPECT_EQ(a->extras->owner_expires_at, b->extras->owner_expires_at) << step;
     }
     EXPECT_EQ(a->id_symbol, b->id_symbol) << step << ": " << id;
-    EXPECT_EQ(a->group_symbols, b->group_symbols) << step << ": " << id;
-    EXPECT_EQ(a->slots, b->slots) << step << ": " << id;
-    EXPECT_EQ(a->identity, &identity) << step << ": " << id;
+    EXPECT_EQ(a->has_groups, b->has_groups) << step << ": " << id;
+    EXPECT_EQ(a->group_symbols(), b->group_symbols()) << step << ": " << id;
+    for (int32_t i = 0; i < IdentityRecord::kInlineSlots; ++i) {
+      EXPECT_EQ(a->inline_slots[i], b->inline_slots[i]) << step << ": " << id << " slot " << i;
+    }
+    EXPECT_EQ(a->extras->more_slots, b->extras->more_slots) << step << ": " << id;
+    EXPECT_EQ(&a->identity(), &identity) << step << ": " << id;
   }
   for (const auto& [type, of_type] : store.resources_by_type()) {
     for (const auto& [id, resource] : of_type) {
@@ -111,7 +120,12 @@ void ExpectSameRecords(const EntityLayout& incremental, const EntityLayout& full
       ASSERT_NE(a, nullptr) << step << ": " << id;
       ASSERT_NE(b, nullptr) << step << ": " << id;
       EXPECT_EQ(a->id_symbol, b->id_symbol) << step << ": " << id;
-      EXPECT_EQ(a->slots, b->slots) << step << ": " << id;
+      EXPECT_EQ(a->slot_count, b->slot_count) << step << ": " << id;
+      for (int32_t i = 0; i < ResourceRecord::kInlineSlots; ++i) {
+        EXPECT_EQ(a->inline_slots[i], b->inline_slots[i]) << step << ": " << id << " slot " << i;
+      }
+      EXPECT_EQ(a->extras->more_slots, b->extras->more_slots) << step << ": " << id;
+      EXPECT_EQ(&a->resource(), &resource) << step << ": " << id;
     }
   }
 }
@@ -199,20 +213,40 @@ TEST(EntityLayoutTest, ALayoutForAnotherProgramIsNotReused) {
   }
 }
 
+// Each record is one aligned cache line, wherever its map put it.
+TEST(EntityLayoutTest, RecordsAreEachOneCacheLine) {
+  std::shared_ptr<const Policy> policy = CompileTestPolicy();
+  ASSERT_NE(policy, nullptr);
+  std::mt19937_64 random(5);
+  auto store = std::make_shared<EntityStore>();
+  for (int i = 0; i < kUsers; ++i) store->UpsertIdentity(RandomUser(random, i));
+  for (int i = 0; i < kTools; ++i) store->UpsertResource(RandomTool(random, i));
+  EntityLayout layout(ProgramOf(*policy), store);
+  size_t records = 0;
+  for (const auto& [id, identity] : store->identities()) {
+    const IdentityRecord* record = layout.FindIdentity(id);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(record) % 64, 0u) << id;
+    ++records;
+  }
+  for (const auto& [id, resource] : store->resources_by_type().at("tool")) {
+    const ResourceRecord* record = layout.FindResource("tool", id);
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(record) % 64, 0u) << id;
+    ++records;
+  }
+  EXPECT_EQ(records, static_cast<size_t>(kUsers + kTools));
+}
+
 // Every value a record holds reads as the stored value reads through the request's path
 // (VmInputs::request, by name): inline and viewed strings, at and past the inline length,
 // every type, and values of another kind than declared (which only a store not validated
-// against the schema holds), whose reads convert or fail as request values do.
+// against the schema holds), whose reads convert or fail as request values do; each in a slot
+// of the record's line and in one past it (after `before` other attributes).
 TEST(EntityLayoutTest, ARecordReadsAsItsStoredValues) {
-  absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy({{"p.ward", R"(schema {
-  user { s: string, i: int, b: bool, t: timestamp, ss: set<string>, is: set<int> }
-  resource doc { s: string, i: int, b: bool, t: timestamp, ss: set<string>, is: set<int> }
-  action read on doc
-}
-permit user to read on doc;
-)"}});
-  ASSERT_TRUE(policy.ok()) << policy.status();
-  const Program& program = ProgramOf(**policy);
+  const std::map<std::string, std::string> types = {{"s", "string"},       {"i", "int"},
+                                                    {"b", "bool"},         {"t", "timestamp"},
+                                                    {"ss", "set<string>"}, {"is", "set<int>"}};
   const absl::Time t = absl::FromUnixSeconds(1700000000) + absl::Nanoseconds(5);
   const std::string long_text(100, 'x');
   const std::vector<std::pair<std::string, Value>> values = {
@@ -235,61 +269,71 @@ permit user to read on doc;
       {"is", Value::IntSet({1, 2})},
       {"is", Value::StringSet({})},
   };
-  const std::vector<std::string> names = {"b", "i", "is", "s", "ss", "t"};  // the slot order
-  for (const auto& [name, value] : values) {
-    SCOPED_TRACE(absl::StrCat(name, " = ", value.DebugString()));
-    auto store = std::make_shared<EntityStore>();
-    Identity user;
-    user.id = "u1";
-    user.attrs[name] = value;
-    store->UpsertIdentity(user);
-    Resource doc;
-    doc.type = "doc";
-    doc.id = "d1";
-    doc.attrs[name] = value;
-    store->UpsertResource(doc);
-    EntityLayout layout(program, store);
+  for (int32_t before = 0; before <= ResourceRecord::kInlineSlots + 1; ++before) {
+    for (const auto& [name, value] : values) {
+      SCOPED_TRACE(absl::StrCat(name, " = ", value.DebugString(), " after ", before));
+      // The slot order is the names' order: a0, a1, ... come first.
+      std::string declared;
+      for (int32_t j = 0; j < before; ++j) absl::StrAppend(&declared, "a", j, ": int, ");
+      absl::StrAppend(&declared, name, ": ", types.at(name));
+      absl::StatusOr<std::shared_ptr<const Policy>> policy = CompilePolicy(
+          {{"p.ward",
+            absl::StrCat("schema {\n  user { ", declared, " }\n  resource doc { ", declared,
+                         " }\n  action read on doc\n}\npermit user to read on doc;\n")}});
+      ASSERT_TRUE(policy.ok()) << policy.status();
+      const Program& program = ProgramOf(**policy);
+      auto store = std::make_shared<EntityStore>();
+      Identity user;
+      user.id = "u1";
+      user.attrs[name] = value;
+      store->UpsertIdentity(user);
+      Resource doc;
+      doc.type = "doc";
+      doc.id = "d1";
+      doc.attrs[name] = value;
+      store->UpsertResource(doc);
+      EntityLayout layout(program, store);
 
-    Request request;
-    request.subject = {SubjectKind::kUser, "u1"};
-    request.resource = {"doc", "d1", {}};
-    request.context[name] = value;
-    VmInputs in;
-    in.program = &program;
-    in.request = &request;
-    in.subject_ref = &request.subject;
-    in.subject = layout.FindIdentity("u1");
-    in.resource = layout.FindResource("doc", "d1");
-    ASSERT_NE(in.subject, nullptr);
-    ASSERT_NE(in.resource, nullptr);
+      Request request;
+      request.subject = {SubjectKind::kUser, "u1"};
+      request.resource = {"doc", "d1", {}};
+      request.context[name] = value;
+      VmInputs in;
+      in.program = &program;
+      in.request = &request;
+      in.subject_ref = &request.subject;
+      in.subject = layout.FindIdentity("u1");
+      in.resource = layout.FindResource("doc", "d1");
+      ASSERT_NE(in.subject, nullptr);
+      ASSERT_NE(in.resource, nullptr);
 
-    AttributeRef ref;
-    ref.name = name;
-    ref.type = program.schema.subject_attributes[0].at(name).type;
-    const int32_t slot =
-        static_cast<int32_t>(std::find(names.begin(), names.end(), name) - names.begin());
-    ref.kind_slot = {slot, -1, -1};
-    ref.slot = slot;
-    ref.root = Root::kContext;
-    Operand expected;
-    std::string expected_error;
-    const bool expected_ok = Load(ref, in, &expected, &expected_error);
-    for (Root root : {Root::kSubject, Root::kResource}) {
-      ref.root = root;
-      SCOPED_TRACE(RootName(root));
-      Operand read;
-      std::string error;
-      EXPECT_TRUE(Has(ref, in));
-      ASSERT_EQ(Load(ref, in, &read, &error), expected_ok) << error;
-      if (!expected_ok) {
-        // The same message but for the root it names.
-        EXPECT_EQ(error.substr(error.find('.')), expected_error.substr(expected_error.find('.')));
-        continue;
-      }
-      ASSERT_EQ(read.kind, expected.kind);
-      EXPECT_TRUE(Compare(OpCode::kEq, read, expected));
-      if (read.kind == Value::Kind::kString) {
-        EXPECT_EQ(read.text, expected.text);
+      AttributeRef ref;
+      ref.name = name;
+      ref.type = program.schema.subject_attributes[0].at(name).type;
+      const int32_t slot = before;
+      ref.kind_slot = {slot, -1, -1};
+      ref.slot = slot;
+      ref.root = Root::kContext;
+      Operand expected;
+      std::string expected_error;
+      const bool expected_ok = Load(ref, in, &expected, &expected_error);
+      for (Root root : {Root::kSubject, Root::kResource}) {
+        ref.root = root;
+        SCOPED_TRACE(RootName(root));
+        Operand read;
+        std::string error;
+        EXPECT_TRUE(Has(ref, in));
+        ASSERT_EQ(Load(ref, in, &read, &error), expected_ok) << error;
+        if (!expected_ok) {
+          // The same message but for the root it names.
+          EXPECT_EQ(error.substr(error.find('.')), expected_error.substr(expected_error.find('.')));
+          continue;
+        }
+        ASSERT_EQ(read.kind, expected.kind);
+        EXPECT_TRUE(Compare(OpCode::kEq, read, expected));
+        if (read.kind == Value::Kind::kString) {
+          EXPECT_EQ(read.text, expected.text);
+        }
       }
     }
   }

@@ -120,7 +120,7 @@ class CandidateWalk {
       probe_subject(SubjectSelectorKind::kId, record.id_symbol);
     }
     if (info.flags[2] != 0) {
-      for (Symbol group : record.group_symbols) probe_subject(SubjectSelectorKind::kGroup, group);
+      for (Symbol group : record.group_symbols()) probe_subject(SubjectSelectorKind::kGroup, group);
     }
     // Rule index order is name order; a rule under two matching prefixes appears twice.
     // Each list is sorted and without repeats (the compiler writes them so, and the bundle

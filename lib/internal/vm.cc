@@ -227,15 +227,15 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool LoadIdentity(const AttributeRef& ref,
   if (ref.builtin == AttributeRef::Builtin::kNone) {
     const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
     if (slot < 0) return ReadFailed(ReadFailure::kUndeclared, ref, in, &who, nullptr, error);
-    const AttributeSlot& value = record->slots[slot];
+    const AttributeSlot& value = record->slot(slot);
     if (value.state() == AttributeSlot::State::kAbsent) {
       return ReadFailed(ReadFailure::kAbsent, ref, in, &who, nullptr, error);
     }
     return ConvertSlot(
-        value, [record]() -> const AttributeMap& { return record->identity->attrs; }, ref, in, out,
+        value, [record]() -> const AttributeMap& { return record->identity().attrs; }, ref, in, out,
         error);
   }
-  const Identity& identity = *record->identity;
+  const Identity& identity = record->identity();
   switch (ref.builtin) {
     case AttributeRef::Builtin::kId:
       out->kind = Value::Kind::kString;
@@ -291,14 +291,14 @@ bool IdentityHas(const AttributeRef& ref, const IdentityRecord* record) {
     case AttributeRef::Builtin::kGroups:
       return true;
     case AttributeRef::Builtin::kOwner:
-      return record->identity->owner.has_value();
+      return record->identity().owner.has_value();
     case AttributeRef::Builtin::kExpiresAt:
-      return record->identity->expires_at.has_value();
+      return record->identity().expires_at.has_value();
     case AttributeRef::Builtin::kNone:
       break;
   }
   const int32_t slot = ref.kind_slot[static_cast<int>(record->kind)];
-  return slot >= 0 && record->slots[slot].state() != AttributeSlot::State::kAbsent;
+  return slot >= 0 && record->slot(slot).state() != AttributeSlot::State::kAbsent;
 }
 
 bool Equal(const Operand& a, const Operand& b) {
@@ -551,12 +551,12 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool ReadAttribute(const AttributeRef& ref, 
       // A stored resource's attributes come from the store alone; inline ones only describe
       // a resource the store does not have.
       if (in.resource != nullptr) {
-        if (ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
-            in.resource->slots[ref.slot].state() != AttributeSlot::State::kAbsent) {
+        if (ref.slot >= 0 && static_cast<uint32_t>(ref.slot) < in.resource->slot_count &&
+            in.resource->slot(ref.slot).state() != AttributeSlot::State::kAbsent) {
           const ResourceRecord* record = in.resource;
           return ConvertSlot(
-              record->slots[ref.slot],
-              [record]() -> const AttributeMap& { return record->resource->attrs; }, ref, in, out,
+              record->slot(ref.slot),
+              [record]() -> const AttributeMap& { return record->resource().attrs; }, ref, in, out,
               error);
         }
         return ReadFailed(ReadFailure::kResourceAbsent, ref, in, nullptr, nullptr, error);
@@ -595,8 +595,8 @@ bool Has(const AttributeRef& ref, const VmInputs& in) {
     case Root::kResource:
       if (ref.builtin == AttributeRef::Builtin::kId) return true;
       if (in.resource == nullptr) return in.request->resource.attrs.contains(ref.name);
-      return ref.slot >= 0 && static_cast<size_t>(ref.slot) < in.resource->slots.size() &&
-             in.resource->slots[ref.slot].state() != AttributeSlot::State::kAbsent;
+      return ref.slot >= 0 && static_cast<uint32_t>(ref.slot) < in.resource->slot_count &&
+             in.resource->slot(ref.slot).state() != AttributeSlot::State::kAbsent;
     case Root::kContext:
     case Root::kArgs:
       return RequestValue(ref, in) != nullptr;
