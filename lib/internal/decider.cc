@@ -695,14 +695,16 @@ class Decider {
   void SetRules(const uint32_t* rules, size_t count, Decision* out) {
     size_t distinct = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (i == 0 || program_.rules[rules[i]].name != program_.rules[rules[i - 1]].name) {
+      if (i == 0 || program_.rules[rules[i]].name_id != program_.rules[rules[i - 1]].name_id) {
         ++distinct;
       }
     }
     ResizeReusing(&out->rules, distinct, &scratch_.spare_rules);
     size_t next = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (i > 0 && program_.rules[rules[i]].name == program_.rules[rules[i - 1]].name) continue;
+      if (i > 0 && program_.rules[rules[i]].name_id == program_.rules[rules[i - 1]].name_id) {
+        continue;
+      }
       out->rules[next++].assign(program_.rules[rules[i]].name);
     }
   }

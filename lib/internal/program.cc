@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -758,6 +759,11 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget,
       }
       redaction.regex = *regex;
     }
+  }
+  absl::flat_hash_map<absl::string_view, uint32_t> name_ids;
+  for (ProgramRule& rule : program->rules) {
+    rule.name_id =
+        name_ids.emplace(rule.name, static_cast<uint32_t>(name_ids.size())).first->second;
   }
   program->hash = ProgramHash(*program);
   absl::StatusOr<std::shared_ptr<const VmCode>> vm = BuildVmCode(*program);

@@ -107,6 +107,9 @@ struct ProgramRule {
   bool shadow = false;  // `@shadow`: evaluated, reported, never enforced
   CodeRange when;
   CodeRange unless;
+  // Equal for rules of equal names and only for them (derived by FinishProgram), so that a
+  // decision finds its distinct rules by comparing ids, not names.
+  uint32_t name_id = 0;
   std::string name;
   std::string source;
   int32_t line = 0;
