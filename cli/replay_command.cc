@@ -109,7 +109,7 @@ std::optional<std::string> ReplayRecord(const nlohmann::json& record, Replay* re
   Outcome now;
   now.effect = std::string(EffectName(decision.effect));
   now.reason = std::string(ReasonName(decision.reason));
-  now.rules = decision.rules;
+  now.rules = decision.rules.ToVector();
   if (decision.denied_by.has_value()) {
     now.denied_by = {{"kind", SubjectKindName(decision.denied_by->kind)},
                      {"id", decision.denied_by->id}};

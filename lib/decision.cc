@@ -1,5 +1,6 @@
 #include "ward/decision.h"
 
+#include <algorithm>
 #include <exception>
 #include <memory>
 #include <string>
@@ -38,8 +39,7 @@ void AppendIdentity(const IdentityRef& identity, std::string* out) {
 // The keys a decision and its shadow outcome share: effect, reason, denied_by (not on ALLOW),
 // rules, obligations (ALLOW only).
 void AppendOutcome(Effect effect, Reason reason, const std::optional<IdentityRef>& denied_by,
-                   const std::vector<std::string>& rules, const Obligations& obligations,
-                   std::string* out) {
+                   const RuleList& rules, const Obligations& obligations, std::string* out) {
   using internal::AppendJsonQuoted;
   absl::StrAppend(out, R"("effect":")", EffectName(effect), R"(","reason":")", ReasonName(reason),
                   "\"");
@@ -92,6 +92,84 @@ DecisionStorage& DecisionStorage::operator=(const DecisionStorage& other) {
 }
 DecisionStorage::DecisionStorage(DecisionStorage&& other) noexcept = default;
 DecisionStorage& DecisionStorage::operator=(DecisionStorage&& other) noexcept = default;
+
+RuleList::RuleList(std::initializer_list<std::string> names) : owned_(names) { ReferToOwned(); }
+
+RuleList::RuleList(std::vector<std::string> names) : owned_(std::move(names)) { ReferToOwned(); }
+
+RuleList::RuleList(const RuleList& other) { CopyFrom(other); }
+
+RuleList::RuleList(RuleList&& other) {
+  if (other.owned_.size() == other.names_.size()) {
+    // Its own names: their addresses survive the move of the vector that holds them.
+    owned_ = std::move(other.owned_);
+    names_ = std::move(other.names_);
+    other.clear();
+  } else {
+    CopyFrom(other);
+  }
+}
+
+RuleList& RuleList::operator=(const RuleList& other) {
+  if (this != &other) CopyFrom(other);
+  return *this;
+}
+
+RuleList& RuleList::operator=(RuleList&& other) {
+  if (this == &other) return *this;
+  if (other.owned_.size() == other.names_.size()) {
+    owned_ = std::move(other.owned_);
+    names_ = std::move(other.names_);
+    other.clear();
+  } else {
+    CopyFrom(other);
+  }
+  return *this;
+}
+
+RuleList& RuleList::operator=(std::initializer_list<std::string> names) {
+  owned_.assign(names);
+  ReferToOwned();
+  return *this;
+}
+
+void RuleList::CopyFrom(const RuleList& other) {
+  owned_.resize(other.size());
+  for (size_t i = 0; i < other.size(); ++i) owned_[i].assign(other[i]);
+  ReferToOwned();
+}
+
+void RuleList::ReferToOwned() {
+  names_.resize(owned_.size());
+  for (size_t i = 0; i < owned_.size(); ++i) names_[i] = &owned_[i];
+}
+
+void RuleList::push_back(std::string name) {
+  if (owned_.size() != names_.size()) CopyFrom(*this);  // the names it referred to, its own now
+  owned_.push_back(std::move(name));
+  ReferToOwned();
+}
+
+void RuleList::clear() {
+  names_.clear();
+  owned_.clear();
+}
+
+std::vector<std::string> RuleList::ToVector() const {
+  return std::vector<std::string>(begin(), end());
+}
+
+bool operator==(const RuleList& a, const RuleList& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a.names_[i] != b.names_[i] && *a.names_[i] != *b.names_[i]) return false;
+  }
+  return true;
+}
+
+bool operator==(const RuleList& a, const std::vector<std::string>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
 
 absl::string_view EffectName(Effect effect) {
   switch (effect) {

@@ -2,12 +2,17 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
 namespace ward {
 namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 TEST(DecisionNamesTest, Names) {
   EXPECT_EQ(EffectName(Effect::kAllow), "ALLOW");
@@ -24,6 +29,58 @@ TEST(DecisionNamesTest, Names) {
   EXPECT_EQ(LogLevelName(LogLevel::kNone), "none");
   EXPECT_EQ(LogLevelName(LogLevel::kSummary), "summary");
   EXPECT_EQ(LogLevelName(LogLevel::kFull), "full");
+}
+
+TEST(RuleListTest, ReadsAsAVectorOfNames) {
+  RuleList list = {"a", "b"};
+  EXPECT_EQ(list.size(), 2u);
+  EXPECT_FALSE(list.empty());
+  EXPECT_EQ(list[1], "b");
+  EXPECT_EQ(list.front(), "a");
+  EXPECT_EQ(list.back(), "b");
+  EXPECT_THAT(list, ElementsAre("a", "b"));
+  EXPECT_EQ(list.end() - list.begin(), 2);
+  EXPECT_EQ(list.ToVector(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(list, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ((std::vector<std::string>{"a", "b"}), list);
+  EXPECT_NE(list, (std::vector<std::string>{"a"}));
+  EXPECT_NE(list, (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(list, RuleList(std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(list, RuleList({"b", "a"}));
+  EXPECT_EQ(absl::StrJoin(list, ","), "a,b");
+
+  list.push_back("c");
+  EXPECT_THAT(list, ElementsAre("a", "b", "c"));
+  for (int i = 0; i < 100; ++i) list.push_back(absl::StrCat("rule-", i));  // reallocates
+  EXPECT_EQ(list.size(), 103u);
+  EXPECT_EQ(list[2], "c");
+  EXPECT_EQ(list[102], "rule-99");
+  list.clear();
+  EXPECT_THAT(list, IsEmpty());
+  list = {"x"};
+  EXPECT_THAT(list, ElementsAre("x"));
+}
+
+TEST(RuleListTest, CopiesAreIndependentAndMovesKeepTheNames) {
+  RuleList original = {"a", "b"};
+  RuleList copy = original;
+  copy.push_back("c");
+  EXPECT_THAT(original, ElementsAre("a", "b"));
+  EXPECT_NE(&copy[0], &original[0]);
+  copy = original;
+  EXPECT_EQ(copy, original);
+  const RuleList& itself = copy;
+  copy = itself;
+  EXPECT_THAT(copy, ElementsAre("a", "b"));
+
+  const std::string* first = &original[0];
+  RuleList moved = std::move(original);
+  EXPECT_EQ(&moved[0], first);  // taken, not copied
+  EXPECT_THAT(moved, ElementsAre("a", "b"));
+  RuleList assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(&assigned[0], first);
+  EXPECT_THAT(assigned, ElementsAre("a", "b"));
 }
 
 TEST(DecisionToJsonTest, AllowWithObligations) {

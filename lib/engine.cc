@@ -101,6 +101,9 @@ const Engine::Snapshot& Engine::Pin(Decision* out) const {
   if (state.pinned != nullptr && state.pinned_epoch == epoch) {
     return *static_cast<const Snapshot*>(state.pinned.get());
   }
+  // The rule names `out` refers to are the pinned policy's: let go of them with it.
+  out->rules.clear();
+  if (out->shadow.has_value()) out->shadow->rules.clear();
   std::shared_ptr<const Snapshot> current = Load();
   state.pinned_epoch = current->epoch;
   state.pinned = current;

@@ -220,6 +220,58 @@ TEST(EngineTest, ReloadWithEntitiesSwapsBothOrNeither) {
   EXPECT_EQ(engine->Decide(AgentRequest("search")).reason, Reason::kUnknownIdentity);
 }
 
+// A decision names its rules by the policy's own strings, not copies; a rule list copied or
+// moved out of it owns its names, so it outlives the decision, the engine and the policy.
+TEST(EngineTest, RuleNamesReferToThePolicyAndCopiesOwnTheirs) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Decision decision, again;
+  engine->Decide(AgentRequest("search"), &decision);
+  engine->Decide(AgentRequest("search"), &again);
+  ASSERT_THAT(decision.rules, ElementsAre("agent-scope", "user-cleared"));
+  EXPECT_EQ(&decision.rules[0], &again.rules[0]);  // both the policy's string
+  EXPECT_EQ(&decision.rules[1], &again.rules[1]);
+
+  RuleList copied = decision.rules;
+  Decision copied_decision = decision;
+  RuleList moved = std::move(again.rules);
+  EXPECT_NE(&copied[0], &decision.rules[0]);
+  EXPECT_NE(&copied_decision.rules[0], &decision.rules[0]);
+  EXPECT_NE(&moved[0], &decision.rules[0]);
+  RuleList extended = decision.rules;
+  extended.push_back("extra");
+
+  engine.reset();
+  decision = Decision();
+  again = Decision();
+  const std::vector<std::string> expected = {"agent-scope", "user-cleared"};
+  EXPECT_EQ(copied, expected);
+  EXPECT_EQ(moved, expected);
+  EXPECT_EQ(copied_decision.rules, expected);
+  EXPECT_THAT(extended, ElementsAre("agent-scope", "user-cleared", "extra"));
+  EXPECT_THAT(copied_decision.ToJson(), HasSubstr(R"("rules":["agent-scope","user-cleared"])"));
+}
+
+// A Decision reused across a reload lets go of the old policy's names with the old policy.
+TEST(EngineTest, ARuleListReusedAcrossAReloadNamesTheNewPolicysRules) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  Decision decision;
+  engine->Decide(AgentRequest("search"), &decision);
+  ASSERT_THAT(decision.rules, ElementsAre("agent-scope", "user-cleared"));
+  // Only the engine and `decision` hold the first policy now.
+  ASSERT_TRUE(engine
+                  ->Reload(MustCompile(std::string(kPolicy) +
+                                       "@id(\"no-search\") forbid any to invoke on tool "
+                                       "\"search\";\n"))
+                  .ok());
+  Request invalid = AgentRequest("search");
+  invalid.context["approved"] = Value::String("yes");  // declared a bool
+  engine->Decide(invalid, &decision);
+  EXPECT_EQ(decision.reason, Reason::kInvalidRequest);
+  EXPECT_THAT(decision.rules, IsEmpty());
+  engine->Decide(AgentRequest("search"), &decision);
+  EXPECT_THAT(decision.rules, ElementsAre("no-search"));
+}
+
 // A chain too long for the JSON format can still be built in code: the engine refuses it.
 TEST(EngineTest, ChainsLongerThanTheLimitAreInvalidRequests) {
   std::unique_ptr<Engine> engine = MakeEngine();

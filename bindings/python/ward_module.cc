@@ -904,7 +904,9 @@ void DefineModule(py::module_& m) {
             return IdentityTuple(*d.denied_by);
           },
           "None on ALLOW; else the (kind, id) of the identity whose decision is final.")
-      .def_readonly("rules", &Decision::rules, "The determining rules, sorted.")
+      .def_property_readonly(
+          "rules", [](const Decision& d) { return d.rules.ToVector(); },
+          "The determining rules, sorted (a new list on each read).")
       .def_property_readonly(
           "obligations",
           [](py::object self) -> py::object {

@@ -4,7 +4,10 @@
 #ifndef WARD_DECISION_H_
 #define WARD_DECISION_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +22,11 @@ class RE2;
 }  // namespace re2
 
 namespace ward {
+
+namespace internal {
+class DecisionState;
+class RuleListWriter;
+}  // namespace internal
 
 // Ordered from least to most strict: the strictest effect of a delegation chain wins.
 enum class Effect : uint8_t { kAllow = 0, kNeedsApproval = 1, kDeny = 2 };
@@ -61,6 +69,121 @@ struct Obligations {
   LogLevel log = LogLevel::kNone;
 };
 
+// The names of a decision's determining rules, in order. In a Decision the engine made, the
+// names are those of the policy the Decision holds (no name is copied per decision); a
+// RuleList copied or moved out of its Decision, or built by hand, holds names of its own, so
+// it never refers to a policy it does not keep alive. Read it as a const std::vector of
+// strings: size, operator[], iteration, comparison with a RuleList or a vector.
+class RuleList {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = std::string;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const std::string*;
+    using reference = const std::string&;
+
+    const_iterator() = default;
+    reference operator*() const { return **at_; }
+    pointer operator->() const { return *at_; }
+    reference operator[](difference_type n) const { return *at_[n]; }
+    const_iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator old = *this;
+      ++at_;
+      return old;
+    }
+    const_iterator& operator--() {
+      --at_;
+      return *this;
+    }
+    const_iterator operator--(int) {
+      const_iterator old = *this;
+      --at_;
+      return old;
+    }
+    const_iterator& operator+=(difference_type n) {
+      at_ += n;
+      return *this;
+    }
+    const_iterator& operator-=(difference_type n) {
+      at_ -= n;
+      return *this;
+    }
+    friend const_iterator operator+(const_iterator it, difference_type n) { return it += n; }
+    friend const_iterator operator+(difference_type n, const_iterator it) { return it += n; }
+    friend const_iterator operator-(const_iterator it, difference_type n) { return it -= n; }
+    friend difference_type operator-(const_iterator a, const_iterator b) { return a.at_ - b.at_; }
+    friend bool operator==(const_iterator a, const_iterator b) { return a.at_ == b.at_; }
+    friend bool operator!=(const_iterator a, const_iterator b) { return a.at_ != b.at_; }
+    friend bool operator<(const_iterator a, const_iterator b) { return a.at_ < b.at_; }
+    friend bool operator>(const_iterator a, const_iterator b) { return a.at_ > b.at_; }
+    friend bool operator<=(const_iterator a, const_iterator b) { return a.at_ <= b.at_; }
+    friend bool operator>=(const_iterator a, const_iterator b) { return a.at_ >= b.at_; }
+
+   private:
+    friend class RuleList;
+    explicit const_iterator(const std::string* const* at) : at_(at) {}
+    const std::string* const* at_ = nullptr;
+  };
+  using iterator = const_iterator;
+  using value_type = std::string;
+  using size_type = size_t;
+  using difference_type = std::ptrdiff_t;
+  using reference = const std::string&;
+  using const_reference = const std::string&;
+
+  RuleList() = default;
+  RuleList(std::initializer_list<std::string> names);
+  explicit RuleList(std::vector<std::string> names);
+  // Copies and moves hold names of their own (a move out of a list that holds its own names
+  // takes them without copying).
+  RuleList(const RuleList& other);
+  RuleList(RuleList&& other);
+  RuleList& operator=(const RuleList& other);
+  RuleList& operator=(RuleList&& other);
+  RuleList& operator=(std::initializer_list<std::string> names);
+  ~RuleList() = default;
+
+  size_t size() const { return names_.size(); }
+  bool empty() const { return names_.empty(); }
+  const std::string& operator[](size_t i) const { return *names_[i]; }
+  const std::string& front() const { return *names_.front(); }
+  const std::string& back() const { return *names_.back(); }
+  const_iterator begin() const { return const_iterator(names_.data()); }
+  const_iterator end() const { return const_iterator(names_.data() + names_.size()); }
+  const_iterator cbegin() const { return begin(); }
+  const_iterator cend() const { return end(); }
+
+  // Appends a name of the list's own (after copying any names it referred to).
+  void push_back(std::string name);
+  void clear();
+  std::vector<std::string> ToVector() const;
+
+  friend bool operator==(const RuleList& a, const RuleList& b);
+  friend bool operator==(const RuleList& a, const std::vector<std::string>& b);
+  friend bool operator==(const std::vector<std::string>& a, const RuleList& b) { return b == a; }
+  friend bool operator!=(const RuleList& a, const RuleList& b) { return !(a == b); }
+  friend bool operator!=(const RuleList& a, const std::vector<std::string>& b) { return !(a == b); }
+  friend bool operator!=(const std::vector<std::string>& a, const RuleList& b) { return !(b == a); }
+
+ private:
+  friend class internal::RuleListWriter;
+  // Makes the list hold copies of `other`'s names, reusing this list's string buffers.
+  void CopyFrom(const RuleList& other);
+  // Points names_ at owned_ again after owned_ changed.
+  void ReferToOwned();
+
+  // Each name: in owned_, or (in a Decision the engine made) in the policy the Decision holds.
+  std::vector<const std::string*> names_;
+  // The list's own names, when it has any: then names_[i] == &owned_[i] for every i.
+  std::vector<std::string> owned_;
+};
+
 // An error while evaluating a condition of a candidate rule.
 struct EvaluationError {
   std::string rule;
@@ -75,17 +198,13 @@ struct ShadowOutcome {
   Effect effect = Effect::kDeny;
   Reason reason = Reason::kInternalError;
   std::optional<IdentityRef> denied_by;  // on every effect other than ALLOW
-  std::vector<std::string> rules;        // the determining rules, shadow rules included
+  RuleList rules;                        // the determining rules, shadow rules included
   Obligations obligations;               // meaningful on ALLOW only
 
   // `{"effect", "reason", "denied_by" (not on ALLOW), "rules", "obligations" (ALLOW only)}`,
   // as in Decision::ToJson.
   std::string ToJson() const;
 };
-
-namespace internal {
-class DecisionState;
-}  // namespace internal
 
 // What the engine keeps in a Decision between calls: the policy snapshot the decision was
 // made against (so that what its obligations refer to stays alive as long as the decision)
@@ -111,7 +230,7 @@ struct Decision {
   // On every effect other than ALLOW: the identity whose own decision is the final one.
   std::optional<IdentityRef> denied_by;
   // The determining rules, deduplicated and sorted.
-  std::vector<std::string> rules;
+  RuleList rules;
   // Meaningful on ALLOW only.
   Obligations obligations;
   // Ordered by principal (subject, then the chain nearest first), then by rule name.

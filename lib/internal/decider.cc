@@ -42,7 +42,6 @@ struct Scratch {
   std::vector<OpenOperand> open_stack;
   std::string error;
   // Elements moved out of a Decision's vectors, kept with their string buffers for reuse.
-  std::vector<std::string> spare_rules;
   std::vector<Redaction> spare_redactions;
   std::vector<std::pair<std::string, int64_t>> spare_limits;
   std::vector<EvaluationError> spare_errors;
@@ -693,19 +692,12 @@ class Decider {
 
   // `rules` are sorted indices; equal names (rules without @id on one line) appear once.
   void SetRules(const uint32_t* rules, size_t count, Decision* out) {
-    size_t distinct = 0;
-    for (size_t i = 0; i < count; ++i) {
-      if (i == 0 || program_.rules[rules[i]].name_id != program_.rules[rules[i - 1]].name_id) {
-        ++distinct;
-      }
-    }
-    ResizeReusing(&out->rules, distinct, &scratch_.spare_rules);
-    size_t next = 0;
+    std::vector<const std::string*>& names = RuleListWriter::Refer(&out->rules);
     for (size_t i = 0; i < count; ++i) {
       if (i > 0 && program_.rules[rules[i]].name_id == program_.rules[rules[i - 1]].name_id) {
         continue;
       }
-      out->rules[next++].assign(program_.rules[rules[i]].name);
+      names.push_back(&program_.rules[rules[i]].name);
     }
   }
 
@@ -805,7 +797,7 @@ void SetShadow(const Decision& shadow, Decision* out) {
   outcome.effect = shadow.effect;
   outcome.reason = shadow.reason;
   outcome.denied_by = shadow.denied_by;
-  outcome.rules = shadow.rules;
+  RuleListWriter::ReferAsOther(shadow.rules, &outcome.rules);
   if (shadow.effect == Effect::kAllow) outcome.obligations = shadow.obligations;
 }
 

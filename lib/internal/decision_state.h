@@ -62,6 +62,30 @@ class DecisionState {
   std::unique_ptr<Scratch> scratch_;
 };
 
+// Writes the rule lists of Decisions the engine makes: references to the rule names of the
+// policy the Decision holds, without copying them.
+class RuleListWriter {
+ public:
+  // Empties `list` and returns its names, to be appended, each a rule name of the policy the
+  // list's Decision holds. Keeps the list's capacity.
+  static std::vector<const std::string*>& Refer(::ward::RuleList* list) {
+    list->owned_.clear();
+    list->names_.clear();
+    return list->names_;
+  }
+
+  // Makes `to` name what `from` names; referring to the same policy's names when `from` does
+  // (the Decision holding `to` must hold that policy too).
+  static void ReferAsOther(const ::ward::RuleList& from, ::ward::RuleList* to) {
+    if (from.owned_.size() == from.names_.size()) {
+      *to = from;
+      return;
+    }
+    to->owned_.clear();
+    to->names_.assign(from.names_.begin(), from.names_.end());
+  }
+};
+
 }  // namespace ward::internal
 
 #endif  // WARD_LIB_INTERNAL_DECISION_STATE_H_

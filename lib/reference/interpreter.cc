@@ -596,14 +596,14 @@ Decision InterpretRules(const PolicyIr& policy, const EntityStore& entities, con
       permits.insert(permits.end(), outcome.holding_permits.begin(), outcome.holding_permits.end());
     }
     decision.reason = Reason::kPermitted;
-    decision.rules = SortedNames(permits);
+    decision.rules = RuleList(SortedNames(permits));
     decision.obligations = MergeObligations(permits);
   } else {
     for (size_t i = 0; i < outcomes.size(); ++i) {
       if (outcomes[i].effect != strictest) continue;
       decision.denied_by = *principals[i].ref;
       decision.reason = outcomes[i].reason;
-      decision.rules = SortedNames(outcomes[i].determining);
+      decision.rules = RuleList(SortedNames(outcomes[i].determining));
       break;
     }
   }
