@@ -174,6 +174,11 @@ void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decisi
   inputs.args = &program.args_declarations;
   inputs.path_resource_types = &program.path_resource_types;
   internal::DecisionState& state = internal::DecisionState::Of(out);
+  // A builder's resource entry is set only after its request passed this check, and is
+  // forgotten when the resource is set again or the snapshot changes.
+  inputs.resource_id_checked = state.resolution != nullptr &&
+                               state.resolution->epoch == snapshot.epoch &&
+                               state.resolution->Has(internal::Resolution::kResourceBit);
   internal::CheckedValues found{&state.context_values, &state.args_values};
   if (!internal::RequestIsPlainlyValid(inputs, request, &found)) {
     // Only a request with inline attributes needs to know whether the store has the resource.

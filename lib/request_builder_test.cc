@@ -250,6 +250,39 @@ TEST(RequestBuilderTest, CandidateRulesAreFoundAgainInANewSnapshot) {
   EXPECT_EQ(decision.rules, (std::vector<std::string>{"ops", "user-cleared"}));
 }
 
+// A builder's resource id is checked once per policy while it stays set: a policy that makes
+// its type a path type checks it again, and so does setting another id.
+TEST(RequestBuilderTest, AResourceIdIsCheckedAgainUnderANewPolicyAndWhenSet) {
+  std::unique_ptr<Engine> engine = MakeEngine();
+  RequestBuilder builder;
+  builder.SetSubject(SubjectKind::kUser, "u1")
+      .SetAction("inspect")
+      .SetResource("tool", "x/./y")
+      .SetNow(kNow);
+  Decision decision;
+  // `tool` is not a path type: any id will do.
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+
+  ASSERT_TRUE(engine
+                  ->Reload(MustCompile(std::string(kBuilderPolicy) +
+                                       "@id(\"x-forbidden\") forbid user to inspect on tool under "
+                                       "\"x/forbidden\";\n"))
+                  .ok());
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
+
+  builder.SetResource("tool", "x/y");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.SetResource("tool", "x//y");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
+  builder.SetResource("tool", "x/z");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.SetResource("tool", "x/../z");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
+}
+
 // A builder keeps at most Resolution::kKeptCandidates candidate rules across its principals;
 // a principal with more has the tree walked at each decision, and one whose rules fit beside
 // it still has them kept.

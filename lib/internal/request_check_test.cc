@@ -41,6 +41,24 @@ TEST(PathIdProblemTest, NamesWhatIsWrong) {
   }
 }
 
+// The quick scan says "normal" only of ids PathIdProblem accepts, and says it of the plain
+// ones, whatever the number and place of their segments.
+TEST(PathIdIsPlainlyNormalTest, AgreesWithPathIdProblemWhereItIsSure) {
+  for (const char* id : {"a", "a/b", "vision/raw/shard-17", "ab/c/de/f/g", "x/y-z_1"}) {
+    EXPECT_TRUE(PathIdIsPlainlyNormal(id)) << id;
+  }
+  for (const std::string& id :
+       {std::string(""), std::string("/a"), std::string("a/"), std::string("a//b"),
+        std::string("ab/c//d"), std::string("a/b/c//"), std::string("//"), std::string("a///b"),
+        std::string("a/./b"), std::string("a/../b"), std::string("a\\b"), std::string("a\0b", 3),
+        std::string("v1.0/x")}) {
+    EXPECT_FALSE(PathIdIsPlainlyNormal(id)) << id;  // "maybe not": PathIdProblem decides
+  }
+  for (const std::string& id : {std::string("a/b//c"), std::string("q//")}) {
+    EXPECT_NE(PathIdProblem(id), std::nullopt) << id;
+  }
+}
+
 TEST(IsUnderPathTest, MatchesWholeSegments) {
   EXPECT_TRUE(IsUnderPath("a/b", "a/b"));
   EXPECT_TRUE(IsUnderPath("a/b/x", "a/b"));
