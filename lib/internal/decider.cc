@@ -310,6 +310,7 @@ class Decider {
     }
     const absl::Span<const uint32_t> candidates = CandidatesOf(position, principal, trace);
     first_tests_.Clear();  // what `subject` reads is this principal's
+    const VmInputs& inputs = InputsFor(principal);
 
     const size_t permits_before = scratch_.permits.size();
     bool any_forbid = false;
@@ -330,11 +331,11 @@ class Decider {
       }
       Truth holds = Truth::kTrue;
       if (!rule.when.empty()) {
-        holds = Evaluate(rule.when, principal);
+        holds = Evaluate(rule.when, inputs);
         if (traced != nullptr) traced->when = TruthText(holds);
       }
       if (holds == Truth::kTrue && !rule.unless.empty()) {
-        const Truth unless = Evaluate(rule.unless, principal);
+        const Truth unless = Evaluate(rule.unless, inputs);
         if (traced != nullptr) traced->unless = TruthText(unless);
 
         holds = unless == Truth::kError  ? Truth::kError
@@ -459,10 +460,10 @@ class Decider {
     return inputs_;
   }
 
-  // Runs one condition's code.
-  Truth Evaluate(CodeRange range, const Principal& principal) {
-    return EvaluateCondition(program_, range, InputsFor(principal), &first_tests_,
-                             scratch_.stack.data(), &scratch_.error);
+  // Runs one condition's code, with the inputs of the principal whose candidate it is.
+  Truth Evaluate(CodeRange range, const VmInputs& inputs) {
+    return EvaluateCondition(program_, range, inputs, &first_tests_, scratch_.stack.data(),
+                             &scratch_.error);
   }
 
   // ---- Partial evaluation (DecidePartial) ----
