@@ -99,16 +99,7 @@ RuleList::RuleList(std::vector<std::string> names) : owned_(std::move(names)) { 
 
 RuleList::RuleList(const RuleList& other) { CopyFrom(other); }
 
-RuleList::RuleList(RuleList&& other) {
-  if (other.owned_.size() == other.names_.size()) {
-    // Its own names: their addresses survive the move of the vector that holds them.
-    owned_ = std::move(other.owned_);
-    names_ = std::move(other.names_);
-    other.clear();
-  } else {
-    CopyFrom(other);
-  }
-}
+RuleList::RuleList(RuleList&& other) { *this = std::move(other); }
 
 RuleList& RuleList::operator=(const RuleList& other) {
   if (this != &other) CopyFrom(other);
@@ -118,6 +109,7 @@ RuleList& RuleList::operator=(const RuleList& other) {
 RuleList& RuleList::operator=(RuleList&& other) {
   if (this == &other) return *this;
   if (other.owned_.size() == other.names_.size()) {
+    // Its own names: their addresses survive the move of the vector that holds them.
     owned_ = std::move(other.owned_);
     names_ = std::move(other.names_);
     other.clear();
