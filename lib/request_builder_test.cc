@@ -170,6 +170,18 @@ TEST(RequestBuilderTest, ChainEntriesAreFoundAgainWhereTheirIdsChange) {
       .AddOnBehalfOf(SubjectKind::kUser, "u2");
   EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
   EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+  // The third entry on, whose records are kept apart from the first two's and whose candidate
+  // rules are not kept: decided again from what was found, then found again as it changes.
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
+  builder.SetOnBehalfOf(
+      {{SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u1"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
+  builder.SetOnBehalfOf(
+      {{SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u1"}, {SubjectKind::kUser, "u2"}});
+  EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY no_matching_permit");
+  EXPECT_EQ(decision.denied_by, (IdentityRef{SubjectKind::kUser, "u2"}));
   builder.ClearOnBehalfOf().AddOnBehalfOf(SubjectKind::kUser, "u1");
   EXPECT_EQ(EffectOf(*engine, &builder, &decision), "ALLOW permitted");
   // The subject and the chain's first entry trade places.
@@ -283,9 +295,9 @@ TEST(RequestBuilderTest, AResourceIdIsCheckedAgainUnderANewPolicyAndWhenSet) {
   EXPECT_EQ(EffectOf(*engine, &builder, &decision), "DENY invalid_request");
 }
 
-// A builder keeps at most Resolution::kKeptCandidates candidate rules across its principals;
-// a principal with more has the tree walked at each decision, and one whose rules fit beside
-// it still has them kept.
+// A builder keeps at most Resolution::kKeptCandidates candidate rules across the subject and
+// its nearest delegator; a principal with more has the tree walked at each decision, and one
+// whose rules fit beside it still has them kept.
 TEST(RequestBuilderTest, PrincipalsWithMoreCandidatesThanAreKeptAreDecidedAlike) {
   std::string text = kBuilderPolicy;
   for (int k = 0; k < 30; ++k) {

@@ -34,6 +34,22 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete[](void* p, size_t) noexcept { std::free(p); }
+// Over-aligned types (a RequestBuilder's cache-line-aligned parts) come through these.
+void* operator new(size_t size, std::align_val_t alignment) {
+  if (active_counts > 0) ++allocations;
+  const size_t align = static_cast<size_t>(alignment);
+  // aligned_alloc takes a size that is a multiple of the alignment.
+  const size_t rounded = ((size == 0 ? 1 : size) + align - 1) / align * align;
+  if (void* p = std::aligned_alloc(align, rounded)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t size, std::align_val_t alignment) {
+  return operator new(size, alignment);
+}
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 #endif
 
 namespace ward::testing_support {

@@ -178,7 +178,7 @@ class Decider {
       result.rules_begin = result.rules_end = static_cast<uint32_t>(out->rules.size());
       result.guard = Guard(principals[i].record);
       if (result.guard.has_value()) continue;
-      FindCandidates(program_, query_, *principals[i].record, &scratch_.candidates, nullptr);
+      FindCandidates(program_, Query(), *principals[i].record, &scratch_.candidates, nullptr);
       for (uint32_t index : scratch_.candidates) {
         const ProgramRule& rule = program_.rules[index];
         if (rule.shadow) continue;  // never enforced
@@ -241,25 +241,22 @@ class Decider {
         ((1u << count) - 1) | (1u << Resolution::kResourceBit) | (1u << Resolution::kActionBit);
     if ((known.valid & needed) != needed) {
       Bind(bound);
-      for (size_t i = 0; i < count; ++i) known.identities[i] = principals[i].record;
+      for (size_t i = 0; i < count; ++i) known.identity(i) = principals[i].record;
       known.action_symbol = query_.action;
       known.resource_type_symbol = query_.resource_type;
       known.resource_symbol = query_.resource;
       known.resource = resource_;
-      known.valid |= needed;
+      known.valid = static_cast<uint16_t>(known.valid | needed);
       return count;
     }
     for (size_t i = 0; i < count; ++i) {
-      const IdentityRecord* record = known.identities[i];
+      const IdentityRecord* record = known.identity(i);
       if (record != nullptr) __builtin_prefetch(record);
       principals[i] = Principal{i == 0 ? &request_.subject : &request_.on_behalf_of[i - 1], 0,
                                 record, nullptr, nullptr};
     }
     LinkChain(count, &principals);
-    query_.request = &request_;
-    query_.action = known.action_symbol;
-    query_.resource_type = known.resource_type_symbol;
-    query_.resource = known.resource_symbol;
+    // query_ is set from `known` when a principal's candidates are to be found (Query).
     resource_ = known.resource;
     if (resource_ != nullptr) __builtin_prefetch(resource_);
     inputs_.resource = resource_;
@@ -319,15 +316,16 @@ class Decider {
     // set aside after the forbids.
     size_t approvals = 0;
     for (uint32_t index : candidates) {
-      const ProgramRule& rule = program_.rules[index];
+      const RuleOutline& rule = program_.rule_outlines[index];
       TraceRule* traced = nullptr;
       if (trace != nullptr) {
+        const ProgramRule& full = program_.rules[index];
         traced = &trace->candidates.emplace_back();
-        traced->rule = rule.name;
-        traced->effect = std::string(RuleEffectKeyword(rule.effect));
-        traced->source = absl::StrCat(rule.source, ":", rule.line);
-        traced->when_condition = rule.when_text;
-        traced->unless_condition = rule.unless_text;
+        traced->rule = full.name;
+        traced->effect = std::string(RuleEffectKeyword(full.effect));
+        traced->source = absl::StrCat(full.source, ":", full.line);
+        traced->when_condition = full.when_text;
+        traced->unless_condition = full.unless_text;
       }
       Truth holds = Truth::kTrue;
       if (!rule.when.empty()) {
@@ -352,7 +350,7 @@ class Decider {
         shadow_held_ |= holds != Truth::kFalse;
         continue;
       }
-      if (holds == Truth::kError) AppendError(rule, *principal.ref, out);
+      if (holds == Truth::kError) AppendError(program_.rules[index], *principal.ref, out);
       if (holds == Truth::kFalse) continue;
       // Fail closed: an erring forbid or approval counts as holding, an erring permit not.
       switch (rule.effect) {
@@ -404,7 +402,7 @@ class Decider {
                                           TracePrincipal* trace) {
     std::vector<uint32_t>& found = scratch_.candidates;
     if (resolution_ == nullptr || trace != nullptr) {
-      FindCandidates(program_, query_, *principal.record, &found, trace);
+      FindCandidates(program_, Query(), *principal.record, &found, trace);
       return found;
     }
     Resolution& known = *resolution_;
@@ -412,15 +410,30 @@ class Decider {
     if ((known.candidates_found & bit) != 0) {
       return {known.candidates + known.candidate_begin[position], known.candidate_count[position]};
     }
-    FindCandidates(program_, query_, *principal.record, &found, nullptr);
-    if (found.size() <= static_cast<size_t>(Resolution::kKeptCandidates - known.candidates_used)) {
+    FindCandidates(program_, Query(), *principal.record, &found, nullptr);
+    if (position < Resolution::kKeptPrincipals &&
+        found.size() <= static_cast<size_t>(Resolution::kKeptCandidates - known.candidates_used)) {
       known.candidate_begin[position] = known.candidates_used;
       known.candidate_count[position] = static_cast<uint8_t>(found.size());
       std::copy(found.begin(), found.end(), known.candidates + known.candidates_used);
       known.candidates_used += static_cast<uint8_t>(found.size());
-      known.candidates_found |= bit;
+      known.candidates_found = static_cast<uint8_t>(known.candidates_found | bit);
     }
     return found;
+  }
+
+  // The request's action, resource type and resource id as symbols, to walk the tree with.
+  // Bound through a builder's entries (BindResolved), they are read from the entries only when
+  // a walk needs them: a decision whose candidates were all kept does not read them.
+  const IndexQuery& Query() {
+    if (query_.request == nullptr) {
+      const Resolution& known = *resolution_;
+      query_.request = &request_;
+      query_.action = known.action_symbol;
+      query_.resource_type = known.resource_type_symbol;
+      query_.resource = known.resource_symbol;
+    }
+    return query_;
   }
 
   // Candidates are decided in name order; a reader of the trace follows the policy's order.
@@ -695,9 +708,8 @@ class Decider {
   void SetRules(const uint32_t* rules, size_t count, Decision* out) {
     std::vector<const std::string*>& names = RuleListWriter::Refer(&out->rules);
     for (size_t i = 0; i < count; ++i) {
-      if (i > 0 && program_.rules[rules[i]].name_id == program_.rules[rules[i - 1]].name_id) {
-        continue;
-      }
+      const std::vector<RuleOutline>& outlines = program_.rule_outlines;
+      if (i > 0 && outlines[rules[i]].name_id == outlines[rules[i - 1]].name_id) continue;
       names.push_back(&program_.rules[rules[i]].name);
     }
   }
@@ -707,14 +719,19 @@ class Decider {
     Obligations& merged = out->obligations;
     merged.log = LogLevel::kNone;
     size_t redactions = 0, limits = 0;
+    bool any = false;
     for (uint32_t index : permits) {
+      if (!program_.rule_outlines[index].has_obligations) continue;
+      any = true;
       redactions += program_.rules[index].obligations.redact.size();
       limits += program_.rules[index].obligations.limits.size();
     }
     ResizeReusing(&merged.redact, redactions, &scratch_.spare_redactions);
     ResizeReusing(&merged.limits, limits, &scratch_.spare_limits);
+    if (!any) return;  // the rules' lines are not read
     size_t r = 0, l = 0;
     for (uint32_t index : permits) {
+      if (!program_.rule_outlines[index].has_obligations) continue;
       const Obligations& own = program_.rules[index].obligations;
       for (const Redaction& redaction : own.redact) {
         merged.redact[r].pattern.assign(redaction.pattern);

@@ -761,9 +761,16 @@ absl::Status FinishProgram(Program* program, const RegexBudget& budget,
     }
   }
   absl::flat_hash_map<absl::string_view, uint32_t> name_ids;
+  program->rule_outlines.clear();
+  program->rule_outlines.reserve(program->rules.size());
   for (ProgramRule& rule : program->rules) {
     rule.name_id =
         name_ids.emplace(rule.name, static_cast<uint32_t>(name_ids.size())).first->second;
+    const Obligations& obligations = rule.obligations;
+    program->rule_outlines.push_back({rule.when, rule.unless, rule.name_id, rule.effect,
+                                      rule.shadow,
+                                      !obligations.redact.empty() || !obligations.limits.empty() ||
+                                          obligations.log != LogLevel::kNone});
   }
   program->hash = ProgramHash(*program);
   absl::StatusOr<std::shared_ptr<const VmCode>> vm = BuildVmCode(*program);

@@ -102,7 +102,6 @@ struct CodeRange {
 };
 
 struct ProgramRule {
-  // What a decision reads of every candidate comes first, in one cache line.
   RuleEffect effect = RuleEffect::kPermit;
   bool shadow = false;  // `@shadow`: evaluated, reported, never enforced
   CodeRange when;
@@ -117,6 +116,19 @@ struct ProgramRule {
   std::string unless_text;
   std::string head_text;  // the head in canonical form, for dumps and traces
   Obligations obligations;
+};
+
+// What a decision reads of every candidate rule (ProgramRule's first fields), kept densely in
+// `Program::rule_outlines`: three rules to a cache line, where a ProgramRule with its strings
+// fills several, so that the outlines of a large policy stay in cache where its rules would
+// not.
+struct RuleOutline {
+  CodeRange when;
+  CodeRange unless;
+  uint32_t name_id = 0;
+  RuleEffect effect = RuleEffect::kPermit;
+  bool shadow = false;
+  bool has_obligations = false;  // any redaction, limit or log level
 };
 
 // A list of rule indices in `Program::rule_lists`.
@@ -181,7 +193,8 @@ struct Program {
   std::vector<std::string> symbols;
   absl::flat_hash_map<std::string, Symbol> symbol_index;  // derived from `symbols`
 
-  std::vector<ProgramRule> rules;  // sorted by name: rule index order is output order
+  std::vector<ProgramRule> rules;          // sorted by name: rule index order is output order
+  std::vector<RuleOutline> rule_outlines;  // by rule index; derived from `rules`
   std::vector<Instruction> code;
   std::vector<Value> literals;
   std::vector<AttributeRef> attributes;
