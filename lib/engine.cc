@@ -95,12 +95,17 @@ std::shared_ptr<const Engine::Snapshot> Engine::Load() const {
   return std::atomic_load_explicit(&snapshot_, std::memory_order_acquire);
 }
 
-const Engine::Snapshot& Engine::Pin(Decision* out) const {
+// The usual case, inline in every decision: `out` still pins the current snapshot.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const Engine::Snapshot& Engine::Pin(Decision* out) const {
   internal::DecisionState& state = internal::DecisionState::Of(out);
-  const uint64_t epoch = epoch_.load(std::memory_order_acquire);
-  if (state.pinned != nullptr && state.pinned_epoch == epoch) {
+  if (state.pinned != nullptr && state.pinned_epoch == epoch_.load(std::memory_order_acquire)) {
     return *static_cast<const Snapshot*>(state.pinned.get());
   }
+  return Repin(out);
+}
+
+const Engine::Snapshot& Engine::Repin(Decision* out) const {
+  internal::DecisionState& state = internal::DecisionState::Of(out);
   // The rule names `out` refers to are the pinned policy's: let go of them with it.
   out->rules.clear();
   if (out->shadow.has_value()) out->shadow->rules.clear();
@@ -121,48 +126,24 @@ void Engine::Publish(std::shared_ptr<const Policy> policy,
   epoch_.store(epoch, std::memory_order_release);
 }
 
-Decision Engine::Decide(const Request& request) const {
-  Decision decision;
-  Decide(request, &decision);
-  return decision;
-}
-
-void Engine::Decide(const Request& request, Decision* out) const {
-  DecideInto(request, out, nullptr);
-}
-
-void Engine::Decide(RequestBuilder* builder, Decision* out) const {
-  // Through the decision's state, so that a decision without a builder carries nothing more.
-  internal::DecisionState& state = internal::DecisionState::Of(out);
-  state.resolution = &builder->resolution_;
-  DecideInto(builder->request_, out, nullptr);
-  state.resolution = nullptr;
-}
-
-Decision Engine::Explain(const Request& request, Trace* trace) const {
-  Decision decision;
-  DecideInto(request, &decision, trace);
-  return decision;
-}
-
-void Engine::DecideInto(const Request& request, Decision* out, Trace* trace) const {
+// Inline in each Decide: one call from the host's to DecideCompiled's.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Engine::DecideInto(const Request& request, Decision* out,
+                                                            Trace* trace) const {
   const Snapshot& snapshot = Pin(out);
-  if (snapshot.log == nullptr) {
-    DecideWith(snapshot, request, out, trace);
-    NoteUnknown(request, *out);
-    return;
-  }
   // The snapshot stays pinned by `out` while it is decided, and with it the log.
-  DecisionLog& log = *snapshot.log;
-  const int64_t start = absl::GetCurrentTimeNanos();
+  DecisionLog* const log = snapshot.log.get();
+  const int64_t start = log != nullptr ? absl::GetCurrentTimeNanos() : 0;
   DecideWith(snapshot, request, out, trace);
-  const int64_t end = absl::GetCurrentTimeNanos();
-  NoteUnknown(request, *out);
-  log.RecordAt(request, *out, end, std::max<int64_t>(end - start, 0));
+  if (out->reason == Reason::kUnknownIdentity) NoteUnknown(request, *out);
+  if (log != nullptr) {
+    const int64_t end = absl::GetCurrentTimeNanos();
+    log->RecordAt(request, *out, end, std::max<int64_t>(end - start, 0));
+  }
 }
 
-void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,
-                        Trace* trace) const {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void Engine::DecideWith(const Snapshot& snapshot,
+                                                            const Request& request, Decision* out,
+                                                            Trace* trace) const {
   if (trace != nullptr) *trace = Trace();
   const internal::Program& program = internal::ProgramOf(*snapshot.policy);
   out->policy_hash = program.hash;
@@ -206,20 +187,45 @@ void Engine::DecideWith(const Snapshot& snapshot, const Request& request, Decisi
   settings.ledger = approvals_->ledger.get();
   internal::DecideWithApprovals(
       request, now, program.hash, settings,
-      [&](const Request& decided, bool approvals_satisfied, Decision* into) {
-        // Only the request itself is traced, not the approver's decision about a grant.
-        Trace* traced = &decided == &request ? trace : nullptr;
-        if (traced != nullptr) *traced = Trace();
-        internal::DecideCompiled(program, snapshot.layout, decided, now, approvals_satisfied, into,
-                                 traced);
-      },
+      [&](const Request& decided, bool approvals_satisfied, Decision* into)
+          ABSL_ATTRIBUTE_ALWAYS_INLINE {
+            // Only the request itself is traced, not the approver's decision about a grant.
+            Trace* traced = &decided == &request ? trace : nullptr;
+            if (traced != nullptr) *traced = Trace();
+            internal::DecideCompiled(program, snapshot.layout, decided, now, approvals_satisfied,
+                                     into, traced);
+          },
       out);
+}
+
+Decision Engine::Decide(const Request& request) const {
+  Decision decision;
+  Decide(request, &decision);
+  return decision;
+}
+
+void Engine::Decide(const Request& request, Decision* out) const {
+  DecideInto(request, out, nullptr);
+}
+
+void Engine::Decide(RequestBuilder* builder, Decision* out) const {
+  // Through the decision's state, so that a decision without a builder carries nothing more.
+  internal::DecisionState& state = internal::DecisionState::Of(out);
+  state.resolution = &builder->resolution_;
+  DecideInto(builder->request_, out, nullptr);
+  state.resolution = nullptr;
+}
+
+Decision Engine::Explain(const Request& request, Trace* trace) const {
+  Decision decision;
+  DecideInto(request, &decision, trace);
+  return decision;
 }
 
 size_t Engine::used_grant_count() const { return approvals_->used.size(); }
 
 void Engine::NoteUnknown(const Request& request, const Decision& decision) const {
-  if (decision.reason != Reason::kUnknownIdentity || !decision.denied_by.has_value()) return;
+  if (!decision.denied_by.has_value()) return;
   discovery_->counters.Note(*decision.denied_by, request.action, request.resource,
                             request.now.has_value() ? *request.now : absl::Now());
 }

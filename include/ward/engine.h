@@ -168,7 +168,7 @@ class Engine {
   void DecideInto(const Request& request, Decision* out, Trace* trace) const;
   void DecideWith(const Snapshot& snapshot, const Request& request, Decision* out,
                   Trace* trace) const;
-  // Counts the unknown identity `decision` names, if it names one.
+  // Counts the unknown identity that `decision`, denied for reason unknown_identity, names.
   void NoteUnknown(const Request& request, const Decision& decision) const;
 
   std::shared_ptr<const Snapshot> Load() const;
@@ -176,6 +176,7 @@ class Engine {
   // (so that a decision in steady state touches no shared reference count), else the current
   // one, which `out` then pins.
   const Snapshot& Pin(Decision* out) const;
+  const Snapshot& Repin(Decision* out) const;  // Pin's other case: out of line
   // Publishes a snapshot of `policy`, `entities` and decision_log_ (under writer_mutex_).
   void Publish(std::shared_ptr<const Policy> policy, std::shared_ptr<const EntityStore> entities);
   // Applies `edit` to a copy of the current store and publishes it.

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 
+#include "absl/base/attributes.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -103,8 +104,10 @@ void DecideWithGrant(const Request& request, absl::Time now, uint64_t policy_has
 // decision as without it, with an error (rule "") first in `errors` saying why. Inline, so
 // that a decision without a grant (the usual one) pays for nothing more.
 template <typename Decide>
-void DecideWithApprovals(const Request& request, absl::Time now, uint64_t policy_hash,
-                         const ApprovalSettings& settings, Decide&& decide, Decision* out) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline void DecideWithApprovals(const Request& request, absl::Time now,
+                                                             uint64_t policy_hash,
+                                                             const ApprovalSettings& settings,
+                                                             Decide&& decide, Decision* out) {
   if (request.approval.empty()) {
     out->approved_by.reset();
     decide(request, /*approvals_satisfied=*/false, out);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/string_view.h"
 #include "ward/request.h"
 #include "ward/schema.h"
@@ -107,8 +108,9 @@ inline bool PathIdIsPlainlyNormal(absl::string_view id) {
 // The check the engine makes on every decision: true when `request` is certainly valid (the
 // usual case, decided here without a call, a name hashed or an allocation), with `found`
 // filled; false when CheckRequest must look closer (it may still find it valid).
-inline bool RequestIsPlainlyValid(const RequestCheckInputs& inputs, const Request& request,
-                                  CheckedValues* found) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool RequestIsPlainlyValid(const RequestCheckInputs& inputs,
+                                                               const Request& request,
+                                                               CheckedValues* found) {
   if (request.on_behalf_of.size() > kMaxDelegationHops || !request.resource.attrs.empty()) {
     return false;
   }
