@@ -329,6 +329,74 @@ TEST(RequestBuilderTest, PrincipalsWithMoreCandidatesThanAreKeptAreDecidedAlike)
   }
 }
 
+// A builder keeps, of a principal's candidate rules, only those whose first test of the
+// principal's or the stored resource's attributes can hold. Decisions stay those of the
+// request alone: tests of what a request may change without changing an id (the context, a
+// resource described inline) still count.
+TEST(RequestBuilderTest, RulesThatCannotHoldForTheRecordsAreLeftOutAlike) {
+  std::shared_ptr<const Policy> policy = MustCompile(R"(schema {
+  user { department: string, clearance: int }
+  resource tool { risk: string }
+  action invoke on tool
+  context { channel: string }
+}
+@id("eng") permit user to invoke on tool when subject.department == "eng";
+@id("sales") permit user to invoke on tool
+  when subject.department == "sales" and subject.clearance >= 1;
+@id("high-risk") forbid any to invoke on tool when resource.risk == "high";
+@id("web") permit user to invoke on tool when context has channel and context.channel == "web";
+@id("unstored") forbid any to invoke on tool "scratchpad" when resource.risk != "low";
+)");
+  absl::StatusOr<EntityStore> entities = EntityStore::FromJson(R"({
+    "identities": [
+      {"kind": "user", "id": "eve", "status": "active",
+       "attrs": {"department": "eng", "clearance": 0}},
+      {"kind": "user", "id": "sam", "status": "active",
+       "attrs": {"department": "sales", "clearance": 0}}
+    ],
+    "resources": [
+      {"type": "tool", "id": "search", "attrs": {"risk": "low"}},
+      {"type": "tool", "id": "deploy", "attrs": {"risk": "high"}}
+    ]
+  })",
+                                                               policy->schema());
+  ASSERT_TRUE(entities.ok()) << entities.status();
+  absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(policy, *std::move(entities));
+  ASSERT_TRUE(engine.ok()) << engine.status();
+
+  RequestBuilder builder;
+  builder.SetSubject(SubjectKind::kUser, "eve").SetAction("invoke").SetResource("tool", "search");
+  builder.SetNow(kNow);
+  Decision decision;
+  for (int round = 0; round < 2; ++round) {  // found, then kept
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "ALLOW permitted");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"eng"});
+  }
+  builder.SetResource("tool", "deploy");
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"high-risk"});
+  }
+  // The context changes, the ids do not.
+  builder.SetSubject(SubjectKind::kUser, "sam").SetResource("tool", "search");
+  for (int round = 0; round < 2; ++round) {
+    builder.SetContext("channel", Value::String("app"));
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY no_matching_permit");
+    builder.SetContext("channel", Value::String("web"));
+    EXPECT_EQ(EffectOf(**engine, &builder, &decision), "ALLOW permitted");
+    EXPECT_EQ(decision.rules, std::vector<std::string>{"web"});
+  }
+  // A resource the store lacks, whose inline attributes change under the same id.
+  builder.SetSubject(SubjectKind::kUser, "eve");
+  builder.SetResource("tool", "scratchpad").SetResourceAttribute("risk", Value::String("low"));
+  EXPECT_EQ(EffectOf(**engine, &builder, &decision), "ALLOW permitted");
+  builder.SetResourceAttribute("risk", Value::String("high"));
+  EXPECT_EQ(EffectOf(**engine, &builder, &decision), "DENY forbidden");
+  EXPECT_EQ(decision.rules, (std::vector<std::string>{"high-risk", "unstored"}));
+  builder.SetResourceAttribute("risk", Value::String("low"));
+  EXPECT_EQ(EffectOf(**engine, &builder, &decision), "ALLOW permitted");
+}
+
 TEST(RequestBuilderTest, OneBuilderServesTwoEngines) {
   // The same ids name different records in each engine: a1 is an agent of the first and is
   // unknown to the second, whose u1 lacks the clearance.

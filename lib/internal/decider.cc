@@ -411,8 +411,19 @@ class Decider {
       return {known.candidates + known.candidate_begin[position], known.candidate_count[position]};
     }
     FindCandidates(program_, Query(), *principal.record, &found, nullptr);
-    if (position < Resolution::kKeptPrincipals &&
-        found.size() <= static_cast<size_t>(Resolution::kKeptCandidates - known.candidates_used)) {
+    if (position >= Resolution::kKeptPrincipals) return found;
+    // Kept: without the rules whose conditions are false for every request that names these
+    // records (a user's `subject.department == "eng"`, a tool's `resource.risk == "high"`),
+    // which decide nothing and report nothing.
+    const VmInputs& inputs = InputsFor(principal);
+    found.erase(std::remove_if(found.begin(), found.end(),
+                               [&](uint32_t index) {
+                                 return FirstTestFailsOnRecords(program_,
+                                                                program_.rule_outlines[index].when,
+                                                                inputs, &scratch_.error);
+                               }),
+                found.end());
+    if (found.size() <= static_cast<size_t>(Resolution::kKeptCandidates - known.candidates_used)) {
       known.candidate_begin[position] = known.candidates_used;
       known.candidate_count[position] = static_cast<uint8_t>(found.size());
       std::copy(found.begin(), found.end(), known.candidates + known.candidates_used);

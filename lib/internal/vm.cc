@@ -833,4 +833,20 @@ Truth EvaluateCondition(const Program& program, CodeRange range, const VmInputs&
   return Run(program, range.begin, range.end, in, stack, stack, error);
 }
 
+bool FirstTestFailsOnRecords(const Program& program, CodeRange range, const VmInputs& in,
+                             std::string* error) {
+  if (range.empty()) return false;
+  const VmCode& vm = *program.vm;
+  const VmInstruction* const code = vm.code.data() + range.begin;
+  if (code[0].op != VmOp::kLoadFirstTest) return false;
+  const AttributeRef& ref = program.attributes[code[0].arg];
+  const bool fixed = ref.root == Root::kSubject ||
+                     (ref.root == Root::kResource &&
+                      (in.resource != nullptr || ref.builtin == AttributeRef::Builtin::kId));
+  if (!fixed) return false;
+  Operand value;
+  if (!ReadAttribute(ref, in, &value, error)) return false;
+  return !Compared(code[2].op, value, vm.literals[code[1].arg]);
+}
+
 }  // namespace ward::internal

@@ -154,6 +154,15 @@ struct FirstTestReads {
 Truth EvaluateCondition(const Program& program, CodeRange range, const VmInputs& in,
                         FirstTestReads* reads, Operand* stack, std::string* error);
 
+// Whether the condition `range` is false whatever else a request gives, as long as it names
+// the principal (in.subject) and the stored resource (in.resource) of `in`: its first test
+// (kLoadFirstTest) reads an attribute of the principal or of the stored resource (or the
+// resource's id), the attribute reads as declared, and the test is false. Its other tests are
+// then never evaluated, so the condition neither holds nor errs. (A test of the delegator,
+// the context, the args or inline resource attributes is never taken as fixed.)
+bool FirstTestFailsOnRecords(const Program& program, CodeRange range, const VmInputs& in,
+                             std::string* error);
+
 // The operand of a literal.
 Operand LiteralOperand(const Value& literal);
 
