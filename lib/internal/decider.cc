@@ -69,8 +69,8 @@ DecisionState& DecisionState::Create(Decision* decision) {
   return *decision->storage.state_;
 }
 
-Scratch* DecisionState::scratch() {
-  if (scratch_ == nullptr) scratch_ = std::make_unique<Scratch>();
+Scratch* DecisionState::CreateScratch() {
+  scratch_ = std::make_unique<Scratch>();
   return scratch_.get();
 }
 
@@ -690,8 +690,10 @@ class Decider {
       }
       out->reason = Reason::kPermitted;
       std::vector<uint32_t>& permits = scratch_.permits;
-      std::sort(permits.begin(), permits.end());
-      permits.erase(std::unique(permits.begin(), permits.end()), permits.end());
+      if (permits.size() > 1) {  // usually one
+        std::sort(permits.begin(), permits.end());
+        permits.erase(std::unique(permits.begin(), permits.end()), permits.end());
+      }
       SetRules(permits.data(), permits.size(), out);
       MergeObligations(permits, out);
       return;

@@ -39,8 +39,8 @@ class DecisionState {
     return state != nullptr ? *state : Create(decision);
   }
 
-  // Created on first use by the decider.
-  Scratch* scratch();
+  // Created on first use by the decider. Inline: every decision asks for it.
+  Scratch* scratch() { return scratch_ != nullptr ? scratch_.get() : CreateScratch(); }
 
   // Reused by the engine to write the canonical request an approval digest hashes.
   std::string digest_buffer;
@@ -58,6 +58,7 @@ class DecisionState {
 
  private:
   static DecisionState& Create(Decision* decision);
+  Scratch* CreateScratch();
 
   std::unique_ptr<Scratch> scratch_;
 };

@@ -123,7 +123,7 @@ ABSL_ATTRIBUTE_ALWAYS_INLINE inline bool RequestIsPlainlyValid(const RequestChec
     }
   }
   auto fits = [](const std::vector<Declaration>& declared, const AttributeMap& values,
-                 std::vector<const void*>* slots) {
+                 std::vector<const void*>* slots) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     if (slots->size() != declared.size()) slots->resize(declared.size());
     for (size_t i = 0; i < declared.size(); ++i) {
       const Value* value = nullptr;
