@@ -14,10 +14,11 @@
 //   engine.Decide(&builder, &decision);               // an id changed: finds them again
 //
 // The first decision finds the records of the subject, the chain and the resource as any
-// decision does, and each principal's candidate rules in the policy's tree; later decisions
-// in the same snapshot of the same engine read them directly while no setter has changed any
-// of those ids, which saves hashing every id, probing the store's tables, scanning the
-// schema's actions and types, and walking the tree. A setter that changes an id (a
+// decision does, and the subject's and its nearest delegator's candidate rules in the
+// policy's tree (only those that can hold for their records); later decisions in the same
+// snapshot of the same engine read them directly while no setter has changed any of those
+// ids, which saves hashing every id, probing the store's tables, scanning the schema's
+// actions and types, and walking the tree. A setter that changes an id (a
 // setter given the id already there changes nothing), or a new snapshot (a reload or an
 // entity update), makes the engine find the records again: a builder never decides with a
 // record that is not the one its id names now. Decisions are exactly those of
